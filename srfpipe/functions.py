@@ -1,0 +1,245 @@
+"""Activations, targets and their Gaussian (Hermite) constants.
+
+Conventions (MODEL.md): activations `sigma` act on pre-activations that are about N(0, 1);
+targets are `g(z) = NAME(scale * z)` or a Hermite expansion
+`g(z) = sum_k c_k He_k(z) / sqrt(k!)`. Expectations over `z ~ N(0, 1)` use probabilists'
+Gauss-Hermite quadrature (`numpy.polynomial.hermite_e`). No user string is ever evaluated:
+names are looked up in fixed tables.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from math import factorial, sqrt
+
+import numpy as np
+from numpy.polynomial import hermite_e
+from scipy import special
+
+Array = np.ndarray
+
+QUADRATURE_NODES = 121
+"""Default number of Gauss-Hermite nodes for Gaussian expectations."""
+
+
+@cache
+def _gauss_hermite(n: int) -> tuple[Array, Array]:
+    nodes, weights = hermite_e.hermegauss(n)
+    weights = weights / np.sqrt(2.0 * np.pi)
+    nodes.setflags(write=False)
+    weights.setflags(write=False)
+    return nodes, weights
+
+
+def gaussian_quadrature(n: int = QUADRATURE_NODES) -> tuple[Array, Array]:
+    """Nodes and weights (each shape (n,)) with `sum w f(z) ~ E f(z)`, `z ~ N(0, 1)`."""
+    if n < 1:
+        raise ValueError(f"quadrature size n must be >= 1, got {n}")
+    return _gauss_hermite(int(n))
+
+
+def gaussian_mean(f: Callable[[Array], Array], n: int = QUADRATURE_NODES) -> float:
+    """`E f(z)` for `z ~ N(0, 1)` by Gauss-Hermite quadrature; `f` is vectorised."""
+    z, w = gaussian_quadrature(n)
+    return float(np.dot(w, f(z)))
+
+
+# --------------------------------------------------------------------------- activations
+
+
+def _relu(z: Array) -> Array:
+    return np.maximum(z, 0.0)
+
+
+def _relu_deriv(z: Array) -> Array:
+    return (np.asarray(z) > 0).astype(float)
+
+
+def _erf_deriv(z: Array) -> Array:
+    return (2.0 / np.sqrt(np.pi)) * np.exp(-np.square(z))
+
+
+def _tanh_deriv(z: Array) -> Array:
+    return 1.0 - np.square(np.tanh(z))
+
+
+def _identity(z: Array) -> Array:
+    return np.asarray(z, dtype=float)
+
+
+def _one(z: Array) -> Array:
+    return np.ones_like(np.asarray(z, dtype=float))
+
+
+@dataclass(frozen=True)
+class Activation:
+    """A first-layer non-linearity `sigma` with its derivative and parity."""
+
+    name: str
+    fn: Callable[[Array], Array] = field(repr=False)
+    deriv: Callable[[Array], Array] = field(repr=False)
+    odd: bool
+
+    def __call__(self, z: Array) -> Array:
+        return self.fn(z)
+
+    def shifted_moments(self, t: Array, n: int = QUADRATURE_NODES) -> tuple[Array, Array, Array]:
+        """`(E sigma(zeta+t), E[zeta sigma(zeta+t)], E sigma(zeta+t)^2)`, `zeta ~ N(0,1)`.
+
+        `t` has any shape; each output has the shape of `t`. Closed forms where `sigma` has
+        a kink (quadrature converges slowly there), Gauss-Hermite quadrature otherwise.
+        """
+        t = np.asarray(t, dtype=float)
+        if self.name in _CLOSED_FORM_ACTIVATIONS:
+            return _CLOSED_FORM_ACTIVATIONS[self.name](t)
+        z, w = gaussian_quadrature(n)
+        s = self.fn(t[..., None] + z)
+        return s @ w, (s * z) @ w, np.square(s) @ w
+
+    @property
+    def mu0(self) -> float:
+        """`E sigma(z)`."""
+        return float(self.shifted_moments(0.0)[0])
+
+    @property
+    def mu1(self) -> float:
+        """`E sigma'(z) = E[z sigma(z)]`."""
+        return float(self.shifted_moments(0.0)[1])
+
+    @property
+    def mustar(self) -> float:
+        """`sqrt(E sigma^2 - mu0^2 - mu1^2)`: the non-linear part's standard deviation."""
+        m0, m1, second = (float(x) for x in self.shifted_moments(0.0))
+        return sqrt(max(second - m0**2 - m1**2, 0.0))
+
+
+def _relu_shifted(t: Array) -> tuple[Array, Array, Array]:
+    cdf, pdf = special.ndtr(t), np.exp(-0.5 * t**2) / np.sqrt(2.0 * np.pi)
+    return t * cdf + pdf, cdf, (1.0 + t**2) * cdf + t * pdf
+
+
+def _linear_shifted(t: Array) -> tuple[Array, Array, Array]:
+    return t, np.ones_like(t), 1.0 + t**2
+
+
+_CLOSED_FORM_ACTIVATIONS = {"relu": _relu_shifted, "linear": _linear_shifted}
+
+
+ACTIVATIONS: dict[str, Activation] = {
+    "tanh": Activation("tanh", np.tanh, _tanh_deriv, odd=True),
+    "erf": Activation("erf", special.erf, _erf_deriv, odd=True),
+    "relu": Activation("relu", _relu, _relu_deriv, odd=False),
+    "linear": Activation("linear", _identity, _one, odd=True),
+}
+
+
+def activation(name: str) -> Activation:
+    """Look up an activation by name; raises ValueError naming the allowed values."""
+    try:
+        return ACTIVATIONS[name]
+    except KeyError:
+        raise ValueError(
+            f"activation: unknown value {name!r}; allowed: {sorted(ACTIVATIONS)}"
+        ) from None
+
+
+# --------------------------------------------------------------------------- targets
+
+NAMED_TARGETS: dict[str, Callable[[Array], Array]] = {
+    "linear": _identity,
+    "tanh": np.tanh,
+    "relu": _relu,
+    "sign": np.sign,
+    "erf": special.erf,
+}
+TARGET_NAMES = (*NAMED_TARGETS, "hermite")
+_ODD_TARGETS = {"linear", "tanh", "sign", "erf"}
+
+
+@dataclass(frozen=True)
+class Target:
+    """The teacher link `g`: `NAME(scale * z)` or `sum_k c_k He_k(z)/sqrt(k!)`."""
+
+    name: str
+    scale: float = 1.0
+    coefficients: tuple[float, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.name not in TARGET_NAMES:
+            raise ValueError(f"target.name: unknown value {self.name!r}; allowed: {TARGET_NAMES}")
+        if self.name == "hermite":
+            if len(self.coefficients) == 0:
+                raise ValueError("target.coefficients: a hermite target needs >= 1 coefficient")
+            if not all(np.isfinite(self.coefficients)):
+                raise ValueError(f"target.coefficients: must be finite, got {self.coefficients}")
+        elif not (np.isfinite(self.scale) and self.scale > 0):
+            raise ValueError(f"target.scale: must be a finite number > 0, got {self.scale}")
+
+    def __call__(self, z: Array) -> Array:
+        z = np.asarray(z, dtype=float)
+        if self.name == "hermite":
+            k = np.arange(len(self.coefficients))
+            norm = np.array([1.0 / sqrt(factorial(int(j))) for j in k])
+            return hermite_e.hermeval(z, np.asarray(self.coefficients) * norm)
+        return NAMED_TARGETS[self.name](self.scale * z)
+
+    @property
+    def odd(self) -> bool:
+        """True when `g(-z) = -g(z)`, so that odd students can represent it fully."""
+        if self.name == "hermite":
+            return all(c == 0 for c in self.coefficients[0::2])
+        return self.name in _ODD_TARGETS
+
+    def gaussian_moments(
+        self, mean: Array, std: Array, n: int = QUADRATURE_NODES
+    ) -> tuple[Array, Array, Array]:
+        """`(E g(m + s tau), E[tau g(m + s tau)], E g(m + s tau)^2)` for `tau ~ N(0, 1)`.
+
+        `mean` and `std >= 0` broadcast together. Closed forms for the piecewise targets
+        (`sign`, `relu`) and `linear`; quadrature (exact for Hermite polynomials of degree
+        < n) otherwise.
+        """
+        m, s = np.broadcast_arrays(np.asarray(mean, float), np.asarray(std, float))
+        if self.name == "linear":
+            c = self.scale
+            return c * m, c * s, c**2 * (m**2 + s**2)
+        if self.name in ("sign", "relu"):
+            with np.errstate(divide="ignore", invalid="ignore"):
+                x = np.where(s > 0, m / np.where(s > 0, s, 1.0), np.sign(m) * np.inf)
+            cdf = special.ndtr(x)
+            pdf = np.exp(-0.5 * np.square(np.where(np.isfinite(x), x, 0.0)))
+            pdf = np.where(np.isfinite(x), pdf / np.sqrt(2.0 * np.pi), 0.0)
+            if self.name == "sign":
+                return 2.0 * cdf - 1.0, 2.0 * pdf, np.where((s > 0) | (m != 0), 1.0, 0.0)
+            c = self.scale  # relu(c z) = c relu(z) for c > 0
+            mean_ = np.where(s > 0, m * cdf + s * pdf, np.maximum(m, 0.0))
+            second = np.where(s > 0, (m**2 + s**2) * cdf + m * s * pdf, np.maximum(m, 0.0) ** 2)
+            return c * mean_, c * s * cdf, c**2 * second
+        z, w = gaussian_quadrature(n)
+        g = self(m[..., None] + s[..., None] * z)
+        return g @ w, (g * z) @ w, np.square(g) @ w
+
+    @property
+    def c1(self) -> float:
+        """`E[z g(z)]`: the linear (first Hermite) coefficient of the target."""
+        return float(self.gaussian_moments(0.0, 1.0)[1])
+
+    @property
+    def second_moment(self) -> float:
+        """`E[g(z)^2]` (label noise excluded)."""
+        return float(self.gaussian_moments(0.0, 1.0)[2])
+
+    def describe(self) -> str:
+        """A short human-readable label, e.g. `tanh(2z)` or `hermite[0,1,0.5]`."""
+        if self.name == "hermite":
+            return "hermite[" + ",".join(f"{c:g}" for c in self.coefficients) + "]"
+        return f"{self.name}({self.scale:g}z)"
+
+
+def target(
+    name: str, scale: float = 1.0, coefficients: Sequence[float] | None = None
+) -> Target:
+    """Build a target from config values (see `Target`)."""
+    return Target(name=name, scale=float(scale), coefficients=tuple(map(float, coefficients or ())))
