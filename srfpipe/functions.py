@@ -238,8 +238,6 @@ class Target:
         return f"{self.name}({self.scale:g}z)"
 
 
-def target(
-    name: str, scale: float = 1.0, coefficients: Sequence[float] | None = None
-) -> Target:
+def target(name: str, scale: float = 1.0, coefficients: Sequence[float] | None = None) -> Target:
     """Build a target from config values (see `Target`)."""
     return Target(name=name, scale=float(scale), coefficients=tuple(map(float, coefficients or ())))

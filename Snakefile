@@ -1,0 +1,24 @@
+# srfpipe: one giant gradient step, spiked random features and their asymptotics.
+# Thin entry point: configuration and validation live in workflow/rules/common.smk,
+# numerics in the srfpipe package. Run `snakemake --cores 2` (see README.md).
+from snakemake.utils import min_version
+
+min_version("9.0")
+
+
+configfile: "config.yaml"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/data.smk"
+include: "workflow/rules/step.smk"
+include: "workflow/rules/readout.smk"
+include: "workflow/rules/theory.smk"
+include: "workflow/rules/curves.smk"
+include: "workflow/rules/plots.smk"
+
+
+rule all:
+    input:
+        FIGURES,
+    default_target: True

@@ -1,0 +1,214 @@
+"""The experiment configuration: typed view, cross-field checks, per-stage parameters and keys.
+
+The JSON schema (`workflow/schemas/config.schema.yaml`) checks types, ranges and enums and
+fills defaults; `check` adds what a schema cannot express. `stage_params` returns, for each
+stage, exactly the parameters its artifact depends on (cumulatively along the chain
+data -> step -> readout; theory beside it), and `stage_key` hashes them into the short
+directory name under `results/<stage>/`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from srfpipe.functions import Activation, Target, activation, target
+
+MODELS = ("rf", "network", "srf_map", "srf_extracted")
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """Typed view of a validated config dict."""
+
+    d: int
+    beta: float
+    alpha0: float
+    eta: tuple[float, ...]
+    alpha: tuple[float, ...]
+    lam: tuple[float, ...]
+    activation: str
+    target: dict[str, Any]
+    noise: float
+    readout_init: str
+    init_output: str
+    seeds: tuple[int, ...]
+    test_size: int
+    models: tuple[str, ...]
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> Experiment:
+        t = config["target"]
+        return cls(
+            d=int(config["d"]),
+            beta=float(config["beta"]),
+            alpha0=float(config["alpha0"]),
+            eta=tuple(float(e) for e in config["eta"]),
+            alpha=tuple(sorted(float(a) for a in config["alpha"])),
+            lam=tuple(sorted(float(v) for v in config["lam"])),
+            activation=str(config["activation"]),
+            target={
+                "name": str(t["name"]),
+                "scale": float(t.get("scale", 1.0)),
+                "coefficients": [float(c) for c in t.get("coefficients", [])],
+            },
+            noise=float(config["noise"]),
+            readout_init=str(config["readout_init"]),
+            init_output=str(config["init_output"]),
+            seeds=tuple(int(s) for s in config["seeds"]),
+            test_size=int(config["test_size"]),
+            models=tuple(config["models"]),
+        )
+
+    @property
+    def p(self) -> int:
+        return round(self.beta * self.d)
+
+    @property
+    def n0(self) -> int:
+        return round(self.alpha0 * self.d)
+
+    def n(self, alpha: float) -> int:
+        return round(alpha * self.d)
+
+    @property
+    def n_train(self) -> int:
+        return self.n(max(self.alpha))
+
+    @property
+    def sigma(self) -> Activation:
+        return activation(self.activation)
+
+    @property
+    def g(self) -> Target:
+        return target(**self.target)
+
+
+def peak_memory_mb(exp: Experiment) -> float:
+    """Estimate (MB) of the largest job's arrays: the readout job holding training and test
+    inputs (n_train + n_test) x d, their features (n_train + n_test) x p, a p x p Gram
+    matrix with its eigenvectors, and the (W0, F) pair, all float64; plus 20% headroom."""
+    n_rows = exp.n_train + exp.test_size
+    floats = n_rows * (exp.d + exp.p) + 2 * min(exp.p, exp.n_train) ** 2 + 2 * exp.p * exp.d
+    step = exp.n0 * (exp.d + 2 * exp.p) + 3 * exp.p * exp.d
+    return 1.2 * 8 * max(floats, step) / 2**20
+
+
+def check(config: dict[str, Any], mem_limit_mb: float | None = None) -> list[str]:
+    """Cross-field problems of a schema-valid config, one message per problem (empty if fine)."""
+    errors: list[str] = []
+    exp = Experiment.from_config(config)
+    try:
+        _ = exp.g
+    except ValueError as err:
+        errors.append(str(err))
+    if exp.init_output == "symmetric" and exp.p % 2:
+        errors.append(
+            f"init_output: 'symmetric' needs an even width p = round(beta*d), got p={exp.p} "
+            f"(beta={exp.beta}, d={exp.d})"
+        )
+    for a in exp.alpha:
+        if exp.n(a) < 1:
+            errors.append(f"alpha: {a} gives n = round(alpha*d) = 0 samples (d={exp.d})")
+    if exp.n0 < 1:
+        errors.append(f"alpha0: {exp.alpha0} gives n0 = round(alpha0*d) = 0 samples (d={exp.d})")
+    if len(set(exp.seeds)) != len(exp.seeds):
+        errors.append(f"seeds: values must be distinct, got {list(exp.seeds)}")
+    if len(set(exp.eta)) != len(exp.eta):
+        errors.append(f"eta: values must be distinct, got {list(exp.eta)}")
+    limit = mem_limit_mb if mem_limit_mb is not None else config.get("mem_limit_mb")
+    if limit is not None:
+        need = peak_memory_mb(exp)
+        if need > limit:
+            errors.append(
+                f"mem_limit_mb: the largest job needs about {need:.0f} MB > limit {limit} MB "
+                f"(d={exp.d}, beta={exp.beta}, max alpha={max(exp.alpha)}, test_size="
+                f"{exp.test_size}); lower them or raise mem_limit_mb"
+            )
+    return errors
+
+
+def stage_params(exp: Experiment, stage: str) -> dict[str, Any]:
+    """JSON-able parameters that the artifacts of `stage` depend on (seed and eta excluded:
+    they are the per-file wildcards)."""
+    data = {
+        "d": exp.d,
+        "target": exp.target,
+        "noise": exp.noise,
+        "n0": exp.n0,
+        "n_train": exp.n_train,
+        "n_test": exp.test_size,
+    }
+    step = data | {
+        "p": exp.p,
+        "activation": exp.activation,
+        "readout_init": exp.readout_init,
+        "init_output": exp.init_output,
+    }
+    if stage == "data":
+        return data
+    if stage == "step":
+        return step
+    if stage == "readout":
+        return step | {"alpha": list(exp.alpha), "lam": list(exp.lam), "models": list(exp.models)}
+    if stage == "theory":
+        return {
+            "activation": exp.activation,
+            "target": exp.target,
+            "noise": exp.noise,
+            "beta": exp.beta,
+            "alpha0": exp.alpha0,
+            "readout_init": exp.readout_init,
+            "alpha": list(exp.alpha),
+            "lam": list(exp.lam),
+        }
+    raise ValueError(f"unknown stage {stage!r}")
+
+
+def param_key(params: dict[str, Any]) -> str:
+    """Short stable hash (10 hex digits) of a JSON-able parameter dict."""
+    blob = json.dumps(params, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(blob.encode()).hexdigest()[:10]
+
+
+def stage_key(exp: Experiment, stage: str) -> str:
+    """Directory key of `stage`'s artifacts: `param_key(stage_params(exp, stage))`."""
+    return param_key(stage_params(exp, stage))
+
+
+def fmt(x: float) -> str:
+    """Canonical text of a wildcard value (`1.0 -> '1'`, `0.50 -> '0.5'`)."""
+    return f"{x:g}"
+
+
+def theory_gap(exp: Experiment) -> str | None:
+    """Why the asymptotic theory does not cover this experiment, or None if it does."""
+    if exp.init_output != "zero":
+        return (
+            f"init_output={exp.init_output!r}: the theory assumes an iid W0 and a step on the "
+            "residual y (init_output 'zero')"
+        )
+    if exp.readout_init == "gaussian":
+        return "readout_init='gaussian' gives heterogeneous spikes, which the theory does not cover"
+    if exp.readout_init == "rademacher" and not exp.sigma.odd:
+        return f"readout_init='rademacher' needs an odd activation, got {exp.activation!r}"
+    return None
+
+
+def job_resources(exp: Experiment, stage: str) -> dict[str, int]:
+    """`mem_mb` and `runtime` (minutes) to request for one job of `stage` (cluster sizing).
+
+    Memory: `peak_memory_mb` for the step and readout jobs, 1 GB for the others, plus 500 MB
+    for the interpreter. Runtime: flop count at a pessimistic 1 GFLOP/s, at least 10 min."""
+    d, p = exp.d, exp.p
+    if stage == "step":
+        flops = 4 * exp.n0 * d * p + 40 * p * d
+    elif stage == "readout":
+        rows = exp.n_train + exp.test_size
+        flops = len(exp.models) * (2 * rows * d * p + rows * p * p + len(exp.alpha) * 10 * p**3)
+    else:
+        flops = 0.0
+    mem = peak_memory_mb(exp) if stage in ("step", "readout") else 1000
+    return {"mem_mb": int(mem) + 500, "runtime": max(10, int(flops / 1e9 / 60) + 1)}

@@ -1,0 +1,38 @@
+"""The edge between Snakemake `script:` jobs and the package: logging, threads, errors."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from threadpoolctl import threadpool_limits
+
+
+@contextmanager
+def snakemake_job(smk: Any) -> Iterator[logging.Logger]:
+    """Run a job body with logging to `smk.log[0]` and BLAS limited to `smk.threads`.
+
+    Exceptions are logged with their traceback (Snakemake does not capture the stderr of
+    `script:` jobs into `log:`) and re-raised so the job fails and its outputs are removed.
+    """
+    logging.basicConfig(
+        filename=smk.log[0],
+        level=logging.INFO,
+        force=True,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    log = logging.getLogger(f"srfpipe.job.{smk.rule}")
+    log.info("rule %s, wildcards %s, threads %d", smk.rule, dict(smk.wildcards), smk.threads)
+    start = time.perf_counter()
+    try:
+        with threadpool_limits(limits=smk.threads):
+            yield log
+    except BaseException:
+        log.exception("job failed after %.1fs", time.perf_counter() - start)
+        sys.stderr.write(f"srfpipe: rule {smk.rule} failed, see {smk.log[0]}\n")
+        raise
+    log.info("job finished in %.1fs", time.perf_counter() - start)

@@ -1,0 +1,124 @@
+"""Figures, drawn from aggregated curves datasets only (see `srfpipe.stages.curves`)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import xarray as xr  # noqa: E402
+
+STYLE = {
+    "rf": dict(color="0.45", marker="s", label=r"RF ($W_0$)"),
+    "network": dict(color="C0", marker="o", label=r"network ($W_1$)"),
+    "srf_map": dict(color="C1", marker="^", label="sRF (theory map)"),
+    "srf_extracted": dict(color="C2", marker="v", label="sRF (extracted)"),
+}
+THEORY_STYLE = {
+    "rf": dict(color="0.45", ls="--", lw=1.2, label="theory, RF"),
+    "srf": dict(color="k", ls="-", lw=1.2, label="theory, sRF"),
+}
+plt.rcParams.update({"font.size": 9, "axes.titlesize": 9, "legend.fontsize": 7.5})
+
+
+def _save(fig: plt.Figure, paths: Sequence[str | Path]) -> None:
+    for path in paths:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        fig.savefig(path, dpi=200, bbox_inches="tight")
+    plt.close(fig)
+
+
+def learning_curves(curves: xr.Dataset, paths: Sequence[str | Path]) -> None:
+    """Test error against alpha: one column per eta, one row per lambda; simulated models
+    as markers with standard-error bars, theory as lines where present."""
+    etas, lams = curves["eta"].values, curves["lam"].values
+    fig, axes = plt.subplots(
+        len(lams),
+        len(etas),
+        figsize=(2.3 * len(etas) + 0.6, 2.0 * len(lams) + 0.6),
+        sharex=True,
+        sharey="row",
+        squeeze=False,
+    )
+    has_theory = "theory_test_error" in curves
+    for i, lam in enumerate(lams):
+        for j, eta in enumerate(etas):
+            ax = axes[i, j]
+            sel = curves.sel(eta=eta, lam=lam)
+            if has_theory and np.isfinite(sel["theory_test_error"]).any():
+                for model, style in THEORY_STYLE.items():
+                    if model == "srf" and eta == 0:
+                        continue  # r = 0: the sRF theory is the RF theory
+                    th = sel["theory_test_error"].sel(theory_model=model)
+                    ax.plot(sel["alpha"], th, **style)
+            for model in curves["model"].values:
+                m = sel.sel(model=model)
+                ax.errorbar(
+                    m["alpha"],
+                    m["test_error_mean"],
+                    yerr=m["test_error_sem"],
+                    ls="none",
+                    ms=3.5,
+                    capsize=1.5,
+                    mfc="none",
+                    **STYLE[str(model)],
+                )
+            ax.set_title(rf"$\eta={eta:g}$, $\lambda={lam:g}$")
+            if i == len(lams) - 1:
+                ax.set_xlabel(r"$\alpha = n/d$")
+            if j == 0:
+                ax.set_ylabel(r"test error $\epsilon_g$")
+    handles, labels = axes[0, -1].get_legend_handles_labels()
+    for ax in axes.flat:  # collect every label once (eta = 0 panels lack some)
+        for h, lab in zip(*ax.get_legend_handles_labels(), strict=True):
+            if lab not in labels:
+                handles.append(h)
+                labels.append(lab)
+    fig.legend(
+        handles,
+        labels,
+        loc="upper center",
+        ncol=min(len(labels), 6),
+        bbox_to_anchor=(0.5, 1.0),
+        frameon=False,
+    )
+    fig.suptitle(
+        rf"{curves.attrs.get('activation', '')} network, target {curves.attrs.get('target', '')},"
+        rf" $\Delta={curves.attrs.get('noise', 0):g}$, $d={curves.attrs.get('d', '?')}$,"
+        rf" $p={curves.attrs.get('p', '?')}$, {curves.attrs.get('n_seeds', '?')} seeds",
+        y=1.04,
+    )
+    fig.tight_layout(rect=(0, 0, 1, 0.95))
+    _save(fig, paths)
+
+
+def spike_diagnostics(curves: xr.Dataset, paths: Sequence[str | Path]) -> None:
+    """Overlap gamma, spike strength r and singular values against eta (mean +- s.e.m.)."""
+    eta = curves["eta"].values
+    fig, axes = plt.subplots(1, 3, figsize=(9.0, 2.6))
+
+    def band(ax: plt.Axes, name: str, **kw: object) -> None:
+        ax.errorbar(eta, curves[f"{name}_mean"], yerr=curves[f"{name}_sem"], capsize=2, ms=4, **kw)
+
+    for ax, q, sym in ((axes[0], "gamma", r"$\gamma = v\cdot\theta$"), (axes[1], "r", r"$r$")):
+        band(ax, f"{q}_map", marker="^", color="C1", ls="none", label="map (empirical)")
+        band(ax, f"{q}_extracted", marker="v", color="C2", ls="none", label="extracted (SVD)")
+        ax.plot(eta, curves[f"{q}_theory_mean"], "k-", lw=1, label=r"theory map, $d\to\infty$")
+        ax.set_xlabel(r"$\eta$")
+        ax.set_ylabel(sym)
+        ax.legend()
+    ax = axes[2]
+    sv_d, sv_w = curves["sv_delta_mean"], curves["sv_w1_mean"]
+    ax.semilogy(eta, sv_d.isel(rank=0), "o-", color="C3", label=r"$s_1(W_1-W_0)$")
+    ax.semilogy(eta, sv_d.isel(rank=1), "o--", color="C3", mfc="none", label=r"$s_2(W_1-W_0)$")
+    ax.semilogy(eta, sv_w.isel(rank=0), "s-", color="C0", label=r"$s_1(W_1)$")
+    ax.semilogy(eta, sv_w.isel(rank=1), "s--", color="C0", mfc="none", label=r"$s_2(W_1)$")
+    ax.set_xlabel(r"$\eta$")
+    ax.set_ylabel("singular value")
+    ax.legend()
+    fig.tight_layout()
+    _save(fig, paths)

@@ -1,0 +1,25 @@
+"""Named, reproducible random streams.
+
+Every random draw in srfpipe comes from `stream(seed, name, *index)`: a
+`numpy.random.Generator` whose `SeedSequence` has the user's seed as entropy and a spawn key
+derived from the stream name (and block index). Streams never share state, do not depend on
+the order in which jobs run, and a given stream yields the same numbers in every process.
+"""
+
+from __future__ import annotations
+
+import zlib
+
+import numpy as np
+
+STREAMS = ("teacher", "step", "train", "test", "init", "spike", "svd")
+
+
+def stream(seed: int, name: str, *index: int) -> np.random.Generator:
+    """Generator for stream `name` of `seed` (optionally one block `index` of it)."""
+    if name not in STREAMS:
+        raise ValueError(f"unknown random stream {name!r}; known: {STREAMS}")
+    if seed < 0:
+        raise ValueError(f"seed: must be an integer >= 0, got {seed}")
+    key = (zlib.crc32(name.encode()), *(int(i) for i in index))
+    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(int(seed), spawn_key=key)))

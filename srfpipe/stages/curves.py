@@ -1,0 +1,80 @@
+"""Curves stage: mean and standard error over seeds of the readouts and step diagnostics,
+joined with the theory curves where they exist. One dataset per figure."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import xarray as xr
+
+from srfpipe.functions import target
+from srfpipe.store import params_of
+
+STEP_SCALARS = (
+    "beta_norm",
+    "gamma_map",
+    "r_map",
+    "gamma_extracted",
+    "r_extracted",
+    "beta_norm_theory",
+    "gamma_theory",
+    "r_theory",
+)
+
+
+def _stack(datasets: Sequence[xr.Dataset], names: Sequence[str]) -> xr.Dataset:
+    """Combine per-(eta, seed) datasets into one with dims (eta, seed, ...)."""
+    parts = []
+    for ds in datasets:
+        p = params_of(ds)
+        parts.append(ds[list(names)].expand_dims(eta=[p["eta"]], seed=[p["seed"]]))
+    return xr.combine_by_coords(parts, combine_attrs="drop").sortby(["eta", "seed"])
+
+
+def _mean_sem(ds: xr.Dataset) -> xr.Dataset:
+    n = ds.sizes["seed"]
+    out = {}
+    for name, var in ds.data_vars.items():
+        out[f"{name}_mean"] = var.mean("seed")
+        out[f"{name}_sem"] = (
+            var.std("seed", ddof=1) / np.sqrt(n) if n > 1 else np.nan * var.mean("seed")
+        )
+    res = xr.Dataset(out)
+    res.attrs["n_seeds"] = n
+    return res
+
+
+def run(
+    readouts: Sequence[xr.Dataset],
+    steps: Sequence[xr.Dataset],
+    theories: Sequence[xr.Dataset] = (),
+) -> xr.Dataset:
+    """Dataset with `<var>_mean`/`<var>_sem` over seeds for the readout errors (eta, model,
+    alpha, lam) and the step diagnostics (eta[, rank]), plus `theory_*` (eta, theory_model,
+    lam, alpha) when theory datasets are given."""
+    errors = _mean_sem(_stack(readouts, ["train_error", "test_error", "readout_sq_norm"]))
+    spikes = _mean_sem(_stack(steps, [*STEP_SCALARS, "sv_delta", "sv_w1"]))
+    out = xr.merge([errors, spikes], combine_attrs="drop")
+    if theories:
+        th = xr.concat(
+            [
+                t[["test_error", "train_error", "converged"]].expand_dims(eta=[params_of(t)["eta"]])
+                for t in theories
+            ],
+            dim="eta",
+        ).sortby("eta")
+        th = th.rename({k: f"theory_{k}" for k in th.data_vars}).rename(model="theory_model")
+        out = xr.merge([out, th], join="left")
+    first = params_of(readouts[0])
+    out.attrs = {
+        "stage": "curves",
+        "n_seeds": errors.attrs["n_seeds"],
+        "activation": first["activation"],
+        "target": target(**first["target"]).describe(),
+        "d": first["d"],
+        "p": first["p"],
+        "noise": first["noise"],
+        "has_theory": int(bool(theories)),
+    }
+    return out

@@ -1,0 +1,117 @@
+"""Step stage: `W0`, `a`, one giant gradient step to `W1`, and the spike diagnostics.
+
+Stores `W1` (neuron, input) and `a`; `W0` is regenerated from the seed (its sha256 is kept
+in the attrs and checked). Diagnostics: the theory-map spike (empirical `beta_vec`) and the
+extracted spike (top singular pair of `W1 - W0`), their `(r, gamma)`, the limiting
+theory-map values, and the top singular values of `W1 - W0` and of `W1`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from typing import Any
+
+import numpy as np
+import xarray as xr
+
+from srfpipe import step
+from srfpipe.functions import activation, target
+from srfpipe.stages import data as data_stage
+from srfpipe.store import params_of, provenance
+
+log = logging.getLogger(__name__)
+
+N_SINGULAR = 8
+
+
+def initial_network(params: dict[str, Any], seed: int) -> step.Network:
+    """`(W0, a)` for the step parameters and seed."""
+    return step.init_network(
+        seed, params["d"], params["p"], params["readout_init"], params["init_output"]
+    )
+
+
+def digest(w: np.ndarray) -> str:
+    return hashlib.sha256(np.ascontiguousarray(w).tobytes()).hexdigest()
+
+
+def theory_map(params: dict[str, Any], eta: float) -> dict[str, float]:
+    """Limits `d -> inf` of `||beta_vec||`, `gamma`, `r` (MODEL.md theory map)."""
+    g = target(**params["target"])
+    n0, d = params["n0"], params["d"]
+    norm = float(np.sqrt(g.c1**2 + (g.second_moment + params["noise"]) * d / n0))
+    mu1 = activation(params["activation"]).mu1
+    return {"beta_norm": norm, "gamma": abs(g.c1) / norm, "r": eta * mu1 * norm}
+
+
+def run(params: dict[str, Any], seed: int, eta: float, data_ds: xr.Dataset) -> xr.Dataset:
+    """The trained first layer and its diagnostics for one (eta, seed)."""
+    t0 = time.perf_counter()
+    act = activation(params["activation"])
+    theta = data_ds["theta"].values
+    x0, y0 = data_stage.inputs(data_ds, "step")
+    net = initial_network(params, seed)
+    w1 = step.gradient_step(net, x0, y0, eta, act, params["init_output"])
+    log.info(
+        "step: p=%d d=%d n0=%d eta=%g in %.2fs",
+        *w1.shape,
+        x0.shape[0],
+        eta,
+        time.perf_counter() - t0,
+    )
+    delta = w1 - net.w
+    beta_vec = step.linear_response(x0, y0)
+    spike_map = step.spike_from_map(net.a, beta_vec, eta, act.mu1, theta)
+    spike_ext = step.spike_from_step(delta, theta, seed)
+    sv_delta = step.top_singular(delta, N_SINGULAR, seed)[1] if eta != 0 else np.zeros(N_SINGULAR)
+    sv_w1 = step.top_singular(w1, N_SINGULAR, seed)[1]
+    k = min(N_SINGULAR, sv_w1.size)
+    limit = theory_map(params, eta)
+    ds = xr.Dataset(
+        {
+            "w1": (("neuron", "input"), w1),
+            "a": ("neuron", net.a),
+            "u_map": ("neuron", spike_map.u),
+            "v_map": ("input", spike_map.v),
+            "u_extracted": ("neuron", spike_ext.u),
+            "v_extracted": ("input", spike_ext.v),
+            "sv_delta": ("rank", sv_delta[:k]),
+            "sv_w1": ("rank", sv_w1[:k]),
+            "beta_norm": ((), float(np.linalg.norm(beta_vec))),
+            "gamma_map": ((), spike_map.overlap(theta)),
+            "r_map": ((), spike_map.strength()),
+            "gamma_extracted": ((), spike_ext.overlap(theta) if eta != 0 else np.nan),
+            "r_extracted": ((), spike_ext.strength()),
+            "beta_norm_theory": ((), limit["beta_norm"]),
+            "gamma_theory": ((), limit["gamma"]),
+            "r_theory": ((), limit["r"]),
+        },
+        coords={"rank": np.arange(1, k + 1)},
+    )
+    ds.attrs |= provenance("step", params | {"seed": seed, "eta": eta})
+    ds.attrs["w0_sha256"] = digest(net.w)
+    log.info(
+        "step diagnostics done in %.2fs: gamma_extracted=%.4f r_extracted=%.4f",
+        time.perf_counter() - t0,
+        float(ds.gamma_extracted),
+        float(ds.r_extracted),
+    )
+    return ds
+
+
+def first_layers(step_ds: xr.Dataset) -> dict[str, np.ndarray]:
+    """First-layer matrix (p, d) of every model: `rf` (W0), `network` (W1), `srf_map`,
+    `srf_extracted` (`W0 + u v^T`)."""
+    params = params_of(step_ds)
+    w0 = initial_network(params, params["seed"]).w
+    if digest(w0) != step_ds.attrs["w0_sha256"]:
+        raise RuntimeError("regenerated W0 differs from the step artifact: rerun the step stage")
+    return {
+        "rf": w0,
+        "network": step_ds["w1"].values,
+        "srf_map": w0 + np.outer(step_ds["u_map"].values, step_ds["v_map"].values),
+        "srf_extracted": w0
+        + np.outer(step_ds["u_extracted"].values, step_ds["v_extracted"].values),
+    }

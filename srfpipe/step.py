@@ -1,0 +1,158 @@
+"""The two-layer network, its one giant gradient step, and the spiked-random-features builds.
+
+Conventions (MODEL.md): `f(x) = (1/sqrt(p)) sum_i a_i sigma(w_i . x)`, `W0` iid `N(0, 1/d)`
+(shape (p, d)), the step on `n0` samples with learning rate `eta * sqrt(p)`:
+`W1 = W0 + eta * diag(a) * (1/n0) * sum_mu (y_mu - f0(x_mu)) sigma'(W0 x_mu) x_mu^T`.
+An sRF is `F = W0 + u v^T` (u: (p,), v: (d,) unit).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.sparse.linalg import svds
+
+from srfpipe.functions import Activation
+from srfpipe.seeding import stream
+
+READOUT_INITS = ("rademacher", "gaussian", "constant")
+INIT_OUTPUTS = ("zero", "symmetric", "full")
+
+
+@dataclass(frozen=True)
+class Network:
+    """First layer `w` (p, d), second layer `a` (p,); `symmetric` marks the paired init."""
+
+    w: np.ndarray
+    a: np.ndarray
+    symmetric: bool = False
+
+
+def init_network(seed: int, d: int, p: int, readout_init: str, init_output: str) -> Network:
+    """`W0` iid N(0, 1/d) and the readout `a` (MODEL.md), from stream `init` of `seed`.
+
+    `init_output="symmetric"` (p even) copies rows `1..p/2` into `p/2+1..p` and negates `a`
+    there, so that the output at initialisation is exactly zero.
+    """
+    if readout_init not in READOUT_INITS:
+        raise ValueError(f"readout_init: unknown value {readout_init!r}; allowed: {READOUT_INITS}")
+    if init_output not in INIT_OUTPUTS:
+        raise ValueError(f"init_output: unknown value {init_output!r}; allowed: {INIT_OUTPUTS}")
+    symmetric = init_output == "symmetric"
+    if symmetric and p % 2:
+        raise ValueError(f"init_output='symmetric' needs an even width p, got p={p}")
+    rng = stream(seed, "init")
+    rows = p // 2 if symmetric else p
+    w = rng.standard_normal((rows, d)) / np.sqrt(d)
+    if readout_init == "rademacher":
+        a = rng.choice(np.array([-1.0, 1.0]), size=rows)
+    elif readout_init == "gaussian":
+        a = rng.standard_normal(rows)
+    else:
+        a = np.ones(rows)
+    if symmetric:
+        w, a = np.concatenate([w, w]), np.concatenate([a, -a])
+    return Network(w=w, a=a, symmetric=symmetric)
+
+
+def forward(net: Network, x: np.ndarray, act: Activation) -> np.ndarray:
+    """Network output `f(x)`, shape (n,), for inputs x (n, d)."""
+    p = net.a.shape[0]
+    if net.symmetric:  # pairs (w, a), (w, -a): the two halves cancel exactly
+        h = p // 2
+        half = act(x @ net.w[:h].T) @ net.a[:h]
+        return (half - half) / np.sqrt(p)
+    return act(x @ net.w.T) @ net.a / np.sqrt(p)
+
+
+def residual_at_init(
+    net: Network, x: np.ndarray, y: np.ndarray, act: Activation, init_output: str
+) -> np.ndarray:
+    """`y - f0(x)` as the step sees it: `f0 = 0` for `init_output="zero"` (MODEL.md)."""
+    if init_output == "zero":
+        return y
+    return y - forward(net, x, act)
+
+
+def gradient_step(
+    net: Network, x: np.ndarray, y: np.ndarray, eta: float, act: Activation, init_output: str
+) -> np.ndarray:
+    """`W1` (p, d) after one step of size `eta * sqrt(p)` on the batch x (n0, d), y (n0,)."""
+    n0 = x.shape[0]
+    res = residual_at_init(net, x, y, act, init_output)
+    pre = x @ net.w.T  # (n0, p)
+    grad_dir = (act.deriv(pre) * res[:, None]).T @ x  # (p, d)
+    return net.w + (eta / n0) * net.a[:, None] * grad_dir
+
+
+def loss(w: np.ndarray, a: np.ndarray, x: np.ndarray, y: np.ndarray, act: Activation) -> float:
+    """`L(W) = (1/(2 n0)) sum (y - f(x))^2` for a non-symmetric network (tests, diagnostics)."""
+    f = act(x @ w.T) @ a / np.sqrt(a.shape[0])
+    return 0.5 * float(np.mean(np.square(y - f)))
+
+
+def top_singular(m: np.ndarray, k: int, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Top-`k` singular triplets of m (p, d), descending: (U (p, k), s (k,), V (d, k)).
+
+    ARPACK with a start vector from stream `svd` of `seed`, so repeated calls agree.
+    """
+    k = min(k, min(m.shape) - 1)
+    v0 = stream(seed, "svd").standard_normal(min(m.shape))
+    u, s, vt = svds(m, k=k, v0=v0, solver="arpack", tol=1e-12)
+    order = np.argsort(s)[::-1]
+    return u[:, order], s[order], vt[order].T
+
+
+@dataclass(frozen=True)
+class Spike:
+    """A rank-one spike `u v^T` (u: (p,), v: (d,) unit with `v . theta >= 0`)."""
+
+    u: np.ndarray
+    v: np.ndarray
+
+    def overlap(self, theta: np.ndarray) -> float:
+        """`gamma = v . theta`."""
+        return float(self.v @ theta)
+
+    def strength(self) -> float:
+        """`r = ||u|| / sqrt(p)` (equals r when `u = r a` with a of norm sqrt(p))."""
+        return float(np.linalg.norm(self.u) / np.sqrt(self.u.shape[0]))
+
+
+def linear_response(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """`beta_vec = (1/n0) sum_mu y_mu x_mu`, shape (d,)."""
+    return x.T @ y / x.shape[0]
+
+
+def spike_from_map(
+    a: np.ndarray, beta_vec: np.ndarray, eta: float, mu1: float, theta: np.ndarray
+) -> Spike:
+    """Theory-map sRF (MODEL.md 1): `v = beta_vec/||beta_vec||`, `u = eta mu1 ||beta_vec|| a`."""
+    norm = float(np.linalg.norm(beta_vec))
+    v = beta_vec / norm
+    sign = 1.0 if v @ theta >= 0 else -1.0
+    return Spike(u=sign * eta * mu1 * norm * a, v=sign * v)
+
+
+def spike_from_step(delta: np.ndarray, theta: np.ndarray, seed: int) -> Spike:
+    """Extracted sRF (MODEL.md 2): `v` top right singular vector of `delta = W1 - W0`
+    (sign with `v . theta >= 0`) and `u = delta v`; a zero `delta` gives `u = 0, v = 0`."""
+    if not np.any(delta):
+        return Spike(u=np.zeros(delta.shape[0]), v=np.zeros(delta.shape[1]))
+    _, _, vecs = top_singular(delta, 1, seed)
+    v = vecs[:, 0]
+    if v @ theta < 0:
+        v = -v
+    return Spike(u=delta @ v, v=v)
+
+
+def spike_with_overlap(
+    a: np.ndarray, r: float, gamma: float, theta: np.ndarray, seed: int
+) -> Spike:
+    """sRF with prescribed `(r, gamma)`: `u = r a`, `v = gamma theta + sqrt(1-gamma^2) e`,
+    `e` a unit vector orthogonal to theta from stream `spike` of `seed`."""
+    e = stream(seed, "spike").standard_normal(theta.shape[0])
+    e -= (e @ theta) * theta
+    e /= np.linalg.norm(e)
+    return Spike(u=r * a, v=gamma * theta + np.sqrt(1.0 - gamma**2) * e)

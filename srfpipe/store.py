@@ -1,0 +1,119 @@
+"""NetCDF artifacts: atomic save, load, provenance attributes and per-stage code versions.
+
+Every artifact carries `attrs["params_json"]` (the full parameter dict as JSON, because
+netCDF attributes cannot hold bools, None or dicts), flat scalar copies of the simple
+parameters for humans, `stage`, `srfpipe_version`, `code_version`, `git_commit` (when the
+package runs from a git checkout) and `slurm_job_id` (when run under SLURM).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import tempfile
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import xarray as xr
+
+import srfpipe
+
+PACKAGE_DIR = Path(srfpipe.__file__).resolve().parent
+
+STAGE_MODULES: dict[str, tuple[str, ...]] = {
+    "data": ("functions.py", "seeding.py", "data.py", "stages/data.py"),
+    "step": ("functions.py", "seeding.py", "step.py", "stages/step.py"),
+    "readout": ("functions.py", "step.py", "ridge.py", "stages/readout.py"),
+    "theory": ("functions.py", "theory", "stages/theory.py"),
+    "curves": ("stages/curves.py",),
+    "plots": ("plots.py",),
+}
+"""Package source files (or folders) whose content defines each stage's numbers."""
+
+
+def code_version(stage: str) -> str:
+    """sha256 (12 hex digits) of the source files behind `stage` (see `STAGE_MODULES`).
+
+    Rules pass it as a `params:` value, so an edit to a stage's numerics reruns that stage
+    (Snakemake does not see imported code by itself)."""
+    h = hashlib.sha256()
+    for name in STAGE_MODULES[stage]:
+        path = PACKAGE_DIR / name
+        files = sorted(path.rglob("*.py")) if path.is_dir() else [path]
+        for f in files:
+            if f.exists():
+                h.update(f.relative_to(PACKAGE_DIR).as_posix().encode())
+                h.update(f.read_bytes())
+    return h.hexdigest()[:12]
+
+
+@cache
+def git_commit() -> str:
+    """Commit of the source checkout the package is imported from, or '' if unknown."""
+    try:
+        out = subprocess.run(
+            ["git", "-C", str(PACKAGE_DIR), "rev-parse", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=True,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return ""
+    return out.stdout.strip()
+
+
+def provenance(stage: str, params: dict[str, Any]) -> dict[str, Any]:
+    """netCDF-safe attributes: params as JSON, flat scalars, versions, commit, SLURM job id."""
+    attrs: dict[str, Any] = {
+        "stage": stage,
+        "params_json": json.dumps(params, sort_keys=True),
+        "srfpipe_version": srfpipe.__version__,
+        "code_version": code_version(stage),
+        "git_commit": git_commit(),
+        "slurm_job_id": os.environ.get("SLURM_JOB_ID", ""),
+    }
+    for key, value in params.items():
+        if isinstance(value, bool):
+            attrs[key] = int(value)
+        elif isinstance(value, int | float | str):
+            attrs[key] = value
+    return attrs
+
+
+def params_of(ds: xr.Dataset) -> dict[str, Any]:
+    """The parameter dict an artifact was made with."""
+    return json.loads(ds.attrs["params_json"])
+
+
+def save(ds: xr.Dataset, path: str | os.PathLike[str]) -> None:
+    """Write `ds` to `path` atomically (netcdf4, zlib level 4 + shuffle for float data).
+
+    The file is written under a hidden temporary name in the same folder and renamed into
+    place, so a crash at any moment leaves either the old file or none, never a partial one.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    encoding = {
+        name: {"zlib": True, "complevel": 4, "shuffle": True}
+        for name, var in ds.data_vars.items()
+        if var.dtype.kind in "fiu" and var.ndim > 0
+    }
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".part", dir=path.parent)
+    os.close(fd)
+    try:
+        ds.to_netcdf(tmp, engine="netcdf4", encoding=encoding)
+        with open(tmp, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def load(path: str | os.PathLike[str]) -> xr.Dataset:
+    """Read an artifact fully into memory and close the file."""
+    return xr.load_dataset(path, engine="netcdf4")

@@ -1,0 +1,53 @@
+# Configuration: schema validation, cross-field checks, stage keys, paths, resources.
+from srfpipe.config import (
+    Experiment,
+    check,
+    fmt,
+    job_resources,
+    stage_key,
+    stage_params,
+    theory_gap,
+)
+from srfpipe.store import code_version
+from snakemake.utils import validate
+
+
+validate(config, "../schemas/config.schema.yaml")
+_problems = check(config)
+if _problems:
+    raise ValueError("invalid configuration:\n  " + "\n  ".join(_problems))
+
+EXP = Experiment.from_config(config)
+NAME = config["name"]
+THREADS = config["threads"]
+ETAS = [fmt(e) for e in EXP.eta]
+SEEDS = [str(s) for s in EXP.seeds]
+PARAMS = {s: stage_params(EXP, s) for s in ("data", "step", "readout", "theory")}
+KEY = {s: stage_key(EXP, s) for s in PARAMS}
+THEORY_GAP = theory_gap(EXP)
+WITH_THEORY = bool(config["theory"]) and THEORY_GAP is None
+if config["theory"] and THEORY_GAP:
+    logger.warning(f"srfpipe: no theory curves for this config: {THEORY_GAP}")
+
+DATA = f"results/data/{KEY['data']}/seed~{{seed}}.nc"
+STEP = f"results/step/{KEY['step']}/eta~{{eta}}_seed~{{seed}}.nc"
+READOUT = f"results/readout/{KEY['readout']}/eta~{{eta}}_seed~{{seed}}.nc"
+THEORY = f"results/theory/{KEY['theory']}/eta~{{eta}}.nc"
+CURVES = f"results/curves/{NAME}.nc"
+FIGURES = expand(
+    "results/figures/{name}/{fig}.{ext}",
+    name=NAME,
+    fig=["learning_curves", "spike_diagnostics"],
+    ext=["png", "pdf"],
+)
+
+
+wildcard_constraints:
+    seed=r"\d+",
+    eta=r"[0-9][0-9.e+-]*",
+
+
+localrules:
+    all,
+    make_curves,
+    plot_figures,

@@ -1,0 +1,13 @@
+rule make_curves:
+    input:
+        readouts=expand(READOUT, eta=ETAS, seed=SEEDS),
+        steps=expand(STEP, eta=ETAS, seed=SEEDS),
+        theories=expand(THEORY, eta=ETAS) if WITH_THEORY else [],
+    output:
+        CURVES,
+    params:
+        code=code_version("curves"),
+    log:
+        f"logs/make_curves/{NAME}.log",
+    script:
+        "../scripts/make_curves.py"

@@ -1,0 +1,16 @@
+rule eval_theory:
+    output:
+        THEORY,
+    params:
+        stage=PARAMS["theory"],
+        code=code_version("theory"),
+        eta=lambda wc: float(wc.eta),
+    log:
+        f"logs/eval_theory/{KEY['theory']}/eta~{{eta}}.log",
+    benchmark:
+        f"benchmarks/rules/eval_theory/{KEY['theory']}/eta~{{eta}}.tsv"
+    threads: 1
+    resources:
+        **job_resources(EXP, "theory"),
+    script:
+        "../scripts/eval_theory.py"

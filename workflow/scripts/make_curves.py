@@ -1,0 +1,14 @@
+"""Snakemake adapter: make_curves -> srfpipe.stages.curves.run."""
+
+from srfpipe.jobs import snakemake_job
+from srfpipe.stages import curves
+from srfpipe.store import load, save
+
+smk = snakemake  # noqa: F821  (injected by Snakemake)
+with snakemake_job(smk):
+    ds = curves.run(
+        [load(f) for f in smk.input.readouts],
+        [load(f) for f in smk.input.steps],
+        [load(f) for f in smk.input.theories],
+    )
+    save(ds, smk.output[0])
