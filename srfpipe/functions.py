@@ -147,6 +147,26 @@ def activation(name: str) -> Activation:
 
 # --------------------------------------------------------------------------- targets
 
+_PANEL_NODES = 96
+_TAIL = 12.0
+
+
+def _split_gauss_legendre(mean: Array, std: Array) -> tuple[Array, Array]:
+    """Nodes and weights (shape (..., 2K)) for `E f(tau)`, `tau ~ N(0, 1)`, with K-point
+    Gauss-Legendre panels on `[-12, t0]` and `[t0, 12]`, `t0 = -mean/std` (clipped): a
+    function steep at its zero crossing `m + s tau = 0` (e.g. `tanh(c z)`, large c) is then
+    resolved, where Gauss-Hermite converges slowly."""
+    x, wx = np.polynomial.legendre.leggauss(_PANEL_NODES)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t0 = np.where(std > 0, -mean / np.where(std > 0, std, 1.0), 0.0)
+    t0 = np.clip(t0, -_TAIL + 1.0, _TAIL - 1.0)[..., None]
+    lo, hi = (t0 + _TAIL) / 2, (_TAIL - t0) / 2  # half-widths of the two panels
+    nodes = np.concatenate([-_TAIL + lo * (x + 1), t0 + hi * (x + 1)], axis=-1)
+    weights = np.concatenate([lo * wx, hi * wx], axis=-1)
+    weights = weights * np.exp(-0.5 * nodes**2) / np.sqrt(2.0 * np.pi)
+    return nodes, weights
+
+
 NAMED_TARGETS: dict[str, Callable[[Array], Array]] = {
     "linear": _identity,
     "tanh": np.tanh,
@@ -217,9 +237,12 @@ class Target:
             mean_ = np.where(s > 0, m * cdf + s * pdf, np.maximum(m, 0.0))
             second = np.where(s > 0, (m**2 + s**2) * cdf + m * s * pdf, np.maximum(m, 0.0) ** 2)
             return c * mean_, c * s * cdf, c**2 * second
-        z, w = gaussian_quadrature(n)
+        if self.name == "hermite":  # polynomial: Gauss-Hermite is exact
+            z, w = gaussian_quadrature(n)
+        else:  # steep sigmoids: split the Gaussian at the zero crossing tau = -m/s
+            z, w = _split_gauss_legendre(m, s)
         g = self(m[..., None] + s[..., None] * z)
-        return g @ w, (g * z) @ w, np.square(g) @ w
+        return (g * w).sum(-1), (g * z * w).sum(-1), (np.square(g) * w).sum(-1)
 
     @property
     def c1(self) -> float:
