@@ -1,0 +1,188 @@
+"""Independent sRF ridge simulation, and theory-vs-simulation tables (docs/theory.md).
+
+The simulation follows MODEL.md directly and shares no code with `srfpipe.theory`:
+`x ~ N(0, I_d)`, unit `theta`, unit `v` with `v.theta = gamma`, `W0` iid `N(0, 1/d)`,
+`u = r s` (`s` Rademacher or ones), `phi = sigma(W0 x + u (v.x))`,
+`b = (Phi^T Phi/n + lam I)^{-1} Phi^T y/n`, test error on a fresh test set, noise included.
+Training sets for the alpha grid are nested prefixes of one sample (one Gram update each).
+
+    python benchmarks/validate_theory.py --d 500 1000 2000 --seeds 8 4 2
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+
+import numpy as np
+from scipy import linalg
+
+from srfpipe.functions import Activation, Target, activation, target
+
+
+@dataclass(frozen=True)
+class Case:
+    """One sRF parameter set; `lams` x `alphas` points are evaluated per case."""
+
+    act: str
+    tgt: str
+    scale: float
+    coef: tuple[float, ...]
+    noise: float
+    beta: float
+    r: float
+    gamma: float
+    lams: tuple[float, ...]
+    alphas: tuple[float, ...]
+    init: str = "rademacher"
+
+    def functions(self) -> tuple[Activation, Target]:
+        return activation(self.act), target(self.tgt, self.scale, self.coef)
+
+    def label(self) -> str:
+        return (
+            f"{self.act} {self.functions()[1].describe()} D={self.noise:g} beta={self.beta:g} "
+            f"r={self.r:g} gamma={self.gamma:g} {self.init}"
+        )
+
+
+def simulate_srf(case: Case, d: int, seed: int, test_size: int = 4000) -> tuple[Array, Array]:
+    """Test and train error of one sRF draw, each (len(lams), len(alphas)), noise included."""
+    act, tgt = case.functions()
+    rng = np.random.default_rng(seed)
+    p = int(round(case.beta * d))
+    theta = rng.standard_normal(d)
+    theta /= np.linalg.norm(theta)
+    perp = rng.standard_normal(d)
+    perp -= (perp @ theta) * theta
+    perp /= np.linalg.norm(perp)
+    v = case.gamma * theta + np.sqrt(1.0 - case.gamma**2) * perp
+    s = rng.choice([-1.0, 1.0], size=p) if case.init == "rademacher" else np.ones(p)
+    f = rng.standard_normal((p, d)) / np.sqrt(d) + np.outer(case.r * s, v)
+    f32 = f.T.astype(np.float32)
+
+    def sample(n: int) -> tuple[Array, Array]:
+        x = rng.standard_normal((n, d)).astype(np.float32)
+        y = tgt(x @ theta.astype(np.float32)) + np.sqrt(case.noise) * rng.standard_normal(n)
+        return act(x @ f32), y
+
+    phi_test, y_test = sample(test_size)
+    ns = [int(round(a * d)) for a in case.alphas]
+    order = np.argsort(ns)
+    gram = np.zeros((p, p))
+    phi_y = np.zeros(p)
+    blocks_phi, blocks_y = [], []
+    test = np.empty((len(case.lams), len(ns)))
+    train = np.empty_like(test)
+    done = 0
+    for j in order:
+        phi, y = sample(ns[j] - done)
+        done = ns[j]
+        gram += (phi.T @ phi).astype(float)
+        phi_y += phi.T.astype(float) @ y
+        blocks_phi.append(phi)
+        blocks_y.append(y)
+        all_phi, all_y = np.concatenate(blocks_phi), np.concatenate(blocks_y)
+        for i, lam in enumerate(case.lams):
+            b = linalg.solve(gram / done + lam * np.eye(p), phi_y / done, assume_a="pos")
+            test[i, j] = np.mean((y_test - phi_test @ b) ** 2)
+            train[i, j] = np.mean((all_y - all_phi @ b) ** 2)
+    return test, train
+
+
+Array = np.ndarray
+
+
+def theory(case: Case) -> Array:
+    """Theory test error (len(lams), len(alphas))."""
+    from srfpipe.theory import learning_curve
+
+    act, tgt = case.functions()
+    ds = learning_curve(
+        act, tgt, case.noise, case.beta, case.lams, case.alphas, case.r, case.gamma, case.init
+    )
+    return ds.test_error.values
+
+
+CASES = (
+    Case("tanh", "tanh", 2.0, (), 0.1, 2.0, 1.5, 0.8, (0.1, 1.0), (0.5, 1.0, 2.0, 4.0)),
+    Case(
+        "erf",
+        "hermite",
+        1.0,
+        (0.0, 1.0, 0.0, 0.5),
+        0.2,
+        1.0,
+        2.0,
+        0.6,
+        (0.05, 0.5),
+        (0.5, 1.0, 2.0, 4.0),
+    ),
+    Case("tanh", "sign", 1.0, (), 0.1, 1.5, 3.0, 1.0, (0.05, 0.3), (0.5, 1.0, 2.0, 4.0)),
+    Case("erf", "tanh", 3.0, (), 0.1, 2.0, 0.5, 0.3, (0.1, 1.0), (0.5, 1.0, 2.0, 4.0)),
+    Case(
+        "tanh",
+        "hermite",
+        1.0,
+        (0.0, 0.6, 0.0, 0.8),
+        0.3,
+        1.2,
+        1.0,
+        0.9,
+        (0.05, 0.2),
+        (0.5, 1.5, 3.0, 4.0),
+    ),
+    Case("tanh", "tanh", 2.0, (), 0.1, 2.0, 0.0, 0.5, (0.05, 0.5), (0.5, 1.0, 2.0, 4.0)),
+    Case("tanh", "tanh", 2.0, (), 0.1, 2.0, 1.5, 0.8, (0.1, 0.5), (0.5, 1.0, 2.0, 4.0), "constant"),
+)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--d", type=int, nargs="+", default=[500, 1000, 2000])
+    parser.add_argument("--seeds", type=int, nargs="+", default=[8, 4, 2])
+    parser.add_argument("--cases", type=int, nargs="*", default=None)
+    parser.add_argument("--test-size", type=int, default=4000)
+    parser.add_argument("--out", default=None, help="append JSON lines here")
+    args = parser.parse_args(argv)
+    cases = [CASES[i] for i in args.cases] if args.cases else list(CASES)
+    for ci, case in zip(args.cases or range(len(cases)), cases, strict=True):
+        th = theory(case)
+        print(f"\n[{ci}] {case.label()}")
+        for d, k in zip(args.d, args.seeds, strict=True):
+            t0 = time.perf_counter()
+            runs = np.array(
+                [simulate_srf(case, d, 1000 * d + s, args.test_size)[0] for s in range(k)]
+            )
+            mean, sem = runs.mean(0), runs.std(0, ddof=1) / np.sqrt(k)
+            dt = time.perf_counter() - t0
+            for i, lam in enumerate(case.lams):
+                for j, alpha in enumerate(case.alphas):
+                    gap = (mean[i, j] - th[i, j]) / th[i, j]
+                    print(
+                        f"  d={d:5d} lam={lam:<5g} alpha={alpha:<4g} theory={th[i, j]:.5f} "
+                        f"sim={mean[i, j]:.5f}+-{sem[i, j]:.5f} gap={100 * gap:+.2f}% "
+                        f"({abs(mean[i, j] - th[i, j]) / sem[i, j]:.1f} SE)"
+                    )
+                    if args.out:
+                        rec = {
+                            "case": ci,
+                            **asdict(case),
+                            "d": d,
+                            "seeds": k,
+                            "lam": lam,
+                            "alpha": alpha,
+                            "theory": th[i, j],
+                            "sim": mean[i, j],
+                            "sem": sem[i, j],
+                        }
+                        with open(args.out, "a") as fh:
+                            fh.write(json.dumps(rec) + "\n")
+            print(f"  d={d} took {dt:.1f}s", flush=True)
+
+
+if __name__ == "__main__":
+    main()

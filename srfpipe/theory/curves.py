@@ -1,0 +1,196 @@
+"""Learning curves over an (lam, alpha) grid, optimal ridge, and the alpha -> inf plateau."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+
+import numpy as np
+import xarray as xr
+
+from srfpipe.functions import Activation, Target
+from srfpipe.theory.equivalence import KAPPA_NODES, KappaTable, kappa_table
+from srfpipe.theory.fixed_point import ORDER_PARAMETERS, Solution, solve
+from srfpipe.theory.spectrum import MP_NODES, MarchenkoPastur, marchenko_pastur
+
+READOUT_INITS = ("rademacher", "constant")
+
+
+def _finite(name: str, value: float, low: float, strict: bool, high: float = np.inf) -> float:
+    value = float(value)
+    ok = np.isfinite(value) and (value > low if strict else value >= low) and value <= high
+    if not ok:
+        bound = f"{'>' if strict else '>='} {low:g}" + (
+            f" and <= {high:g}" if high < np.inf else ""
+        )
+        raise ValueError(f"{name}: must be a finite number {bound}, got {value}")
+    return value
+
+
+def _positive_grid(name: str, values: Sequence[float]) -> np.ndarray:
+    arr = np.atleast_1d(np.asarray(values, dtype=float))
+    if arr.ndim != 1 or arr.size == 0 or not np.all(np.isfinite(arr)) or np.any(arr <= 0):
+        raise ValueError(f"{name}: need a non-empty list of finite values > 0, got {arr.tolist()}")
+    return arr
+
+
+def _setup(
+    activation: Activation,
+    target: Target,
+    r: float,
+    gamma: float,
+    beta: float,
+    readout_init: str,
+    kappa_nodes: int,
+    mp_nodes: int,
+) -> tuple[KappaTable, MarchenkoPastur]:
+    """Check the case is covered by the equations, then tabulate kappa and MP quadratures."""
+    r = _finite("r", r, 0.0, strict=False)
+    gamma = _finite("gamma", gamma, 0.0, strict=False, high=1.0)
+    beta = _finite("beta", beta, 0.0, strict=True)
+    if readout_init not in (*READOUT_INITS, "gaussian"):
+        raise ValueError(f"readout_init: unknown value {readout_init!r}; allowed: {READOUT_INITS}")
+    if r > 0 and readout_init == "gaussian":
+        raise ValueError(
+            "readout_init='gaussian' with r > 0: the spike strengths r*a_i then vary "
+            "continuously across neurons, which these equations do not cover; use "
+            "'rademacher' (odd sigma) or 'constant'"
+        )
+    if r > 0 and readout_init == "rademacher" and not activation.odd:
+        raise ValueError(
+            f"readout_init='rademacher' needs an odd activation when r > 0 (got "
+            f"{activation.name!r}): neurons with a_i = +1 and -1 then have different "
+            "coefficients, a case these equations do not cover; use readout_init='constant'"
+        )
+    return kappa_table(activation, target, r, gamma, kappa_nodes), marchenko_pastur(beta, mp_nodes)
+
+
+def learning_curve(
+    activation: Activation,
+    target: Target,
+    noise: float,
+    beta: float,
+    lams: Sequence[float],
+    alphas: Sequence[float],
+    r: float,
+    gamma: float,
+    readout_init: str = "rademacher",
+    *,
+    kappa_nodes: int = KAPPA_NODES,
+    mp_nodes: int = MP_NODES,
+) -> xr.Dataset:
+    """Asymptotic sRF ridge errors on the grid, dims ("lam", "alpha").
+
+    `test_error` includes the noise `Delta`; `readout_sq_norm = ||b||^2 = q_z` with
+    `f(x) = b . phi(x)`. Unconverged points are NaN with `converged = 0` (and a warning).
+    `r = 0` (no spike) is the random-features model and accepts any readout init.
+    """
+    noise = _finite("noise", noise, 0.0, strict=False)
+    lam_arr = _positive_grid("lam", lams)
+    alpha_arr = _positive_grid("alpha", alphas)
+    tab, mp = _setup(activation, target, r, gamma, beta, readout_init, kappa_nodes, mp_nodes)
+
+    fields = (*ORDER_PARAMETERS, "test_error", "train_error", "residual")
+    out = {f: np.full((lam_arr.size, alpha_arr.size), np.nan) for f in fields}
+    converged = np.zeros((lam_arr.size, alpha_arr.size), dtype=np.int8)
+    iterations = np.zeros((lam_arr.size, alpha_arr.size), dtype=np.int32)
+    start = None
+    for j in np.argsort(alpha_arr):  # warm start along increasing alpha
+        psi = np.full(lam_arr.size, mp.beta / alpha_arr[j])
+        sol = solve(tab, mp, psi, lam_arr, noise, start=start)
+        start = _warm_start(sol, start)
+        _store(out, sol, j)
+        converged[:, j] = sol.converged
+        iterations[:, j] = sol.iterations
+    bad = converged == 0
+    if np.any(bad):
+        warnings.warn(
+            f"theory: {int(bad.sum())} of {bad.size} points did not converge; reported as NaN",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+        for f in fields:
+            if f != "residual":
+                out[f][bad] = np.nan
+    coords = {"lam": lam_arr, "alpha": alpha_arr}
+    data = {f: (("lam", "alpha"), v) for f, v in out.items()}
+    data["readout_sq_norm"] = (("lam", "alpha"), out["q_z"].copy())
+    data["converged"] = (("lam", "alpha"), converged)
+    data["iterations"] = (("lam", "alpha"), iterations)
+    attrs = {
+        "activation": activation.name,
+        "target": target.describe(),
+        "target_name": target.name,
+        "target_scale": float(target.scale),
+        "target_coefficients": ",".join(f"{c:g}" for c in target.coefficients),
+        "noise": noise,
+        "beta": mp.beta,
+        "r": float(r),
+        "gamma": float(gamma),
+        "readout_init": readout_init,
+        "kappa_nodes": int(kappa_nodes),
+        "mp_nodes": int(mp_nodes),
+    }
+    return xr.Dataset(data, coords=coords, attrs=attrs)
+
+
+def _warm_start(sol: Solution, previous: np.ndarray | None) -> np.ndarray | None:
+    """`(V_w, V_z)` of the converged points; unconverged ones keep the previous start."""
+    x = np.stack([sol.V_w, sol.V_z], -1)
+    good = sol.converged[:, None]
+    if previous is None:
+        return np.where(good, x, np.nan) if np.all(good) else None
+    return np.where(good, x, previous)
+
+
+def _store(out: dict[str, np.ndarray], sol: Solution, j: int) -> None:
+    for f in out:
+        out[f][:, j] = getattr(sol, f)
+
+
+def optimal_ridge(ds: xr.Dataset) -> xr.Dataset:
+    """Best `test_error` over `lam` at each alpha, with the minimising `lam` (dims ("alpha",)).
+
+    Alphas where no lambda converged get NaN.
+    """
+    err = ds.test_error
+    valid = err.notnull().any("lam")
+    idx = err.fillna(np.inf).argmin("lam")
+    best = ds.isel(lam=idx)
+    out = xr.Dataset(
+        {
+            "test_error": best.test_error.where(valid),
+            "train_error": best.train_error.where(valid),
+            "lam_opt": xr.DataArray(ds.lam.values[idx.values], dims="alpha").where(valid),
+        },
+        coords={"alpha": ds.alpha.values},
+        attrs=dict(ds.attrs),
+    )
+    return out
+
+
+def plateau(
+    activation: Activation,
+    target: Target,
+    noise: float,
+    beta: float,
+    r: float,
+    gamma: float,
+    readout_init: str = "rademacher",
+    lam: float = 0.0,
+    *,
+    kappa_nodes: int = KAPPA_NODES,
+    mp_nodes: int = MP_NODES,
+) -> float:
+    """The `alpha -> inf` limit of the test error (noise included) at ridge `lam >= 0`.
+
+    At `lam = 0` this is the error of the best predictor in the span of the `p = beta d`
+    features: what the sRF can express at all.
+    """
+    noise = _finite("noise", noise, 0.0, strict=False)
+    lam = _finite("lam", lam, 0.0, strict=False)
+    tab, mp = _setup(activation, target, r, gamma, beta, readout_init, kappa_nodes, mp_nodes)
+    if lam == 0.0 and not np.any(tab.mus2 > 0):
+        raise ValueError("plateau: lam = 0 needs a non-linear activation (mustar > 0)")
+    sol = solve(tab, mp, np.zeros(1), np.array([lam]), noise)
+    return float(sol.test_error[0]) if sol.converged[0] else float("nan")

@@ -1,0 +1,105 @@
+"""Conditional Gaussian-equivalence coefficients over the spike coordinate `kappa = v.x`.
+
+Conventions (MODEL.md, docs/theory.md): for `zeta ~ N(0, 1)` and a shift `t`,
+`mu0(t) = E sigma(zeta+t)`, `mu1(t) = E[zeta sigma(zeta+t)]`,
+`mus2(t) = E sigma(zeta+t)^2 - mu0^2 - mu1^2` (= `mustar(t)^2`) and
+`mu2(t) = E[(zeta^2-1) sigma(zeta+t)] = mu1'(t)`. The sRF neuron `i` sees the shift
+`t = r s_i kappa`; the target moments given `kappa` average over
+`tau = theta_perp.x ~ N(0, 1)` with `theta.x = gamma kappa + sqrt(1-gamma^2) tau`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from srfpipe.functions import Activation, Target, gaussian_quadrature
+
+Array = np.ndarray
+
+KAPPA_NODES = 121
+"""Default number of Gauss-Hermite nodes for expectations over `kappa ~ N(0, 1)`."""
+
+_MU2_STEP = 1e-4  # central-difference step for mu2 = d mu1 / dt
+
+
+@dataclass(frozen=True)
+class KappaTable:
+    """Everything the fixed point needs at the `kappa` nodes; every array has shape (K,).
+
+    `weight` sums to one (Gauss-Hermite for `kappa ~ N(0, 1)`); `mu0, mu1, mus2, mu2` are
+    evaluated at `r * kappa`; `ybar, ytau, y2` are `E g`, `E[tau g]`, `E g^2` given `kappa`.
+    """
+
+    kappa: Array
+    weight: Array
+    mu0: Array
+    mu1: Array
+    mus2: Array
+    mu2: Array
+    ybar: Array
+    ytau: Array
+    y2: Array
+
+
+def shifted_coefficients(act: Activation, t: Array) -> tuple[Array, Array, Array, Array]:
+    """`(mu0, mu1, mus2, mu2)` at shifts `t` (any shape; outputs have the shape of `t`)."""
+    t = np.asarray(t, dtype=float)
+    m0, m1, second = act.shifted_moments(t)
+    mus2 = np.maximum(second - m0**2 - m1**2, 0.0)
+    mu2 = (act.shifted_moments(t + _MU2_STEP)[1] - act.shifted_moments(t - _MU2_STEP)[1]) / (
+        2.0 * _MU2_STEP
+    )
+    return m0, m1, mus2, mu2
+
+
+def target_moments(tgt: Target, gamma: float, kappa: Array) -> tuple[Array, Array, Array]:
+    """`(ybar, ytau, y2)` given `kappa` (shape of `kappa`), noise excluded.
+
+    At `gamma = 1` the label is the deterministic `g(kappa)`: evaluated directly.
+    """
+    kappa = np.asarray(kappa, float)
+    std = np.sqrt(max(1.0 - gamma**2, 0.0))
+    if std == 0.0:
+        g = tgt(gamma * kappa)
+        return g, np.zeros_like(g), g * g
+    return tgt.gaussian_moments(gamma * kappa, std)
+
+
+NONSMOOTH_TARGETS = ("sign", "relu")
+"""Targets whose conditional moments have a jump or kink at kappa = 0 as gamma -> 1."""
+
+_PANEL_EDGES = np.array([0.0, 0.02, 0.08, 0.25, 0.6, 1.2, 2.2, 3.5, 5.5, 9.0])
+_PANEL_NODES = 16
+
+
+def kappa_quadrature(tgt: Target, gamma: float, n: int = KAPPA_NODES) -> tuple[Array, Array]:
+    """Nodes and weights (each (K,), weights summing to 1) for `E f(kappa)`, `kappa ~ N(0,1)`.
+
+    Gauss-Hermite with `n` nodes, except for a non-smooth target with `gamma > 0.5`: its
+    moments given `kappa` jump or kink (or are steep) at 0, where Gauss-Hermite converges only
+    algebraically (2.6% error at 121 nodes on `E|tanh(3 kappa)|`), so we use Gauss-Legendre on
+    panels graded towards `kappa = 0` (breakpoint there), times the Gaussian density, on
+    `[-9, 9]`.
+    """
+    if tgt.name not in NONSMOOTH_TARGETS or gamma <= 0.5:
+        nodes, weights = gaussian_quadrature(n)
+        return np.asarray(nodes), np.asarray(weights)
+    x, w = np.polynomial.legendre.leggauss(_PANEL_NODES)
+    lo, hi = _PANEL_EDGES[:-1, None], _PANEL_EDGES[1:, None]
+    half = (0.5 * (hi - lo) * x + 0.5 * (hi + lo)).ravel()
+    half_w = (0.5 * (hi - lo) * w).ravel() * np.exp(-0.5 * half**2) / np.sqrt(2.0 * np.pi)
+    nodes = np.concatenate([-half[::-1], half])
+    weights = np.concatenate([half_w[::-1], half_w])
+    return nodes, weights / weights.sum()
+
+
+def kappa_table(
+    act: Activation, tgt: Target, r: float, gamma: float, n: int = KAPPA_NODES
+) -> KappaTable:
+    """Tabulate the activation and target coefficients on the `kappa` nodes (see above)."""
+    kappa, weight = kappa_quadrature(tgt, gamma, n)
+    mu0, mu1, mus2, mu2 = shifted_coefficients(act, r * kappa)
+    ybar, ytau, y2 = target_moments(tgt, gamma, kappa)
+    return KappaTable(kappa, weight, mu0, mu1, mus2, mu2, ybar, ytau, y2)

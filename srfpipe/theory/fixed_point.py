@@ -1,0 +1,189 @@
+"""The sRF ridge fixed point at a batch of points sharing (sigma, g, r, gamma, beta).
+
+Notation (docs/theory.md): `psi = p/n = beta/alpha` (`psi = 0` is `alpha = inf`),
+`w(k) = 1/(1 + mu1^2 V_w + mus2 V_z)`, `D(om) = lam + vh_w om + vh_z`,
+`I(a, j) = int om^a D^-j d rho_beta`. Only `(V_w, V_z)` need a non-linear solve (Newton
+with backtracking, analytic Jacobian); means `(m_s, m_v, m_e)` and second moments
+`(q_w, q_z)` then follow from small linear systems. All arrays carry a leading batch
+axis of length B (one entry per point); kappa-node arrays have shape (B, K).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from srfpipe.theory.equivalence import KappaTable
+from srfpipe.theory.spectrum import MarchenkoPastur
+
+Array = np.ndarray
+
+TOL = 1e-11
+"""Relative residual below which `(V_w, V_z)` count as converged."""
+MAX_ITER = 2000
+NEWTON_RADIUS = 0.9
+ORDER_PARAMETERS = ("V_w", "V_z", "m_s", "m_v", "m_th", "m_e", "q_w", "q_z")
+
+
+@dataclass(frozen=True)
+class Solution:
+    """Order parameters and errors, each of shape (B,); `test_error` includes the noise."""
+
+    V_w: Array
+    V_z: Array
+    m_s: Array
+    m_v: Array
+    m_th: Array
+    m_e: Array
+    q_w: Array
+    q_z: Array
+    test_error: Array
+    train_error: Array
+    residual: Array
+    iterations: Array
+    converged: Array
+
+
+def _mean(tab: KappaTable, f: Array) -> Array:
+    """`E_kappa f` over the last axis (K,)."""
+    return f @ tab.weight
+
+
+def _variance_step(
+    x: Array, tab: KappaTable, mp: MarchenkoPastur, psi: Array, lam: Array
+) -> tuple[Array, Array, Array, dict, Array]:
+    """Map `x = (V_w, V_z)` (B, 2) to `(G(x), J_G, w, I, vh)`; the fixed point is `x = G(x)`."""
+    a1, az = tab.mu1**2, tab.mus2
+    w = 1.0 / (1.0 + x[:, :1] * a1 + x[:, 1:] * az)
+    vh = np.stack([_mean(tab, w * a1), _mean(tab, w * az)], axis=-1)
+    integ = mp.integrals(lam + vh[:, 1], vh[:, 0])
+    g = psi[:, None] * np.stack([integ[1, 1], integ[0, 1]], axis=-1)
+    w2 = w * w
+    m = np.stack(
+        [
+            np.stack([_mean(tab, w2 * a1 * a1), _mean(tab, w2 * a1 * az)], -1),
+            np.stack([_mean(tab, w2 * a1 * az), _mean(tab, w2 * az * az)], -1),
+        ],
+        -2,
+    )
+    jac = psi[:, None, None] * _spectral_matrix(integ) @ m
+    return g, jac, w, integ, vh
+
+
+def _spectral_matrix(integ: dict) -> Array:
+    """`[[I22, I12], [I12, I02]]`, shape (B, 2, 2)."""
+    return np.stack(
+        [np.stack([integ[2, 2], integ[1, 2]], -1), np.stack([integ[1, 2], integ[0, 2]], -1)], -2
+    )
+
+
+def _solve_variances(
+    tab: KappaTable, mp: MarchenkoPastur, psi: Array, lam: Array, start: Array | None
+) -> tuple[Array, Array, Array]:
+    """`(V_w, V_z)` (B, 2) by safeguarded Newton; returns `(x, relative residual, iterations)`.
+
+    `G` is increasing, so plain iteration `x <- G(x)` from `x = 0` rises monotonically to the
+    fixed point. Newton's step is taken only where it is locally reliable (spectral radius of
+    `J_G` below `NEWTON_RADIUS`, step keeps `x > 0`, residual decreases); elsewhere we iterate.
+    """
+    x = np.zeros((psi.size, 2)) if start is None else np.array(start, dtype=float)
+    iters = np.zeros(psi.size, dtype=int)
+    for _ in range(MAX_ITER):
+        g, jac, *_ = _variance_step(x, tab, mp, psi, lam)
+        res = x - g
+        scale = 1.0 + np.max(np.abs(x), -1)
+        rel = np.max(np.abs(res), -1) / scale
+        active = rel > TOL
+        if not np.any(active):
+            break
+        iters += active
+        radius = np.max(np.abs(np.linalg.eigvals(jac)), -1)
+        newton = x - np.linalg.solve(np.eye(2) - jac, res[..., None])[..., 0]
+        usable = (radius < NEWTON_RADIUS) & np.all(newton > 0, -1) & np.all(np.isfinite(newton), -1)
+        trial = np.where(usable[:, None], newton, g)
+        new = np.max(np.abs(trial - _variance_step(trial, tab, mp, psi, lam)[0]), -1) / scale
+        trial = np.where((usable & ~(new < rel))[:, None], g, trial)
+        x = np.where(active[:, None], trial, x)
+    g = _variance_step(x, tab, mp, psi, lam)[0]
+    rel = np.max(np.abs(x - g), -1) / (1.0 + np.max(np.abs(x), -1))
+    return x, rel, iters
+
+
+def solve(
+    tab: KappaTable,
+    mp: MarchenkoPastur,
+    psi: Array,
+    lam: Array,
+    noise: float,
+    start: Array | None = None,
+) -> Solution:
+    """Solve the fixed point at points `(psi, lam)` (each (B,)); `start` (B, 2) warm-starts V."""
+    psi = np.asarray(psi, dtype=float)
+    lam = np.asarray(lam, dtype=float)
+    beta = mp.beta
+    x, rel, iters = _solve_variances(tab, mp, psi, lam, start)
+    _, jac, w, integ, vh = _variance_step(x, tab, mp, psi, lam)
+
+    # means: basis f = (mu0, mu1 kappa, mu2/2) of L(kappa) = f . (m_s, m_v, m_e)
+    basis = np.stack([tab.mu0, tab.mu1 * tab.kappa, 0.5 * tab.mu2])  # (3, K)
+    wf = w[:, None, :] * basis  # (B, 3, K)
+    gram = np.einsum("bik,jk,k->bij", wf, basis, tab.weight)
+    rhs = np.einsum("bik,k->bi", wf, tab.ybar * tab.weight)
+    k_v = beta * integ[1, 1]
+    k_e = 2.0 * beta * integ[0, 1]
+    gram[:, 1, 1] += 1.0 / k_v - vh[:, 0]
+    gram[:, 2, 2] += 1.0 / k_e
+    if np.max(np.abs(tab.mu0)) < 1e-12:  # no strong mean direction: m_s = 0
+        gram[:, 0, :] = gram[:, :, 0] = 0.0
+        gram[:, 0, 0] = 1.0
+        rhs[:, 0] = 0.0
+    m_s, m_v, m_e = np.moveaxis(np.linalg.solve(gram, rhs[..., None])[..., 0], -1, 0)
+    mt_th = _mean(tab, w * tab.mu1 * tab.ytau)
+    m_th = k_v * mt_th
+    mt_v, mt_e = m_v / k_v, m_e / k_e
+
+    # second moments: E(k) = e0(k) + mu1^2 q_w + mus2 q_z, linear system with matrix 1 - J_G
+    ell = m_s[:, None] * tab.mu0 + m_v[:, None] * tab.mu1 * tab.kappa + m_e[:, None] * tab.mu2 / 2
+    e0 = (
+        tab.y2
+        + noise
+        - 2.0 * tab.ybar * ell
+        - 2.0 * m_th[:, None] * tab.mu1 * tab.ytau
+        + ell**2
+        - (tab.mu1 * m_v[:, None]) ** 2
+    )
+    w2 = w * w
+    spec = _spectral_matrix(integ)
+    drive = np.stack([_mean(tab, w2 * tab.mu1**2 * e0), _mean(tab, w2 * tab.mus2 * e0)], -1)
+    sig = mt_v**2 + mt_th**2
+    prior = beta * np.stack(
+        [
+            sig * integ[2, 2] + 2.0 * mt_e**2 * integ[1, 2],
+            sig * integ[1, 2] + 2.0 * mt_e**2 * integ[0, 2],
+        ],
+        -1,
+    )
+    source = prior + psi[:, None] * (spec @ drive[..., None])[..., 0]
+    q = np.linalg.solve(np.eye(2) - jac, source[..., None])[..., 0]
+    err = e0 + q[:, :1] * tab.mu1**2 + q[:, 1:] * tab.mus2
+    test = _mean(tab, err)
+    train = _mean(tab, w2 * err)
+
+    stable = np.max(np.abs(np.linalg.eigvals(jac)), -1) < 1.0
+    ok = (rel <= 100 * TOL) & stable & np.isfinite(test) & np.isfinite(train)
+    return Solution(
+        V_w=x[:, 0],
+        V_z=x[:, 1],
+        m_s=m_s,
+        m_v=m_v,
+        m_th=m_th,
+        m_e=m_e,
+        q_w=q[:, 0],
+        q_z=q[:, 1],
+        test_error=test,
+        train_error=train,
+        residual=rel,
+        iterations=iters,
+        converged=ok,
+    )
