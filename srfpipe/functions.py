@@ -16,7 +16,6 @@ from math import factorial, sqrt
 
 import numpy as np
 from numpy.polynomial import hermite_e
-from scipy import special
 
 Array = np.ndarray
 
@@ -55,6 +54,18 @@ def _relu(z: Array) -> Array:
 
 def _relu_deriv(z: Array) -> Array:
     return (np.asarray(z) > 0).astype(float)
+
+
+def _erf(z: Array) -> Array:
+    from scipy.special import erf  # lazy: scipy.special costs ~1 s to import
+
+    return erf(z)
+
+
+def _ndtr(z: Array) -> Array:
+    from scipy.special import ndtr
+
+    return ndtr(z)
 
 
 def _erf_deriv(z: Array) -> Array:
@@ -116,7 +127,7 @@ class Activation:
 
 
 def _relu_shifted(t: Array) -> tuple[Array, Array, Array]:
-    cdf, pdf = special.ndtr(t), np.exp(-0.5 * t**2) / np.sqrt(2.0 * np.pi)
+    cdf, pdf = _ndtr(t), np.exp(-0.5 * t**2) / np.sqrt(2.0 * np.pi)
     return t * cdf + pdf, cdf, (1.0 + t**2) * cdf + t * pdf
 
 
@@ -129,7 +140,7 @@ _CLOSED_FORM_ACTIVATIONS = {"relu": _relu_shifted, "linear": _linear_shifted}
 
 ACTIVATIONS: dict[str, Activation] = {
     "tanh": Activation("tanh", np.tanh, _tanh_deriv, odd=True),
-    "erf": Activation("erf", special.erf, _erf_deriv, odd=True),
+    "erf": Activation("erf", _erf, _erf_deriv, odd=True),
     "relu": Activation("relu", _relu, _relu_deriv, odd=False),
     "linear": Activation("linear", _identity, _one, odd=True),
 }
@@ -172,7 +183,7 @@ NAMED_TARGETS: dict[str, Callable[[Array], Array]] = {
     "tanh": np.tanh,
     "relu": _relu,
     "sign": np.sign,
-    "erf": special.erf,
+    "erf": _erf,
 }
 TARGET_NAMES = (*NAMED_TARGETS, "hermite")
 _ODD_TARGETS = {"linear", "tanh", "sign", "erf"}
@@ -228,7 +239,7 @@ class Target:
         if self.name in ("sign", "relu"):
             with np.errstate(divide="ignore", invalid="ignore"):
                 x = np.where(s > 0, m / np.where(s > 0, s, 1.0), np.sign(m) * np.inf)
-            cdf = special.ndtr(x)
+            cdf = _ndtr(x)
             pdf = np.exp(-0.5 * np.square(np.where(np.isfinite(x), x, 0.0)))
             pdf = np.where(np.isfinite(x), pdf / np.sqrt(2.0 * np.pi), 0.0)
             if self.name == "sign":

@@ -8,7 +8,7 @@ from srfpipe.config import (
     stage_params,
     theory_gap,
 )
-from srfpipe.store import code_version
+from srfpipe.versions import code_version
 from snakemake.utils import validate
 
 

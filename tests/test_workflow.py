@@ -1,0 +1,117 @@
+"""End-to-end Snakemake runs on the tiny config: outputs, caching, reruns, determinism."""
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import xarray as xr
+import yaml
+
+from srfpipe.store import params_of
+
+ROOT = Path(__file__).resolve().parents[1]
+TINY = yaml.safe_load((ROOT / "tests" / "configs" / "tiny.yaml").read_text())
+
+pytestmark = pytest.mark.workflow
+
+
+def snakemake(workdir: Path, *args: str, config: dict | None = None) -> subprocess.CompletedProcess:
+    cfg = workdir / "config.yaml"
+    cfg.write_text(yaml.safe_dump(config or TINY))
+    cmd = [
+        sys.executable,
+        "-m",
+        "snakemake",
+        "--snakefile",
+        str(ROOT / "Snakefile"),
+        "--directory",
+        str(workdir),
+        "--configfile",
+        str(cfg),
+        *args,
+    ]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+
+
+def planned_jobs(workdir: Path, config: dict) -> dict[str, int]:
+    """Rule -> job count of a dry run (the 'Job stats' table)."""
+    out = snakemake(workdir, "-n", "--cores", "2", config=config)
+    assert out.returncode == 0, out.stderr
+    text = out.stdout + out.stderr
+    if "Nothing to be done" in text:
+        return {}
+    table = text.split("Job stats:")[1]
+    return {
+        m[1]: int(m[2]) for m in re.finditer(r"^(\w+)\s+(\d+)\s*$", table, re.M) if m[1] != "total"
+    }
+
+
+def data_vars(workdir: Path) -> dict[str, xr.Dataset]:
+    files = sorted((workdir / "results").rglob("*.nc"))
+    return {str(f.relative_to(workdir)): xr.load_dataset(f) for f in files}
+
+
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("tiny")
+    out = snakemake(workdir, "--cores", "2")
+    assert out.returncode == 0, out.stderr[-3000:]
+    return workdir
+
+
+def test_outputs_exist_and_carry_parameters(tiny_run):
+    for ext in ("png", "pdf"):
+        for fig in ("learning_curves", "spike_diagnostics"):
+            assert (tiny_run / f"results/figures/tiny/{fig}.{ext}").stat().st_size > 1000
+    artifacts = data_vars(tiny_run)
+    stages = {ds.attrs.get("stage") for ds in artifacts.values()}
+    assert {"data", "step", "readout", "curves"} <= stages
+    for name, ds in artifacts.items():
+        if ds.attrs["stage"] != "curves":
+            p = params_of(ds)
+            assert p["d"] == TINY["d"] and "seed" in p, name
+            assert ds.attrs["srfpipe_version"] and ds.attrs["code_version"], name
+    curves = xr.load_dataset(tiny_run / "results/curves/tiny.nc")
+    err = curves["test_error_mean"]
+    assert err.dims == ("eta", "model", "alpha", "lam") and np.all(np.isfinite(err))
+    # eta = 0: the network is the RF model, exactly
+    at0 = curves.sel(eta=0.0)
+    assert np.array_equal(
+        at0["test_error_mean"].sel(model="network"), at0["test_error_mean"].sel(model="rf")
+    )
+
+
+def test_rerun_is_a_noop(tiny_run):
+    assert planned_jobs(tiny_run, TINY) == {}
+
+
+def test_adding_an_eta_runs_only_its_jobs(tiny_run):
+    config = TINY | {"eta": [*TINY["eta"], 3.0]}
+    jobs = planned_jobs(tiny_run, config)
+    seeds = len(TINY["seeds"])
+    assert jobs == {
+        "take_step": seeds,
+        "fit_readout": seeds,
+        "make_curves": 1,
+        "plot_figures": 1,
+        "all": 1,
+    }, jobs
+
+
+def test_changing_lambda_reruns_only_readouts(tiny_run):
+    config = TINY | {"lam": [0.05, 1.0]}
+    jobs = planned_jobs(tiny_run, config)
+    n = len(TINY["seeds"]) * len(TINY["eta"])
+    assert jobs == {"fit_readout": n, "make_curves": 1, "plot_figures": 1, "all": 1}, jobs
+
+
+def test_same_numbers_whatever_cores(tiny_run, tmp_path):
+    out = snakemake(tmp_path, "--cores", "1")
+    assert out.returncode == 0, out.stderr[-3000:]
+    a, b = data_vars(tiny_run), data_vars(tmp_path)
+    assert a.keys() == b.keys()
+    for name in a:
+        xr.testing.assert_equal(a[name], b[name])
