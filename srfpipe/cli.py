@@ -1,0 +1,240 @@
+"""Command line: `srfpipe theory ...` (asymptotic sRF learning curves).
+
+The model flags are shared with the simulation subcommand: `add_model_arguments` declares
+them and `model_from_args` validates them into a `ModelSpec`. A bad value exits with code 2
+and one line `srfpipe: error: --flag: ...` naming the flag, the value and the allowed range.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from srfpipe.functions import ACTIVATIONS, TARGET_NAMES, Activation, Target, activation, target
+from srfpipe.theory import learning_curve, network_map
+
+READOUT_INIT_CHOICES = ("rademacher", "gaussian", "constant")
+RECORD_FIELDS = (
+    "test_error", "train_error", "converged", "readout_sq_norm", "residual", "iterations",
+    "V_w", "V_z", "m_s", "m_v", "m_th", "m_e", "q_w", "q_z",
+)  # fmt: skip
+TABLE_FIELDS = ("alpha", "lam", "test_error", "train_error", "readout_sq_norm", "converged")
+
+
+class UsageError(Exception):
+    """A bad command-line value; the message names the flag, the value and what is allowed."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argparse parser whose errors are a single line on stderr and exit code 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"srfpipe: error: {message}\n")
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """Validated model flags; `r, gamma` are None when `--eta/--alpha0` are given instead."""
+
+    activation: Activation
+    target: Target
+    noise: float
+    beta: float
+    lams: tuple[float, ...]
+    alphas: tuple[float, ...]
+    readout_init: str
+    r: float | None
+    gamma: float | None
+    eta: float | None
+    alpha0: float | None
+
+    def spike(self) -> tuple[float, float]:
+        """`(r, gamma)`: as given, or from the network-to-sRF map (MODEL.md)."""
+        if self.r is not None and self.gamma is not None:
+            return self.r, self.gamma
+        if self.eta is None or self.alpha0 is None:
+            raise UsageError("--spike/--gamma: give both, or --eta and --alpha0 instead")
+        return network_map(self.eta, self.alpha0, self.activation, self.target, self.noise)
+
+    def params(self) -> dict:
+        """JSON-ready description of the inputs (with the resolved spike)."""
+        r, gamma = self.spike()
+        return {
+            "activation": self.activation.name,
+            "target": self.target.name,
+            "target_scale": self.target.scale,
+            "hermite": list(self.target.coefficients),
+            "target_label": self.target.describe(),
+            "noise": self.noise,
+            "beta": self.beta,
+            "lam": list(self.lams),
+            "alpha": list(self.alphas),
+            "readout_init": self.readout_init,
+            "spike": r,
+            "gamma": gamma,
+            "eta": self.eta,
+            "alpha0": self.alpha0,
+        }
+
+
+def add_model_arguments(parser: argparse.ArgumentParser) -> None:
+    """Declare the model flags shared by `theory` and `simulate`."""
+    g = parser.add_argument_group("model")
+    g.add_argument("--activation", default="tanh", help=f"one of {sorted(ACTIVATIONS)}")
+    g.add_argument("--target", default="tanh", help=f"one of {list(TARGET_NAMES)}")
+    g.add_argument("--target-scale", default="1", help="c in g(z) = NAME(c z), > 0")
+    g.add_argument("--hermite", default=None, help="c0,c1,...: g(z) = sum c_k He_k(z)/sqrt(k!)")
+    g.add_argument("--noise", default="0", help="label noise variance Delta >= 0")
+    g.add_argument("--beta", default="2", help="width ratio p/d > 0")
+    g.add_argument("--lam", default="0.1", help="ridge penalty(ies) > 0, comma list")
+    g.add_argument("--alpha", default="0.5,1,2,4", help="sample ratio(s) n/d > 0, comma list")
+    g.add_argument("--readout-init", default="rademacher", help=f"one of {READOUT_INIT_CHOICES}")
+    s = parser.add_argument_group("spike (either --spike and --gamma, or --eta and --alpha0)")
+    s.add_argument("--spike", default=None, help="spike strength r >= 0 (u = r a)")
+    s.add_argument("--gamma", default=None, help="overlap v.theta in [0, 1]")
+    s.add_argument("--eta", default=None, help="learning rate eta >= 0 (uses the theory map)")
+    s.add_argument("--alpha0", default=None, help="first-step batch ratio n0/d > 0")
+
+
+def _number(
+    flag: str, text: str, low: float, high: float = math.inf, strict: bool = False
+) -> float:
+    """Parse one float in `[low, high]` (`(low, high]` if strict) or raise UsageError."""
+    rng = f"{'(' if strict else '['}{low:g}, {high:g}]".replace("inf]", "inf)")
+    try:
+        value = float(text)
+    except ValueError:
+        raise UsageError(f"{flag}: {text!r} is not a number; allowed: {rng}") from None
+    if not math.isfinite(value) or value < low or (strict and value == low) or value > high:
+        raise UsageError(f"{flag}: {text!r} is out of range; allowed: {rng}")
+    return value
+
+
+def _numbers(flag: str, text: str, low: float, strict: bool) -> tuple[float, ...]:
+    items = [t.strip() for t in text.split(",")]
+    if not text.strip() or any(not t for t in items):
+        raise UsageError(f"{flag}: {text!r} is not a comma-separated list of numbers")
+    return tuple(_number(flag, t, low, strict=strict) for t in items)
+
+
+def _choice(flag: str, value: str, allowed: Sequence[str]) -> str:
+    if value not in allowed:
+        raise UsageError(f"{flag}: {value!r} is not allowed; allowed: {', '.join(allowed)}")
+    return value
+
+
+def _optional(flag: str, text: str | None, low: float, **kw) -> float | None:
+    return None if text is None else _number(flag, text, low, **kw)
+
+
+def model_from_args(args: argparse.Namespace) -> ModelSpec:
+    """Validate the shared model flags into a ModelSpec (raises UsageError)."""
+    act = activation(_choice("--activation", args.activation, sorted(ACTIVATIONS)))
+    name = _choice("--target", args.target, TARGET_NAMES)
+    if name == "hermite":
+        if args.hermite is None:
+            raise UsageError("--hermite: required with --target hermite (e.g. 0,1,0,0.5)")
+        coefs = _numbers("--hermite", args.hermite, -math.inf, strict=False)
+        tgt = target(name, 1.0, coefs)
+    else:
+        if args.hermite is not None:
+            raise UsageError(f"--hermite: only allowed with --target hermite, not {name!r}")
+        tgt = target(name, _number("--target-scale", args.target_scale, 0.0, strict=True))
+    spike_given = args.spike is not None or args.gamma is not None
+    map_given = args.eta is not None or args.alpha0 is not None
+    if spike_given and map_given:
+        raise UsageError("--spike/--gamma and --eta/--alpha0 are exclusive; give one pair")
+    if spike_given and (args.spike is None or args.gamma is None):
+        raise UsageError("--spike/--gamma: give both")
+    if map_given and (args.eta is None or args.alpha0 is None):
+        raise UsageError("--eta/--alpha0: give both")
+    return ModelSpec(
+        activation=act,
+        target=tgt,
+        noise=_number("--noise", args.noise, 0.0),
+        beta=_number("--beta", args.beta, 0.0, strict=True),
+        lams=_numbers("--lam", args.lam, 0.0, strict=True),
+        alphas=_numbers("--alpha", args.alpha, 0.0, strict=True),
+        readout_init=_choice("--readout-init", args.readout_init, READOUT_INIT_CHOICES),
+        r=_optional("--spike", args.spike, 0.0),
+        gamma=_optional("--gamma", args.gamma, 0.0, high=1.0),
+        eta=_optional("--eta", args.eta, 0.0),
+        alpha0=_optional("--alpha0", args.alpha0, 0.0, strict=True),
+    )
+
+
+def _clean(value: float | int) -> float | int | None:
+    """JSON has no NaN: unconverged values become null."""
+    if isinstance(value, float | np.floating) and not math.isfinite(value):
+        return None
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def print_records(params: dict, records: list[dict], as_json: bool) -> None:
+    """Print `{"params", "records"}` as one JSON object, or records as an aligned table."""
+    if as_json:
+        out = {"params": params, "records": [{k: _clean(v) for k, v in r.items()} for r in records]}
+        print(json.dumps(out))
+        return
+    cols = [c for c in TABLE_FIELDS if records and c in records[0]]
+    cols += [c for c in ("test_error_sem",) if records and c in records[0]]
+    cells = [
+        [f"{r[c]:.6g}" if isinstance(r[c], float) else str(r[c]) for c in cols] for r in records
+    ]
+    widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(cols)]
+    print("  ".join(c.rjust(w) for c, w in zip(cols, widths, strict=True)))
+    for row in cells:
+        print("  ".join(x.rjust(w) for x, w in zip(row, widths, strict=True)))
+
+
+def run_theory(args: argparse.Namespace) -> None:
+    """`srfpipe theory`: asymptotic errors on the alpha x lam grid."""
+    spec = model_from_args(args)
+    r, gamma = spec.spike()
+    try:
+        ds = learning_curve(
+            spec.activation, spec.target, spec.noise, spec.beta, spec.lams, spec.alphas,
+            r, gamma, spec.readout_init,
+        )  # fmt: skip
+    except ValueError as err:
+        raise UsageError(f"--readout-init/--activation: {err}") from None
+    records = []
+    for alpha in ds.alpha.values:
+        for lam in ds.lam.values:
+            point = ds.sel(alpha=alpha, lam=lam)
+            rec = {"alpha": float(alpha), "lam": float(lam)}
+            rec.update({f: point[f].values.item() for f in RECORD_FIELDS})
+            records.append(rec)
+    print_records(spec.params(), records, args.json)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The `srfpipe` parser with its subcommands."""
+    parser = _Parser(prog="srfpipe", description="srfpipe command line")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    theory = sub.add_parser("theory", help="asymptotic sRF ridge learning curves")
+    add_model_arguments(theory)
+    theory.add_argument("--json", action="store_true", help="print one JSON object")
+    theory.set_defaults(func=run_theory)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point; returns the exit code (2 on a bad flag value)."""
+    args = build_parser().parse_args(argv)
+    try:
+        args.func(args)
+    except UsageError as err:
+        print(f"srfpipe: error: {err}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
