@@ -86,6 +86,52 @@ class Experiment:
         return target(**self.target)
 
 
+class ConfigError(ValueError):
+    """A configuration that srfpipe refuses; the message lists every problem, one a line."""
+
+
+def _allowed(schema: dict[str, Any]) -> str:
+    """Human description of what a schema node allows."""
+    if "enum" in schema:
+        return "one of " + ", ".join(map(repr, schema["enum"]))
+    parts = [schema.get("type", "")]
+    for key, sym in (
+        ("minimum", ">="),
+        ("exclusiveMinimum", ">"),
+        ("maximum", "<="),
+        ("exclusiveMaximum", "<"),
+        ("minItems", "items >="),
+        ("maxItems", "items <="),
+    ):
+        if key in schema:
+            parts.append(f"{sym} {schema[key]}")
+    return " ".join(str(p) for p in parts if p != "")
+
+
+def validate_config(config: dict[str, Any], schema_path: str) -> None:
+    """Check `config` against the JSON schema (filling its defaults) and `check`.
+
+    Raises ConfigError with one line per problem: the key, the value and what is allowed."""
+    import jsonschema
+    import yaml
+    from snakemake.utils import validate
+
+    with open(schema_path) as fh:
+        schema = yaml.safe_load(fh)
+    lines = []
+    for err in jsonschema.Draft202012Validator(schema).iter_errors(config):
+        key = "".join(f"[{k}]" if isinstance(k, int) else f".{k}" for k in err.absolute_path)
+        line = f"{key.lstrip('.') or 'config'}: {err.message}"
+        if err.validator not in ("required", "additionalProperties", "enum"):
+            line += f" (allowed: {_allowed(err.schema)})"
+        lines.append(line)
+    if not lines:
+        validate(config, schema_path)  # fills defaults
+        lines = check(config)
+    if lines:
+        raise ConfigError("invalid configuration:\n  " + "\n  ".join(sorted(set(lines))))
+
+
 def peak_memory_mb(exp: Experiment) -> float:
     """Estimate (MB) of the largest job's arrays: the readout job holding training and test
     inputs (n_train + n_test) x d, their features (n_train + n_test) x p, a p x p Gram

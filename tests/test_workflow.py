@@ -68,7 +68,7 @@ def test_outputs_exist_and_carry_parameters(tiny_run):
             assert (tiny_run / f"results/figures/tiny/{fig}.{ext}").stat().st_size > 1000
     artifacts = data_vars(tiny_run)
     stages = {ds.attrs.get("stage") for ds in artifacts.values()}
-    assert {"data", "step", "readout", "curves"} <= stages
+    assert {"data", "step", "readout", "theory", "curves"} <= stages
     for name, ds in artifacts.items():
         if ds.attrs["stage"] != "curves":
             p = params_of(ds)
@@ -95,6 +95,7 @@ def test_adding_an_eta_runs_only_its_jobs(tiny_run):
     assert jobs == {
         "take_step": seeds,
         "fit_readout": seeds,
+        "eval_theory": 1,
         "make_curves": 1,
         "plot_figures": 1,
         "all": 1,
@@ -105,7 +106,13 @@ def test_changing_lambda_reruns_only_readouts(tiny_run):
     config = TINY | {"lam": [0.05, 1.0]}
     jobs = planned_jobs(tiny_run, config)
     n = len(TINY["seeds"]) * len(TINY["eta"])
-    assert jobs == {"fit_readout": n, "make_curves": 1, "plot_figures": 1, "all": 1}, jobs
+    assert jobs == {
+        "fit_readout": n,
+        "eval_theory": len(TINY["eta"]),
+        "make_curves": 1,
+        "plot_figures": 1,
+        "all": 1,
+    }, jobs
 
 
 def test_same_numbers_whatever_cores(tiny_run, tmp_path):

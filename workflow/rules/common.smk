@@ -1,21 +1,17 @@
 # Configuration: schema validation, cross-field checks, stage keys, paths, resources.
 from srfpipe.config import (
     Experiment,
-    check,
     fmt,
     job_resources,
     stage_key,
     stage_params,
     theory_gap,
+    validate_config,
 )
 from srfpipe.versions import code_version
-from snakemake.utils import validate
 
 
-validate(config, "../schemas/config.schema.yaml")
-_problems = check(config)
-if _problems:
-    raise ValueError("invalid configuration:\n  " + "\n  ".join(_problems))
+validate_config(config, workflow.source_path("../schemas/config.schema.yaml"))
 
 EXP = Experiment.from_config(config)
 NAME = config["name"]
