@@ -1,0 +1,161 @@
+"""Unit tests of srfpipe.theory: quadratures, solver, API contract (fast)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import xarray as xr
+from scipy import integrate
+
+from srfpipe.functions import activation, target
+from srfpipe.theory import fixed_point, learning_curve, network_map, optimal_ridge, plateau
+from srfpipe.theory.equivalence import kappa_quadrature, shifted_coefficients
+from srfpipe.theory.spectrum import marchenko_pastur
+
+TANH, ERF, RELU = activation("tanh"), activation("erf"), activation("relu")
+TANH2 = target("tanh", 2.0)
+
+
+def mp_quad(f, beta):
+    """`E f(om)` under Marchenko-Pastur by adaptive quadrature plus the atom."""
+    lo, hi = (1 - np.sqrt(beta)) ** 2, (1 + np.sqrt(beta)) ** 2
+
+    def dens(om):
+        return np.sqrt(max((hi - om) * (om - lo), 0.0)) / (2 * np.pi * beta * om)
+
+    return integrate.quad(lambda om: f(om) * dens(om), lo, hi, limit=400, epsabs=1e-13)[0] + max(
+        1 - 1 / beta, 0
+    ) * f(0.0)
+
+
+@pytest.mark.parametrize("beta", [0.3, 1.0, 1.7, 3.0])
+def test_mp_integrals_match_adaptive_quadrature(beta):
+    mp = marchenko_pastur(beta)
+    c0, c1 = 0.07, 0.8
+    got = mp.integrals(np.array([c0]), np.array([c1]))
+    for (a, j), val in got.items():
+        ref = mp_quad(lambda om, a=a, j=j: om**a / (c0 + c1 * om) ** j, beta)
+        assert val[0] == pytest.approx(ref, rel=1e-9), (a, j)
+    assert mp.nu.sum() == pytest.approx(1.0)  # int om d rho = 1
+
+
+def test_mu2_is_second_hermite_coefficient():
+    t = np.linspace(-3, 3, 7)
+    z, w = np.polynomial.hermite_e.hermegauss(151)
+    w = w / w.sum()
+    for act in (TANH, ERF):
+        mu2 = shifted_coefficients(act, t)[3]
+        ref = (act(t[:, None] + z) * (z**2 - 1)) @ w
+        np.testing.assert_allclose(mu2, ref, atol=1e-7)
+    relu_mu2 = shifted_coefficients(RELU, t)[3]
+    np.testing.assert_allclose(relu_mu2, np.exp(-(t**2) / 2) / np.sqrt(2 * np.pi), atol=1e-7)
+
+
+def test_kappa_quadrature_handles_sign_target_at_gamma_one():
+    nodes, weights = kappa_quadrature(target("sign"), 1.0)
+    ref = (
+        2
+        * integrate.quad(lambda k: np.tanh(3 * k) * np.exp(-k * k / 2) / np.sqrt(2 * np.pi), 0, 12)[
+            0
+        ]
+    )
+    assert weights @ (np.sign(nodes) * np.tanh(3 * nodes)) == pytest.approx(ref, rel=1e-10)
+
+
+def test_learning_curve_contract(tmp_path):
+    lams, alphas = [0.05, 0.3, 1.0], [4.0, 0.5, 1.0, 2.0]  # unsorted alphas keep their order
+    ds = learning_curve(TANH, TANH2, 0.1, 2.0, lams, alphas, r=1.5, gamma=0.8)
+    assert ds.test_error.dims == ("lam", "alpha")
+    np.testing.assert_array_equal(ds.alpha.values, alphas)
+    assert ds.converged.dtype == np.int8 and ds.converged.all()
+    assert float(ds.residual.max()) < 1e-9
+    np.testing.assert_array_equal(ds.readout_sq_norm.values, ds.q_z.values)
+    assert (ds.train_error < ds.test_error).all()
+    assert all(isinstance(v, str | int | float) for v in ds.attrs.values())
+    ds.to_netcdf(tmp_path / "curve.nc")
+    back = xr.load_dataset(tmp_path / "curve.nc")
+    np.testing.assert_allclose(back.test_error.values, ds.test_error.values)
+
+
+def test_warm_start_does_not_change_the_answer():
+    alphas = np.linspace(0.3, 4.0, 12)
+    ds = learning_curve(ERF, TANH2, 0.2, 1.0, [0.05], alphas, r=2.0, gamma=0.6)
+    for j in (0, 5, 11):
+        single = learning_curve(ERF, TANH2, 0.2, 1.0, [0.05], [alphas[j]], r=2.0, gamma=0.6)
+        assert float(single.test_error[0, 0]) == pytest.approx(float(ds.test_error[0, j]), 1e-9)
+
+
+def test_large_ridge_keeps_only_the_free_spike_direction():
+    """lam -> inf: only the unpenalised mean direction `mu0(r kappa) s` is fitted, so
+    eps_g -> E g^2 + Delta - E[mu0 ybar]^2 / E[mu0^2] (2-d Gauss-Hermite reference)."""
+    r, gamma, noise = 1.0, 0.7, 0.3
+    z, w = np.polynomial.hermite_e.hermegauss(81)
+    w = w / w.sum()
+    kap, tau = z[:, None], z[None, :]
+    mu0 = np.tanh(r * kap + z[None, :]) @ w  # E_zeta tanh(zeta + r kappa), (K,)
+    ybar = np.tanh(2 * (gamma * kap + np.sqrt(1 - gamma**2) * tau)) @ w  # (K,)
+    ref = TANH2.second_moment + noise - (w @ (mu0 * ybar)) ** 2 / (w @ mu0**2)
+    ds = learning_curve(TANH, TANH2, noise, 1.5, [1e7], [1.0], r=r, gamma=gamma)
+    assert float(ds.test_error[0, 0]) == pytest.approx(ref, rel=1e-5)
+    flat = learning_curve(TANH, TANH2, noise, 1.5, [1e7], [1.0], r=0.0, gamma=gamma)
+    assert float(flat.test_error[0, 0]) == pytest.approx(TANH2.second_moment + noise, rel=1e-5)
+
+
+def test_spike_helps_and_plateau_is_the_alpha_limit():
+    ds0 = learning_curve(TANH, TANH2, 0.1, 2.0, [0.1], [2.0], r=0.0, gamma=0.8)
+    ds1 = learning_curve(TANH, TANH2, 0.1, 2.0, [0.1], [2.0], r=1.5, gamma=0.8)
+    assert float(ds1.test_error[0, 0]) < float(ds0.test_error[0, 0])
+    far = learning_curve(TANH, TANH2, 0.1, 2.0, [0.1], [1e7], r=1.5, gamma=0.8)
+    assert plateau(TANH, TANH2, 0.1, 2.0, 1.5, 0.8, lam=0.1) == pytest.approx(
+        float(far.test_error[0, 0]), rel=1e-5
+    )
+    best = plateau(TANH, TANH2, 0.1, 2.0, 1.5, 0.8)  # lam = 0: projection on the feature span
+    assert 0.1 < best < float(far.test_error[0, 0])
+
+
+def test_optimal_ridge_is_the_grid_minimum():
+    lams = np.geomspace(0.01, 3, 9)
+    ds = learning_curve(TANH, TANH2, 0.5, 2.0, lams, [0.5, 2.0, 4.0], r=1.0, gamma=0.5)
+    opt = optimal_ridge(ds)
+    np.testing.assert_allclose(opt.test_error.values, ds.test_error.min("lam").values)
+    for j in range(3):
+        k = int(np.argmin(ds.test_error.values[:, j]))
+        assert float(opt.lam_opt[j]) == pytest.approx(lams[k])
+
+
+def test_network_map_formula():
+    noise, eta, alpha0 = 0.2, 1.3, 4.0
+    norm = np.sqrt(TANH2.c1**2 + (TANH2.second_moment + noise) / alpha0)
+    r, gamma = network_map(eta, alpha0, TANH, TANH2, noise)
+    assert r == pytest.approx(eta * TANH.mu1 * norm)
+    assert gamma == pytest.approx(TANH2.c1 / norm)
+    assert network_map(0.0, alpha0, TANH, TANH2, noise)[0] == 0.0
+
+
+def test_uncovered_cases_raise():
+    with pytest.raises(ValueError, match="odd activation"):
+        learning_curve(RELU, TANH2, 0.1, 2.0, [0.1], [1.0], r=1.0, gamma=0.5)
+    with pytest.raises(ValueError, match="gaussian"):
+        learning_curve(
+            TANH, TANH2, 0.1, 2.0, [0.1], [1.0], r=1.0, gamma=0.5, readout_init="gaussian"
+        )
+    with pytest.raises(ValueError, match="readout_init"):
+        learning_curve(TANH, TANH2, 0.1, 2.0, [0.1], [1.0], r=1.0, gamma=0.5, readout_init="x")
+    with pytest.raises(ValueError, match="gamma"):
+        learning_curve(TANH, TANH2, 0.1, 2.0, [0.1], [1.0], r=1.0, gamma=1.5)
+    with pytest.raises(ValueError, match="lam"):
+        learning_curve(TANH, TANH2, 0.1, 2.0, [0.0], [1.0], r=1.0, gamma=0.5)
+    # without a spike the readout never enters the features: every init is covered
+    ds = learning_curve(RELU, TANH2, 0.1, 2.0, [0.1], [1.0], r=0.0, gamma=0.5)
+    assert ds.converged.all()
+    ds = learning_curve(RELU, TANH2, 0.1, 2.0, [0.1], [1.0], 1.0, 0.5, readout_init="constant")
+    assert ds.converged.all()
+
+
+def test_unconverged_points_are_nan_with_a_warning(monkeypatch):
+    monkeypatch.setattr(fixed_point, "MAX_ITER", 1)
+    with pytest.warns(RuntimeWarning, match="did not converge"):
+        ds = learning_curve(TANH, TANH2, 0.1, 2.0, [0.01], [2.0], r=1.0, gamma=0.5)
+    assert int(ds.converged[0, 0]) == 0
+    assert np.isnan(float(ds.test_error[0, 0])) and np.isnan(float(ds.q_z[0, 0]))
+    assert np.isfinite(float(ds.residual[0, 0]))
