@@ -1,0 +1,99 @@
+"""`srfpipe theory`: output shapes, the map option, and one-line errors with exit code 2."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+
+import pytest
+
+from srfpipe.cli import main
+
+BASE = [
+    "theory", "--activation", "tanh", "--target", "tanh", "--target-scale", "2", "--noise",
+    "0.1", "--beta", "2", "--lam", "0.1,1", "--spike", "1.5", "--gamma", "0.8",
+    "--alpha", "0.5,1,2,4",
+]  # fmt: skip
+
+
+def run(argv, capsys):
+    code = main(argv)
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_json_records(capsys):
+    code, out, _ = run([*BASE, "--json"], capsys)
+    assert code == 0
+    doc = json.loads(out)
+    assert doc["params"]["spike"] == 1.5 and doc["params"]["lam"] == [0.1, 1.0]
+    recs = doc["records"]
+    assert len(recs) == 8
+    assert {"alpha", "lam", "test_error", "train_error", "converged"} <= set(recs[0])
+    assert all(r["converged"] == 1 and r["test_error"] > 0.1 for r in recs)  # includes Delta
+    print(recs[0])
+
+
+def test_table_is_aligned(capsys):
+    code, out, _ = run(BASE, capsys)
+    lines = out.strip().splitlines()
+    assert code == 0 and len(lines) == 9
+    assert lines[0].split()[:3] == ["alpha", "lam", "test_error"]
+    assert len({len(line) for line in lines}) == 1
+
+
+def test_network_map_flags(capsys):
+    argv = [a for a in BASE if a not in ("--spike", "1.5", "--gamma", "0.8")]
+    code, out, _ = run([*argv, "--eta", "1", "--alpha0", "4", "--json"], capsys)
+    doc = json.loads(out)
+    assert code == 0 and doc["params"]["eta"] == 1.0 and 0 < doc["params"]["gamma"] < 1
+
+
+def test_hermite_target(capsys):
+    argv = ["theory", "--target", "hermite", "--hermite", "0,1,0,0.5", "--spike", "1"]
+    code, out, _ = run([*argv, "--gamma", "0.5", "--json"], capsys)
+    assert code == 0 and json.loads(out)["params"]["hermite"] == [0.0, 1.0, 0.0, 0.5]
+
+
+@pytest.mark.parametrize(
+    ("extra", "flag"),
+    [
+        (["--beta", "-1"], "--beta"),
+        (["--lam", "0.1,0"], "--lam"),
+        (["--lam", "x"], "--lam"),
+        (["--alpha", ""], "--alpha"),
+        (["--noise", "nan"], "--noise"),
+        (["--gamma", "1.5"], "--gamma"),
+        (["--spike", "-2"], "--spike"),
+        (["--activation", "sigmoid"], "--activation"),
+        (["--target", "cos"], "--target"),
+        (["--target-scale", "0"], "--target-scale"),
+        (["--readout-init", "zero"], "--readout-init"),
+        (["--readout-init", "gaussian"], "--readout-init"),
+        (["--activation", "relu"], "--readout-init"),  # rademacher needs an odd sigma
+        (["--eta", "1", "--alpha0", "2"], "--spike"),
+        (["--target", "hermite"], "--hermite"),
+    ],
+)
+def test_bad_values_exit_2_with_one_line(extra, flag, capsys):
+    code, out, err = run([*BASE, *extra], capsys)
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and flag in err and "Traceback" not in err
+    print(err.strip())
+
+
+def test_argparse_errors_are_one_line(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["theory", "--bogus"])
+    err = capsys.readouterr().err
+    assert exc.value.code == 2 and err.count("\n") == 1
+
+
+@pytest.mark.skipif(shutil.which("srfpipe") is None, reason="console script not on PATH")
+def test_console_script():
+    proc = subprocess.run(
+        ["srfpipe", "theory", "--lam", "0.1", "--spike", "1", "--gamma", "0.5", "--alpha", "1"],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 0 and "test_error" in proc.stdout
