@@ -1,4 +1,5 @@
-"""Command line: `srfpipe theory ...` (asymptotic sRF learning curves).
+"""Command line: `srfpipe theory ...` (asymptotic sRF learning curves) and
+`srfpipe simulate ...` (the same curves simulated, mean and standard error over seeds).
 
 The model flags are shared with the simulation subcommand: `add_model_arguments` declares
 them and `model_from_args` validates them into a `ModelSpec`. A bad value exits with code 2
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from srfpipe.functions import ACTIVATIONS, TARGET_NAMES, Activation, Target, activation, target
+from srfpipe.simulate import SIM_MODELS, simulate
 from srfpipe.theory import learning_curve, network_map
 
 READOUT_INIT_CHOICES = ("rademacher", "gaussian", "constant")
@@ -214,6 +216,47 @@ def run_theory(args: argparse.Namespace) -> None:
     print_records(spec.params(), records, args.json)
 
 
+def run_simulate(args: argparse.Namespace) -> None:
+    """`srfpipe simulate`: mean and standard error over seeds of one model's errors."""
+    spec = model_from_args(args)
+    model = _choice("--model", args.model, SIM_MODELS)
+    d = int(_number("--d", args.d, 8.0))
+    seeds = int(_number("--seeds", args.seeds, 1.0))
+    test_size = int(_number("--test-size", args.test_size, 10.0))
+    if model != "rf" and spec.eta is None and (model == "network" or spec.r is None):
+        raise UsageError(
+            f"--model {model}: needs --eta and --alpha0"
+            + (" (or --spike and --gamma)" if model == "srf" else "")
+        )
+    tty = sys.stderr.isatty()
+
+    def progress(done: int, total: int) -> None:
+        if tty:
+            print(f"\rsrfpipe simulate: seed {done}/{total}", end="", file=sys.stderr, flush=True)
+
+    ds = simulate(
+        model, spec.activation, spec.target, spec.noise, d, spec.beta, spec.lams, spec.alphas,
+        range(seeds), test_size, spec.readout_init,
+        spike=(spec.r, spec.gamma) if spec.r is not None else None,
+        step_size=(spec.eta, spec.alpha0) if spec.eta is not None else None,
+        progress=progress,
+    )  # fmt: skip
+    if tty:
+        print(file=sys.stderr)
+    records = []
+    for alpha in ds.alpha.values:
+        for lam in ds.lam.values:
+            point = ds.sel(alpha=alpha, lam=lam)
+            rec = {"alpha": float(alpha), "lam": float(lam)}
+            for name in ("test_error", "train_error", "readout_sq_norm"):
+                rec[name] = float(point[f"{name}_mean"])
+                rec[f"{name}_sem"] = float(point[f"{name}_sem"])
+            records.append(rec)
+    params = spec.params() if spec.r is not None or spec.eta is not None else {}
+    params |= {"model": model, "d": d, "seeds": seeds, "test_size": test_size}
+    print_records(params, records, args.json)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The `srfpipe` parser with its subcommands."""
     parser = _Parser(prog="srfpipe", description="srfpipe command line")
@@ -222,6 +265,14 @@ def build_parser() -> argparse.ArgumentParser:
     add_model_arguments(theory)
     theory.add_argument("--json", action="store_true", help="print one JSON object")
     theory.set_defaults(func=run_theory)
+    sim = sub.add_parser("simulate", help="simulated ridge learning curves (mean over seeds)")
+    add_model_arguments(sim)
+    sim.add_argument("--model", default="srf", help=f"one of {list(SIM_MODELS)}")
+    sim.add_argument("--d", default="500", help="input dimension >= 8")
+    sim.add_argument("--seeds", default="4", help="number of seeds >= 1 (seeds 0..K-1)")
+    sim.add_argument("--test-size", default="5000", help="test-set size >= 10")
+    sim.add_argument("--json", action="store_true", help="print one JSON object")
+    sim.set_defaults(func=run_simulate)
     return parser
 
 

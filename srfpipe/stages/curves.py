@@ -32,7 +32,8 @@ def _stack(datasets: Sequence[xr.Dataset], names: Sequence[str]) -> xr.Dataset:
     return xr.combine_by_coords(parts, combine_attrs="drop").sortby(["eta", "seed"])
 
 
-def _mean_sem(ds: xr.Dataset) -> xr.Dataset:
+def mean_sem(ds: xr.Dataset) -> xr.Dataset:
+    """`<var>_mean` and `<var>_sem` (standard error, NaN for one seed) over dim `seed`."""
     n = ds.sizes["seed"]
     out = {}
     for name, var in ds.data_vars.items():
@@ -53,8 +54,8 @@ def run(
     """Dataset with `<var>_mean`/`<var>_sem` over seeds for the readout errors (eta, model,
     alpha, lam) and the step diagnostics (eta[, rank]), plus `theory_*` (eta, theory_model,
     lam, alpha) when theory datasets are given."""
-    errors = _mean_sem(_stack(readouts, ["train_error", "test_error", "readout_sq_norm"]))
-    spikes = _mean_sem(_stack(steps, [*STEP_SCALARS, "sv_delta", "sv_w1"]))
+    errors = mean_sem(_stack(readouts, ["train_error", "test_error", "readout_sq_norm"]))
+    spikes = mean_sem(_stack(steps, [*STEP_SCALARS, "sv_delta", "sv_w1"]))
     out = xr.merge([errors, spikes], combine_attrs="drop")
     if theories:
         th = xr.concat(
