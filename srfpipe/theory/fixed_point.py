@@ -11,6 +11,7 @@ axis of length B (one entry per point); kappa-node arrays have shape (B, K).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -50,25 +51,31 @@ def _mean(tab: KappaTable, f: Array) -> Array:
     return f @ tab.weight
 
 
+class _Step(NamedTuple):
+    """One evaluation of the variance map at `x` (B, 2)."""
+
+    g: Array  # G(x), (B, 2)
+    jac: Array | None  # J_G = psi [[I22, I12], [I12, I02]] M, (B, 2, 2)
+    w: Array  # 1/(1 + V(kappa)), (B, K)
+    integ: dict  # I(a, j), each (B,)
+    vh: Array  # (vh_w, vh_z), (B, 2)
+
+
 def _variance_step(
-    x: Array, tab: KappaTable, mp: MarchenkoPastur, psi: Array, lam: Array
-) -> tuple[Array, Array, Array, dict, Array]:
-    """Map `x = (V_w, V_z)` (B, 2) to `(G(x), J_G, w, I, vh)`; the fixed point is `x = G(x)`."""
-    a1, az = tab.mu1**2, tab.mus2
-    w = 1.0 / (1.0 + x[:, :1] * a1 + x[:, 1:] * az)
-    vh = np.stack([_mean(tab, w * a1), _mean(tab, w * az)], axis=-1)
+    x: Array, tab: KappaTable, mp: MarchenkoPastur, psi: Array, lam: Array, jacobian: bool = True
+) -> _Step:
+    """Evaluate the variance map `G` (and its Jacobian); the fixed point is `x = G(x)`."""
+    coef = np.stack([tab.mu1**2, tab.mus2])  # (2, K)
+    w = 1.0 / (1.0 + x @ coef)
+    ww = w * tab.weight
+    vh = ww @ coef.T
     integ = mp.integrals(lam + vh[:, 1], vh[:, 0])
     g = psi[:, None] * np.stack([integ[1, 1], integ[0, 1]], axis=-1)
-    w2 = w * w
-    m = np.stack(
-        [
-            np.stack([_mean(tab, w2 * a1 * a1), _mean(tab, w2 * a1 * az)], -1),
-            np.stack([_mean(tab, w2 * a1 * az), _mean(tab, w2 * az * az)], -1),
-        ],
-        -2,
-    )
-    jac = psi[:, None, None] * _spectral_matrix(integ) @ m
-    return g, jac, w, integ, vh
+    jac = None
+    if jacobian:
+        m = np.einsum("bk,ik,jk->bij", ww * w, coef, coef)  # E[w^2 c_i c_j]
+        jac = psi[:, None, None] * _spectral_matrix(integ) @ m
+    return _Step(g, jac, w, integ, vh)
 
 
 def _spectral_matrix(integ: dict) -> Array:
@@ -76,6 +83,32 @@ def _spectral_matrix(integ: dict) -> Array:
     return np.stack(
         [np.stack([integ[2, 2], integ[1, 2]], -1), np.stack([integ[1, 2], integ[0, 2]], -1)], -2
     )
+
+
+def _relative(x: Array, g: Array, scale: Array) -> Array:
+    return np.max(np.abs(x - g), -1) / scale
+
+
+def _solve_2x2(a: Array, b: Array) -> Array:
+    """`a^{-1} b` for a (B, 2, 2), b (B, 2), by Cramer's rule."""
+    det = a[:, 0, 0] * a[:, 1, 1] - a[:, 0, 1] * a[:, 1, 0]
+    return (
+        np.stack(
+            [
+                a[:, 1, 1] * b[:, 0] - a[:, 0, 1] * b[:, 1],
+                a[:, 0, 0] * b[:, 1] - a[:, 1, 0] * b[:, 0],
+            ],
+            -1,
+        )
+        / det[:, None]
+    )
+
+
+def _spectral_radius(jac: Array) -> Array:
+    """Largest eigenvalue of 2x2 matrices with non-negative entries (Perron root), (B,)."""
+    half_tr = 0.5 * (jac[:, 0, 0] + jac[:, 1, 1])
+    det = jac[:, 0, 0] * jac[:, 1, 1] - jac[:, 0, 1] * jac[:, 1, 0]
+    return half_tr + np.sqrt(np.maximum(half_tr**2 - det, 0.0))
 
 
 def _solve_variances(
@@ -89,25 +122,23 @@ def _solve_variances(
     """
     x = np.zeros((psi.size, 2)) if start is None else np.array(start, dtype=float)
     iters = np.zeros(psi.size, dtype=int)
+    eye = np.eye(2)
     for _ in range(MAX_ITER):
-        g, jac, *_ = _variance_step(x, tab, mp, psi, lam)
-        res = x - g
+        step = _variance_step(x, tab, mp, psi, lam)
         scale = 1.0 + np.max(np.abs(x), -1)
-        rel = np.max(np.abs(res), -1) / scale
+        rel = _relative(x, step.g, scale)
         active = rel > TOL
         if not np.any(active):
             break
         iters += active
-        radius = np.max(np.abs(np.linalg.eigvals(jac)), -1)
-        newton = x - np.linalg.solve(np.eye(2) - jac, res[..., None])[..., 0]
-        usable = (radius < NEWTON_RADIUS) & np.all(newton > 0, -1) & np.all(np.isfinite(newton), -1)
-        trial = np.where(usable[:, None], newton, g)
-        new = np.max(np.abs(trial - _variance_step(trial, tab, mp, psi, lam)[0]), -1) / scale
-        trial = np.where((usable & ~(new < rel))[:, None], g, trial)
+        newton = x - _solve_2x2(eye - step.jac, x - step.g)
+        usable = (_spectral_radius(step.jac) < NEWTON_RADIUS) & np.all(newton > 0, -1)
+        trial = np.where(usable[:, None], newton, step.g)
+        new = _relative(trial, _variance_step(trial, tab, mp, psi, lam, False).g, scale)
+        trial = np.where((usable & ~(new < rel))[:, None], step.g, trial)
         x = np.where(active[:, None], trial, x)
-    g = _variance_step(x, tab, mp, psi, lam)[0]
-    rel = np.max(np.abs(x - g), -1) / (1.0 + np.max(np.abs(x), -1))
-    return x, rel, iters
+    g = _variance_step(x, tab, mp, psi, lam, False).g
+    return x, _relative(x, g, 1.0 + np.max(np.abs(x), -1)), iters
 
 
 def solve(
@@ -124,6 +155,7 @@ def solve(
     beta = mp.beta
     x, rel, iters = _solve_variances(tab, mp, psi, lam, start)
     _, jac, w, integ, vh = _variance_step(x, tab, mp, psi, lam)
+    assert jac is not None
 
     # means: basis f = (mu0, mu1 kappa, mu2/2) of L(kappa) = f . (m_s, m_v, m_e)
     basis = np.stack([tab.mu0, tab.mu1 * tab.kappa, 0.5 * tab.mu2])  # (3, K)
@@ -165,12 +197,12 @@ def solve(
         -1,
     )
     source = prior + psi[:, None] * (spec @ drive[..., None])[..., 0]
-    q = np.linalg.solve(np.eye(2) - jac, source[..., None])[..., 0]
+    q = _solve_2x2(np.eye(2) - jac, source)
     err = e0 + q[:, :1] * tab.mu1**2 + q[:, 1:] * tab.mus2
     test = _mean(tab, err)
     train = _mean(tab, w2 * err)
 
-    stable = np.max(np.abs(np.linalg.eigvals(jac)), -1) < 1.0
+    stable = _spectral_radius(jac) < 1.0
     ok = (rel <= 100 * TOL) & stable & np.isfinite(test) & np.isfinite(train)
     return Solution(
         V_w=x[:, 0],

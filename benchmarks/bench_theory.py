@@ -1,0 +1,54 @@
+"""Timing of the theory stage (single core): one 40-alpha curve and a 40 x 20 table.
+
+Targets (issue 3): curve < 1 s, table < 10 s. Prints wall times and their ratio to target.
+
+    OMP_NUM_THREADS=1 python benchmarks/bench_theory.py
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+from threadpoolctl import threadpool_limits
+
+from srfpipe.functions import activation, target
+from srfpipe.theory import learning_curve, optimal_ridge
+
+ALPHAS = np.linspace(0.2, 5.0, 40)
+LAMS = np.geomspace(0.01, 3.0, 20)
+HERMITE = target("hermite", 1.0, (0, 1, 0, 0.5))
+CASES = {
+    "tanh, tanh(2z), R": (activation("tanh"), target("tanh", 2.0), "rademacher", 1.5, 0.8),
+    "erf, hermite, R": (activation("erf"), HERMITE, "rademacher", 2.0, 0.6),
+    "tanh, sign, gamma=1": (activation("tanh"), target("sign"), "rademacher", 3.0, 1.0),
+    "relu, tanh(2z), O": (activation("relu"), target("tanh", 2.0), "constant", 1.0, 0.8),
+}
+
+
+def best_of(fn, repeat: int = 3) -> float:
+    """Best wall time of `repeat` calls, seconds."""
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return min(times)
+
+
+def main() -> None:
+    with threadpool_limits(1):
+        print(f"{'case':22s} {'curve (40)':>11s} {'/1s':>6s} {'table (40x20)':>14s} {'/10s':>6s}")
+        for name, (act, tgt, init, r, gamma) in CASES.items():
+            args = (act, tgt, 0.1, 2.0)
+            spike = (r, gamma, init)
+            curve = best_of(lambda a=args, s=spike: learning_curve(*a, [0.1], ALPHAS, *s))
+            table = best_of(
+                lambda a=args, s=spike: optimal_ridge(learning_curve(*a, LAMS, ALPHAS, *s)),
+                repeat=1,
+            )
+            print(f"{name:22s} {curve:10.3f}s {curve:6.2f} {table:13.3f}s {table / 10:6.2f}")
+
+
+if __name__ == "__main__":
+    main()
