@@ -14,6 +14,7 @@ include: "workflow/rules/data.smk"
 include: "workflow/rules/step.smk"
 include: "workflow/rules/readout.smk"
 include: "workflow/rules/theory.smk"
+include: "workflow/rules/validation.smk"
 include: "workflow/rules/curves.smk"
 include: "workflow/rules/plots.smk"
 

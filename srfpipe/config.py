@@ -37,6 +37,7 @@ class Experiment:
     seeds: tuple[int, ...]
     test_size: int
     models: tuple[str, ...]
+    validation: dict[str, Any]
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> Experiment:
@@ -60,6 +61,7 @@ class Experiment:
             seeds=tuple(int(s) for s in config["seeds"]),
             test_size=int(config["test_size"]),
             models=tuple(config["models"]),
+            validation=dict(config.get("validation") or {"d": []}),
         )
 
     @property
@@ -209,6 +211,12 @@ def stage_params(exp: Experiment, stage: str) -> dict[str, Any]:
             "readout_init": exp.readout_init,
             "alpha": list(exp.alpha),
             "lam": list(exp.lam),
+        }
+    if stage == "validation":
+        v = exp.validation
+        return stage_params(exp, "theory") | {
+            "seeds": list(v["seeds"]),
+            "test_size": v["test_size"],
         }
     raise ValueError(f"unknown stage {stage!r}")
 

@@ -122,3 +122,40 @@ def spike_diagnostics(curves: xr.Dataset, paths: Sequence[str | Path]) -> None:
     ax.legend()
     fig.tight_layout()
     _save(fig, paths)
+
+
+def theory_validation(datasets: Sequence[xr.Dataset], paths: Sequence[str | Path]) -> None:
+    """Theory (lines) vs sRF simulations at several d (markers): one column per eta, one
+    row per lambda. `datasets` are validation artifacts, one per (d, eta)."""
+    from srfpipe.store import params_of
+
+    by_key = {(params_of(ds)["d"], params_of(ds)["eta"]): ds for ds in datasets}
+    ds_list, etas = sorted({d for d, _ in by_key}), sorted({e for _, e in by_key})
+    lams = datasets[0]["lam"].values
+    fig, axes = plt.subplots(
+        len(lams), len(etas), figsize=(2.3 * len(etas) + 0.6, 2.0 * len(lams) + 0.6),
+        sharex=True, sharey="row", squeeze=False,
+    )  # fmt: skip
+    markers = ["o", "s", "^", "D", "v"]
+    for i, lam in enumerate(lams):
+        for j, eta in enumerate(etas):
+            ax = axes[i, j]
+            first = by_key[(ds_list[0], eta)].sel(lam=lam)
+            ax.plot(first["alpha"], first["theory_test_error"], "k-", lw=1.2, label="theory")
+            for k, d in enumerate(ds_list):
+                sel = by_key[(d, eta)].sel(lam=lam)
+                ax.errorbar(
+                    sel["alpha"], sel["test_error_mean"], yerr=sel["test_error_sem"],
+                    ls="none", marker=markers[k % len(markers)], ms=3.5, capsize=1.5,
+                    mfc="none", color=f"C{k}", label=f"simulation, $d={d}$",
+                )  # fmt: skip
+            r, gamma = float(first["r"]), float(first["gamma"])
+            ax.set_title(rf"$\eta={eta:g}$ ($r={r:.2f}, \gamma={gamma:.2f}$), $\lambda={lam:g}$")
+            if i == len(lams) - 1:
+                ax.set_xlabel(r"$\alpha = n/d$")
+            if j == 0:
+                ax.set_ylabel(r"test error $\epsilon_g$")
+    handles, labels = axes[0, 0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="upper center", ncol=len(labels), frameon=False)
+    fig.tight_layout(rect=(0, 0, 1, 0.95))
+    _save(fig, paths)

@@ -15,6 +15,7 @@ STAGE_MODULES: dict[str, tuple[str, ...]] = {
     "step": ("functions.py", "seeding.py", "step.py", "stages/step.py"),
     "readout": ("functions.py", "step.py", "ridge.py", "stages/readout.py"),
     "theory": ("functions.py", "theory", "stages/theory.py"),
+    "validation": ("functions.py", "simulate.py", "ridge.py", "theory", "stages/validation.py"),
     "curves": ("stages/curves.py",),
     "plots": ("plots.py",),
 }

@@ -64,7 +64,7 @@ def tiny_run(tmp_path_factory):
 
 def test_outputs_exist_and_carry_parameters(tiny_run):
     for ext in ("png", "pdf"):
-        for fig in ("learning_curves", "spike_diagnostics"):
+        for fig in ("learning_curves", "spike_diagnostics", "theory_validation"):
             assert (tiny_run / f"results/figures/tiny/{fig}.{ext}").stat().st_size > 1000
     artifacts = data_vars(tiny_run)
     stages = {ds.attrs.get("stage") for ds in artifacts.values()}
@@ -91,24 +91,28 @@ def test_rerun_is_a_noop(tiny_run):
 def test_adding_an_eta_runs_only_its_jobs(tiny_run):
     config = TINY | {"eta": [*TINY["eta"], 3.0]}
     jobs = planned_jobs(tiny_run, config)
-    seeds = len(TINY["seeds"])
+    seeds, n_d = len(TINY["seeds"]), len(TINY["validation"]["d"])
     assert jobs == {
         "take_step": seeds,
         "fit_readout": seeds,
         "eval_theory": 1,
+        "validate_theory": n_d,
+        "plot_validation": 1,
         "make_curves": 1,
         "plot_figures": 1,
         "all": 1,
     }, jobs
 
 
-def test_changing_lambda_reruns_only_readouts(tiny_run):
+def test_changing_lambda_reruns_only_lambda_dependent_jobs(tiny_run):
     config = TINY | {"lam": [0.05, 1.0]}
     jobs = planned_jobs(tiny_run, config)
     n = len(TINY["seeds"]) * len(TINY["eta"])
     assert jobs == {
         "fit_readout": n,
         "eval_theory": len(TINY["eta"]),
+        "validate_theory": len(TINY["eta"]) * len(TINY["validation"]["d"]),
+        "plot_validation": 1,
         "make_curves": 1,
         "plot_figures": 1,
         "all": 1,

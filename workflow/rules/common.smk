@@ -18,28 +18,33 @@ NAME = config["name"]
 THREADS = config["threads"]
 ETAS = [fmt(e) for e in EXP.eta]
 SEEDS = [str(s) for s in EXP.seeds]
-PARAMS = {s: stage_params(EXP, s) for s in ("data", "step", "readout", "theory")}
-KEY = {s: stage_key(EXP, s) for s in PARAMS}
 THEORY_GAP = theory_gap(EXP)
 WITH_THEORY = bool(config["theory"]) and THEORY_GAP is None
 if config["theory"] and THEORY_GAP:
     logger.warning(f"srfpipe: no theory curves for this config: {THEORY_GAP}")
+VALIDATION_D = [str(d) for d in config["validation"]["d"]] if WITH_THEORY else []
+STAGES = ["data", "step", "readout", "theory", "validation"]
+PARAMS = {s: stage_params(EXP, s) for s in STAGES}
+KEY = {s: stage_key(EXP, s) for s in STAGES}
 
 DATA = f"results/data/{KEY['data']}/seed~{{seed}}.nc"
 STEP = f"results/step/{KEY['step']}/eta~{{eta}}_seed~{{seed}}.nc"
 READOUT = f"results/readout/{KEY['readout']}/eta~{{eta}}_seed~{{seed}}.nc"
 THEORY = f"results/theory/{KEY['theory']}/eta~{{eta}}.nc"
 CURVES = f"results/curves/{NAME}.nc"
+VALIDATION = f"results/validation/{KEY['validation']}/d~{{d}}_eta~{{eta}}.nc"
 FIGURES = expand(
     "results/figures/{name}/{fig}.{ext}",
     name=NAME,
-    fig=["learning_curves", "spike_diagnostics"],
+    fig=["learning_curves", "spike_diagnostics"]
+    + (["theory_validation"] if VALIDATION_D else []),
     ext=["png", "pdf"],
 )
 
 
 wildcard_constraints:
     seed=r"\d+",
+    d=r"\d+",
     eta=r"[0-9][0-9.e+-]*",
 
 
@@ -47,3 +52,4 @@ localrules:
     all,
     make_curves,
     plot_figures,
+    plot_validation,

@@ -1,0 +1,36 @@
+rule validate_theory:
+    output:
+        VALIDATION,
+    params:
+        stage=PARAMS["validation"],
+        code=code_version("validation"),
+        d=lambda wc: int(wc.d),
+        eta=lambda wc: float(wc.eta),
+    log:
+        f"logs/validate_theory/{KEY['validation']}/d~{{d}}_eta~{{eta}}.log",
+    benchmark:
+        f"benchmarks/rules/validate_theory/{KEY['validation']}/d~{{d}}_eta~{{eta}}.tsv"
+    threads: THREADS
+    resources:
+        mem_mb=2000,
+        runtime=30,
+    script:
+        "../scripts/validate_theory.py"
+
+
+rule plot_validation:
+    input:
+        expand(VALIDATION, d=VALIDATION_D, eta=ETAS),
+    output:
+        png=report(
+            f"results/figures/{NAME}/theory_validation.png",
+            caption="../report/theory_validation.rst",
+            category="Theory validation",
+        ),
+        pdf=f"results/figures/{NAME}/theory_validation.pdf",
+    params:
+        code=code_version("plots"),
+    log:
+        f"logs/plot_validation/{NAME}.log",
+    script:
+        "../scripts/plot_validation.py"
