@@ -52,7 +52,7 @@ def test_mu2_is_second_hermite_coefficient():
 
 
 def test_kappa_quadrature_handles_sign_target_at_gamma_one():
-    nodes, weights = kappa_quadrature(target("sign"), 1.0)
+    nodes, weights = kappa_quadrature(target("sign"), 1.0, 0.0)
     ref = (
         2
         * integrate.quad(lambda k: np.tanh(3 * k) * np.exp(-k * k / 2) / np.sqrt(2 * np.pi), 0, 12)[

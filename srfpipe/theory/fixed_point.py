@@ -203,7 +203,8 @@ def solve(
     train = _mean(tab, w2 * err)
 
     stable = _spectral_radius(jac) < 1.0
-    ok = (rel <= 100 * TOL) & stable & np.isfinite(test) & np.isfinite(train)
+    physical = np.all(q >= 0, -1) & (train >= 0) & (test >= noise)
+    ok = (rel <= 100 * TOL) & stable & physical & np.isfinite(test) & np.isfinite(train)
     return Solution(
         V_w=x[:, 0],
         V_z=x[:, 1],
