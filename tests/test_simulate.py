@@ -72,3 +72,16 @@ def test_cli_bad_flag_exits_2_naming_it(capsys):
     assert "--model" in capsys.readouterr().err
     assert main(["simulate", "--model", "network", "--d", "40"]) == 2
     assert "--eta" in capsys.readouterr().err
+
+
+def test_edge_parameters_give_finite_numbers():
+    """gamma = 0 and 1, a large step, no label noise, lambda near 0 at n = p."""
+    base = COMMON | {"noise": 0.0, "lams": [1e-10, 0.1], "alphas": [1.5]}  # n = p = 60
+    for kw in [dict(spike=(1.0, 0.0)), dict(spike=(2.0, 1.0)), dict(step_size=(50.0, 2.0))]:
+        model = "network" if "step_size" in kw else "srf"
+        ds = simulate(model, **base, **kw)
+        print(model, kw, ds["test_error_mean"].values.ravel())
+        assert np.all(np.isfinite(ds["test_error"])) and np.all(ds["train_error"] >= 0)
+    aligned = simulate("srf", **COMMON, spike=(2.0, 1.0))
+    orthogonal = simulate("srf", **COMMON, spike=(2.0, 0.0))
+    assert np.all(aligned["test_error_mean"] < orthogonal["test_error_mean"])
