@@ -151,6 +151,42 @@ def run(case: Case, d: int, seeds: int, test_size: int) -> list[dict]:
     return rows
 
 
+def summarise(paths: Sequence[str]) -> str:
+    """Markdown tables from JSON-line results: per point, and worst gaps per d."""
+    rows = [json.loads(line) for path in paths for line in open(path) if line.strip()]
+    ds = sorted({r["d"] for r in rows})
+    points: dict[tuple, dict[int, dict]] = {}
+    for r in rows:
+        points.setdefault((r["case"], r["label"], r["lam"], r["alpha"]), {})[r["d"]] = r
+    head = "| case | lam | alpha | theory | " + " | ".join(f"d={d}: sim +- SE (gap)" for d in ds)
+    lines = [head + " |", "|" + "---|" * (4 + len(ds))]
+    for (ci, _, lam, alpha), by_d in sorted(points.items()):
+        th = next(iter(by_d.values()))["theory"]
+        cells = []
+        for d in ds:
+            r = by_d.get(d)
+            gap = (r["sim"] - th) / th if r else float("nan")
+            cells.append(f"{r['sim']:.4f} +- {r['sem']:.4f} ({100 * gap:+.1f}%)" if r else "")
+        lines.append(f"| {ci} | {lam:g} | {alpha:g} | {th:.4f} | " + " | ".join(cells) + " |")
+    lines += [
+        "",
+        "| d | points | median abs gap | max abs gap | max gap/SE | within max(3%, 3 SE) |",
+        "|---|---|---|---|---|---|",
+    ]
+    for d in ds:
+        sel = [r for r in rows if r["d"] == d]
+        gaps = np.array([abs(r["sim"] - r["theory"]) / r["theory"] for r in sel])
+        zs = np.array([abs(r["sim"] - r["theory"]) / r["sem"] for r in sel])
+        ok = sum(abs(r["sim"] - r["theory"]) <= max(0.03 * r["theory"], 3 * r["sem"]) for r in sel)
+        lines.append(
+            f"| {d} | {len(sel)} | {100 * np.median(gaps):.2f}% | {100 * gaps.max():.2f}% | "
+            f"{zs.max():.1f} | {ok}/{len(sel)} |"
+        )
+    labels = sorted({(r["case"], r["label"]) for r in rows})
+    lines += ["", *(f"- case {ci}: {label}" for ci, label in labels)]
+    return "\n".join(lines)
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--d", type=int, nargs="+", default=[500, 1000, 2000])
@@ -158,7 +194,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--cases", type=int, nargs="*", default=None)
     parser.add_argument("--test-size", type=int, default=8000)
     parser.add_argument("--out", default=None, help="append JSON lines here")
+    parser.add_argument("--summarise", nargs="+", default=None, help="JSON-line files to tabulate")
     args = parser.parse_args(argv)
+    if args.summarise:
+        print(summarise(args.summarise))
+        return
     chosen = args.cases if args.cases else range(len(CASES))
     for ci in chosen:
         case = CASES[ci]

@@ -203,7 +203,7 @@ def solve(
     train = _mean(tab, w2 * err)
 
     stable = _spectral_radius(jac) < 1.0
-    physical = np.all(q >= 0, -1) & (train >= 0) & (test >= noise)
+    physical = np.all(q >= 0, -1) & (train >= 0) & (test >= noise - 1e-10)
     ok = (rel <= 100 * TOL) & stable & physical & np.isfinite(test) & np.isfinite(train)
     return Solution(
         V_w=x[:, 0],
