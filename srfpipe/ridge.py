@@ -1,11 +1,16 @@
-"""Ridge readouts over a whole lambda grid from one eigendecomposition.
+"""Ridge readouts over a whole lambda grid from one tridiagonalisation.
 
 MODEL.md normalisation: for features Phi (n, p) and labels y (n,),
 `b(lam) = (Phi^T Phi / n + lam I)^{-1} Phi^T y / n` and `f_hat(x) = b . phi(x)`
-(`b = a_hat / sqrt(p)`). With `n >= p` the Gram matrix `Phi^T Phi / n` (p, p) is
-diagonalised, otherwise the kernel `Phi Phi^T / n` (n, n); either way every lambda then
-costs O(p L) plus one (n + n_test) x p x L product for the predictions.
-Nested training sets (prefixes `Phi[:n]`) reuse the accumulated Gram matrix.
+(`b = a_hat / sqrt(p)`). With `n >= p` the Gram matrix `Phi^T Phi / n` (p, p) is used,
+otherwise the kernel `Phi Phi^T / n` (n, n). That symmetric matrix `M` (k, k) is reduced
+once to tridiagonal form `M = Q T Q^T` (LAPACK sytrd, 4k^3/3 flops, no eigenvectors);
+every lambda then costs one O(k) tridiagonal solve, plus one (n + n_test) x p x L product
+for the predictions. Nested training sets (prefixes `Phi[:n]`) reuse the accumulated Gram.
+
+Determinism: the reduction runs with one BLAS thread, whatever the caller's limit (threaded
+LAPACK gives results that depend on the thread count); the products around it are GEMM/SYRK,
+whose results do not.
 """
 
 from __future__ import annotations
@@ -15,6 +20,8 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy import linalg
+from scipy.linalg import lapack
+from threadpoolctl import threadpool_limits
 
 
 @dataclass(frozen=True)
@@ -33,21 +40,60 @@ def _check_lams(lams: Sequence[float]) -> np.ndarray:
     return lams
 
 
+def shifted_solves(m: np.ndarray, rhs: np.ndarray, lams: np.ndarray) -> np.ndarray:
+    """`(M + lam I)^{-1} rhs` for every lam, shape (k, L); M (k, k) symmetric PSD, rhs (k,).
+
+    `M = Q T Q^T` with Householder reflectors (sytrd, one BLAS thread), then `T + lam I` is
+    solved by LDL^T (ptsv) per lambda. Eigenvalues that round-off pushed below zero count as
+    zero, as in an eigendecomposition: if some `T + lam I` is not positive definite, T is
+    diagonalised instead and its negative eigenvalues are clamped.
+    """
+    k = m.shape[0]
+    if k == 1:  # LAPACK's tridiagonal routines want k >= 2
+        return np.asarray(rhs, dtype=float)[:, None] / (max(m[0, 0], 0.0) + lams[None, :])
+    lwork = int(lapack.dsytrd_lwork(k, lower=1)[0])
+    with threadpool_limits(limits=1, user_api="blas"):
+        # m.T is m (symmetric) in Fortran order: sytrd copies it without transposing
+        refl, diag, off, tau, info = lapack.dsytrd(m.T, lower=1, lwork=max(lwork, 1))
+    if info != 0:
+        raise RuntimeError(f"LAPACK dsytrd failed with info={info}")
+    # reflector i is v = (1, refl[i+2:, i]) acting on rows i+1..k-1; store its leading 1
+    idx = np.arange(k - 1)
+    refl[idx + 1, idx] = 1.0
+    c = np.array(rhs, dtype=float)
+    for i in range(k - 1):  # c = Q^T rhs = H(k-2) ... H(0) rhs
+        v = refl[i + 1 :, i]
+        c[i + 1 :] -= (tau[i] * (v @ c[i + 1 :])) * v
+    z = np.empty((k, lams.size))
+    for j, lam in enumerate(lams):
+        *_, z[:, j], info = lapack.dptsv(diag + lam, off, c)
+        if info != 0:
+            z = _clamped_tridiagonal_solves(diag, off, c, lams)
+            break
+    for i in reversed(range(k - 1)):  # z = Q z = H(0) ... H(k-2) z
+        v = refl[i + 1 :, i]
+        z[i + 1 :] -= np.outer(tau[i] * v, v @ z[i + 1 :])
+    return z
+
+
+def _clamped_tridiagonal_solves(
+    diag: np.ndarray, off: np.ndarray, c: np.ndarray, lams: np.ndarray
+) -> np.ndarray:
+    """`(T + lam I)^{-1} c` (k, L) from T's eigendecomposition, eigenvalues clamped at 0."""
+    s, u = linalg.eigh_tridiagonal(diag, off, check_finite=False)
+    s = np.maximum(s, 0.0)
+    return u @ ((u.T @ c)[:, None] / (s[:, None] + lams[None, :]))
+
+
 def coefficients_from_gram(gram: np.ndarray, phi_y: np.ndarray, lams: np.ndarray) -> np.ndarray:
     """`b(lam)` for all lams, shape (p, L); `gram = Phi^T Phi/n` (p, p), `phi_y = Phi^T y/n`."""
-    s, u = linalg.eigh(gram, overwrite_a=False, check_finite=False)
-    s = np.maximum(s, 0.0)  # round-off can leave tiny negative eigenvalues
-    c = u.T @ phi_y
-    return u @ (c[:, None] / (s[:, None] + lams[None, :]))
+    return shifted_solves(gram, phi_y, lams)
 
 
 def coefficients_from_kernel(phi: np.ndarray, y: np.ndarray, lams: np.ndarray) -> np.ndarray:
     """`b(lam) = Phi^T (Phi Phi^T/n + lam I)^{-1} y / n` for all lams, shape (p, L)."""
     n = phi.shape[0]
-    t, v = linalg.eigh(phi @ phi.T / n, check_finite=False)
-    t = np.maximum(t, 0.0)
-    e = v.T @ y
-    dual = v @ (e[:, None] / (t[:, None] + lams[None, :])) / n  # (n, L)
+    dual = shifted_solves(phi @ phi.T / n, y, lams) / n  # (n, L)
     return phi.T @ dual
 
 
