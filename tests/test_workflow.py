@@ -126,3 +126,12 @@ def test_same_numbers_whatever_cores(tiny_run, tmp_path):
     assert a.keys() == b.keys()
     for name in a:
         xr.testing.assert_equal(a[name], b[name])
+
+
+def test_html_report_holds_the_figures(tiny_run):
+    out = snakemake(tiny_run, "--report", "report.html")
+    assert out.returncode == 0, out.stderr[-2000:]
+    html = (tiny_run / "report.html").read_text(errors="ignore")
+    assert len(html) > 100_000
+    for fig in ("learning_curves.png", "spike_diagnostics.png", "theory_validation.png"):
+        assert fig in html
