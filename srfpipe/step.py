@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.sparse.linalg import svds
+from scipy import linalg
+from threadpoolctl import threadpool_limits
 
 from srfpipe.functions import Activation
 from srfpipe.seeding import stream
@@ -95,13 +96,21 @@ def loss(w: np.ndarray, a: np.ndarray, x: np.ndarray, y: np.ndarray, act: Activa
 def top_singular(m: np.ndarray, k: int, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Top-`k` singular triplets of m (p, d), descending: (U (p, k), s (k,), V (d, k)).
 
-    ARPACK with a start vector from stream `svd` of `seed`, so repeated calls agree.
+    From the smaller Gram matrix (`m^T m` (d, d) if p >= d, else `m m^T`): one SYRK and
+    LAPACK's partial symmetric eigensolver (syevr, one BLAS thread), which is deterministic,
+    so `seed` is not needed (kept in the signature). `k` is capped at `min(p, d) - 1`.
+    The squared singular values carry an absolute error ~ eps s_1^2: fine for the top ones.
     """
     k = min(k, min(m.shape) - 1)
-    v0 = stream(seed, "svd").standard_normal(min(m.shape))
-    u, s, vt = svds(m, k=k, v0=v0, solver="arpack", tol=1e-12)
-    order = np.argsort(s)[::-1]
-    return u[:, order], s[order], vt[order].T
+    tall = m.shape[0] >= m.shape[1]
+    gram = m.T @ m if tall else m @ m.T
+    r = gram.shape[0]
+    with threadpool_limits(limits=1, user_api="blas"):
+        vals, vecs = linalg.eigh(gram, subset_by_index=[r - k, r - 1], check_finite=False)
+    s = np.sqrt(np.maximum(vals[::-1], 0.0))
+    vecs = vecs[:, ::-1]
+    other = (m @ vecs if tall else m.T @ vecs) / np.where(s > 0, s, 1.0)
+    return (other, s, vecs) if tall else (vecs, s, other)
 
 
 @dataclass(frozen=True)
@@ -140,8 +149,12 @@ def spike_from_step(delta: np.ndarray, theta: np.ndarray, seed: int) -> Spike:
     (sign with `v . theta >= 0`) and `u = delta v`; a zero `delta` gives `u = 0, v = 0`."""
     if not np.any(delta):
         return Spike(u=np.zeros(delta.shape[0]), v=np.zeros(delta.shape[1]))
-    _, _, vecs = top_singular(delta, 1, seed)
-    v = vecs[:, 0]
+    return spike_along(delta, top_singular(delta, 1, seed)[2][:, 0], theta)
+
+
+def spike_along(delta: np.ndarray, v: np.ndarray, theta: np.ndarray) -> Spike:
+    """Spike of `delta` (p, d) along the unit direction v (d,): sign flipped so that
+    `v . theta >= 0`, and `u = delta v` (p,)."""
     if v @ theta < 0:
         v = -v
     return Spike(u=delta @ v, v=v)
