@@ -190,7 +190,7 @@ def plateau(
     noise = _finite("noise", noise, 0.0, strict=False)
     lam = _finite("lam", lam, 0.0, strict=False)
     tab, mp = _setup(activation, target, r, gamma, beta, readout_init, kappa_nodes, mp_nodes)
-    if lam == 0.0 and not np.any(tab.mus2 > 0):
+    if lam == 0.0 and tab.mus2 @ tab.weight < 1e-12:
         raise ValueError("plateau: lam = 0 needs a non-linear activation (mustar > 0)")
     sol = solve(tab, mp, np.zeros(1), np.array([lam]), noise)
     return float(sol.test_error[0]) if sol.converged[0] else float("nan")
