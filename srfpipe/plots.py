@@ -34,7 +34,8 @@ def _save(fig: plt.Figure, paths: Sequence[str | Path]) -> None:
 
 def learning_curves(curves: xr.Dataset, paths: Sequence[str | Path]) -> None:
     """Test error against alpha: one column per eta, one row per lambda; simulated models
-    as markers with standard-error bars, theory as lines where present."""
+    as markers with standard-error bars, theory as lines where present (dotted: its
+    alpha -> inf plateau)."""
     etas, lams = curves["eta"].values, curves["lam"].values
     fig, axes = plt.subplots(
         len(lams),
@@ -53,8 +54,9 @@ def learning_curves(curves: xr.Dataset, paths: Sequence[str | Path]) -> None:
                 for model, style in THEORY_STYLE.items():
                     if model == "srf" and eta == 0:
                         continue  # r = 0: the sRF theory is the RF theory
-                    th = sel["theory_test_error"].sel(theory_model=model)
-                    ax.plot(sel["alpha"], th, **style)
+                    th = sel.sel(theory_model=model)
+                    ax.plot(sel["alpha"], th["theory_test_error"], **style)
+                    ax.axhline(float(th["theory_plateau"]), color=style["color"], ls=":", lw=0.8)
             for model in curves["model"].values:
                 m = sel.sel(model=model)
                 ax.errorbar(

@@ -22,6 +22,8 @@ STEP_SCALARS = (
     "r_theory",
 )
 
+THEORY_VARS = ("test_error", "train_error", "converged", "optimal_test_error", "plateau")
+
 
 def _stack(datasets: Sequence[xr.Dataset], names: Sequence[str]) -> xr.Dataset:
     """Combine per-(eta, seed) datasets into one with dims (eta, seed, ...)."""
@@ -59,10 +61,7 @@ def run(
     out = xr.merge([errors, spikes], combine_attrs="drop")
     if theories:
         th = xr.concat(
-            [
-                t[["test_error", "train_error", "converged"]].expand_dims(eta=[params_of(t)["eta"]])
-                for t in theories
-            ],
+            [t[list(THEORY_VARS)].expand_dims(eta=[params_of(t)["eta"]]) for t in theories],
             dim="eta",
         ).sortby("eta")
         th = th.rename({k: f"theory_{k}" for k in th.data_vars}).rename(model="theory_model")

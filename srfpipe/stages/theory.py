@@ -7,11 +7,12 @@ import logging
 import time
 from typing import Any
 
+import numpy as np
 import xarray as xr
 
 from srfpipe.functions import activation, target
 from srfpipe.store import provenance
-from srfpipe.theory import learning_curve, network_map
+from srfpipe.theory import learning_curve, network_map, optimal_ridge, plateau
 
 log = logging.getLogger(__name__)
 
@@ -19,7 +20,9 @@ CURVE_VARS = ("test_error", "train_error", "readout_sq_norm", "converged")
 
 
 def run(params: dict[str, Any], eta: float) -> xr.Dataset:
-    """Dataset over (model, lam, alpha), model in {`rf` (r = 0), `srf` (mapped sRF)}."""
+    """Dataset over (model, lam, alpha), model in {`rf` (r = 0), `srf` (mapped sRF)}, with
+    the best error over the lambda grid (`optimal_test_error`, per alpha) and the
+    `alpha -> inf` limit at each lambda (`plateau`)."""
     t0 = time.perf_counter()
     act, g = activation(params["activation"]), target(**params["target"])
     r, gamma = network_map(eta, params["alpha0"], act, g, params["noise"])
@@ -36,7 +39,14 @@ def run(params: dict[str, Any], eta: float) -> xr.Dataset:
             gamma,
             readout_init=params["readout_init"],
         )
-        curves.append(ds[list(CURVE_VARS)].expand_dims(model=[model]))
+        ds = ds[list(CURVE_VARS)]
+        best = optimal_ridge(ds)
+        ds["optimal_test_error"] = best["test_error"]
+        ds["plateau"] = ("lam", np.array([
+            plateau(act, g, params["noise"], params["beta"], r_model, gamma,
+                    params["readout_init"], lam) for lam in params["lam"]
+        ]))  # fmt: skip
+        curves.append(ds.expand_dims(model=[model]))
         log.info(
             "theory %s (r=%.4f, gamma=%.4f) in %.2fs",
             model,
