@@ -1,0 +1,28 @@
+"""Same parameters and seed give bit-identical artifacts whatever the BLAS thread count."""
+
+import xarray as xr
+from threadpoolctl import threadpool_limits
+
+from srfpipe.config import Experiment, stage_params
+from srfpipe.stages import data, readout, step
+
+CONFIG = dict(
+    d=256, beta=2.0, alpha0=2.0, eta=[1.0], alpha=[0.5, 3.0], lam=[0.01, 1.0],
+    activation="tanh", target={"name": "tanh", "scale": 2.0}, noise=0.1,
+    readout_init="rademacher", init_output="zero", seeds=[5], test_size=1000,
+    models=["rf", "network", "srf_map", "srf_extracted"],
+)  # fmt: skip
+
+
+def _artifacts(threads: int) -> list[xr.Dataset]:
+    exp = Experiment.from_config(CONFIG | {"validation": {"d": []}})
+    with threadpool_limits(limits=threads):
+        d = data.run(stage_params(exp, "data"), 5)
+        s = step.run(stage_params(exp, "step"), 5, 1.0, d)
+        r = readout.run(stage_params(exp, "readout"), 5, 1.0, d, s)
+    return [d, s, r]
+
+
+def test_one_and_two_threads_agree_bitwise():
+    for one, two in zip(_artifacts(1), _artifacts(2), strict=True):
+        xr.testing.assert_equal(one, two)
