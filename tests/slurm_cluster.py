@@ -140,7 +140,11 @@ PartitionName={PARTITION} Nodes={self.host} Default=YES MaxTime=INFINITE State=U
             ours = not target.exists() or target.read_text().startswith(MARKER)
             if not ours:
                 raise ClusterUnavailable(f"{DEFAULT_CONF} links to another cluster's {target}")
-            DEFAULT_CONF.unlink()
+            if target.exists() and target != self.conf.resolve():
+                # a cluster of an earlier, killed test session: stop its daemons by pid
+                LocalSlurm(target.parent).stop()
+            if DEFAULT_CONF.is_symlink():
+                DEFAULT_CONF.unlink()
         elif DEFAULT_CONF.exists():
             raise ClusterUnavailable(
                 f"{DEFAULT_CONF} exists (another SLURM configuration); not touching it")

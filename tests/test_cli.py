@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -90,10 +92,13 @@ def test_argparse_errors_are_one_line(capsys):
     assert exc.value.code == 2 and err.count("\n") == 1
 
 
-@pytest.mark.skipif(shutil.which("srfpipe") is None, reason="console script not on PATH")
+SCRIPT = shutil.which("srfpipe", path=str(Path(sys.executable).parent))
+
+
+@pytest.mark.skipif(SCRIPT is None, reason="console script not installed next to python")
 def test_console_script():
     proc = subprocess.run(
-        ["srfpipe", "theory", "--lam", "0.1", "--spike", "1", "--gamma", "0.5", "--alpha", "1"],
+        [SCRIPT, "theory", "--lam", "0.1", "--spike", "1", "--gamma", "0.5", "--alpha", "1"],
         capture_output=True, text=True, check=False,
     )  # fmt: skip
     assert proc.returncode == 0 and "test_error" in proc.stdout

@@ -26,3 +26,19 @@ def _artifacts(threads: int) -> list[xr.Dataset]:
 def test_one_and_two_threads_agree_bitwise():
     for one, two in zip(_artifacts(1), _artifacts(2), strict=True):
         xr.testing.assert_equal(one, two)
+
+
+def test_init_output_variants_run_and_differ_only_after_the_step():
+    base = Experiment.from_config(CONFIG | {"d": 64, "validation": {"d": []}})
+    d = data.run(stage_params(base, "data"), 5)
+    w1 = {}
+    for init_output in ("zero", "symmetric", "full"):
+        exp = Experiment.from_config(
+            CONFIG | {"d": 64, "init_output": init_output, "validation": {"d": []}}
+        )
+        s = step.run(stage_params(exp, "step"), 5, 1.0, d)
+        r = readout.run(stage_params(exp, "readout"), 5, 1.0, d, s)
+        assert bool(r["test_error"].notnull().all()), init_output
+        w1[init_output] = s["w1"].values
+    # the full residual y - f0 moves W1 away from the zero-output step
+    assert not (w1["zero"] == w1["full"]).all()

@@ -139,3 +139,10 @@ def test_html_report_holds_the_figures(tiny_run):
     assert len(html) > 100_000
     for fig in ("learning_curves.png", "spike_diagnostics.png", "theory_validation.png"):
         assert fig in html
+
+
+@pytest.mark.parametrize("init_output", ["symmetric", "full"])
+def test_theory_is_skipped_where_it_does_not_apply(tmp_path, init_output):
+    jobs = planned_jobs(tmp_path, TINY | {"init_output": init_output})
+    assert "eval_theory" not in jobs and "validate_theory" not in jobs
+    assert jobs["fit_readout"] == len(TINY["seeds"]) * len(TINY["eta"])
