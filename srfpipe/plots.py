@@ -101,7 +101,7 @@ def learning_curves(curves: xr.Dataset, paths: Sequence[str | Path]) -> None:
 def spike_diagnostics(curves: xr.Dataset, paths: Sequence[str | Path]) -> None:
     """Overlap gamma, spike strength r and singular values against eta (mean +- s.e.m.)."""
     eta = curves["eta"].values
-    fig, axes = plt.subplots(1, 3, figsize=(9.0, 2.6))
+    fig, axes = plt.subplots(1, 3, figsize=(9.6, 2.7))
 
     def band(ax: plt.Axes, name: str, **kw: object) -> None:
         ax.errorbar(eta, curves[f"{name}_mean"], yerr=curves[f"{name}_sem"], capsize=2, ms=4, **kw)
@@ -114,14 +114,17 @@ def spike_diagnostics(curves: xr.Dataset, paths: Sequence[str | Path]) -> None:
         ax.set_ylabel(sym)
         ax.legend()
     ax = axes[2]
-    sv_d, sv_w = curves["sv_delta_mean"], curves["sv_w1_mean"]
-    ax.semilogy(eta, sv_d.isel(rank=0), "o-", color="C3", label=r"$s_1(W_1-W_0)$")
-    ax.semilogy(eta, sv_d.isel(rank=1), "o--", color="C3", mfc="none", label=r"$s_2(W_1-W_0)$")
-    ax.semilogy(eta, sv_w.isel(rank=0), "s-", color="C0", label=r"$s_1(W_1)$")
+    sv_d = curves["sv_delta_mean"].where(curves["sv_delta_mean"] > 0)  # eta = 0: no update
+    sv_w = curves["sv_w1_mean"]
+    ax.semilogy(eta, sv_w.isel(rank=0), "s-", color="C0", ms=7, mfc="none", label=r"$s_1(W_1)$")
     ax.semilogy(eta, sv_w.isel(rank=1), "s--", color="C0", mfc="none", label=r"$s_2(W_1)$")
+    ax.semilogy(eta, sv_d.isel(rank=0), "o-", color="C3", ms=3.5, label=r"$s_1(W_1-W_0)$")
+    ax.semilogy(eta, sv_d.isel(rank=1), "o--", color="C3", mfc="none", label=r"$s_2(W_1-W_0)$")
+    beta = curves.attrs["p"] / curves.attrs["d"]
+    ax.axhline(1 + np.sqrt(beta), color="0.5", ls=":", lw=1, label=r"bulk edge $1+\sqrt{\beta}$")
     ax.set_xlabel(r"$\eta$")
     ax.set_ylabel("singular value")
-    ax.legend()
+    ax.legend(loc="center right", fontsize=6.5)
     fig.tight_layout()
     _save(fig, paths)
 
