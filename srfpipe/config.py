@@ -135,13 +135,20 @@ def validate_config(config: dict[str, Any], schema_path: str) -> None:
 
 
 def peak_memory_mb(exp: Experiment) -> float:
-    """Estimate (MB) of the largest job's arrays: the readout job holding training and test
-    inputs (n_train + n_test) x d, their features (n_train + n_test) x p, a p x p Gram
-    matrix with its eigenvectors, and the (W0, F) pair, all float64; plus 20% headroom."""
-    n_rows = exp.n_train + exp.test_size
-    floats = n_rows * (exp.d + exp.p) + 2 * min(exp.p, exp.n_train) ** 2 + 2 * exp.p * exp.d
-    step = exp.n0 * (exp.d + 2 * exp.p) + 3 * exp.p * exp.d
-    return 1.2 * 8 * max(floats, step) / 2**20
+    """Estimate (MB) of the largest job's arrays, float64, plus 20% headroom.
+
+    Readout job: training and test inputs (n_train + n_test) x d; for those rows the shared
+    pre-activations `X W0^T`, one model's pre-activations and its features (3 arrays of
+    width p); the largest ridge matrix (k = min(p, n_train)) accumulated, scaled and copied
+    for the tridiagonalisation (3 k^2); `W0` and `W1` (2 p d). Step job: the batch
+    n0 x d, its pre-activations and two temporaries of the gradient (3 n0 x p); `W0`,
+    `W1`, the gradient and a temporary (4 p d); the Gram of the singular values (2 r^2).
+    """
+    rows = exp.n_train + exp.test_size
+    k = min(exp.p, exp.n_train)
+    readout = rows * (exp.d + 3 * exp.p) + 3 * k**2 + 2 * exp.p * exp.d
+    step = exp.n0 * (exp.d + 3 * exp.p) + 4 * exp.p * exp.d + 2 * min(exp.p, exp.d) ** 2
+    return 1.2 * 8 * max(readout, step) / 2**20
 
 
 def check(config: dict[str, Any], mem_limit_mb: float | None = None) -> list[str]:
@@ -258,10 +265,12 @@ def job_resources(exp: Experiment, stage: str) -> dict[str, int]:
     for the interpreter. Runtime: flop count at a pessimistic 1 GFLOP/s, at least 10 min."""
     d, p = exp.d, exp.p
     if stage == "step":
-        flops = 4 * exp.n0 * d * p + 40 * p * d
+        r = min(p, d)
+        flops = 4 * exp.n0 * d * p + 4 * p * d * r + 10 * r**3
     elif stage == "readout":
-        rows = exp.n_train + exp.test_size
-        flops = len(exp.models) * (2 * rows * d * p + rows * p * p + len(exp.alpha) * 10 * p**3)
+        rows, k = exp.n_train + exp.test_size, min(p, exp.n_train)
+        per_model = exp.n_train * p * p + len(exp.alpha) * (2 * k**3 + 2 * rows * p * len(exp.lam))
+        flops = 4 * rows * d * p + len(exp.models) * per_model
     else:
         flops = 0.0
     mem = peak_memory_mb(exp) if stage in ("step", "readout") else 1000

@@ -1,7 +1,8 @@
 """Readout stage: ridge readouts of every model over the alpha x lambda grid for one (eta, seed).
 
 Training sets are nested prefixes of one pool of `n_train = max(alpha) * d` samples, so the
-Gram matrix is accumulated once along the learning curve (see `srfpipe.ridge`).
+Gram matrix is accumulated once along the learning curve (see `srfpipe.ridge`). The rf and
+sRF models share the pre-activations `X W0^T` (an sRF only adds the rank-one `(X v) u^T`).
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from srfpipe.functions import activation
+from srfpipe import step
+from srfpipe.functions import Activation, activation
 from srfpipe.ridge import ridge_learning_curve
 from srfpipe.stages import data as data_stage
 from srfpipe.stages import step as step_stage
@@ -24,31 +26,62 @@ log = logging.getLogger(__name__)
 ERRORS = ("train_error", "test_error", "readout_sq_norm")
 
 
+def _features(
+    act: Activation, x: np.ndarray, pre: np.ndarray, spike: step.Spike | None
+) -> np.ndarray:
+    """`sigma(pre + (x v) u^T)` (n, p) from the pre-activations `pre = x base^T` (n, p)."""
+    if spike is None:
+        return act(pre)
+    z = np.outer(x @ spike.v, spike.u)
+    z += pre
+    return act(z)
+
+
 def run(
     params: dict[str, Any], seed: int, eta: float, data_ds: xr.Dataset, step_ds: xr.Dataset
 ) -> xr.Dataset:
-    """Dataset over (model, alpha, lam) with `train_error`, `test_error`, `readout_sq_norm`."""
+    """Dataset over (model, alpha, lam) with `train_error`, `test_error`, `readout_sq_norm`.
+
+    Models sharing `W0` (rf and the sRFs, whose features are `sigma(X W0^T + (X v) u^T)`)
+    share the GEMM `X W0^T`; models with identical first layers (all of them at eta = 0)
+    are fitted once.
+    """
     t0 = time.perf_counter()
     act = activation(params["activation"])
     alphas, lams = params["alpha"], params["lam"]
     ns = [round(a * params["d"]) for a in alphas]
     x, y = data_stage.inputs(data_ds, "train", max(ns))
     x_test, y_test = data_stage.inputs(data_ds, "test")
-    layers = step_stage.first_layers(step_ds)
+    layers = step_stage.model_layers(step_ds)
+    w0 = layers["rf"][0]
+    pre_w0: tuple[np.ndarray, np.ndarray] | None = None
     out = {name: np.empty((len(params["models"]), len(alphas), len(lams))) for name in ERRORS}
-    done: list[tuple[np.ndarray, int]] = []
+    done: list[tuple[np.ndarray, step.Spike | None, int]] = []
     for i, model in enumerate(params["models"]):
-        w = layers[model]
-        same = next((j for w_j, j in done if np.array_equal(w, w_j)), None)
-        if same is not None:  # e.g. eta = 0, where every model is the RF model
+        base, spike = layers[model]
+        if base is not w0 and np.array_equal(base, w0):  # network at eta = 0
+            base = w0
+        if spike is not None and not np.any(spike.u):  # W0 + 0 v^T is W0
+            spike = None
+        same = next((j for b, s, j in done if b is base and _same(s, spike)), None)
+        if same is not None:
             for name in ERRORS:
                 out[name][i] = out[name][same]
             continue
-        curve = ridge_learning_curve(act(x @ w.T), y, ns, lams, act(x_test @ w.T), y_test)
+        if base is w0:
+            if pre_w0 is None:
+                pre_w0 = (x @ w0.T, x_test @ w0.T)
+            pre, pre_test = pre_w0
+        else:
+            pre, pre_test = x @ base.T, x_test @ base.T
+        phi, phi_test = _features(act, x, pre, spike), _features(act, x_test, pre_test, spike)
+        del pre, pre_test
+        curve = ridge_learning_curve(phi, y, ns, lams, phi_test, y_test)
+        del phi, phi_test
         for k, errs in enumerate(curve):
             for name in ERRORS:
                 out[name][i, k] = getattr(errs, name)
-        done.append((w, i))
+        done.append((base, spike, i))
         log.info(
             "readout %s: %d alphas x %d lambdas, %.2fs",
             model,
@@ -62,3 +95,10 @@ def run(
     )
     ds.attrs |= provenance("readout", params | {"seed": seed, "eta": eta})
     return ds
+
+
+def _same(a: step.Spike | None, b: step.Spike | None) -> bool:
+    """Whether two optional spikes are the same rank-one matrix entry for entry."""
+    if a is None or b is None:
+        return a is b
+    return np.array_equal(a.u, b.u) and np.array_equal(a.v, b.v)

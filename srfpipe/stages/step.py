@@ -105,17 +105,29 @@ def run(params: dict[str, Any], seed: int, eta: float, data_ds: xr.Dataset) -> x
     return ds
 
 
-def first_layers(step_ds: xr.Dataset) -> dict[str, np.ndarray]:
-    """First-layer matrix (p, d) of every model: `rf` (W0), `network` (W1), `srf_map`,
-    `srf_extracted` (`W0 + u v^T`)."""
+def model_layers(step_ds: xr.Dataset) -> dict[str, tuple[np.ndarray, step.Spike | None]]:
+    """First layer of every model as `(base (p, d), spike)`, meaning `base + u v^T` (no spike:
+    `base`): `rf` is `(W0, None)`, `network` `(W1, None)`, `srf_map` and `srf_extracted`
+    `(W0, spike)`, the three `W0` being one array (so `X W0^T` can be shared)."""
     params = params_of(step_ds)
     w0 = initial_network(params, params["seed"]).w
     if digest(w0) != step_ds.attrs["w0_sha256"]:
         raise RuntimeError("regenerated W0 differs from the step artifact: rerun the step stage")
     return {
-        "rf": w0,
-        "network": step_ds["w1"].values,
-        "srf_map": w0 + np.outer(step_ds["u_map"].values, step_ds["v_map"].values),
-        "srf_extracted": w0
-        + np.outer(step_ds["u_extracted"].values, step_ds["v_extracted"].values),
+        "rf": (w0, None),
+        "network": (step_ds["w1"].values, None),
+        "srf_map": (w0, step.Spike(step_ds["u_map"].values, step_ds["v_map"].values)),
+        "srf_extracted": (
+            w0,
+            step.Spike(step_ds["u_extracted"].values, step_ds["v_extracted"].values),
+        ),
+    }
+
+
+def first_layers(step_ds: xr.Dataset) -> dict[str, np.ndarray]:
+    """First-layer matrix (p, d) of every model: `rf` (W0), `network` (W1), `srf_map`,
+    `srf_extracted` (`W0 + u v^T`)."""
+    return {
+        model: base if spike is None else base + np.outer(spike.u, spike.v)
+        for model, (base, spike) in model_layers(step_ds).items()
     }
