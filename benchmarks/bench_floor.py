@@ -1,0 +1,111 @@
+"""Floor benchmark: one full simulation job against the unavoidable dense work.
+
+The job is what the workflow runs for one model: the step stage (giant step plus spike
+diagnostics) and the readout stage (features, ridge over the lambda grid, train and test
+errors), inputs regenerated from the seed as in the rules. The floor is timed in the same
+process on the same sizes: the two GEMMs of the step, the feature GEMMs of the train and
+test sets, and one full symmetric eigendecomposition of the Gram matrix, each at its best
+over 1 and `--threads` BLAS threads (and over the evd/evr drivers for the eigensolver).
+
+    python benchmarks/bench_floor.py                      # d=1000, beta=2, alpha0=alpha=4
+    python benchmarks/bench_floor.py --d 500 --repeats 5
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import numpy as np
+from common import experiment, interleaved, lambda_grid, params, table
+from scipy import linalg
+from threadpoolctl import threadpool_limits
+
+from srfpipe import data, step
+from srfpipe.stages import data as data_stage
+from srfpipe.stages import readout as readout_stage
+from srfpipe.stages import step as step_stage
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--d", type=int, default=1000)
+    ap.add_argument("--beta", type=float, default=2.0)
+    ap.add_argument("--alpha0", type=float, default=4.0)
+    ap.add_argument("--alpha", type=float, default=4.0)
+    ap.add_argument("--eta", type=float, default=1.0)
+    ap.add_argument("--lams", type=int, default=20, help="size of the lambda grid")
+    ap.add_argument("--test-size", type=int, default=4000)
+    ap.add_argument("--model", default="network", help="the one model the job fits")
+    ap.add_argument("--threads", type=int, default=2, help="BLAS threads of the job")
+    ap.add_argument("--repeats", type=int, default=3)
+    args = ap.parse_args()
+
+    seed = 0
+    exp = experiment(
+        d=args.d,
+        beta=args.beta,
+        alpha0=args.alpha0,
+        eta=[args.eta],
+        alpha=[args.alpha],
+        lam=lambda_grid(args.lams),
+        test_size=args.test_size,
+        models=[args.model],
+    )
+    data_ds = data_stage.run(params(exp, "data", seed), seed)
+    errors: list[float] = []
+
+    def job() -> None:
+        with threadpool_limits(limits=args.threads):
+            step_ds = step_stage.run(params(exp, "step", seed), seed, args.eta, data_ds)
+            out = readout_stage.run(params(exp, "readout", seed), seed, args.eta, data_ds, step_ds)
+        errors.append(float(out.test_error.min()))
+
+    # operands of the floor, the same shapes as in the job
+    theta = data_ds["theta"].values
+    x0, _ = data.sample(seed, "step", exp.n0, theta, exp.g, exp.noise)
+    x, _ = data.sample(seed, "train", exp.n_train, theta, exp.g, exp.noise)
+    x_test, _ = data.sample(seed, "test", exp.test_size, theta, exp.g, exp.noise)
+    w = step.init_network(seed, exp.d, exp.p, exp.readout_init, exp.init_output).w
+    g = np.tanh(x0 @ w.T)
+    phi = np.tanh(x @ w.T)
+    gram = phi.T @ phi / phi.shape[0] if phi.shape[0] >= exp.p else phi @ phi.T / phi.shape[0]
+    floor_ops = {
+        "step GEMM X0 W0^T": lambda: x0 @ w.T,
+        "step GEMM G^T X0": lambda: g.T @ x0,
+        "features GEMM X W^T": lambda: x @ w.T,
+        "features GEMM X_test W^T": lambda: x_test @ w.T,
+        "eigendecomposition (evd)": lambda: linalg.eigh(gram, driver="evd", check_finite=False),
+        "eigendecomposition (evr)": lambda: linalg.eigh(gram, driver="evr", check_finite=False),
+    }
+
+    def floor_at(threads: int) -> dict[str, float]:
+        with threadpool_limits(limits=threads):
+            return interleaved(floor_ops, 1)
+
+    best: dict[str, float] = dict.fromkeys(floor_ops, float("inf"))
+    job_times: list[float] = []
+    for _ in range(args.repeats):  # job and floor take turns
+        t0 = time.perf_counter()
+        job()
+        job_times.append(time.perf_counter() - t0)
+        for threads in sorted({1, args.threads}):
+            for name, t in floor_at(threads).items():
+                best[name] = min(best[name], t)
+    eig = min(best.pop("eigendecomposition (evd)"), best.pop("eigendecomposition (evr)"))
+    best[f"eigendecomposition ({gram.shape[0]}x{gram.shape[0]}, best driver)"] = eig
+    floor = sum(best.values())
+    job_time = min(job_times)
+    print(
+        f"floor benchmark: d={exp.d} p={exp.p} n0={exp.n0} n={exp.n_train} "
+        f"n_test={exp.test_size} lambdas={args.lams} model={args.model} threads={args.threads}"
+    )
+    rows = [(name, t) for name, t in best.items()]
+    rows += [("floor (sum)", floor), ("job: step + readout stages", job_time)]
+    print(table(["part", "seconds"], rows))
+    print(f"job / floor = {job_time / floor:.2f}   (target <= 1.3)")
+    print(f"min test error over lambda: {errors[-1]:.5f}")
+
+
+if __name__ == "__main__":
+    main()
