@@ -1,13 +1,12 @@
 """Bad configurations are refused before any job starts, naming the key and the range."""
 
 import copy
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
 from snakemake.utils import validate
+from test_workflow import snakemake
 
 from srfpipe.config import (
     ConfigError,
@@ -126,26 +125,7 @@ def test_resources_scale_with_size():
 @pytest.mark.workflow
 @pytest.mark.parametrize("override", [{"d": -3}, {"activation": "softplus"}])
 def test_snakemake_refuses_bad_config_before_writing(tmp_path, override):
-    cfg = tmp_path / "config.yaml"
-    cfg.write_text(yaml.safe_dump(TINY | override))
-    out = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "snakemake",
-            "--snakefile",
-            str(ROOT / "Snakefile"),
-            "--directory",
-            str(tmp_path),
-            "--configfile",
-            str(cfg),
-            "--cores",
-            "1",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    out = snakemake(tmp_path, "--cores", "1", config=TINY | override)
     print(out.stderr[-500:])
     assert out.returncode != 0
     assert next(iter(override)) in out.stderr + out.stdout
