@@ -257,6 +257,20 @@ def run_simulate(args: argparse.Namespace) -> None:
     print_records(params, records, args.json)
 
 
+def run_manifest(args: argparse.Namespace) -> None:
+    """`srfpipe manifest`: which parameters every artifact under a results folder holds."""
+    from srfpipe.store import manifest
+
+    records = manifest(args.root)
+    if args.json:
+        print(json.dumps(records, indent=1))
+        return
+    for rec in records:
+        p = rec["params"]
+        short = {k: p[k] for k in ("d", "p", "eta", "seed", "n0") if k in p}
+        print(f"{rec['stage']:<10} {rec['path']}  {json.dumps(short)}")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The `srfpipe` parser with its subcommands."""
     parser = _Parser(prog="srfpipe", description="srfpipe command line")
@@ -273,6 +287,10 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--test-size", default="5000", help="test-set size >= 10")
     sim.add_argument("--json", action="store_true", help="print one JSON object")
     sim.set_defaults(func=run_simulate)
+    man = sub.add_parser("manifest", help="list artifacts and their parameters")
+    man.add_argument("root", nargs="?", default="results", help="results folder")
+    man.add_argument("--json", action="store_true", help="full parameters as JSON")
+    man.set_defaults(func=run_manifest)
     return parser
 
 

@@ -88,10 +88,11 @@ def learning_curves(curves: xr.Dataset, paths: Sequence[str | Path]) -> None:
         bbox_to_anchor=(0.5, 1.0),
         frameon=False,
     )
+    a = curves.attrs
     fig.suptitle(
-        rf"{curves.attrs.get('activation', '')} network, target {curves.attrs.get('target', '')},"
-        rf" $\Delta={curves.attrs.get('noise', 0):g}$, $d={curves.attrs.get('d', '?')}$,"
-        rf" $p={curves.attrs.get('p', '?')}$, {curves.attrs.get('n_seeds', '?')} seeds",
+        rf"{a.get('activation', '')} network, target {a.get('target_label', '')},"
+        rf" $\Delta={a.get('noise', 0):g}$, $d={a.get('d', '?')}$, $p={a.get('p', '?')}$,"
+        rf" {a.get('n_seeds', '?')} seeds",
         y=1.04,
     )
     fig.tight_layout(rect=(0, 0, 1, 0.95))

@@ -71,3 +71,22 @@ def save(ds: xr.Dataset, path: str | os.PathLike[str]) -> None:
 def load(path: str | os.PathLike[str]) -> xr.Dataset:
     """Read an artifact fully into memory and close the file."""
     return xr.load_dataset(path, engine="netcdf4")
+
+
+def manifest(root: str | os.PathLike[str] = "results") -> list[dict[str, Any]]:
+    """One record per artifact under `root`: path, stage, key (its folder) and parameters.
+
+    Reads only the attributes, so it is quick on large result trees."""
+    import netCDF4
+
+    records = []
+    for path in sorted(Path(root).rglob("*.nc")):
+        with netCDF4.Dataset(path) as nc:
+            attrs = {k: nc.getncattr(k) for k in nc.ncattrs()}
+        records.append({
+            "path": path.as_posix(),
+            "stage": attrs.get("stage", ""),
+            "key": path.parent.name,
+            "params": json.loads(attrs["params_json"]) if "params_json" in attrs else {},
+        })  # fmt: skip
+    return records

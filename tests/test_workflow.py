@@ -146,3 +146,14 @@ def test_theory_is_skipped_where_it_does_not_apply(tmp_path, init_output):
     jobs = planned_jobs(tmp_path, TINY | {"init_output": init_output})
     assert "eval_theory" not in jobs and "validate_theory" not in jobs
     assert jobs["fit_readout"] == len(TINY["seeds"]) * len(TINY["eta"])
+
+
+def test_manifest_lists_every_artifact_with_its_parameters(tiny_run):
+    from srfpipe.store import manifest
+
+    records = manifest(tiny_run / "results")
+    assert len(records) == len(data_vars(tiny_run))
+    for rec in records:
+        assert rec["stage"] and rec["params"], rec["path"]
+    curves = next(r for r in records if r["stage"] == "curves")
+    assert curves["params"]["eta"] == TINY["eta"] and curves["params"]["seeds"] == TINY["seeds"]

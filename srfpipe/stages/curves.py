@@ -9,7 +9,7 @@ import numpy as np
 import xarray as xr
 
 from srfpipe.functions import target
-from srfpipe.store import params_of
+from srfpipe.store import params_of, provenance
 
 STEP_SCALARS = (
     "beta_norm",
@@ -45,6 +45,7 @@ def mean_sem(ds: xr.Dataset) -> xr.Dataset:
         )
     res = xr.Dataset(out)
     res.attrs["n_seeds"] = n
+    res.attrs["seed_values"] = ds["seed"].values.tolist()
     return res
 
 
@@ -66,15 +67,11 @@ def run(
         ).sortby("eta")
         th = th.rename({k: f"theory_{k}" for k in th.data_vars}).rename(model="theory_model")
         out = xr.merge([out, th], join="left")
-    first = params_of(readouts[0])
-    out.attrs = {
-        "stage": "curves",
+    params = {k: v for k, v in params_of(readouts[0]).items() if k not in ("eta", "seed")}
+    params |= {"eta": out["eta"].values.tolist(), "seeds": errors.attrs["seed_values"]}
+    out.attrs = provenance("curves", params) | {
         "n_seeds": errors.attrs["n_seeds"],
-        "activation": first["activation"],
-        "target": target(**first["target"]).describe(),
-        "d": first["d"],
-        "p": first["p"],
-        "noise": first["noise"],
+        "target_label": target(**params["target"]).describe(),
         "has_theory": int(bool(theories)),
     }
     return out
