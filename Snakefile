@@ -20,6 +20,6 @@ include: "workflow/rules/plots.smk"
 
 
 rule all:
+    default_target: True
     input:
         FIGURES,
-    default_target: True

@@ -10,7 +10,6 @@ from srfpipe.config import (
 )
 from srfpipe.versions import code_version
 
-
 validate_config(config, workflow.source_path("../schemas/config.schema.yaml"))
 
 EXP = Experiment.from_config(config)

@@ -5,9 +5,9 @@ rule make_curves:
         theories=expand(THEORY, eta=ETAS) if WITH_THEORY else [],
     output:
         CURVES,
-    params:
-        code=code_version("curves"),
     log:
         f"logs/make_curves/{NAME}.log",
+    params:
+        code=code_version("curves"),
     script:
         "../scripts/make_curves.py"

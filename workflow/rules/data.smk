@@ -1,10 +1,6 @@
 rule generate_data:
     output:
         DATA,
-    params:
-        stage=PARAMS["data"],
-        code=code_version("data"),
-        seed=lambda wc: int(wc.seed),
     log:
         f"logs/generate_data/{KEY['data']}/seed~{{seed}}.log",
     benchmark:
@@ -12,5 +8,9 @@ rule generate_data:
     threads: 1
     resources:
         **job_resources(EXP, "data"),
+    params:
+        stage=PARAMS["data"],
+        code=code_version("data"),
+        seed=lambda wc: int(wc.seed),
     script:
         "../scripts/generate_data.py"

@@ -14,9 +14,9 @@ rule plot_figures:
             category="Spike diagnostics",
         ),
         spikes_pdf=f"results/figures/{NAME}/spike_diagnostics.pdf",
-    params:
-        code=code_version("plots"),
     log:
         f"logs/plot_figures/{NAME}.log",
+    params:
+        code=code_version("plots"),
     script:
         "../scripts/plot_figures.py"

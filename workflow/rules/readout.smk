@@ -4,11 +4,6 @@ rule fit_readout:
         step=STEP,
     output:
         READOUT,
-    params:
-        stage=PARAMS["readout"],
-        code=code_version("readout"),
-        seed=lambda wc: int(wc.seed),
-        eta=lambda wc: float(wc.eta),
     log:
         f"logs/fit_readout/{KEY['readout']}/eta~{{eta}}_seed~{{seed}}.log",
     benchmark:
@@ -16,5 +11,10 @@ rule fit_readout:
     threads: THREADS
     resources:
         **job_resources(EXP, "readout"),
+    params:
+        stage=PARAMS["readout"],
+        code=code_version("readout"),
+        seed=lambda wc: int(wc.seed),
+        eta=lambda wc: float(wc.eta),
     script:
         "../scripts/fit_readout.py"

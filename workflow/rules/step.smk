@@ -3,11 +3,6 @@ rule take_step:
         data=DATA,
     output:
         STEP,
-    params:
-        stage=PARAMS["step"],
-        code=code_version("step"),
-        seed=lambda wc: int(wc.seed),
-        eta=lambda wc: float(wc.eta),
     log:
         f"logs/take_step/{KEY['step']}/eta~{{eta}}_seed~{{seed}}.log",
     benchmark:
@@ -15,5 +10,10 @@ rule take_step:
     threads: THREADS
     resources:
         **job_resources(EXP, "step"),
+    params:
+        stage=PARAMS["step"],
+        code=code_version("step"),
+        seed=lambda wc: int(wc.seed),
+        eta=lambda wc: float(wc.eta),
     script:
         "../scripts/take_step.py"

@@ -1,10 +1,6 @@
 rule eval_theory:
     output:
         THEORY,
-    params:
-        stage=PARAMS["theory"],
-        code=code_version("theory"),
-        eta=lambda wc: float(wc.eta),
     log:
         f"logs/eval_theory/{KEY['theory']}/eta~{{eta}}.log",
     benchmark:
@@ -12,5 +8,9 @@ rule eval_theory:
     threads: 1
     resources:
         **job_resources(EXP, "theory"),
+    params:
+        stage=PARAMS["theory"],
+        code=code_version("theory"),
+        eta=lambda wc: float(wc.eta),
     script:
         "../scripts/eval_theory.py"

@@ -1,11 +1,6 @@
 rule validate_theory:
     output:
         VALIDATION,
-    params:
-        stage=PARAMS["validation"],
-        code=code_version("validation"),
-        d=lambda wc: int(wc.d),
-        eta=lambda wc: float(wc.eta),
     log:
         f"logs/validate_theory/{KEY['validation']}/d~{{d}}_eta~{{eta}}.log",
     benchmark:
@@ -14,6 +9,11 @@ rule validate_theory:
     resources:
         mem_mb=2000,
         runtime=30,
+    params:
+        stage=PARAMS["validation"],
+        code=code_version("validation"),
+        d=lambda wc: int(wc.d),
+        eta=lambda wc: float(wc.eta),
     script:
         "../scripts/validate_theory.py"
 
@@ -28,9 +28,9 @@ rule plot_validation:
             category="Theory validation",
         ),
         pdf=f"results/figures/{NAME}/theory_validation.pdf",
-    params:
-        code=code_version("plots"),
     log:
         f"logs/plot_validation/{NAME}.log",
+    params:
+        code=code_version("plots"),
     script:
         "../scripts/plot_validation.py"
