@@ -47,7 +47,7 @@ def interleaved(cases: dict[str, Callable[[], object]], repeats: int) -> dict[st
 
 
 def table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
-    """Plain-text table, numbers right-aligned with 3 significant decimals."""
+    """Plain-text table: text left-aligned, numbers right-aligned with 3 decimals."""
 
     def cell(v: object) -> str:
         return f"{v:.3f}" if isinstance(v, float) else str(v)
@@ -56,5 +56,10 @@ def table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     widths = [max(len(h), *(len(r[i]) for r in cells)) for i, h in enumerate(header)]
     lines = ["  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True))]
     lines.append("  ".join("-" * w for w in widths))
-    lines += ["  ".join(c.rjust(w) for c, w in zip(r, widths, strict=True)) for r in cells]
+    for row, raw in zip(cells, rows, strict=True):
+        just = [
+            c.ljust(w) if isinstance(v, str) else c.rjust(w)
+            for c, w, v in zip(row, widths, raw, strict=True)
+        ]
+        lines.append("  ".join(just))
     return "\n".join(lines)

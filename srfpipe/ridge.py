@@ -23,6 +23,8 @@ from scipy import linalg
 from scipy.linalg import lapack
 from threadpoolctl import threadpool_limits
 
+BLOCK_REFLECTORS = 64
+
 
 @dataclass(frozen=True)
 class RidgeErrors:
@@ -43,37 +45,64 @@ def _check_lams(lams: Sequence[float]) -> np.ndarray:
 def shifted_solves(m: np.ndarray, rhs: np.ndarray, lams: np.ndarray) -> np.ndarray:
     """`(M + lam I)^{-1} rhs` for every lam, shape (k, L); M (k, k) symmetric PSD, rhs (k,).
 
-    `M = Q T Q^T` with Householder reflectors (sytrd, one BLAS thread), then `T + lam I` is
-    solved by LDL^T (ptsv) per lambda. Eigenvalues that round-off pushed below zero count as
-    zero, as in an eigendecomposition: if some `T + lam I` is not positive definite, T is
-    diagonalised instead and its negative eigenvalues are clamped.
+    All with one BLAS thread (deterministic). `M = Q T Q^T` with Householder reflectors
+    (sytrd), then `T + lam I` is solved by LDL^T (ptsv) per lambda. Eigenvalues that
+    round-off pushed below zero count as zero, as in an eigendecomposition: if some
+    `T + lam I` is not positive definite, T is diagonalised instead and its negative
+    eigenvalues are clamped.
     """
     k = m.shape[0]
     if k == 1:  # LAPACK's tridiagonal routines want k >= 2
         return np.asarray(rhs, dtype=float)[:, None] / (max(m[0, 0], 0.0) + lams[None, :])
-    lwork = int(lapack.dsytrd_lwork(k, lower=1)[0])
     with threadpool_limits(limits=1, user_api="blas"):
-        # m.T is m (symmetric) in Fortran order: sytrd copies it without transposing
-        refl, diag, off, tau, info = lapack.dsytrd(m.T, lower=1, lwork=max(lwork, 1))
+        return _tridiagonal_solves(m, rhs, lams)
+
+
+def _tridiagonal_solves(m: np.ndarray, rhs: np.ndarray, lams: np.ndarray) -> np.ndarray:
+    """Body of `shifted_solves` (k >= 2), under the caller's thread limit."""
+    k = m.shape[0]
+    lwork = int(lapack.dsytrd_lwork(k, lower=1)[0])
+    # m.T is m (symmetric) in Fortran order: sytrd copies it without transposing
+    refl, diag, off, tau, info = lapack.dsytrd(m.T, lower=1, lwork=max(lwork, 1))
     if info != 0:
         raise RuntimeError(f"LAPACK dsytrd failed with info={info}")
     # reflector i is v = (1, refl[i+2:, i]) acting on rows i+1..k-1; store its leading 1
     idx = np.arange(k - 1)
     refl[idx + 1, idx] = 1.0
-    c = np.array(rhs, dtype=float)
-    for i in range(k - 1):  # c = Q^T rhs = H(k-2) ... H(0) rhs
-        v = refl[i + 1 :, i]
-        c[i + 1 :] -= (tau[i] * (v @ c[i + 1 :])) * v
+    c = np.array(rhs, dtype=float)[:, None]
+    _apply_q(refl, tau, c, transpose=True)
+    c = c[:, 0]
     z = np.empty((k, lams.size))
     for j, lam in enumerate(lams):
         *_, z[:, j], info = lapack.dptsv(diag + lam, off, c)
         if info != 0:
             z = _clamped_tridiagonal_solves(diag, off, c, lams)
             break
-    for i in reversed(range(k - 1)):  # z = Q z = H(0) ... H(k-2) z
-        v = refl[i + 1 :, i]
-        z[i + 1 :] -= np.outer(tau[i] * v, v @ z[i + 1 :])
+    _apply_q(refl, tau, z, transpose=False)
     return z
+
+
+def _wy_block(refl: np.ndarray, tau: np.ndarray, j0: int, j1: int) -> tuple[np.ndarray, np.ndarray]:
+    """Compact WY form `H(j0) ... H(j1-1) = I - V T V^T` of sytrd's reflectors j0..j1-1,
+    acting on rows j0+1..k-1: V (k-j0-1, j1-j0) unit lower trapezoidal, T upper triangular."""
+    v = np.tril(refl[j0 + 1 :, j0:j1])
+    vtv = v.T @ v
+    t = np.zeros((j1 - j0, j1 - j0))
+    for j in range(j1 - j0):
+        t[:j, j] = -tau[j0 + j] * (t[:j, :j] @ vtv[:j, j])
+        t[j, j] = tau[j0 + j]
+    return v, t
+
+
+def _apply_q(refl: np.ndarray, tau: np.ndarray, z: np.ndarray, transpose: bool) -> None:
+    """`z <- Q z` (or `Q^T z`) in place, z (k, m), `Q = H(0) ... H(k-2)` from sytrd (lower),
+    in blocks of `BLOCK_REFLECTORS` reflectors (BLAS-3, as LAPACK's ormtr)."""
+    k = refl.shape[0]
+    starts = list(range(0, k - 1, BLOCK_REFLECTORS))
+    for j0 in starts if transpose else reversed(starts):
+        v, t = _wy_block(refl, tau, j0, min(j0 + BLOCK_REFLECTORS, k - 1))
+        sub = z[j0 + 1 :]
+        sub -= v @ ((t.T if transpose else t) @ (v.T @ sub))
 
 
 def _clamped_tridiagonal_solves(
