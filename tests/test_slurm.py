@@ -194,6 +194,7 @@ class JobRecord:
     local: bool
     jobid: str
     outputs: list[str]
+    resources: dict[str, str]
 
 
 def job_records(log: str) -> list[JobRecord]:
@@ -202,7 +203,9 @@ def job_records(log: str) -> list[JobRecord]:
     for block in re.finditer(r"^(local)?rule (\w+):\n((?:    .*\n)+)", log, re.M):
         fields = dict(re.findall(r"^    (\w+): (.*)$", block[3], re.M))
         outputs = [o.strip() for o in fields.get("output", "").split(",") if o.strip()]
-        records.append(JobRecord(block[2], bool(block[1]), fields.get("jobid", ""), outputs))
+        resources = dict(re.findall(r"(\w+)=([^,\s]+)", fields.get("resources", "")))
+        records.append(JobRecord(block[2], bool(block[1]), fields.get("jobid", ""), outputs,
+                                 resources))
     return records
 
 
@@ -222,8 +225,15 @@ def artifacts(workdir: Path) -> list[str]:
 def test_every_numeric_job_ran_through_slurm(runs: Runs, pytestconfig: pytest.Config) -> None:
     runs.slurm.check()
     log = runs.slurm.log
-    producer = {out: rec for rec in job_records(log) for out in rec.outputs}
+    records = job_records(log)
+    producer = {out: rec for rec in records for out in rec.outputs}
     subs = submissions(log)
+    for rec in records:
+        if not rec.local:  # what the plugin turned into sbatch -t/--mem/-A/-p
+            assert rec.resources.get("runtime", "").isdigit(), f"{rec.rule}: no runtime"
+            assert rec.resources.get("mem_mb", "").isdigit(), f"{rec.rule}: no mem_mb"
+            assert rec.resources["slurm_account"] == ACCOUNT
+            assert rec.resources["slurm_partition"] == PARTITION
     files = artifacts(runs.slurm.workdir)
     assert files, "no NetCDF artifact under results/"
     lines, remote_stages = [], set()
