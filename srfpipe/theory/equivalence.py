@@ -11,6 +11,7 @@ Conventions (MODEL.md, docs/theory.md): for `zeta ~ N(0, 1)` and a shift `t`,
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -41,6 +42,17 @@ class KappaTable:
     ybar: Array
     ytau: Array
     y2: Array
+
+    @cached_property
+    def coef(self) -> Array:
+        """`(mu1^2, mus2)`, shape (2, K): the variance coefficients of `V_w, V_z`."""
+        return np.stack([self.mu1**2, self.mus2])
+
+    @cached_property
+    def coef_products(self) -> Array:
+        """`(mu1^4, mu1^2 mus2, mus2^2)`, shape (K, 3)."""
+        a, b = self.mu1**2, self.mus2
+        return np.stack([a * a, a * b, b * b], axis=1)
 
 
 def shifted_coefficients(act: Activation, t: Array) -> tuple[Array, Array, Array, Array]:

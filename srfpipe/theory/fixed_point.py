@@ -65,16 +65,23 @@ def _variance_step(
     x: Array, tab: KappaTable, mp: MarchenkoPastur, psi: Array, lam: Array, jacobian: bool = True
 ) -> _Step:
     """Evaluate the variance map `G` (and its Jacobian); the fixed point is `x = G(x)`."""
-    coef = np.stack([tab.mu1**2, tab.mus2])  # (2, K)
+    coef = tab.coef
     w = 1.0 / (1.0 + x @ coef)
     ww = w * tab.weight
     vh = ww @ coef.T
     integ = mp.integrals(lam + vh[:, 1], vh[:, 0])
-    g = psi[:, None] * np.stack([integ[1, 1], integ[0, 1]], axis=-1)
+    g = np.empty_like(x)
+    g[:, 0] = psi * integ[1, 1]
+    g[:, 1] = psi * integ[0, 1]
     jac = None
     if jacobian:
-        m = np.einsum("bk,ik,jk->bij", ww * w, coef, coef)  # E[w^2 c_i c_j]
-        jac = psi[:, None, None] * _spectral_matrix(integ) @ m
+        m = (ww * w) @ tab.coef_products  # E[w^2 c_i c_j]: (B, 3) = (11, 12, 22)
+        jac = np.empty((x.shape[0], 2, 2))
+        i22, i12, i02 = integ[2, 2], integ[1, 2], integ[0, 2]
+        jac[:, 0, 0] = psi * (i22 * m[:, 0] + i12 * m[:, 1])
+        jac[:, 0, 1] = psi * (i22 * m[:, 1] + i12 * m[:, 2])
+        jac[:, 1, 0] = psi * (i12 * m[:, 0] + i02 * m[:, 1])
+        jac[:, 1, 1] = psi * (i12 * m[:, 1] + i02 * m[:, 2])
     return _Step(g, jac, w, integ, vh)
 
 

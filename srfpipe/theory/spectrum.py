@@ -15,7 +15,7 @@ import numpy as np
 
 Array = np.ndarray
 
-MP_NODES = 256
+MP_NODES = 128
 """Default number of Gauss-Chebyshev nodes."""
 
 
@@ -26,6 +26,7 @@ class MarchenkoPastur:
     beta: float
     om: Array
     nu: Array
+    nu_om: Array  # (N, 2): columns nu and nu * om
 
     def integrals(self, c0: Array, c1: Array) -> dict[tuple[int, int], Array]:
         """`I(a, j)` for `D = c0 + c1 om`, a in {0, 1, 2}, j in {1, 2}; shape of `c0`, `c1`.
@@ -35,11 +36,11 @@ class MarchenkoPastur:
         c0 = np.asarray(c0, float)[..., None]
         c1 = np.asarray(c1, float)[..., None]
         inv = 1.0 / (c0 + c1 * self.om)
-        inv2 = inv * inv
+        sq = (inv * inv) @ self.nu_om  # (..., 2): int D^-2 dnu, int om D^-2 dnu
         out: dict[tuple[int, int], Array] = {}
         out[1, 1] = inv @ self.nu
-        out[1, 2] = inv2 @ self.nu
-        out[2, 2] = (inv2 * self.om) @ self.nu
+        out[1, 2] = sq[..., 0]
+        out[2, 2] = sq[..., 1]
         # (D^-1 - D0^-1)/om = -c1/(D D0) and (D^-2 - D0^-2)/om = -c1 (1/(D D0^2) + 1/(D^2 D0))
         d0, slope = c0[..., 0], c1[..., 0]
         out[0, 1] = (1.0 - slope * out[1, 1]) / d0
@@ -58,4 +59,4 @@ def marchenko_pastur(beta: float, n: int = MP_NODES) -> MarchenkoPastur:
     centre, half = 1.0 + beta, 2.0 * np.sqrt(beta)
     om = centre + half * t
     nu = w * half**2 / (2.0 * np.pi * beta)
-    return MarchenkoPastur(float(beta), om, nu)
+    return MarchenkoPastur(float(beta), om, nu, np.stack([nu, nu * om], axis=1))
