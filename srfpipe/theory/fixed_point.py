@@ -3,8 +3,8 @@
 Notation (docs/theory.md): `psi = p/n = beta/alpha` (`psi = 0` is `alpha = inf`),
 `w(k) = 1/(1 + mu1^2 V_w + mus2 V_z)`, `D(om) = lam + vh_w om + vh_z`,
 `I(a, j) = int om^a D^-j d rho_beta`. Only `(V_w, V_z)` need a non-linear solve (Newton
-with backtracking, analytic Jacobian); means `(m_s, m_v, m_e)` and second moments
-`(q_w, q_z)` then follow from small linear systems. All arrays carry a leading batch
+safeguarded by the monotone iteration, analytic Jacobian); means `(m_s, m_v, m_e)` and
+second moments `(q_w, q_z)` then follow from small linear systems. All arrays carry a leading batch
 axis of length B (one entry per point); kappa-node arrays have shape (B, K).
 """
 
