@@ -8,11 +8,13 @@ An sRF is `F = W0 + u v^T` (u: (p,), v: (d,) unit).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 from scipy import linalg
-from threadpoolctl import threadpool_limits
+from threadpoolctl import threadpool_info, threadpool_limits
 
 from srfpipe.functions import Activation
 from srfpipe.seeding import stream
@@ -83,8 +85,30 @@ def gradient_step(
     n0 = x.shape[0]
     res = residual_at_init(net, x, y, act, init_output)
     pre = x @ net.w.T  # (n0, p)
-    grad_dir = (act.deriv(pre) * res[:, None]).T @ x  # (p, d)
+    scaled = by_rows(lambda r: act.deriv(pre[r]) * res[r, None], pre.shape)  # (n0, p)
+    grad_dir = scaled.T @ x  # (p, d)
     return net.w + (eta / n0) * net.a[:, None] * grad_dir
+
+
+def by_rows(fn: Callable[[slice], np.ndarray], shape: tuple[int, int]) -> np.ndarray:
+    """Array of `shape` (n, m) whose rows `r` (a slice) are `fn(r)`, computed on row blocks
+    in parallel over the caller's BLAS threads (numpy releases the GIL). For an entrywise
+    `fn` the numbers do not depend on the thread count."""
+    threads = max(
+        (i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"), default=1
+    )
+    n = shape[0]
+    if threads == 1 or n < 2 * threads:
+        return fn(slice(0, n))
+    out = np.empty(shape)
+    cuts = np.linspace(0, n, threads + 1).astype(int)
+
+    def block(i: int) -> None:
+        out[cuts[i] : cuts[i + 1]] = fn(slice(cuts[i], cuts[i + 1]))
+
+    with ThreadPoolExecutor(threads) as pool:
+        list(pool.map(block, range(threads)))
+    return out
 
 
 def loss(w: np.ndarray, a: np.ndarray, x: np.ndarray, y: np.ndarray, act: Activation) -> float:

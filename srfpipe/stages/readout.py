@@ -31,10 +31,10 @@ def _features(
 ) -> np.ndarray:
     """`sigma(pre + (x v) u^T)` (n, p) from the pre-activations `pre = x base^T` (n, p)."""
     if spike is None:
-        return act(pre)
+        return step.by_rows(lambda r: act(pre[r]), pre.shape)
     z = np.outer(x @ spike.v, spike.u)
     z += pre
-    return act(z)
+    return step.by_rows(lambda r: act(z[r]), z.shape)
 
 
 def run(
