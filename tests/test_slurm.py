@@ -114,14 +114,21 @@ class Run:
                                          stdout=out, stderr=subprocess.STDOUT)
         self.started = time.monotonic()
 
-    def wait(self) -> None:
+    def poll(self) -> bool:
+        """True once finished (then `returncode` and `seconds` are set); kill at TIMEOUT."""
         assert self.proc is not None
-        try:
-            self.returncode = self.proc.wait(timeout=max(1.0, TIMEOUT - self.elapsed()))
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.returncode = self.proc.wait()
-        self.seconds = self.elapsed()
+        if self.returncode is None:
+            if self.proc.poll() is None and self.elapsed() > TIMEOUT:
+                self.proc.kill()
+                self.proc.wait()
+            if self.proc.returncode is not None:
+                self.returncode = self.proc.returncode
+                self.seconds = self.elapsed()
+        return self.returncode is not None
+
+    def wait(self) -> None:
+        while not self.poll():
+            time.sleep(0.5)
 
     def elapsed(self) -> float:
         return time.monotonic() - self.started
@@ -178,8 +185,8 @@ def runs(slurm_cluster: LocalSlurm, tmp_path_factory: pytest.TempPathFactory,
     t0 = time.monotonic()
     for run in (result.slurm, result.flaky, result.local):
         run.start()
-    for run in (result.slurm, result.flaky, result.local):
-        run.wait()
+    while not all([run.poll() for run in (result.slurm, result.flaky, result.local)]):
+        time.sleep(0.5)
     say(pytestconfig, f"\nconcurrent runs finished in {time.monotonic() - t0:.0f}s: "
         + ", ".join(f"{r.name} {r.seconds:.0f}s (rc {r.returncode})"
                     for r in (result.slurm, result.flaky, result.local)))
