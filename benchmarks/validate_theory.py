@@ -181,20 +181,22 @@ def summarise(paths: Sequence[str]) -> str:
         lines.append(f"| {ci} | {lam:g} | {alpha:g} | {th:.4f} | " + " | ".join(cells) + " |")
     lines += [
         "",
-        "| d | points | mean gap | median abs gap | max abs gap | median SE | max gap/SE "
-        "| within max(3%, 3 SE) |",
-        "|---|---|---|---|---|---|---|---|",
+        "| d | points | mean gap | median abs gap | max abs gap | median SE | median seed std "
+        "| max gap/SE | within max(3%, 3 SE) |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for d in ds:
         sel = [r for r in rows if r["d"] == d]
         signed = np.array([(r["sim"] - r["theory"]) / r["theory"] for r in sel])
         gaps = np.abs(signed)
         rel_se = np.array([r["sem"] / r["theory"] for r in sel])
+        rel_std = np.array([r["sem"] * np.sqrt(r["seeds"]) / r["theory"] for r in sel])
         zs = np.array([abs(r["sim"] - r["theory"]) / r["sem"] for r in sel])
         ok = sum(abs(r["sim"] - r["theory"]) <= max(0.03 * r["theory"], 3 * r["sem"]) for r in sel)
         lines.append(
             f"| {d} | {len(sel)} | {100 * signed.mean():+.2f}% | {100 * np.median(gaps):.2f}% | "
-            f"{100 * gaps.max():.2f}% | {100 * np.median(rel_se):.2f}% | {zs.max():.1f} | "
+            f"{100 * gaps.max():.2f}% | {100 * np.median(rel_se):.2f}% | "
+            f"{100 * np.median(rel_std):.2f}% | {zs.max():.1f} | "
             f"{ok}/{len(sel)} |"
         )
     labels = sorted({(r["case"], r["label"]) for r in rows})
