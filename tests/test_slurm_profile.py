@@ -41,6 +41,8 @@ def stub_slurm_clients(bindir: Path) -> Path:
 
 
 def test_profile_dry_run_shows_rule_resources(tmp_path: Path) -> None:
+    pytest.importorskip("snakemake_executor_plugin_slurm",
+                        reason="needs the slurm extra: pip install -e '.[slurm]'")
     config = yaml.safe_load((ROOT / "tests" / "configs" / "tiny.yaml").read_text())
     config["threads"] = 2
     (tmp_path / "config.yaml").write_text(yaml.safe_dump(config))
