@@ -137,10 +137,11 @@ CASES = (
 )
 
 
-def run(case: Case, d: int, seeds: int, test_size: int) -> list[dict]:
+def run(case: Case, d: int, seeds: int, test_size: int, first_seed: int = 0) -> list[dict]:
     """Theory vs the mean (and standard error) of `seeds` simulations at size `d`."""
     th_test, th_train = theory(case)
-    runs = np.array([simulate_srf(case, d, 1000 * d + s, test_size) for s in range(seeds)])
+    draws = range(first_seed, first_seed + seeds)
+    runs = np.array([simulate_srf(case, d, 1000 * d + s, test_size) for s in draws])
     mean, sem = runs.mean(0), runs.std(0, ddof=1) / np.sqrt(seeds)
     rows = []
     for i, lam in enumerate(case.lams):
@@ -210,6 +211,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--seeds", type=int, nargs="+", default=[8, 4, 2])
     parser.add_argument("--cases", type=int, nargs="*", default=None)
     parser.add_argument("--test-size", type=int, default=8000)
+    parser.add_argument("--first-seed", type=int, default=0, help="seeds 1000 d + first-seed ...")
     parser.add_argument("--out", default=None, help="append JSON lines here")
     parser.add_argument("--summarise", nargs="+", default=None, help="JSON-line files to tabulate")
     args = parser.parse_args(argv)
@@ -222,7 +224,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         print(f"\n[{ci}] {case.label()}")
         for d, k in zip(args.d, args.seeds, strict=True):
             t0 = time.perf_counter()
-            for row in run(case, d, k, args.test_size):
+            for row in run(case, d, k, args.test_size, args.first_seed):
                 gap = (row["sim"] - row["theory"]) / row["theory"]
                 print(
                     f"  d={d:5d} lam={row['lam']:<5g} alpha={row['alpha']:<4g} "
