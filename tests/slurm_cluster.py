@@ -219,7 +219,8 @@ PartitionName={PARTITION} Nodes={self.host} Default=YES MaxTime=INFINITE State=U
         for daemon in ("slurmctld", "slurmd"):
             exe = _which(daemon)
             assert exe is not None
-            out = _run([exe, "-f", str(self.conf)], env=env)
+            extra = ["-N", self.host] if daemon == "slurmd" else []
+            out = _run([exe, "-f", str(self.conf), *extra], env=env)
             if out.returncode != 0:
                 self.stop()
                 raise ClusterUnavailable(
