@@ -192,6 +192,8 @@ PartitionName={PARTITION} Nodes={self.host} Default=YES MaxTime=INFINITE State=U
         for _ in range(50):
             if self._munge_ok():
                 self.started_munged = _read_pid(MUNGE_PIDFILE)
+                if self.started_munged:
+                    (self.root / "munged.ours").write_text(f"{self.started_munged}\n")
                 self.log.append(f"started munged (pid {self.started_munged})")
                 return
             time.sleep(0.1)
@@ -254,8 +256,10 @@ PartitionName={PARTITION} Nodes={self.host} Default=YES MaxTime=INFINITE State=U
                 _run(["scontrol", "shutdown"], env=self.env(), timeout=10)
             except (OSError, subprocess.TimeoutExpired):
                 pass
-        if self.started_munged:
-            pids["munged"] = self.started_munged
+        ours = self.root / "munged.ours"
+        munged = self.started_munged or _read_pid(ours)
+        if munged and munged == _read_pid(MUNGE_PIDFILE):  # still the munged we started
+            pids["munged"] = munged
         deadline = time.monotonic() + timeout
         for name, pid in pids.items():
             if pid is None:
@@ -267,6 +271,7 @@ PartitionName={PARTITION} Nodes={self.host} Default=YES MaxTime=INFINITE State=U
             if _pid_alive(pid):
                 os.kill(pid, signal.SIGKILL)
         self.started_munged = None
+        ours.unlink(missing_ok=True)
         self.unlink_default_conf()
 
 
@@ -284,10 +289,10 @@ def main(argv: list[str]) -> int:
         print("\n".join(cluster.log))
         print(f"export SLURM_CONF={cluster.conf}")
         return 0
-    munged = _read_pid(MUNGE_PIDFILE)
     cluster.stop()
+    munged = _read_pid(MUNGE_PIDFILE)
     if munged and _pid_alive(munged):
-        print(f"munged (pid {munged}) left running; stop it with: kill {munged}")
+        print(f"munged (pid {munged}) was not started by `up`: left running")
     return 0
 
 
