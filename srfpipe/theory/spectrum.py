@@ -15,7 +15,7 @@ import numpy as np
 
 Array = np.ndarray
 
-MP_NODES = 128
+MP_NODES = 256
 """Default number of Gauss-Chebyshev nodes."""
 
 
