@@ -3,7 +3,8 @@
 Copies `Snakefile`, `config.yaml` and `workflow/` into a temporary folder, runs the default
 target there from scratch and again (nothing to do), and aggregates Snakemake's per-rule
 `benchmark:` files (`benchmarks/rules/<rule>/<key>/<wildcards>.tsv` in that folder) into one
-table: jobs, summed and largest wall time, largest peak RSS against the rule's `mem_mb`.
+table: jobs, threads, summed wall and CPU time, largest wall time and peak RSS against the
+`mem_mb` the rule requested (read from Snakemake's log).
 With `--theory`, also prints the theory benchmark (`benchmarks/bench_theory.py`) if present.
 
     python benchmarks/bench_workflow.py
@@ -14,6 +15,8 @@ from __future__ import annotations
 
 import argparse
 import csv
+import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -22,54 +25,71 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-from common import REPO, experiment, table
-
-from srfpipe.config import job_resources
-
-STAGE_OF_RULE = {"generate_data": "data", "take_step": "step", "fit_readout": "readout"}
+from common import REPO, table
 
 
-def rule_table(folder: Path) -> list[tuple[object, ...]]:
+def requested(log: Path) -> dict[str, tuple[int, int]]:
+    """Per rule, the `threads` and `mem_mb` Snakemake printed for its jobs (largest seen)."""
+    out: dict[str, tuple[int, int]] = {}
+    rule = ""
+    for line in log.read_text().splitlines():
+        if m := re.match(r"(?:local)?rule (\w+):", line):
+            rule = m.group(1)
+        elif m := re.match(r"\s+threads: (\d+)", line):
+            out[rule] = (int(m.group(1)), out.get(rule, (0, 0))[1])
+        elif m := re.search(r"\bmem_mb=(\d+)", line):
+            out[rule] = (out.get(rule, (1, 0))[0], max(int(m.group(1)), out.get(rule, (1, 0))[1]))
+    return out
+
+
+def rule_table(folder: Path, log: Path) -> list[tuple[object, ...]]:
     """One row per rule from the `benchmark:` TSV files under `folder/benchmarks/rules`."""
     runs: dict[str, list[dict[str, float]]] = defaultdict(list)
     for path in sorted(folder.glob("benchmarks/rules/*/*/*.tsv")):
         rule = path.parts[-3]
         with path.open() as fh:
             for rec in csv.DictReader(fh, delimiter="\t"):
-                runs[rule].append({"s": float(rec["s"]), "rss": float(rec["max_rss"])})
+                runs[rule].append(
+                    {
+                        "s": float(rec["s"]),
+                        "cpu": float(rec["cpu_time"]),
+                        "rss": float(rec["max_rss"]),
+                    }
+                )
     total = sum(r["s"] for recs in runs.values() for r in recs)
-    exp = experiment()
+    asked = requested(log)
     rows = []
     for rule, recs in sorted(runs.items(), key=lambda kv: -sum(r["s"] for r in kv[1])):
         wall = sum(r["s"] for r in recs)
-        stage = STAGE_OF_RULE.get(rule, "other")
+        threads, mem_mb = asked.get(rule, (1, 0))
         rows.append(
             (
                 rule,
                 len(recs),
+                threads,
                 wall,
+                sum(r["cpu"] for r in recs),
                 max(r["s"] for r in recs),
                 f"{100 * wall / total:.0f}%",
                 max(r["rss"] for r in recs),
-                job_resources(exp, stage)["mem_mb"],
+                mem_mb,
             )
         )
     return rows
 
 
-def snakemake(folder: Path, cores: int, log: Path) -> float:
-    """Wall time (s) of `snakemake --cores N` in `folder`; its output goes to `log`."""
+def snakemake(folder: Path, cores: int, log: Path) -> tuple[float, float]:
+    """Wall and CPU time (s) of `snakemake --cores N` in `folder`; its output goes to `log`.
+    CPU time (user + system of Snakemake and its jobs) does not grow with others' load."""
     exe = Path(sys.executable).parent / "snakemake"
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     with log.open("w") as fh:
-        subprocess.run(
-            [str(exe), "--cores", str(cores)],
-            cwd=folder,
-            check=True,
-            stdout=fh,
-            stderr=subprocess.STDOUT,
-        )
-    return time.perf_counter() - t0
+        cmd = [str(exe), "--cores", str(cores)]
+        subprocess.run(cmd, cwd=folder, check=True, stdout=fh, stderr=subprocess.STDOUT)
+    wall = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def main() -> None:
@@ -86,17 +106,18 @@ def main() -> None:
         shutil.copytree(REPO / "workflow", folder / "workflow")
         full = snakemake(folder, args.cores, folder / "run1.log")
         noop = snakemake(folder, args.cores, folder / "run2.log")
-        rows = rule_table(folder)
+        rows = rule_table(folder, folder / "run1.log")
     finally:
         if args.keep:
             print(f"kept {folder}")
         else:
             shutil.rmtree(folder, ignore_errors=True)
     print(f"workflow benchmark: default config, snakemake --cores {args.cores}")
-    print(table(["run", "wall s", "target s"], [("from scratch", full, 600), ("no-op", noop, 5)]))
+    runs = [("from scratch", *full, 600.0), ("no-op rerun", *noop, 5.0)]
+    print(table(["run", "wall s", "CPU s", "target wall s"], runs))
     print()
     print("per-rule benchmark files (rules without benchmark: are not listed)")
-    header = ["rule", "jobs", "sum s", "max s", "share", "max RSS MB", "mem_mb"]
+    header = ["rule", "jobs", "threads", "sum s", "CPU s", "max s", "share", "max RSS MB", "mem_mb"]
     print(table(header, rows))
     theory = REPO / "benchmarks" / "bench_theory.py"
     if args.theory and theory.exists():
