@@ -261,8 +261,9 @@ def theory_gap(exp: Experiment) -> str | None:
 def job_resources(exp: Experiment, stage: str) -> dict[str, int]:
     """`mem_mb` and `runtime` (minutes) to request for one job of `stage` (cluster sizing).
 
-    Memory: `peak_memory_mb` for the step and readout jobs, 1 GB for the others, plus 500 MB
-    for the interpreter. Runtime: flop count at a pessimistic 1 GFLOP/s, at least 10 min."""
+    Memory: `peak_memory_mb` for the step and readout jobs, 1 GB for the others, plus 1 GB
+    for the interpreters (a SLURM job runs two Snakemake processes besides the script).
+    Runtime: flop count at a pessimistic 1 GFLOP/s, at least 10 min."""
     d, p = exp.d, exp.p
     if stage == "step":
         r = min(p, d)
@@ -274,4 +275,4 @@ def job_resources(exp: Experiment, stage: str) -> dict[str, int]:
     else:
         flops = 0.0
     mem = peak_memory_mb(exp) if stage in ("step", "readout") else 1000
-    return {"mem_mb": int(mem) + 500, "runtime": max(10, int(flops / 1e9 / 60) + 1)}
+    return {"mem_mb": int(mem) + 1000, "runtime": max(10, int(flops / 1e9 / 60) + 1)}
