@@ -134,6 +134,8 @@ CASES = (
     Case(
         "relu", "hermite", 1.0, (0.0, 1.0, 1.0), 0.1, 1.0, 1.0, 0.9, (0.1,), (1.0, 4.0), "constant"
     ),
+    # the slowest-converging point of case 1 (heavy tails, alpha < beta), for a study in d
+    Case("erf", "hermite", 1.0, (0.0, 1.0, 0.0, 0.5), 0.2, 1.0, 2.0, 0.6, (0.05,), (0.5,)),
 )
 
 
