@@ -139,7 +139,7 @@ def _warm_start(sol: Solution, previous: np.ndarray | None) -> np.ndarray | None
     x = np.stack([sol.V_w, sol.V_z], -1)
     good = sol.converged[:, None]
     if previous is None:
-        return np.where(good, x, np.nan) if np.all(good) else None
+        return x if np.all(good) else None
     return np.where(good, x, previous)
 
 
