@@ -275,7 +275,11 @@ def build_parser() -> argparse.ArgumentParser:
     """The `srfpipe` parser with its subcommands."""
     parser = _Parser(prog="srfpipe", description="srfpipe command line")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    theory = sub.add_parser("theory", help="asymptotic sRF ridge learning curves")
+    theory = sub.add_parser(
+        "theory",
+        help="asymptotic sRF ridge learning curves",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
     add_model_arguments(theory)
     theory.add_argument("--json", action="store_true", help="print one JSON object")
     theory.set_defaults(func=run_theory)
