@@ -48,7 +48,12 @@ def test_small_simulation_agrees():
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("index", [0, 1, 2, 3, 5, 7])
-def test_issue_bar_at_d1000(index):
-    for r in compare(validate.CASES[index], d=1000, seeds=6):
+@pytest.mark.parametrize(
+    ("index", "seeds"),
+    # heavy-tailed Hermite targets (case 1) have a skewed seed distribution: with few seeds
+    # the standard error is underestimated, so they get more seeds
+    [(0, 6), (1, 20), (2, 6), (3, 6), (5, 6), (7, 6), (9, 6)],
+)
+def test_issue_bar_at_d1000(index, seeds):
+    for r in compare(validate.CASES[index], d=1000, seeds=seeds):
         assert abs(r["sim"] - r["theory"]) <= max(0.03 * r["theory"], 3.0 * r["sem"])
