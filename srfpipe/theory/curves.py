@@ -79,7 +79,7 @@ def learning_curve(
     kappa_nodes: int = KAPPA_NODES,
     mp_nodes: int = MP_NODES,
 ) -> xr.Dataset:
-    """Asymptotic sRF ridge errors on the grid, dims ("lam", "alpha").
+    """Asymptotic sRF ridge errors on the grid `lams` (L,) x `alphas` (A,), dims ("lam", "alpha").
 
     `test_error` includes the noise `Delta`; `readout_sq_norm = ||b||^2 = q_z` with
     `f(x) = b . phi(x)`. Unconverged points are NaN with `converged = 0` (and a warning).
@@ -128,7 +128,7 @@ def learning_curve(
         "r": float(r),
         "gamma": float(gamma),
         "readout_init": readout_init,
-        "kappa_nodes": int(kappa_nodes),
+        "kappa_nodes": int(tab.kappa.size),  # nodes actually used (Hermite or panels)
         "mp_nodes": int(mp_nodes),
     }
     return xr.Dataset(data, coords=coords, attrs=attrs)
