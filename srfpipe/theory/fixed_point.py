@@ -23,7 +23,7 @@ Array = np.ndarray
 TOL = 1e-11
 """Relative residual below which `(V_w, V_z)` count as converged."""
 MAX_ITER = 2000
-NEWTON_RADIUS = 0.9
+NEWTON_RADIUS = 0.99
 ORDER_PARAMETERS = ("V_w", "V_z", "m_s", "m_v", "m_th", "m_e", "q_w", "q_z")
 
 
