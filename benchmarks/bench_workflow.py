@@ -1,7 +1,9 @@
 """Workflow benchmark: the default `snakemake --cores 2` from scratch, then a no-op rerun.
 
-Copies `Snakefile`, `config.yaml` and `workflow/` into a temporary folder, runs the default
-target there from scratch and again (nothing to do), and aggregates Snakemake's per-rule
+Copies `Snakefile`, `config.yaml`, `workflow/` and a snapshot of the `srfpipe` package (put
+first on `PYTHONPATH`, so edits made meanwhile cannot trigger reruns) into a temporary
+folder, runs the default target there from scratch and twice more (nothing to do; the
+faster counts), and aggregates Snakemake's per-rule
 `benchmark:` files (`benchmarks/rules/<rule>/<key>/<wildcards>.tsv` in that folder) into one
 table: jobs, threads, summed wall and CPU time, largest wall time and peak RSS against the
 `mem_mb` the rule requested (read from Snakemake's log).
@@ -9,12 +11,14 @@ With `--theory`, also prints the theory benchmark (`benchmarks/bench_theory.py`)
 
     python benchmarks/bench_workflow.py
     python benchmarks/bench_workflow.py --cores 2 --keep   # keep the folder to look at it
+    python benchmarks/bench_workflow.py --config threads=1 # 1-thread jobs, 2 at a time
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import os
 import re
 import resource
 import shutil
@@ -78,15 +82,16 @@ def rule_table(folder: Path, log: Path) -> list[tuple[object, ...]]:
     return rows
 
 
-def snakemake(folder: Path, cores: int, log: Path) -> tuple[float, float]:
+def snakemake(folder: Path, cores: int, log: Path, extra: list[str]) -> tuple[float, float]:
     """Wall and CPU time (s) of `snakemake --cores N` in `folder`; its output goes to `log`.
     CPU time (user + system of Snakemake and its jobs) does not grow with others' load."""
     exe = Path(sys.executable).parent / "snakemake"
+    env = os.environ | {"PYTHONPATH": str(folder)}  # the package snapshot in `folder`
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     with log.open("w") as fh:
-        cmd = [str(exe), "--cores", str(cores)]
-        subprocess.run(cmd, cwd=folder, check=True, stdout=fh, stderr=subprocess.STDOUT)
+        cmd = [str(exe), "--cores", str(cores), *extra]
+        subprocess.run(cmd, cwd=folder, env=env, check=True, stdout=fh, stderr=subprocess.STDOUT)
     wall = time.perf_counter() - t0
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
@@ -96,6 +101,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--cores", type=int, default=2)
     ap.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    ap.add_argument("--config", nargs="+", help="KEY=VALUE overrides passed to snakemake")
     ap.add_argument("--theory", action="store_true", help="run benchmarks/bench_theory.py too")
     args = ap.parse_args()
 
@@ -104,15 +110,19 @@ def main() -> None:
         shutil.copy2(REPO / "Snakefile", folder)
         shutil.copy2(REPO / "config.yaml", folder)
         shutil.copytree(REPO / "workflow", folder / "workflow")
-        full = snakemake(folder, args.cores, folder / "run1.log")
-        noop = snakemake(folder, args.cores, folder / "run2.log")
+        ignore = shutil.ignore_patterns("__pycache__")
+        shutil.copytree(REPO / "srfpipe", folder / "srfpipe", ignore=ignore)
+        extra = ["--config", *args.config] if args.config else []
+        full = snakemake(folder, args.cores, folder / "run1.log", extra)
+        noop = min(snakemake(folder, args.cores, folder / f"run{k}.log", extra) for k in (2, 3))
         rows = rule_table(folder, folder / "run1.log")
     finally:
         if args.keep:
             print(f"kept {folder}")
         else:
             shutil.rmtree(folder, ignore_errors=True)
-    print(f"workflow benchmark: default config, snakemake --cores {args.cores}")
+    overrides = " ".join(args.config or []) or "none"
+    print(f"workflow benchmark: default config, snakemake --cores {args.cores}, {overrides=}")
     runs = [("from scratch", *full, 600.0), ("no-op rerun", *noop, 5.0)]
     print(table(["run", "wall s", "CPU s", "target wall s"], runs))
     print()
