@@ -20,7 +20,7 @@ def test_sigkill_then_rerun_incomplete_matches_clean_run(tmp_path):
     assert snakemake(clean, "--cores", "2").returncode == 0
     reference = data_vars(clean)
     rng = np.random.default_rng(0)
-    for attempt, delay in enumerate(rng.uniform(4.0, 25.0, size=3)):
+    for attempt, delay in enumerate(rng.uniform(4.0, 25.0, size=2)):
         work = tmp_path / f"killed{attempt}"
         work.mkdir()
         (work / "config.yaml").write_text((clean / "config.yaml").read_text())
