@@ -238,12 +238,17 @@ class Target:
             return c * m, c * s, c**2 * (m**2 + s**2)
         if self.name in ("sign", "relu"):
             with np.errstate(divide="ignore", invalid="ignore"):
-                x = np.where(s > 0, m / np.where(s > 0, s, 1.0), np.sign(m) * np.inf)
+                edge = np.where(m == 0, 0.0, np.sign(m) * np.inf)  # s = 0: g(m) exactly
+                x = np.where(s > 0, m / np.where(s > 0, s, 1.0), edge)
             cdf = _ndtr(x)
             pdf = np.exp(-0.5 * np.square(np.where(np.isfinite(x), x, 0.0)))
             pdf = np.where(np.isfinite(x), pdf / np.sqrt(2.0 * np.pi), 0.0)
             if self.name == "sign":
-                return 2.0 * cdf - 1.0, 2.0 * pdf, np.where((s > 0) | (m != 0), 1.0, 0.0)
+                return (
+                    2.0 * cdf - 1.0,
+                    np.where(s > 0, 2.0 * pdf, 0.0),
+                    np.where((s > 0) | (m != 0), 1.0, 0.0),
+                )
             c = self.scale  # relu(c z) = c relu(z) for c > 0
             mean_ = np.where(s > 0, m * cdf + s * pdf, np.maximum(m, 0.0))
             second = np.where(s > 0, (m**2 + s**2) * cdf + m * s * pdf, np.maximum(m, 0.0) ** 2)

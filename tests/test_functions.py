@@ -86,3 +86,13 @@ def test_unknown_names_are_rejected_with_allowed_values():
         target("cosine")
     with pytest.raises(ValueError, match="target.scale"):
         target("tanh", scale=-1.0)
+
+
+def test_degenerate_std_gives_the_function_value():
+    """std = 0 (gamma = 1): moments of the constant g(m), no NaN at the kink m = 0."""
+    m = np.array([-0.5, 0.0, 0.7])
+    for g in (target("sign"), target("relu", 2.0), target("tanh", 3.0), target("linear")):
+        mean, cross, second = g.gaussian_moments(m, 0.0)
+        np.testing.assert_allclose(mean, g(m), atol=1e-12)
+        np.testing.assert_allclose(cross, 0.0, atol=1e-12)
+        np.testing.assert_allclose(second, g(m) ** 2, atol=1e-12)
