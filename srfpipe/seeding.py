@@ -12,7 +12,7 @@ import zlib
 
 import numpy as np
 
-STREAMS = ("teacher", "step", "train", "test", "init", "spike", "svd")
+STREAMS = ("teacher", "step", "train", "test", "init", "spike")
 
 
 def stream(seed: int, name: str, *index: int) -> np.random.Generator:

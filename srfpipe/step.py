@@ -117,12 +117,12 @@ def loss(w: np.ndarray, a: np.ndarray, x: np.ndarray, y: np.ndarray, act: Activa
     return 0.5 * float(np.mean(np.square(y - f)))
 
 
-def top_singular(m: np.ndarray, k: int, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def top_singular(m: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Top-`k` singular triplets of m (p, d), descending: (U (p, k), s (k,), V (d, k)).
 
     From the smaller Gram matrix (`m^T m` (d, d) if p >= d, else `m m^T`): one SYRK and
-    LAPACK's partial symmetric eigensolver (syevr, one BLAS thread), which is deterministic,
-    so `seed` is not needed (kept in the signature). `k` is capped at `min(p, d) - 1`.
+    LAPACK's partial symmetric eigensolver (syevr, one BLAS thread), which is deterministic.
+    `k` is capped at `min(p, d) - 1`.
     The squared singular values carry an absolute error ~ eps s_1^2: fine for the top ones.
     """
     k = min(k, min(m.shape) - 1)
@@ -168,12 +168,12 @@ def spike_from_map(
     return Spike(u=sign * eta * mu1 * norm * a, v=sign * v)
 
 
-def spike_from_step(delta: np.ndarray, theta: np.ndarray, seed: int) -> Spike:
+def spike_from_step(delta: np.ndarray, theta: np.ndarray) -> Spike:
     """Extracted sRF (MODEL.md 2): `v` top right singular vector of `delta = W1 - W0`
     (sign with `v . theta >= 0`) and `u = delta v`; a zero `delta` gives `u = 0, v = 0`."""
     if not np.any(delta):
         return Spike(u=np.zeros(delta.shape[0]), v=np.zeros(delta.shape[1]))
-    return spike_along(delta, top_singular(delta, 1, seed)[2][:, 0], theta)
+    return spike_along(delta, top_singular(delta, 1)[2][:, 0], theta)
 
 
 def spike_along(delta: np.ndarray, v: np.ndarray, theta: np.ndarray) -> Spike:

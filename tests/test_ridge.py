@@ -51,3 +51,21 @@ def test_bad_lambdas_rejected(bad):
     phi = np.ones((3, 2))
     with pytest.raises(ValueError, match="lam"):
         ridge_path(phi, np.ones(3), bad, phi, np.ones(3))
+
+
+def test_round_off_negative_eigenvalues_are_clamped_as_zero():
+    """A Gram matrix that round-off made slightly indefinite, solved at a tinier lambda,
+    gives the solution of the clamped (PSD) matrix, not a sign-flipped one."""
+    from srfpipe.ridge import shifted_solves
+
+    rng = np.random.default_rng(4)
+    q, _ = np.linalg.qr(rng.standard_normal((6, 6)))
+    s = np.array([-1e-9, 0.0, 0.3, 0.5, 1.0, 2.0])
+    m = (q * s) @ q.T
+    m = (m + m.T) / 2
+    rhs = rng.standard_normal(6)
+    lams = np.array([1e-10, 0.1])
+    got = shifted_solves(m, rhs, lams)
+    expected = q @ ((q.T @ rhs)[:, None] / (np.maximum(s, 0.0)[:, None] + lams[None, :]))
+    # round-off in m (~eps ||m||) is amplified by 1/lam = 1e10: relative error ~1e-5
+    np.testing.assert_allclose(got, expected, rtol=1e-4)

@@ -85,8 +85,8 @@ def test_top_singular_value_separates_for_positive_eta():
     bulk_edge = 1 + np.sqrt(p / d)
     for eta in (0.5, 2.0):
         w1 = step.gradient_step(net, x, y, eta, ACT, "zero")
-        s_delta = step.top_singular(w1 - net.w, 3, 0)[1]
-        s_w1 = step.top_singular(w1, 3, 0)[1]
+        s_delta = step.top_singular(w1 - net.w, 3)[1]
+        s_w1 = step.top_singular(w1, 3)[1]
         print(
             f"eta={eta}: s(W1-W0)={s_delta.round(3)}, s(W1)={s_w1.round(3)}, edge {bulk_edge:.3f}"
         )
@@ -108,7 +108,7 @@ def test_theory_map_matches_measured_spike_at_d2000():
         x, y = data.sample(seed, "step", params["n0"], theta, g, noise)
         net = step.init_network(seed, d, params["p"], "rademacher", "zero")
         w1 = step.gradient_step(net, x, y, eta, ACT, "zero")
-        spike = step.spike_from_step(w1 - net.w, theta, seed)
+        spike = step.spike_from_step(w1 - net.w, theta)
         norms.append(np.linalg.norm(step.linear_response(x, y)))
         gammas.append(spike.overlap(theta))
         strengths.append(spike.strength())

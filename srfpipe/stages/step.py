@@ -65,12 +65,12 @@ def run(params: dict[str, Any], seed: int, eta: float, data_ds: xr.Dataset) -> x
     beta_vec = step.linear_response(x0, y0)
     spike_map = step.spike_from_map(net.a, beta_vec, eta, act.mu1, theta)
     if np.any(delta):  # one partial eigensolve gives the spike and the top singular values
-        _, sv_delta, vecs = step.top_singular(delta, N_SINGULAR, seed)
+        _, sv_delta, vecs = step.top_singular(delta, N_SINGULAR)
         spike_ext = step.spike_along(delta, vecs[:, 0], theta)
     else:
         sv_delta = np.zeros(N_SINGULAR)
-        spike_ext = step.spike_from_step(delta, theta, seed)
-    sv_w1 = step.top_singular(w1, N_SINGULAR, seed)[1]
+        spike_ext = step.spike_from_step(delta, theta)
+    sv_w1 = step.top_singular(w1, N_SINGULAR)[1]
     k = min(N_SINGULAR, sv_w1.size)
     limit = theory_map(params, eta)
     ds = xr.Dataset(
