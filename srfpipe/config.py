@@ -16,8 +16,6 @@ from typing import Any
 
 from srfpipe.functions import Activation, Target, activation, target
 
-MODELS = ("rf", "network", "srf_map", "srf_extracted")
-
 
 @dataclass(frozen=True)
 class Experiment:

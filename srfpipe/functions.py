@@ -39,12 +39,6 @@ def gaussian_quadrature(n: int = QUADRATURE_NODES) -> tuple[Array, Array]:
     return _gauss_hermite(int(n))
 
 
-def gaussian_mean(f: Callable[[Array], Array], n: int = QUADRATURE_NODES) -> float:
-    """`E f(z)` for `z ~ N(0, 1)` by Gauss-Hermite quadrature; `f` is vectorised."""
-    z, w = gaussian_quadrature(n)
-    return float(np.dot(w, f(z)))
-
-
 # --------------------------------------------------------------------------- activations
 
 

@@ -122,12 +122,3 @@ def model_layers(step_ds: xr.Dataset) -> dict[str, tuple[np.ndarray, step.Spike 
             step.Spike(step_ds["u_extracted"].values, step_ds["v_extracted"].values),
         ),
     }
-
-
-def first_layers(step_ds: xr.Dataset) -> dict[str, np.ndarray]:
-    """First-layer matrix (p, d) of every model: `rf` (W0), `network` (W1), `srf_map`,
-    `srf_extracted` (`W0 + u v^T`)."""
-    return {
-        model: base if spike is None else base + np.outer(spike.u, spike.v)
-        for model, (base, spike) in model_layers(step_ds).items()
-    }
