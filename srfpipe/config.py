@@ -36,6 +36,7 @@ class Experiment:
     test_size: int
     models: tuple[str, ...]
     validation: dict[str, Any]
+    threads: int = 1
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> Experiment:
@@ -60,6 +61,7 @@ class Experiment:
             test_size=int(config["test_size"]),
             models=tuple(config["models"]),
             validation=dict(config.get("validation") or {"d": []}),
+            threads=int(config.get("threads", 1)),
         )
 
     @property
@@ -137,14 +139,15 @@ def peak_memory_mb(exp: Experiment) -> float:
 
     Readout job: training and test inputs (n_train + n_test) x d; for those rows the shared
     pre-activations `X W0^T`, one model's pre-activations and its features (3 arrays of
-    width p); the largest ridge matrix (k = min(p, n_train)) accumulated, scaled and copied
-    for the tridiagonalisation (3 k^2); `W0` and `W1` (2 p d). Step job: the batch
+    width p); the largest ridge matrix (k = min(p, n_train)) being accumulated, and one
+    scaled copy per factorisation in flight (`threads` of them; `srfpipe.ridge`): (1 +
+    threads) k^2; `W0` and `W1` (2 p d). Step job: the batch
     n0 x d, its pre-activations and two temporaries of the gradient (3 n0 x p); `W0`,
     `W1`, the gradient and a temporary (4 p d); the Gram of the singular values (2 r^2).
     """
     rows = exp.n_train + exp.test_size
     k = min(exp.p, exp.n_train)
-    readout = rows * (exp.d + 3 * exp.p) + 3 * k**2 + 2 * exp.p * exp.d
+    readout = rows * (exp.d + 3 * exp.p) + (1 + exp.threads) * k**2 + 2 * exp.p * exp.d
     step = exp.n0 * (exp.d + 3 * exp.p) + 4 * exp.p * exp.d + 2 * min(exp.p, exp.d) ** 2
     return 1.2 * 8 * max(readout, step) / 2**20
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from srfpipe.functions import Target
+from srfpipe.parallel import for_each
 from srfpipe.seeding import stream
 
 BLOCK = 256
@@ -24,16 +25,27 @@ def teacher(seed: int, d: int) -> np.ndarray:
 
 
 def gaussian_rows(seed: int, split: str, n: int, d: int) -> tuple[np.ndarray, np.ndarray]:
-    """First `n` rows of split `split`: inputs X (n, d) and standard label noise xi (n,)."""
+    """First `n` rows of split `split`: inputs X (n, d) and standard label noise xi (n,).
+
+    Block k (rows `k*BLOCK ...`) draws `BLOCK * d` inputs, then `BLOCK` noises, from stream
+    `(seed, split, k)`; a last partial block keeps its first rows. Blocks are drawn in
+    parallel over the job's threads (`srfpipe.parallel`), with the same numbers."""
     if split not in SPLITS:
         raise ValueError(f"split: unknown value {split!r}; allowed: {SPLITS}")
     x = np.empty((n, d))
     xi = np.empty(n)
-    for k, start in enumerate(range(0, n, BLOCK)):
-        stop = min(start + BLOCK, n)
+
+    def block(k: int) -> None:
+        start, stop = k * BLOCK, min((k + 1) * BLOCK, n)
         rng = stream(seed, split, k)
-        x[start:stop] = rng.standard_normal((BLOCK, d))[: stop - start]
-        xi[start:stop] = rng.standard_normal(BLOCK)[: stop - start]
+        if stop - start == BLOCK:
+            rng.standard_normal(out=x[start:stop])
+            rng.standard_normal(out=xi[start:stop])
+        else:
+            x[start:stop] = rng.standard_normal((BLOCK, d))[: stop - start]
+            xi[start:stop] = rng.standard_normal(BLOCK)[: stop - start]
+
+    for_each(block, -(-n // BLOCK))
     return x, xi
 
 

@@ -67,7 +67,9 @@ def _erf_deriv(z: Array) -> Array:
 
 
 def _tanh_deriv(z: Array) -> Array:
-    return 1.0 - np.square(np.tanh(z))
+    t = np.tanh(z)  # 1 - tanh^2, computed in place
+    np.square(t, out=t)
+    return np.subtract(1.0, t, out=t)
 
 
 def _identity(z: Array) -> Array:

@@ -15,15 +15,17 @@ whose results do not.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 
 import numpy as np
 from scipy import linalg
-from scipy.linalg import lapack
+from scipy.linalg import lapack as scipy_lapack
 from threadpoolctl import threadpool_limits
 
-BLOCK_REFLECTORS = 64
+from srfpipe import lapack
+from srfpipe.parallel import blas_threads
 
 
 @dataclass(frozen=True)
@@ -42,8 +44,11 @@ def _check_lams(lams: Sequence[float]) -> np.ndarray:
     return lams
 
 
-def shifted_solves(m: np.ndarray, rhs: np.ndarray, lams: np.ndarray) -> np.ndarray:
-    """`(M + lam I)^{-1} rhs` for every lam, shape (k, L); M (k, k) symmetric PSD, rhs (k,).
+def shifted_solves(
+    m: np.ndarray, rhs: np.ndarray, lams: np.ndarray, overwrite: bool = False
+) -> np.ndarray:
+    """`(M + lam I)^{-1} rhs` for every lam, shape (k, L); M (k, k) symmetric PSD, rhs (k,);
+    `overwrite` lets the reduction work in M's memory.
 
     All with one BLAS thread (deterministic). `M = Q T Q^T` with Householder reflectors
     (sytrd), then `T + lam I` is solved by LDL^T (ptsv) per lambda. Eigenvalues that
@@ -55,54 +60,25 @@ def shifted_solves(m: np.ndarray, rhs: np.ndarray, lams: np.ndarray) -> np.ndarr
     if k == 1:  # LAPACK's tridiagonal routines want k >= 2
         return np.asarray(rhs, dtype=float)[:, None] / (max(m[0, 0], 0.0) + lams[None, :])
     with threadpool_limits(limits=1, user_api="blas"):
-        return _tridiagonal_solves(m, rhs, lams)
+        return _tridiagonal_solves(m, rhs, lams, overwrite)
 
 
-def _tridiagonal_solves(m: np.ndarray, rhs: np.ndarray, lams: np.ndarray) -> np.ndarray:
+def _tridiagonal_solves(
+    m: np.ndarray, rhs: np.ndarray, lams: np.ndarray, overwrite: bool
+) -> np.ndarray:
     """Body of `shifted_solves` (k >= 2), under the caller's thread limit."""
-    k = m.shape[0]
-    lwork = int(lapack.dsytrd_lwork(k, lower=1)[0])
-    # m.T is m (symmetric) in Fortran order: sytrd copies it without transposing
-    refl, diag, off, tau, info = lapack.dsytrd(m.T, lower=1, lwork=max(lwork, 1))
-    if info != 0:
-        raise RuntimeError(f"LAPACK dsytrd failed with info={info}")
-    # reflector i is v = (1, refl[i+2:, i]) acting on rows i+1..k-1; store its leading 1
-    idx = np.arange(k - 1)
-    refl[idx + 1, idx] = 1.0
+    refl, diag, off, tau = lapack.sytrd(m, overwrite)
     c = np.array(rhs, dtype=float)[:, None]
-    _apply_q(refl, tau, c, transpose=True)
+    lapack.apply_q(refl, tau, c, transpose=True)
     c = c[:, 0]
-    z = np.empty((k, lams.size))
+    z = np.empty((m.shape[0], lams.size))
     for j, lam in enumerate(lams):
-        *_, z[:, j], info = lapack.dptsv(diag + lam, off, c)
+        *_, z[:, j], info = scipy_lapack.dptsv(diag + lam, off, c)
         if info != 0:
             z = _clamped_tridiagonal_solves(diag, off, c, lams)
             break
-    _apply_q(refl, tau, z, transpose=False)
+    lapack.apply_q(refl, tau, z, transpose=False)
     return z
-
-
-def _wy_block(refl: np.ndarray, tau: np.ndarray, j0: int, j1: int) -> tuple[np.ndarray, np.ndarray]:
-    """Compact WY form `H(j0) ... H(j1-1) = I - V T V^T` of sytrd's reflectors j0..j1-1,
-    acting on rows j0+1..k-1: V (k-j0-1, j1-j0) unit lower trapezoidal, T upper triangular."""
-    v = np.tril(refl[j0 + 1 :, j0:j1])
-    vtv = v.T @ v
-    t = np.zeros((j1 - j0, j1 - j0))
-    for j in range(j1 - j0):
-        t[:j, j] = -tau[j0 + j] * (t[:j, :j] @ vtv[:j, j])
-        t[j, j] = tau[j0 + j]
-    return v, t
-
-
-def _apply_q(refl: np.ndarray, tau: np.ndarray, z: np.ndarray, transpose: bool) -> None:
-    """`z <- Q z` (or `Q^T z`) in place, z (k, m), `Q = H(0) ... H(k-2)` from sytrd (lower),
-    in blocks of `BLOCK_REFLECTORS` reflectors (BLAS-3, as LAPACK's ormtr)."""
-    k = refl.shape[0]
-    starts = list(range(0, k - 1, BLOCK_REFLECTORS))
-    for j0 in starts if transpose else reversed(starts):
-        v, t = _wy_block(refl, tau, j0, min(j0 + BLOCK_REFLECTORS, k - 1))
-        sub = z[j0 + 1 :]
-        sub -= v @ ((t.T if transpose else t) @ (v.T @ sub))
 
 
 def _clamped_tridiagonal_solves(
@@ -114,15 +90,20 @@ def _clamped_tridiagonal_solves(
     return u @ ((u.T @ c)[:, None] / (s[:, None] + lams[None, :]))
 
 
-def coefficients_from_gram(gram: np.ndarray, phi_y: np.ndarray, lams: np.ndarray) -> np.ndarray:
-    """`b(lam)` for all lams, shape (p, L); `gram = Phi^T Phi/n` (p, p), `phi_y = Phi^T y/n`."""
-    return shifted_solves(gram, phi_y, lams)
+def coefficients_from_gram(
+    gram: np.ndarray, phi_y: np.ndarray, lams: np.ndarray, overwrite: bool = False
+) -> np.ndarray:
+    """`b(lam)` for all lams, shape (p, L); `gram = Phi^T Phi/n` (p, p), `phi_y = Phi^T y/n`;
+    `overwrite` lets the reduction work in gram's memory."""
+    return shifted_solves(gram, phi_y, lams, overwrite)
 
 
 def coefficients_from_kernel(phi: np.ndarray, y: np.ndarray, lams: np.ndarray) -> np.ndarray:
     """`b(lam) = Phi^T (Phi Phi^T/n + lam I)^{-1} y / n` for all lams, shape (p, L)."""
     n = phi.shape[0]
-    dual = shifted_solves(phi @ phi.T / n, y, lams) / n  # (n, L)
+    kernel = phi @ phi.T
+    kernel /= n
+    dual = shifted_solves(kernel, y, lams, overwrite=True) / n  # (n, L)
     return phi.T @ dual
 
 
@@ -156,31 +137,76 @@ def ridge_learning_curve(
     y: np.ndarray,
     ns: Sequence[int],
     lams: Sequence[float],
-    phi_test: np.ndarray,
+    phi_test: np.ndarray | Callable[[], np.ndarray],
     y_test: np.ndarray,
 ) -> list[RidgeErrors]:
     """`ridge_path` on each prefix `phi[:n], y[:n]` for n in `ns` (in the order given).
 
     The unnormalised Gram matrix is accumulated block by block over increasing n, so the
-    cost of the (n >= p) fits is one pass over the rows plus one eigendecomposition per n.
+    cost of the (n >= p) fits is one pass over the rows plus one tridiagonalisation per n.
+    `phi_test` (n_test, p) may be given as a function computing it: it then runs alongside
+    the fits on a second thread when the job has two (`srfpipe.parallel.alongside`).
     """
     lams = _check_lams(lams)
     ns = [int(n) for n in ns]
     if any(n < 1 or n > phi.shape[0] for n in ns):
         raise ValueError(f"sample sizes must lie in [1, {phi.shape[0]}], got {ns}")
-    p = phi.shape[1]
-    gram = np.zeros((p, p))
-    phi_y = np.zeros(p)
-    done = 0
-    results: dict[int, RidgeErrors] = {}
-    for n in sorted(set(ns)):
-        if n >= p:
-            block = phi[done:n]
-            gram += block.T @ block
-            phi_y += block.T @ y[done:n]
-            done = n
-            b = coefficients_from_gram(gram / n, phi_y / n, lams)
-        else:
-            b = coefficients_from_kernel(phi[:n], y[:n], lams)
-        results[n] = _errors(b, phi[:n], y[:n], phi_test, y_test)
+    test_task = phi_test if callable(phi_test) else lambda: phi_test
+    coefs, test = _fit_nested(phi, y, sorted(set(ns)), lams, test_task)
+    results = {n: _errors(b, phi[:n], y[:n], test, y_test) for n, b in coefs.items()}
     return [results[n] for n in ns]
+
+
+def _fit_nested(
+    phi: np.ndarray,
+    y: np.ndarray,
+    ns: list[int],
+    lams: np.ndarray,
+    side_task: Callable[[], np.ndarray],
+) -> tuple[dict[int, np.ndarray], np.ndarray]:
+    """`b(lam)` (p, L) fitted on `phi[:n], y[:n]` for each n of the increasing list `ns`,
+    and the result of `side_task()`.
+
+    The Gram matrix is accumulated on the calling thread. With a job of T >= 2 threads, the
+    factorisations (single-threaded, `shifted_solves`) and `side_task` run on T worker
+    threads with one BLAS thread each, at most T at once (so at most T scaled Grams are
+    alive); the first Gram is accumulated at T BLAS threads before they start. With one
+    thread everything runs in order. The numbers are the same either way.
+    """
+    p = phi.shape[1]
+    gram, phi_y, done = None, np.zeros(p), 0
+
+    def system(n: int) -> tuple[np.ndarray, np.ndarray] | None:
+        """`(Phi^T Phi/n, Phi^T y/n)` on the first n rows (None if n < p: kernel side)."""
+        nonlocal gram, done
+        if n < p:
+            return None
+        block = phi[done:n]
+        update = block.T @ block
+        if gram is None:
+            gram = update
+        else:
+            gram += update
+        del update
+        phi_y[...] += block.T @ y[done:n]
+        done = n
+        return gram / n, phi_y / n
+
+    def solve(n: int, sys_n: tuple[np.ndarray, np.ndarray] | None) -> np.ndarray:
+        if sys_n is None:
+            return coefficients_from_kernel(phi[:n], y[:n], lams)
+        return coefficients_from_gram(*sys_n, lams, overwrite=True)
+
+    threads = blas_threads()
+    if threads < 2:
+        return {n: solve(n, system(n)) for n in ns}, side_task()
+    first = system(ns[0])
+    with threadpool_limits(limits=1), ThreadPoolExecutor(threads) as pool:
+        side = pool.submit(side_task)
+        fits = {ns[0]: pool.submit(solve, ns[0], first)}
+        del first
+        for n in ns[1:]:
+            while len(busy := [f for f in (side, *fits.values()) if not f.done()]) >= threads:
+                wait(busy, return_when=FIRST_COMPLETED)
+            fits[n] = pool.submit(solve, n, system(n))
+        return {n: f.result() for n, f in fits.items()}, side.result()

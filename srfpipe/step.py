@@ -8,15 +8,14 @@ An sRF is `F = W0 + u v^T` (u: (p,), v: (d,) unit).
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import linalg
-from threadpoolctl import threadpool_info, threadpool_limits
+from threadpoolctl import threadpool_limits
 
+from srfpipe import lapack
 from srfpipe.functions import Activation
+from srfpipe.parallel import by_rows
 from srfpipe.seeding import stream
 
 READOUT_INITS = ("rademacher", "gaussian", "constant")
@@ -85,30 +84,9 @@ def gradient_step(
     n0 = x.shape[0]
     res = residual_at_init(net, x, y, act, init_output)
     pre = x @ net.w.T  # (n0, p)
-    scaled = by_rows(lambda r: act.deriv(pre[r]) * res[r, None], pre.shape)  # (n0, p)
+    scaled = by_rows(lambda r: np.multiply(act.deriv(pre[r]), res[r, None]), pre.shape)  # (n0, p)
     grad_dir = scaled.T @ x  # (p, d)
     return net.w + (eta / n0) * net.a[:, None] * grad_dir
-
-
-def by_rows(fn: Callable[[slice], np.ndarray], shape: tuple[int, int]) -> np.ndarray:
-    """Array of `shape` (n, m) whose rows `r` (a slice) are `fn(r)`, computed on row blocks
-    in parallel over the caller's BLAS threads (numpy releases the GIL). For an entrywise
-    `fn` the numbers do not depend on the thread count."""
-    threads = max(
-        (i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"), default=1
-    )
-    n = shape[0]
-    if threads == 1 or n < 2 * threads:
-        return fn(slice(0, n))
-    out = np.empty(shape)
-    cuts = np.linspace(0, n, threads + 1).astype(int)
-
-    def block(i: int) -> None:
-        out[cuts[i] : cuts[i + 1]] = fn(slice(cuts[i], cuts[i + 1]))
-
-    with ThreadPoolExecutor(threads) as pool:
-        list(pool.map(block, range(threads)))
-    return out
 
 
 def loss(w: np.ndarray, a: np.ndarray, x: np.ndarray, y: np.ndarray, act: Activation) -> float:
@@ -121,18 +99,17 @@ def top_singular(m: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray, np.ndar
     """Top-`k` singular triplets of m (p, d), descending: (U (p, k), s (k,), V (d, k)).
 
     From the smaller Gram matrix (`m^T m` (d, d) if p >= d, else `m m^T`): one SYRK and
-    LAPACK's partial symmetric eigensolver (syevr, one BLAS thread), which is deterministic.
+    a partial symmetric eigensolve (`srfpipe.lapack.top_eigenpairs`, one BLAS thread,
+    deterministic; it releases the GIL, so two calls can run on two threads).
     `k` is capped at `min(p, d) - 1`.
     The squared singular values carry an absolute error ~ eps s_1^2: fine for the top ones.
     """
     k = min(k, min(m.shape) - 1)
     tall = m.shape[0] >= m.shape[1]
     gram = m.T @ m if tall else m @ m.T
-    r = gram.shape[0]
     with threadpool_limits(limits=1, user_api="blas"):
-        vals, vecs = linalg.eigh(gram, subset_by_index=[r - k, r - 1], check_finite=False)
-    s = np.sqrt(np.maximum(vals[::-1], 0.0))
-    vecs = vecs[:, ::-1]
+        vals, vecs = lapack.top_eigenpairs(gram, k, overwrite=True)
+    s = np.sqrt(np.maximum(vals, 0.0))
     other = (m @ vecs if tall else m.T @ vecs) / np.where(s > 0, s, 1.0)
     return (other, s, vecs) if tall else (vecs, s, other)
 

@@ -11,11 +11,26 @@ from pathlib import Path
 PACKAGE_DIR = Path(__file__).resolve().parent
 
 STAGE_MODULES: dict[str, tuple[str, ...]] = {
-    "data": ("functions.py", "seeding.py", "data.py", "stages/data.py"),
-    "step": ("functions.py", "seeding.py", "step.py", "stages/step.py"),
-    "readout": ("functions.py", "step.py", "ridge.py", "stages/readout.py"),
+    "data": ("functions.py", "seeding.py", "parallel.py", "data.py", "stages/data.py"),
+    "step": ("functions.py", "seeding.py", "parallel.py", "step.py", "stages/step.py"),
+    "readout": (
+        "functions.py",
+        "parallel.py",
+        "step.py",
+        "lapack.py",
+        "ridge.py",
+        "stages/readout.py",
+    ),
     "theory": ("functions.py", "theory", "stages/theory.py"),
-    "validation": ("functions.py", "simulate.py", "ridge.py", "theory", "stages/validation.py"),
+    "validation": (
+        "functions.py",
+        "parallel.py",
+        "simulate.py",
+        "lapack.py",
+        "ridge.py",
+        "theory",
+        "stages/validation.py",
+    ),
     "curves": ("stages/curves.py",),
     "plots": ("plots.py",),
 }

@@ -16,6 +16,7 @@ import xarray as xr
 
 from srfpipe import step
 from srfpipe.functions import Activation, activation
+from srfpipe.parallel import by_rows
 from srfpipe.ridge import ridge_learning_curve
 from srfpipe.stages import data as data_stage
 from srfpipe.stages import step as step_stage
@@ -31,10 +32,10 @@ def _features(
 ) -> np.ndarray:
     """`sigma(pre + (x v) u^T)` (n, p) from the pre-activations `pre = x base^T` (n, p)."""
     if spike is None:
-        return step.by_rows(lambda r: act(pre[r]), pre.shape)
+        return by_rows(lambda r: act(pre[r]), pre.shape)
     z = np.outer(x @ spike.v, spike.u)
     z += pre
-    return step.by_rows(lambda r: act(z[r]), z.shape)
+    return by_rows(lambda r: act(z[r]), z.shape)
 
 
 def run(
@@ -54,7 +55,15 @@ def run(
     x_test, y_test = data_stage.inputs(data_ds, "test")
     layers = step_stage.model_layers(step_ds)
     w0 = layers["rf"][0]
-    pre_w0: tuple[np.ndarray, np.ndarray] | None = None
+    pre_w0: dict[str, np.ndarray] = {}  # X W0^T and X_test W0^T, shared by rf and the sRFs
+
+    def pre(split: str, xs: np.ndarray, base: np.ndarray) -> np.ndarray:
+        if base is not w0:
+            return xs @ base.T
+        if split not in pre_w0:
+            pre_w0[split] = xs @ w0.T
+        return pre_w0[split]
+
     out = {name: np.empty((len(params["models"]), len(alphas), len(lams))) for name in ERRORS}
     done: list[tuple[np.ndarray, step.Spike | None, int]] = []
     for i, model in enumerate(params["models"]):
@@ -68,16 +77,14 @@ def run(
             for name in ERRORS:
                 out[name][i] = out[name][same]
             continue
-        if base is w0:
-            if pre_w0 is None:
-                pre_w0 = (x @ w0.T, x_test @ w0.T)
-            pre, pre_test = pre_w0
-        else:
-            pre, pre_test = x @ base.T, x_test @ base.T
-        phi, phi_test = _features(act, x, pre, spike), _features(act, x_test, pre_test, spike)
-        del pre, pre_test
-        curve = ridge_learning_curve(phi, y, ns, lams, phi_test, y_test)
-        del phi, phi_test
+        phi = _features(act, x, pre("train", x, base), spike)
+
+        def test_features(base: np.ndarray = base, spike: step.Spike | None = spike) -> np.ndarray:
+            return _features(act, x_test, pre("test", x_test, base), spike)
+
+        # the test features are computed while the training Gram is factorised
+        curve = ridge_learning_curve(phi, y, ns, lams, test_features, y_test)
+        del phi
         for k, errs in enumerate(curve):
             for name in ERRORS:
                 out[name][i, k] = getattr(errs, name)

@@ -1,0 +1,114 @@
+"""Householder tridiagonalisation of a symmetric matrix, run without holding the GIL.
+
+scipy's f2py LAPACK wrappers hold the GIL for the whole call, so a second Python thread
+cannot run anything meanwhile. scipy also publishes its LAPACK as a C API for Cython
+(`scipy.linalg.cython_lapack`, the same library); called through `ctypes`, which releases
+the GIL around foreign calls, `sytrd` lets another thread compute on the other core
+(`srfpipe.parallel.alongside`). Same routine, same numbers as `scipy.linalg.lapack.dsytrd`.
+
+`sytrd` returns LAPACK's compact form; `apply_q` applies the orthogonal factor in blocks.
+"""
+
+from __future__ import annotations
+
+import ctypes
+from functools import cache
+
+import numpy as np
+from scipy import linalg
+from scipy.linalg import cython_lapack, lapack
+
+BLOCK_REFLECTORS = 64
+
+_INT = ctypes.POINTER(ctypes.c_int)
+_PTR = ctypes.c_void_p
+
+
+@cache
+def _dsytrd() -> ctypes._CFuncPtr:
+    """`dsytrd(uplo, n, a, lda, d, e, tau, work, lwork, info)` from scipy's Cython LAPACK."""
+    capsule = cython_lapack.__pyx_capi__["dsytrd"]
+    get_name = ctypes.pythonapi.PyCapsule_GetName
+    get_name.restype, get_name.argtypes = ctypes.c_char_p, [ctypes.py_object]
+    get_pointer = ctypes.pythonapi.PyCapsule_GetPointer
+    get_pointer.restype, get_pointer.argtypes = _PTR, [ctypes.py_object, ctypes.c_char_p]
+    address = get_pointer(capsule, get_name(capsule))
+    signature = ctypes.CFUNCTYPE(None, ctypes.c_char_p, _INT, _PTR, _INT, *[_PTR] * 4, _INT, _INT)
+    return signature(address)
+
+
+def sytrd(
+    m: np.ndarray, overwrite: bool = False
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """`M = Q T Q^T` for M (k, k) symmetric, k >= 2, reading its upper triangle.
+
+    Returns `(refl, diag, off, tau)`: T's diagonal (k,) and off-diagonal (k-1,), and Q as
+    LAPACK stores it (`Q = H(0) ... H(k-2)`, `H(i) = I - tau_i v_i v_i^T`, `v_i` in
+    `refl[i+1:, i]` with its leading 1 written in; `refl` is not zero above). With
+    `overwrite`, a C-contiguous float64 `m` becomes `refl` (no copy). Uses the calling
+    thread's BLAS; the GIL is released during the reduction.
+    """
+    k = m.shape[0]
+    # M's upper triangle is the lower one of M^T, which is Fortran-ordered
+    in_place = overwrite and m.flags.c_contiguous and m.flags.writeable and m.dtype == float
+    a = m.T if in_place else np.array(m.T, order="F", dtype=float)
+    diag, off, tau = np.empty(k), np.empty(k - 1), np.empty(k - 1)
+    lwork = max(int(lapack.dsytrd_lwork(k, lower=1)[0]), 1)
+    work = np.empty(lwork)
+    info = ctypes.c_int(0)
+    n, lda, lw = ctypes.c_int(k), ctypes.c_int(k), ctypes.c_int(lwork)
+    _dsytrd()(
+        b"L",
+        ctypes.byref(n),
+        a.ctypes.data,
+        ctypes.byref(lda),
+        diag.ctypes.data,
+        off.ctypes.data,
+        tau.ctypes.data,
+        work.ctypes.data,
+        ctypes.byref(lw),
+        ctypes.byref(info),
+    )
+    if info.value != 0:
+        raise RuntimeError(f"LAPACK dsytrd failed with info={info.value}")
+    idx = np.arange(k - 1)
+    a[idx + 1, idx] = 1.0
+    return a, diag, off, tau
+
+
+def _wy_block(refl: np.ndarray, tau: np.ndarray, j0: int, j1: int) -> tuple[np.ndarray, np.ndarray]:
+    """Compact WY form `H(j0) ... H(j1-1) = I - V T V^T` of reflectors j0..j1-1, acting on
+    rows j0+1..k-1: V (k-j0-1, j1-j0) unit lower trapezoidal, T upper triangular."""
+    v = np.tril(refl[j0 + 1 :, j0:j1])
+    vtv = v.T @ v
+    t = np.zeros((j1 - j0, j1 - j0))
+    for j in range(j1 - j0):
+        t[:j, j] = -tau[j0 + j] * (t[:j, :j] @ vtv[:j, j])
+        t[j, j] = tau[j0 + j]
+    return v, t
+
+
+def apply_q(refl: np.ndarray, tau: np.ndarray, z: np.ndarray, transpose: bool) -> None:
+    """`z <- Q z` (or `Q^T z`) in place, z (k, m), Q from `sytrd`, in blocks of
+    `BLOCK_REFLECTORS` reflectors (BLAS-3, as LAPACK's ormtr)."""
+    k = refl.shape[0]
+    starts = list(range(0, k - 1, BLOCK_REFLECTORS))
+    for j0 in starts if transpose else reversed(starts):
+        v, t = _wy_block(refl, tau, j0, min(j0 + BLOCK_REFLECTORS, k - 1))
+        sub = z[j0 + 1 :]
+        sub -= v @ ((t.T if transpose else t) @ (v.T @ sub))
+
+
+def top_eigenpairs(m: np.ndarray, k: int, overwrite: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """The `k` largest eigenvalues (k,), descending, and their eigenvectors (n, k) of M
+    (n, n) symmetric, 1 <= k < n: `sytrd`, then bisection and inverse iteration on T
+    (`scipy.linalg.eigh_tridiagonal`), then `apply_q`. As `sytrd`, uses the calling
+    thread's BLAS and releases the GIL for the reduction."""
+    n = m.shape[0]
+    refl, diag, off, tau = sytrd(m, overwrite)
+    vals, vecs = linalg.eigh_tridiagonal(
+        diag, off, select="i", select_range=(n - k, n - 1), check_finite=False
+    )
+    vecs = np.ascontiguousarray(vecs[:, ::-1])
+    apply_q(refl, tau, vecs, transpose=False)
+    return vals[::-1], vecs
