@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import ctypes
 from functools import cache
+from types import ModuleType
+from typing import Any
 
 import numpy as np
 from scipy import linalg
@@ -20,21 +22,26 @@ from scipy.linalg import cython_lapack, lapack
 
 BLOCK_REFLECTORS = 64
 
-_INT = ctypes.POINTER(ctypes.c_int)
-_PTR = ctypes.c_void_p
+INT = ctypes.POINTER(ctypes.c_int)
+PTR = ctypes.c_void_p
+
+
+def c_function(module: ModuleType, name: str, *argtypes: Any) -> ctypes._CFuncPtr:
+    """`name` of scipy's Cython BLAS/LAPACK `module` as a ctypes function returning void
+    (ctypes releases the GIL while it runs)."""
+    capsule = module.__pyx_capi__[name]
+    get_name = ctypes.pythonapi.PyCapsule_GetName
+    get_name.restype, get_name.argtypes = ctypes.c_char_p, [ctypes.py_object]
+    get_pointer = ctypes.pythonapi.PyCapsule_GetPointer
+    get_pointer.restype, get_pointer.argtypes = PTR, [ctypes.py_object, ctypes.c_char_p]
+    address = get_pointer(capsule, get_name(capsule))
+    return ctypes.CFUNCTYPE(None, *argtypes)(address)
 
 
 @cache
 def _dsytrd() -> ctypes._CFuncPtr:
-    """`dsytrd(uplo, n, a, lda, d, e, tau, work, lwork, info)` from scipy's Cython LAPACK."""
-    capsule = cython_lapack.__pyx_capi__["dsytrd"]
-    get_name = ctypes.pythonapi.PyCapsule_GetName
-    get_name.restype, get_name.argtypes = ctypes.c_char_p, [ctypes.py_object]
-    get_pointer = ctypes.pythonapi.PyCapsule_GetPointer
-    get_pointer.restype, get_pointer.argtypes = _PTR, [ctypes.py_object, ctypes.c_char_p]
-    address = get_pointer(capsule, get_name(capsule))
-    signature = ctypes.CFUNCTYPE(None, ctypes.c_char_p, _INT, _PTR, _INT, *[_PTR] * 4, _INT, _INT)
-    return signature(address)
+    """`dsytrd(uplo, n, a, lda, d, e, tau, work, lwork, info)`."""
+    return c_function(cython_lapack, "dsytrd", ctypes.c_char_p, INT, PTR, INT, *[PTR] * 4, INT, INT)
 
 
 def sytrd(
@@ -76,16 +83,16 @@ def sytrd(
     return a, diag, off, tau
 
 
-def _wy_block(refl: np.ndarray, tau: np.ndarray, j0: int, j1: int) -> tuple[np.ndarray, np.ndarray]:
-    """Compact WY form `H(j0) ... H(j1-1) = I - V T V^T` of reflectors j0..j1-1, acting on
-    rows j0+1..k-1: V (k-j0-1, j1-j0) unit lower trapezoidal, T upper triangular."""
-    v = np.tril(refl[j0 + 1 :, j0:j1])
+def block_factor(v: np.ndarray, tau: np.ndarray) -> np.ndarray:
+    """T (nb, nb) upper triangular with `H(0) ... H(nb-1) = I - V T V^T` (LAPACK larft,
+    forward, columnwise), `H(i) = I - tau_i v_i v_i^T`, V (m, nb) unit lower trapezoidal."""
+    nb = tau.size
     vtv = v.T @ v
-    t = np.zeros((j1 - j0, j1 - j0))
-    for j in range(j1 - j0):
-        t[:j, j] = -tau[j0 + j] * (t[:j, :j] @ vtv[:j, j])
-        t[j, j] = tau[j0 + j]
-    return v, t
+    t = np.zeros((nb, nb))
+    for j in range(nb):
+        t[:j, j] = -tau[j] * (t[:j, :j] @ vtv[:j, j])
+        t[j, j] = tau[j]
+    return t
 
 
 def apply_q(refl: np.ndarray, tau: np.ndarray, z: np.ndarray, transpose: bool) -> None:
@@ -94,7 +101,9 @@ def apply_q(refl: np.ndarray, tau: np.ndarray, z: np.ndarray, transpose: bool) -
     k = refl.shape[0]
     starts = list(range(0, k - 1, BLOCK_REFLECTORS))
     for j0 in starts if transpose else reversed(starts):
-        v, t = _wy_block(refl, tau, j0, min(j0 + BLOCK_REFLECTORS, k - 1))
+        j1 = min(j0 + BLOCK_REFLECTORS, k - 1)
+        v = np.tril(refl[j0 + 1 :, j0:j1])
+        t = block_factor(v, tau[j0:j1])
         sub = z[j0 + 1 :]
         sub -= v @ ((t.T if transpose else t) @ (v.T @ sub))
 

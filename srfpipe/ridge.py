@@ -1,16 +1,18 @@
-"""Ridge readouts over a whole lambda grid from one tridiagonalisation.
+"""Ridge readouts over a whole lambda grid from one band reduction.
 
 MODEL.md normalisation: for features Phi (n, p) and labels y (n,),
 `b(lam) = (Phi^T Phi / n + lam I)^{-1} Phi^T y / n` and `f_hat(x) = b . phi(x)`
 (`b = a_hat / sqrt(p)`). With `n >= p` the Gram matrix `Phi^T Phi / n` (p, p) is used,
 otherwise the kernel `Phi Phi^T / n` (n, n). That symmetric matrix `M` (k, k) is reduced
-once to tridiagonal form `M = Q T Q^T` (LAPACK sytrd, 4k^3/3 flops, no eigenvectors);
-every lambda then costs one O(k) tridiagonal solve, plus one (n + n_test) x p x L product
-for the predictions. Nested training sets (prefixes `Phi[:n]`) reuse the accumulated Gram.
+once to band form `M = Q B Q^T` (`srfpipe.band`, 4k^3/3 flops at matrix-multiply speed, no
+eigenvectors); every lambda then costs one O(k b^2) banded solve, plus one
+(n + n_test) x p x L product for the predictions. Nested training sets (prefixes
+`Phi[:n]`) reuse the accumulated Gram.
 
-Determinism: the reduction runs with one BLAS thread, whatever the caller's limit (threaded
-LAPACK gives results that depend on the thread count); the products around it are GEMM/SYRK,
-whose results do not.
+Threads and determinism: each reduction runs with one BLAS thread; with a job of T >= 2
+threads, the reductions of a learning curve and the test features run on T Python threads
+at once (BLAS and the reduction release the GIL). The products around them are GEMM/SYRK,
+whose results do not depend on the thread count, so neither do the numbers.
 """
 
 from __future__ import annotations
@@ -20,11 +22,9 @@ from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import linalg
-from scipy.linalg import lapack as scipy_lapack
 from threadpoolctl import threadpool_limits
 
-from srfpipe import lapack
+from srfpipe import band
 from srfpipe.parallel import blas_threads
 
 
@@ -48,46 +48,13 @@ def shifted_solves(
     m: np.ndarray, rhs: np.ndarray, lams: np.ndarray, overwrite: bool = False
 ) -> np.ndarray:
     """`(M + lam I)^{-1} rhs` for every lam, shape (k, L); M (k, k) symmetric PSD, rhs (k,);
-    `overwrite` lets the reduction work in M's memory.
-
-    All with one BLAS thread (deterministic). `M = Q T Q^T` with Householder reflectors
-    (sytrd), then `T + lam I` is solved by LDL^T (ptsv) per lambda. Eigenvalues that
-    round-off pushed below zero count as zero, as in an eigendecomposition: if some
-    `T + lam I` is not positive definite, T is diagonalised instead and its negative
-    eigenvalues are clamped.
-    """
+    `overwrite` lets the reduction work in M's memory. One BLAS thread (deterministic):
+    `srfpipe.band.shifted_solves`, round-off negative eigenvalues of M counting as zero."""
     k = m.shape[0]
-    if k == 1:  # LAPACK's tridiagonal routines want k >= 2
+    if k == 1:
         return np.asarray(rhs, dtype=float)[:, None] / (max(m[0, 0], 0.0) + lams[None, :])
     with threadpool_limits(limits=1, user_api="blas"):
-        return _tridiagonal_solves(m, rhs, lams, overwrite)
-
-
-def _tridiagonal_solves(
-    m: np.ndarray, rhs: np.ndarray, lams: np.ndarray, overwrite: bool
-) -> np.ndarray:
-    """Body of `shifted_solves` (k >= 2), under the caller's thread limit."""
-    refl, diag, off, tau = lapack.sytrd(m, overwrite)
-    c = np.array(rhs, dtype=float)[:, None]
-    lapack.apply_q(refl, tau, c, transpose=True)
-    c = c[:, 0]
-    z = np.empty((m.shape[0], lams.size))
-    for j, lam in enumerate(lams):
-        *_, z[:, j], info = scipy_lapack.dptsv(diag + lam, off, c)
-        if info != 0:
-            z = _clamped_tridiagonal_solves(diag, off, c, lams)
-            break
-    lapack.apply_q(refl, tau, z, transpose=False)
-    return z
-
-
-def _clamped_tridiagonal_solves(
-    diag: np.ndarray, off: np.ndarray, c: np.ndarray, lams: np.ndarray
-) -> np.ndarray:
-    """`(T + lam I)^{-1} c` (k, L) from T's eigendecomposition, eigenvalues clamped at 0."""
-    s, u = linalg.eigh_tridiagonal(diag, off, check_finite=False)
-    s = np.maximum(s, 0.0)
-    return u @ ((u.T @ c)[:, None] / (s[:, None] + lams[None, :]))
+        return band.shifted_solves(m, rhs, lams, overwrite)
 
 
 def coefficients_from_gram(

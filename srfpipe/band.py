@@ -1,0 +1,165 @@
+"""Symmetric band reduction `M = Q B Q^T` with matrix-matrix (BLAS-3) updates.
+
+LAPACK's direct tridiagonalisation (sytrd) spends half its flops in matrix-vector products
+and is memory-bound. Reducing to a band of width `b` (the first stage of LAPACK's two-stage
+eigensolvers) needs QR factorisations of thin panels and BLAS-3 updates (`symm`, `syr2k`):
+the same `4 k^3 / 3` flops, at matrix-multiply speed. The ridge path needs no tridiagonal:
+`(M + lam I)^{-1} r = Q (B + lam I)^{-1} Q^T r` is one banded Cholesky solve, `O(k b^2)`,
+per lambda (`shifted_solves`).
+
+`symm` and `syr2k` work in place on sub-blocks, which numpy's operators cannot do: they are
+called through scipy's C BLAS (`scipy.linalg.cython_blas`) with `ctypes`, which releases
+the GIL. Everything runs on the caller's BLAS threads; `srfpipe.ridge` uses one per
+reduction (deterministic, and faster than two on these mid-sized calls) and runs
+independent reductions on separate threads.
+"""
+
+from __future__ import annotations
+
+import ctypes
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+import numpy as np
+from scipy import linalg
+
+from srfpipe.lapack import INT, PTR, block_factor, c_function
+
+BAND = 64
+"""Band width `b`: panel QRs and solves cost O(k b^2), the updates run at GEMM speed."""
+
+
+@cache
+def _blas(name: str) -> ctypes._CFuncPtr:
+    """`name(c1, c2, m, n, alpha, a, lda, b, ldb, beta, c, ldc)` (dsymm, dsyr2k)."""
+    from scipy.linalg import cython_blas
+
+    dbl = ctypes.POINTER(ctypes.c_double)
+    char = ctypes.c_char_p
+    args = (char, char, INT, INT, dbl, PTR, INT, PTR, INT, dbl, PTR, INT)
+    return c_function(cython_blas, name, *args)
+
+
+def _call(
+    name: str,
+    c1: bytes,
+    c2: bytes,
+    m: int,
+    n: int,
+    alpha: float,
+    a: np.ndarray,
+    b: np.ndarray,
+    beta: float,
+    c: np.ndarray,
+) -> None:
+    """BLAS `name` on Fortran-strided float64 operands (column stride = leading dimension)."""
+
+    def ld(x: np.ndarray) -> Any:
+        if x.dtype != np.float64 or x.strides[0] != 8:
+            raise ValueError("BLAS operands must be Fortran-strided float64 arrays")
+        return ctypes.byref(ctypes.c_int(max(x.strides[1] // 8, x.shape[0], 1)))
+
+    def ref(v: float | int, kind: Any) -> Any:
+        return ctypes.byref(kind(v))
+
+    _blas(name)(
+        c1, c2, ref(m, ctypes.c_int), ref(n, ctypes.c_int), ref(alpha, ctypes.c_double),
+        a.ctypes.data, ld(a), b.ctypes.data, ld(b), ref(beta, ctypes.c_double),
+        c.ctypes.data, ld(c),
+    )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class BandForm:
+    """`M = Q B Q^T`: B (k, k) symmetric with lower bandwidth `b`, stored as `band` (b+1, k)
+    (`band[i, j] = B[j+i, j]`, LAPACK's lower band storage). Q is the product of block
+    reflectors `I - V_j T_j V_j^T` acting on rows `r0 = j + b ..`, for the panels
+    j = 0, b, 2b, ...: V_j (unit lower trapezoidal) is stored below the band in columns
+    j.. of `work` (k, k) as LAPACK geqrf leaves it, T_j (upper triangular) in `factors`."""
+
+    band: np.ndarray
+    work: np.ndarray
+    factors: list[np.ndarray]
+
+    def _reflectors(self, i: int) -> tuple[int, np.ndarray, np.ndarray]:
+        """`(r0, V, T)` of panel i."""
+        b = self.band.shape[0] - 1
+        t = self.factors[i]
+        j, nb = i * b, t.shape[0]
+        v = np.tril(self.work[j + b :, j : j + nb], -1)
+        v[np.arange(nb), np.arange(nb)] = 1.0
+        return j + b, v, t
+
+    def apply_q(self, z: np.ndarray, transpose: bool) -> None:
+        """`z <- Q z` (or `Q^T z`) in place, z (k, m)."""
+        panels = range(len(self.factors))
+        for i in panels if transpose else reversed(panels):
+            r0, v, t = self._reflectors(i)
+            sub = z[r0:]
+            sub -= v @ ((t.T if transpose else t) @ (v.T @ sub))
+
+
+def reduce(m: np.ndarray, overwrite: bool = False, width: int = BAND) -> BandForm:
+    """Band form of M (k, k) symmetric (one triangle is read). With `overwrite`, a C- or
+    Fortran-contiguous float64 `m` is the workspace (its content is lost): no k x k copy."""
+    k = m.shape[0]
+    b = max(1, min(width, k - 1))
+    # M's lower triangle is the upper one of M^T: work on a Fortran-ordered array equal to M
+    if overwrite and m.dtype == np.float64 and m.flags.writeable and m.flags.c_contiguous:
+        a = m.T
+    elif overwrite and m.dtype == np.float64 and m.flags.writeable and m.flags.f_contiguous:
+        a = m
+    else:
+        a = np.array(m, dtype=float, order="F")
+    factors: list[np.ndarray] = []
+    for j in range(0, k - b - 1, b):
+        r0 = j + b  # reflect rows r0.. to zero the panel a[r0:, j:j+b] below its top b x b
+        (qr, tau), _ = linalg.qr(a[r0:, j : j + b], mode="raw", check_finite=False)
+        nb = tau.size
+        a[r0:, j : j + b] = qr  # R on and above its diagonal (in the band), V below
+        v = np.asfortranarray(np.tril(qr[:, :nb], -1))
+        v[np.arange(nb), np.arange(nb)] = 1.0
+        t = block_factor(v, tau)
+        # A22 <- H^T A22 H, H = I - V T V^T, on the lower triangle: X = A22 V T,
+        # W = X - V (T^T V^T X) / 2, A22 <- A22 - V W^T - W V^T
+        a22 = a[r0:, r0:]
+        x = np.empty((k - r0, nb), order="F")
+        _call("dsymm", b"L", b"L", k - r0, nb, 1.0, a22, v, 0.0, x)
+        x = x @ t
+        w = np.asfortranarray(x - 0.5 * (v @ (t.T @ (v.T @ x))))
+        _call("dsyr2k", b"L", b"N", k - r0, nb, -1.0, v, w, 1.0, a22)
+        factors.append(t)
+    band = np.zeros((b + 1, k))
+    for i in range(b + 1):
+        band[i, : k - i] = np.diagonal(a, -i)
+    return BandForm(band, a, factors)
+
+
+def shifted_solves(
+    m: np.ndarray, rhs: np.ndarray, lams: np.ndarray, overwrite: bool = False
+) -> np.ndarray:
+    """`(M + lam I)^{-1} rhs` for every lam (L,), shape (k, L); M (k, k) symmetric PSD, rhs
+    (k,). Eigenvalues that round-off pushed below zero count as zero: if some `B + lam I`
+    is not positive definite, B is diagonalised instead and its eigenvalues clamped."""
+    form = reduce(m, overwrite)
+    c = np.array(rhs, dtype=float)[:, None]
+    form.apply_q(c, transpose=True)
+    z = np.empty((m.shape[0], lams.size))
+    for j, lam in enumerate(lams):
+        shifted = form.band.copy()
+        shifted[0] += lam
+        try:
+            z[:, j] = linalg.solveh_banded(shifted, c[:, 0], lower=True, check_finite=False)
+        except linalg.LinAlgError:  # round-off made B + lam I indefinite
+            z = _clamped_solves(form.band, c[:, 0], lams)
+            break
+    form.apply_q(z, transpose=False)
+    return z
+
+
+def _clamped_solves(band: np.ndarray, c: np.ndarray, lams: np.ndarray) -> np.ndarray:
+    """`(B + lam I)^{-1} c` (k, L) from B's eigendecomposition, eigenvalues clamped at 0."""
+    s, u = linalg.eig_banded(band, lower=True, check_finite=False)
+    s = np.maximum(s, 0.0)
+    return u @ ((u.T @ c)[:, None] / (s[:, None] + lams[None, :]))

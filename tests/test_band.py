@@ -1,0 +1,63 @@
+"""Band reduction `M = Q B Q^T` and the shifted solves built on it, against dense algebra."""
+
+import numpy as np
+import pytest
+from threadpoolctl import threadpool_limits
+
+from srfpipe import band
+
+
+def _gram(k: int, seed: int = 0) -> np.ndarray:
+    a = np.tanh(np.random.default_rng(seed).standard_normal((2 * k, k)))
+    return a.T @ a / (2 * k)
+
+
+def _dense(form: band.BandForm) -> np.ndarray:
+    b1, k = form.band.shape
+    out = np.zeros((k, k))
+    for i in range(b1):
+        out += np.diag(form.band[i, : k - i], -i)
+        if i:
+            out += np.diag(form.band[i, : k - i], i)
+    return out
+
+
+@pytest.mark.parametrize("k,width", [(2, 64), (3, 1), (40, 8), (65, 64), (66, 64), (300, 64)])
+def test_q_b_qt_is_m(k, width):
+    m = _gram(k)
+    form = band.reduce(m, width=width)
+    q = np.eye(k)
+    form.apply_q(q, transpose=False)
+    err = np.abs(q @ _dense(form) @ q.T - m).max()
+    print(f"k={k} b={width}: max |Q B Q^T - M| = {err:.1e}")
+    assert err < 1e-14 * k
+    np.testing.assert_allclose(q.T @ q, np.eye(k), atol=1e-14 * k)
+    lower = np.tril_indices(k, -(min(width, k - 1) + 1))
+    assert not np.any(_dense(form)[lower])
+
+
+def test_overwrite_reduces_in_place():
+    m = _gram(100)
+    work = m.copy()
+    form = band.reduce(work, overwrite=True)
+    assert np.shares_memory(form.work, work)
+    np.testing.assert_array_equal(form.band, band.reduce(m).band)
+
+
+@pytest.mark.parametrize("k", [2, 50, 200])
+def test_shifted_solves_equal_dense_solves(k):
+    m, rhs = _gram(k, 1), np.random.default_rng(2).standard_normal(k)
+    lams = np.array([1e-6, 1e-2, 1.0, 30.0])
+    got = band.shifted_solves(m, rhs, lams)
+    for j, lam in enumerate(lams):
+        ref = np.linalg.solve(m + lam * np.eye(k), rhs)
+        np.testing.assert_allclose(got[:, j], ref, rtol=1e-9 / lam**0.5, atol=0)
+
+
+def test_same_numbers_on_one_and_two_threads():
+    m, rhs = _gram(400, 3), np.ones(400)
+    runs = []
+    for threads in (1, 2):
+        with threadpool_limits(limits=threads):
+            runs.append(band.shifted_solves(m, rhs, np.array([1e-3, 1.0])))
+    np.testing.assert_array_equal(runs[0], runs[1])
