@@ -12,21 +12,27 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 
 STAGE_MODULES: dict[str, tuple[str, ...]] = {
     "data": ("functions.py", "seeding.py", "parallel.py", "data.py", "stages/data.py"),
-    "step": ("functions.py", "seeding.py", "parallel.py", "step.py", "stages/step.py"),
+    "step": ("functions.py", "seeding.py", "parallel.py", "lapack.py", "step.py", "stages/step.py"),
     "readout": (
         "functions.py",
         "parallel.py",
         "step.py",
         "lapack.py",
+        "band.py",
         "ridge.py",
         "stages/readout.py",
     ),
     "theory": ("functions.py", "theory", "stages/theory.py"),
     "validation": (
         "functions.py",
+        "seeding.py",
         "parallel.py",
+        "data.py",
+        "step.py",
         "simulate.py",
+        "stages/curves.py",
         "lapack.py",
+        "band.py",
         "ridge.py",
         "theory",
         "stages/validation.py",
