@@ -8,6 +8,7 @@ nested training sets, one eigendecomposition per alpha for the whole lambda grid
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from functools import partial
 
 import numpy as np
 import xarray as xr
@@ -55,6 +56,11 @@ def first_layer(
     return net.w + np.outer(s.u, s.v)
 
 
+def _features(act: Activation, x: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """`sigma(X W^T)` (n, p) for inputs X (n, d) and first layer W (p, d)."""
+    return act(x @ w.T)
+
+
 def simulate(
     model: str,
     act: Activation,
@@ -83,7 +89,8 @@ def simulate(
         w = first_layer(model, seed, act, g, noise, d, p, theta, readout_init, spike, step_size)
         x, y = data.sample(seed, "train", max(ns), theta, g, noise)
         x_test, y_test = data.sample(seed, "test", test_size, theta, g, noise)
-        curve = ridge_learning_curve(act(x @ w.T), y, ns, lams, act(x_test @ w.T), y_test)
+        test_features = partial(_features, act, x_test, w)  # computed alongside the fits
+        curve = ridge_learning_curve(_features(act, x, w), y, ns, lams, test_features, y_test)
         for k, errs in enumerate(curve):
             for name in ERRORS:
                 out[name][i, k] = getattr(errs, name)
