@@ -2,7 +2,7 @@
 
 Nested: the workflow's way, one step stage and one readout stage over all alphas, whose
 training sets are prefixes of one pool (features computed once, Gram accumulated block by
-block, one tridiagonalisation per alpha). Independent: 10 jobs of one alpha each, each with
+block, one band reduction per alpha). Independent: 10 jobs of one alpha each, each with
 its own step and readout stage. Both read the same seeded data (the first n = alpha d rows of
 the seed's train split), so each alpha's fit sees the same n samples either way; the table
 shows the largest relative difference of the test errors (round-off only).

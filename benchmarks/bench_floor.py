@@ -1,11 +1,12 @@
 """Floor benchmark: one full simulation job against the unavoidable dense work.
 
 The job is what the workflow runs for one model: the step stage (giant step plus spike
-diagnostics) and the readout stage (features, ridge over the lambda grid, train and test
-errors), inputs regenerated from the seed as in the rules. The floor is timed in the same
-process on the same sizes: the two GEMMs of the step, the feature GEMMs of the train and
-test sets, and one full symmetric eigendecomposition of the Gram matrix (LAPACK evd, the fastest
-driver here), run back to back at 1 and at `--threads` BLAS threads; the floor is the best
+diagnostics) and the readout stage (features, Gram, band reduction and banded solves over
+the lambda grid, train and test errors), inputs regenerated from the seed as in the rules.
+The floor is timed in the same process on the same sizes: the two GEMMs of the step, the
+feature GEMMs of the train and test sets, and one full symmetric eigendecomposition of the
+Gram matrix (LAPACK evd, the fastest driver here), run back to back at 1 and at `--threads`
+BLAS threads; the floor is the best
 such run, the job the best of its runs (the two take turns).
 
     python benchmarks/bench_floor.py                      # d=1000, beta=2, alpha0=alpha=4

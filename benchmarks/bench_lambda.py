@@ -1,8 +1,8 @@
 """Lambda-path benchmark: a ridge fit over 20 lambdas against the same fit for one lambda.
 
 Features `tanh(X W0^T)` with X (n, d) Gaussian and W0 (p, d) iid N(0, 1/d), labels
-`tanh(2 x . theta)` plus noise; `srfpipe.ridge.ridge_path` (one tridiagonalisation, one
-tridiagonal solve per lambda, train and test predictions) with L lambdas against L = 1. For
+`tanh(2 x . theta)` plus noise; `srfpipe.ridge.ridge_path` (one band reduction, one banded
+solve per lambda, train and test predictions) with L lambdas against L = 1. For
 reference, the same path through a full eigendecomposition (as srfpipe did before, here with
 the faster evd driver), at
 `--threads` and at 1 BLAS thread.

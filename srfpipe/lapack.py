@@ -1,12 +1,12 @@
-"""Householder tridiagonalisation of a symmetric matrix, run without holding the GIL.
+"""scipy's LAPACK and BLAS called without the GIL; Householder tridiagonalisation.
 
-scipy's f2py LAPACK wrappers hold the GIL for the whole call, so a second Python thread
-cannot run anything meanwhile. scipy also publishes its LAPACK as a C API for Cython
-(`scipy.linalg.cython_lapack`, the same library); called through `ctypes`, which releases
-the GIL around foreign calls, `sytrd` lets another thread compute on the other core
-(`srfpipe.parallel.alongside`). Same routine, same numbers as `scipy.linalg.lapack.dsytrd`.
-
-`sytrd` returns LAPACK's compact form; `apply_q` applies the orthogonal factor in blocks.
+scipy's f2py wrappers hold the GIL for the whole call, so a second Python thread cannot
+run anything meanwhile. scipy also publishes its LAPACK and BLAS as C APIs for Cython
+(`scipy.linalg.cython_lapack`, `cython_blas`: the same library); `c_function` calls them
+through `ctypes`, which releases the GIL around foreign calls. `sytrd` (same routine and
+numbers as `scipy.linalg.lapack.dsytrd`) then lets two partial eigensolves run on two
+threads (`top_eigenpairs`, the spike diagnostics); `srfpipe.band` uses `c_function` and
+`block_factor` for its updates.
 """
 
 from __future__ import annotations

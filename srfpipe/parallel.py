@@ -1,9 +1,10 @@
 """A job's threads: entrywise work by row chunks, independent blocks of work, concurrent tasks.
 
 A job's CPU budget is its BLAS thread limit (`srfpipe.jobs` sets it to the rule's
-`threads`). Numpy's ufuncs and random generators, BLAS, and `srfpipe.lapack.sytrd` release
-the GIL, so Python threads run them on separate cores. Every helper gives the same numbers
-for any thread count: work is split so that each entry is computed by the same code.
+`threads`). Numpy's ufuncs and random generators, BLAS, and the ctypes calls of
+`srfpipe.lapack` and `srfpipe.band` release the GIL, so Python threads run them on
+separate cores. Every helper gives the same numbers for any thread count: work is split so
+that each entry is computed by the same code.
 """
 
 from __future__ import annotations

@@ -44,8 +44,11 @@ def _which(name: str) -> str | None:
     return shutil.which(name, path=os.environ.get("PATH", "") + ":/usr/sbin:/sbin")
 
 
-def _run(cmd: list[str], env: dict[str, str] | None = None, timeout: float = 30,
-         ) -> subprocess.CompletedProcess[str]:
+def _run(
+    cmd: list[str],
+    env: dict[str, str] | None = None,
+    timeout: float = 30,
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=timeout)
 
 
@@ -147,7 +150,8 @@ PartitionName={PARTITION} Nodes={self.host} Default=YES MaxTime=INFINITE State=U
                 DEFAULT_CONF.unlink()
         elif DEFAULT_CONF.exists():
             raise ClusterUnavailable(
-                f"{DEFAULT_CONF} exists (another SLURM configuration); not touching it")
+                f"{DEFAULT_CONF} exists (another SLURM configuration); not touching it"
+            )
         DEFAULT_CONF.parent.mkdir(parents=True, exist_ok=True)
         DEFAULT_CONF.symlink_to(self.conf)
 
@@ -163,8 +167,10 @@ PartitionName={PARTITION} Nodes={self.host} Default=YES MaxTime=INFINITE State=U
         cred = _run([munge, "-n"])
         if cred.returncode != 0:
             return False
-        return subprocess.run([unmunge], input=cred.stdout, capture_output=True,
-                              text=True).returncode == 0
+        return (
+            subprocess.run([unmunge], input=cred.stdout, capture_output=True, text=True).returncode
+            == 0
+        )
 
     def start_munge(self) -> None:
         if self._munge_ok():
@@ -210,7 +216,8 @@ PartitionName={PARTITION} Nodes={self.host} Default=YES MaxTime=INFINITE State=U
         if missing:
             raise ClusterUnavailable(
                 f"SLURM/munge not installed (missing {', '.join(missing)}); "
-                "run `bash .ci/slurm-setup.sh` as root")
+                "run `bash .ci/slurm-setup.sh` as root"
+            )
         if os.geteuid() != 0:
             raise ClusterUnavailable("a local SLURM cluster needs root (slurmd runs jobs as users)")
         self.root.mkdir(parents=True, exist_ok=True)
@@ -227,7 +234,8 @@ PartitionName={PARTITION} Nodes={self.host} Default=YES MaxTime=INFINITE State=U
                 self.stop()
                 raise ClusterUnavailable(
                     f"{daemon} failed to start (rc {out.returncode}): "
-                    f"{(out.stderr or out.stdout).strip()[-500:]}{self._log_tail(daemon)}")
+                    f"{(out.stderr or out.stdout).strip()[-500:]}{self._log_tail(daemon)}"
+                )
         deadline = time.monotonic() + timeout
         state = ""
         while time.monotonic() < deadline:
@@ -239,7 +247,8 @@ PartitionName={PARTITION} Nodes={self.host} Default=YES MaxTime=INFINITE State=U
         self.stop()
         raise ClusterUnavailable(
             f"node {self.host} not idle after {timeout:.0f}s (state {state!r})"
-            f"{self._log_tail('slurmctld')}{self._log_tail('slurmd')}")
+            f"{self._log_tail('slurmctld')}{self._log_tail('slurmd')}"
+        )
 
     def _log_tail(self, daemon: str, lines: int = 8) -> str:
         path = self.root / "log" / f"{daemon}.log"

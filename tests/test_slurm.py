@@ -37,12 +37,17 @@ PROFILE = ROOT / "workflow" / "profiles" / "slurm"
 TINY = ROOT / "tests" / "configs" / "tiny.yaml"
 ACCOUNT = "srfpipe-ci"  # the local cluster has no accounting: any account name is accepted
 USER_OVERRIDES = [  # what docs/cluster.md tells users to add to the shipped profile
-    "--default-resources", f"slurm_account={ACCOUNT}", f"slurm_partition={PARTITION}",
-    "--slurm-status-command", "squeue",
+    "--default-resources",
+    f"slurm_account={ACCOUNT}",
+    f"slurm_partition={PARTITION}",
+    "--slurm-status-command",
+    "squeue",
 ]
 FAST_POLLING = [  # test-only: first status check after 2 s instead of 40 s
-    "--slurm-init-seconds-before-status-checks", "2",
-    "--seconds-between-status-checks", "2",
+    "--slurm-init-seconds-before-status-checks",
+    "2",
+    "--seconds-between-status-checks",
+    "2",
 ]
 TIMEOUT = 900
 
@@ -74,16 +79,21 @@ def say(config: pytest.Config, text: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def slurm_cluster(tmp_path_factory: pytest.TempPathFactory,
-                  pytestconfig: pytest.Config) -> Iterator[LocalSlurm]:
+def slurm_cluster(
+    tmp_path_factory: pytest.TempPathFactory, pytestconfig: pytest.Config
+) -> Iterator[LocalSlurm]:
     cluster = LocalSlurm(tmp_path_factory.mktemp("slurm-cluster"))
     t0 = time.monotonic()
     try:
         cluster.start()
     except ClusterUnavailable as err:
         pytest.skip(f"no local SLURM cluster: {err}")
-    say(pytestconfig, f"\nlocal SLURM up in {time.monotonic() - t0:.1f}s: "
-        + "; ".join(cluster.log) + f" (SLURM_CONF={cluster.conf})")
+    say(
+        pytestconfig,
+        f"\nlocal SLURM up in {time.monotonic() - t0:.1f}s: "
+        + "; ".join(cluster.log)
+        + f" (SLURM_CONF={cluster.conf})",
+    )
     yield cluster
     cluster.stop()
 
@@ -110,8 +120,14 @@ class Run:
     def start(self) -> None:
         self.workdir.mkdir(parents=True, exist_ok=True)
         with self.logfile.open("w") as out:
-            self.proc = subprocess.Popen(self.cmd, cwd=self.workdir, env=self.env, text=True,
-                                         stdout=out, stderr=subprocess.STDOUT)
+            self.proc = subprocess.Popen(
+                self.cmd,
+                cwd=self.workdir,
+                env=self.env,
+                text=True,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
         self.started = time.monotonic()
 
     def poll(self) -> bool:
@@ -134,8 +150,10 @@ class Run:
         return time.monotonic() - self.started
 
     def check(self) -> None:
-        assert self.returncode == 0, f"{self.name} run failed (rc {self.returncode}):\n" \
+        assert self.returncode == 0, (
+            f"{self.name} run failed (rc {self.returncode}):\n"
             f"{' '.join(self.cmd)}\n{self.log[-6000:]}"
+        )
 
 
 def job_env(cluster: LocalSlurm) -> dict[str, str]:
@@ -150,8 +168,16 @@ def job_env(cluster: LocalSlurm) -> dict[str, str]:
 
 
 def snakemake_cmd(workdir: Path, *args: str, snakefile: Path = ROOT / "Snakefile") -> list[str]:
-    return [sys.executable, "-m", "snakemake", "--snakefile", str(snakefile),
-            "--directory", str(workdir), *args]
+    return [
+        sys.executable,
+        "-m",
+        "snakemake",
+        "--snakefile",
+        str(snakefile),
+        "--directory",
+        str(workdir),
+        *args,
+    ]
 
 
 def slurm_args() -> list[str]:
@@ -166,8 +192,9 @@ class Runs:
 
 
 @pytest.fixture(scope="module")
-def runs(slurm_cluster: LocalSlurm, tmp_path_factory: pytest.TempPathFactory,
-         pytestconfig: pytest.Config) -> Runs:
+def runs(
+    slurm_cluster: LocalSlurm, tmp_path_factory: pytest.TempPathFactory, pytestconfig: pytest.Config
+) -> Runs:
     base = tmp_path_factory.mktemp("runs")
     env = job_env(slurm_cluster)
     flaky_snakefile = base / "flaky" / "Snakefile"
@@ -175,21 +202,32 @@ def runs(slurm_cluster: LocalSlurm, tmp_path_factory: pytest.TempPathFactory,
     flaky_snakefile.write_text(FLAKY_SNAKEFILE)
     tiny = ["--configfile", str(TINY)]
     result = Runs(
-        local=Run("local", base / "local",
-                  snakemake_cmd(base / "local", *tiny, "--cores", "2"), env),
-        slurm=Run("slurm", base / "slurm",
-                  snakemake_cmd(base / "slurm", *tiny, *slurm_args()), env),
-        flaky=Run("flaky", base / "flaky",
-                  snakemake_cmd(base / "flaky", *slurm_args(), snakefile=flaky_snakefile), env),
+        local=Run(
+            "local", base / "local", snakemake_cmd(base / "local", *tiny, "--cores", "2"), env
+        ),
+        slurm=Run(
+            "slurm", base / "slurm", snakemake_cmd(base / "slurm", *tiny, *slurm_args()), env
+        ),
+        flaky=Run(
+            "flaky",
+            base / "flaky",
+            snakemake_cmd(base / "flaky", *slurm_args(), snakefile=flaky_snakefile),
+            env,
+        ),
     )
     t0 = time.monotonic()
     for run in (result.slurm, result.flaky, result.local):
         run.start()
     while not all([run.poll() for run in (result.slurm, result.flaky, result.local)]):
         time.sleep(0.5)
-    say(pytestconfig, f"\nconcurrent runs finished in {time.monotonic() - t0:.0f}s: "
-        + ", ".join(f"{r.name} {r.seconds:.0f}s (rc {r.returncode})"
-                    for r in (result.slurm, result.flaky, result.local)))
+    say(
+        pytestconfig,
+        f"\nconcurrent runs finished in {time.monotonic() - t0:.0f}s: "
+        + ", ".join(
+            f"{r.name} {r.seconds:.0f}s (rc {r.returncode})"
+            for r in (result.slurm, result.flaky, result.local)
+        ),
+    )
     say(pytestconfig, "slurm command: " + " ".join(result.slurm.cmd))
     return result
 
@@ -211,8 +249,9 @@ def job_records(log: str) -> list[JobRecord]:
         fields = dict(re.findall(r"^    (\w+): (.*)$", block[3], re.M))
         outputs = [o.strip() for o in fields.get("output", "").split(",") if o.strip()]
         resources = dict(re.findall(r"(\w+)=([^,\s]+)", fields.get("resources", "")))
-        records.append(JobRecord(block[2], bool(block[1]), fields.get("jobid", ""), outputs,
-                                 resources))
+        records.append(
+            JobRecord(block[2], bool(block[1]), fields.get("jobid", ""), outputs, resources)
+        )
     return records
 
 
@@ -255,8 +294,9 @@ def test_every_numeric_job_ran_through_slurm(runs: Runs, pytestconfig: pytest.Co
             lines.append(f"  {'(local)':>8}  {rec.rule:<16} {name}")
             continue
         assert job_id, f"{name} (rule {rec.rule}) has no slurm_job_id: it did not run in SLURM"
-        assert job_id in subs.get(rec.jobid, []), \
+        assert job_id in subs.get(rec.jobid, []), (
             f"{name}: slurm_job_id {job_id} is not a SLURM job submitted for it ({subs})"
+        )
         remote_stages.add(attrs.get("stage"))
         lines.append(f"  {job_id:>8}  {rec.rule:<16} {name}")
     assert {"data", "step", "readout"} <= remote_stages
@@ -269,8 +309,9 @@ def test_slurm_results_equal_local_run(runs: Runs) -> None:
     files = artifacts(runs.slurm.workdir)
     assert files == artifacts(runs.local.workdir)
     for name in files:
-        xr.testing.assert_equal(xr.load_dataset(runs.slurm.workdir / name),
-                                xr.load_dataset(runs.local.workdir / name))
+        xr.testing.assert_equal(
+            xr.load_dataset(runs.slurm.workdir / name), xr.load_dataset(runs.local.workdir / name)
+        )
 
 
 def test_second_submission_has_nothing_to_do(runs: Runs, pytestconfig: pytest.Config) -> None:
@@ -293,16 +334,24 @@ def test_failed_job_is_retried(runs: Runs, pytestconfig: pytest.Config) -> None:
     subs = submissions(runs.flaky.log)
     assert list(subs.values()) == [attempts], subs
     assert "Trying to restart job" in runs.flaky.log
-    say(pytestconfig, f"\nretry: SLURM job {attempts[0]} failed on purpose, "
-        f"resubmitted as {attempts[1]}, which succeeded")
+    say(
+        pytestconfig,
+        f"\nretry: SLURM job {attempts[0]} failed on purpose, "
+        f"resubmitted as {attempts[1]}, which succeeded",
+    )
 
 
 def test_rule_resources_reach_sbatch(runs: Runs, slurm_cluster: LocalSlurm) -> None:
     """threads -> CPUs, mem_mb -> memory, runtime -> time limit, as SLURM recorded them."""
     runs.flaky.check()
     job_id = (runs.flaky.workdir / "flaky.txt").read_text().strip()
-    out = subprocess.run(["scontrol", "show", "job", job_id], env=slurm_cluster.env(),
-                         capture_output=True, text=True, timeout=30)
+    out = subprocess.run(
+        ["scontrol", "show", "job", job_id],
+        env=slurm_cluster.env(),
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert out.returncode == 0, out.stderr
     fields = dict(re.findall(r"(\w+)=(\S+)", out.stdout))
     assert fields["NumCPUs"] == "2"

@@ -24,8 +24,17 @@ pytestmark = pytest.mark.workflow
 
 ROOT = Path(__file__).resolve().parents[1]
 PROFILE = ROOT / "workflow" / "profiles" / "slurm"
-SLURM_CLIENTS = ("sinfo", "sacct", "sacctmgr", "scontrol", "sshare", "squeue", "sbatch",
-                 "srun", "scancel")
+SLURM_CLIENTS = (
+    "sinfo",
+    "sacct",
+    "sacctmgr",
+    "scontrol",
+    "sshare",
+    "squeue",
+    "sbatch",
+    "srun",
+    "scancel",
+)
 STAGE_OF_RULE = {"generate_data": "data", "take_step": "step", "fit_readout": "readout"}
 
 
@@ -41,23 +50,41 @@ def stub_slurm_clients(bindir: Path) -> Path:
 
 
 def test_profile_dry_run_shows_rule_resources(tmp_path: Path) -> None:
-    pytest.importorskip("snakemake_executor_plugin_slurm",
-                        reason="needs the slurm extra: pip install -e '.[slurm]'")
+    pytest.importorskip(
+        "snakemake_executor_plugin_slurm", reason="needs the slurm extra: pip install -e '.[slurm]'"
+    )
     config = yaml.safe_load((ROOT / "tests" / "configs" / "tiny.yaml").read_text())
     config["threads"] = 2
     (tmp_path / "config.yaml").write_text(yaml.safe_dump(config))
     calls = stub_slurm_clients(tmp_path / "bin")
-    env = dict(os.environ, PATH=f"{tmp_path / 'bin'}{os.pathsep}{Path(sys.executable).parent}"
-               f"{os.pathsep}{os.environ.get('PATH', '')}")
+    env = dict(
+        os.environ,
+        PATH=f"{tmp_path / 'bin'}{os.pathsep}{Path(sys.executable).parent}"
+        f"{os.pathsep}{os.environ.get('PATH', '')}",
+    )
     env.pop("SLURM_CONF", None)
     # `-n` implies `--cores 1`, which caps (and hides) threads in the listing; a real
     # submission has no such cap, so give the dry run enough cores to show them.
-    cmd = [sys.executable, "-m", "snakemake", "--snakefile", str(ROOT / "Snakefile"),
-           "--directory", str(tmp_path), "--configfile", str(tmp_path / "config.yaml"),
-           "--profile", str(PROFILE), "-n", "--cores", "64",
-           "--default-resources", "slurm_account=dummy_account", "slurm_partition=dummy"]
-    out = subprocess.run(cmd, cwd=tmp_path, env=env, capture_output=True, text=True,
-                         timeout=300)
+    cmd = [
+        sys.executable,
+        "-m",
+        "snakemake",
+        "--snakefile",
+        str(ROOT / "Snakefile"),
+        "--directory",
+        str(tmp_path),
+        "--configfile",
+        str(tmp_path / "config.yaml"),
+        "--profile",
+        str(PROFILE),
+        "-n",
+        "--cores",
+        "64",
+        "--default-resources",
+        "slurm_account=dummy_account",
+        "slurm_partition=dummy",
+    ]
+    out = subprocess.run(cmd, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
     text = out.stdout + out.stderr
     assert out.returncode == 0, text[-4000:]
     assert "Using profile" in text and "workflow/profiles/slurm" in text
