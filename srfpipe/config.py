@@ -36,6 +36,7 @@ class Experiment:
     test_size: int
     models: tuple[str, ...]
     validation: dict[str, Any]
+    precision: str = "float64"
     threads: int = 1
 
     @classmethod
@@ -61,6 +62,7 @@ class Experiment:
             test_size=int(config["test_size"]),
             models=tuple(config["models"]),
             validation=dict(config.get("validation") or {"d": []}),
+            precision=str(config.get("precision", "float64")),
             threads=int(config.get("threads", 1)),
         )
 
@@ -202,6 +204,7 @@ def stage_params(exp: Experiment, stage: str) -> dict[str, Any]:
         "activation": exp.activation,
         "readout_init": exp.readout_init,
         "init_output": exp.init_output,
+        "precision": exp.precision,
     }
     if stage == "data":
         return data

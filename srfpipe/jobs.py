@@ -9,12 +9,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from threadpoolctl import threadpool_limits
+from srfpipe.parallel import job_threads
 
 
 @contextmanager
 def snakemake_job(smk: Any) -> Iterator[logging.Logger]:
-    """Run a job body with logging to `smk.log[0]` and BLAS limited to `smk.threads`.
+    """Run a job body with logging to `smk.log[0]` and `smk.threads` threads
+    (`srfpipe.parallel.job_threads`: BLAS on one, the numbers independent of the count).
 
     Exceptions are logged with their traceback (Snakemake does not capture the stderr of
     `script:` jobs into `log:`) and re-raised so the job fails and its outputs are removed.
@@ -29,7 +30,7 @@ def snakemake_job(smk: Any) -> Iterator[logging.Logger]:
     log.info("rule %s, wildcards %s, threads %d", smk.rule, dict(smk.wildcards), smk.threads)
     start = time.perf_counter()
     try:
-        with threadpool_limits(limits=smk.threads):
+        with job_threads(smk.threads):
             yield log
     except BaseException:
         log.exception("job failed after %.1fs", time.perf_counter() - start)

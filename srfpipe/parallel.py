@@ -1,52 +1,116 @@
-"""A job's threads: entrywise work by row chunks, independent blocks of work, concurrent tasks.
+"""A job's threads, spent so that no number depends on how many there are.
 
-A job's CPU budget is its BLAS thread limit (`srfpipe.jobs` sets it to the rule's
-`threads`). Numpy's ufuncs and random generators, BLAS, and the ctypes calls of
-`srfpipe.lapack` and `srfpipe.band` release the GIL, so Python threads run them on
-separate cores. Every helper gives the same numbers for any thread count: work is split so
-that each entry is computed by the same code.
+OpenBLAS's threaded GEMM and GEMV give results that depend on the thread count for some
+shapes (where a thread's share of the output starts off the kernel's tile grid, or where a
+dot product is split between threads), and so does threaded LAPACK. Inside `job_threads(n)`
+BLAS therefore runs on one thread, and srfpipe spends the job's `n` threads itself, on work
+split on a grid that does not depend on `n`: matrix products by fixed row blocks
+(`matmul`), Gram matrices by fixed column blocks (`gram`), entrywise functions by row
+chunks (`by_rows`), independent tasks (`for_each`, `concurrently`). Numpy's ufuncs, random
+generators and BLAS, and the ctypes calls of `srfpipe.lapack` and `srfpipe.band`, release
+the GIL, so Python threads run them on separate cores.
+
+The budget is a context variable: threads started by these helpers see a budget of one,
+so nested helpers run in order instead of oversubscribing the cores.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from typing import TypeVar
+from contextlib import contextmanager
+from contextvars import ContextVar
+from functools import cache
+from typing import Any, TypeVar
 
 import numpy as np
-from threadpoolctl import threadpool_info, threadpool_limits
+import scipy.linalg  # noqa: F401  load scipy's BLAS before `_controller` looks libraries up
+from threadpoolctl import ThreadpoolController
 
 CHUNK = 1 << 17
 """Entries per chunk of `by_rows` (1 MiB of float64)."""
+MATMUL_ROWS = 512
+"""Rows of `a` per block of `matmul`."""
+GRAM_COLUMNS = 512
+"""Columns of `a` per block of `gram`."""
 
 T = TypeVar("T")
 
+_BUDGET: ContextVar[int] = ContextVar("srfpipe_threads", default=1)
 
-def blas_threads() -> int:
-    """The BLAS thread limit in force (1 if no BLAS is loaded)."""
-    return max((i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"), default=1)
+
+@cache
+def _controller() -> ThreadpoolController:
+    """The BLAS libraries of this process (numpy's and scipy's OpenBLAS), looked up once."""
+    return ThreadpoolController()
+
+
+def one_blas_thread() -> Any:
+    """Context manager limiting BLAS to one thread (cheap: the libraries are looked up once)."""
+    return _controller().limit(limits=1, user_api="blas")
+
+
+@contextmanager
+def job_threads(n: int) -> Iterator[None]:
+    """Run the body with a budget of `n` threads for these helpers and BLAS on one thread."""
+    token = _BUDGET.set(max(1, int(n)))
+    try:
+        with one_blas_thread():
+            yield
+    finally:
+        _BUDGET.reset(token)
+
+
+def threads() -> int:
+    """The thread budget of the calling thread (1 outside `job_threads` and in workers)."""
+    return _BUDGET.get()
+
+
+@contextmanager
+def serial() -> Iterator[None]:
+    """Run the body with a budget of one thread (the other cores are busy)."""
+    token = _BUDGET.set(1)
+    try:
+        yield
+    finally:
+        _BUDGET.reset(token)
 
 
 def for_each(fn: Callable[[int], None], count: int) -> None:
-    """`fn(i)` for i in `range(count)`, spread over the job's threads (fn writes its results)."""
-    threads = min(blas_threads(), count)
-    if threads <= 1:
-        for i in range(count):
-            fn(i)
-        return
-    with ThreadPoolExecutor(threads) as pool:
-        list(pool.map(fn, range(count)))
+    """`fn(i)` for i in `range(count)`, spread over the budget's threads (fn writes its
+    results); BLAS on one thread in each."""
+    workers = min(threads(), count)
+    with one_blas_thread():
+        if workers <= 1:
+            for i in range(count):
+                fn(i)
+            return
+        with ThreadPoolExecutor(workers) as pool:
+            list(pool.map(fn, range(count)))
 
 
-def by_rows(fn: Callable[[slice], np.ndarray], shape: tuple[int, int]) -> np.ndarray:
-    """Array of `shape` (n, m) whose rows `r` (a slice) are `fn(r)`, computed on row chunks
-    of about `CHUNK` entries (so that a chain of ufuncs stays in cache) spread over the
-    job's threads. For an entrywise `fn` the numbers do not depend on the chunks."""
+def concurrently(*tasks: Callable[[], T]) -> list[T]:
+    """`[task() for task in tasks]`, on separate threads (at most the budget at once), BLAS
+    on one thread in each."""
+    workers = min(threads(), len(tasks))
+    with one_blas_thread():
+        if workers <= 1:
+            return [task() for task in tasks]
+        with ThreadPoolExecutor(workers) as pool:
+            return [f.result() for f in [pool.submit(task) for task in tasks]]
+
+
+def by_rows(
+    fn: Callable[[slice], np.ndarray], shape: tuple[int, int], dtype: np.dtype | type = np.float64
+) -> np.ndarray:
+    """Array of `shape` (n, m) and `dtype` whose rows `r` (a slice) are `fn(r)`, computed on
+    row chunks of about `CHUNK` entries (so that a chain of ufuncs stays in cache). For an
+    entrywise `fn` the numbers do not depend on the chunks."""
     n, m = shape
     rows = max(1, CHUNK // max(m, 1))
     if n <= rows:
-        return fn(slice(0, n))
-    out = np.empty(shape)
+        return np.asarray(fn(slice(0, n)), dtype=dtype)
+    out = np.empty(shape, dtype=dtype)
 
     def chunk(i: int) -> None:
         r = slice(i * rows, min((i + 1) * rows, n))
@@ -56,11 +120,36 @@ def by_rows(fn: Callable[[slice], np.ndarray], shape: tuple[int, int]) -> np.nda
     return out
 
 
-def concurrently(*tasks: Callable[[], T]) -> list[T]:
-    """`[task() for task in tasks]`, the tasks on separate threads (at most the job's
-    thread count at once) with one BLAS thread each; in order, inline, for a job of one."""
-    threads = min(blas_threads(), len(tasks))
-    if threads <= 1:
-        return [task() for task in tasks]
-    with threadpool_limits(limits=1), ThreadPoolExecutor(threads) as pool:
-        return [f.result() for f in [pool.submit(task) for task in tasks]]
+def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """`a @ b` for a (n, k) and b (k, m) or (k,): blocks of `MATMUL_ROWS` rows of `a`, each
+    a one-thread BLAS call."""
+    out = np.empty((a.shape[0], *b.shape[1:]), dtype=np.result_type(a, b))
+
+    def block(i: int) -> None:
+        rows = slice(i * MATMUL_ROWS, (i + 1) * MATMUL_ROWS)
+        np.matmul(a[rows], b, out=out[rows])
+
+    for_each(block, -(-a.shape[0] // MATMUL_ROWS))
+    return out
+
+
+def gram(a: np.ndarray) -> np.ndarray:
+    """`a.T @ a` (k, k) for a (n, k): the lower triangle in blocks of `GRAM_COLUMNS`
+    columns (SYRK on the diagonal, GEMM below), one BLAS thread each; exactly symmetric."""
+    k = a.shape[1]
+    cuts = list(range(0, k, GRAM_COLUMNS)) + [k]
+    pairs = [(i, j) for i in range(len(cuts) - 1) for j in range(i + 1)]
+    out = np.empty((k, k), dtype=a.dtype)
+
+    def block(t: int) -> None:
+        i, j = pairs[t]
+        ri, rj = slice(cuts[i], cuts[i + 1]), slice(cuts[j], cuts[j + 1])
+        if i == j:
+            ai = a[:, ri]
+            out[ri, ri] = ai.T @ ai
+        else:
+            out[ri, rj] = a[:, ri].T @ a[:, rj]
+            out[rj, ri] = out[ri, rj].T
+
+    for_each(block, len(pairs))
+    return out

@@ -22,10 +22,9 @@ from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 
 import numpy as np
-from threadpoolctl import threadpool_limits
 
 from srfpipe import band
-from srfpipe.parallel import blas_threads
+from srfpipe.parallel import gram, matmul, one_blas_thread, serial, threads
 
 
 @dataclass(frozen=True)
@@ -53,7 +52,7 @@ def shifted_solves(
     k = m.shape[0]
     if k == 1:
         return np.asarray(rhs, dtype=float)[:, None] / (max(m[0, 0], 0.0) + lams[None, :])
-    with threadpool_limits(limits=1, user_api="blas"):
+    with one_blas_thread():
         return band.shifted_solves(m, rhs, lams, overwrite)
 
 
@@ -68,17 +67,17 @@ def coefficients_from_gram(
 def coefficients_from_kernel(phi: np.ndarray, y: np.ndarray, lams: np.ndarray) -> np.ndarray:
     """`b(lam) = Phi^T (Phi Phi^T/n + lam I)^{-1} y / n` for all lams, shape (p, L)."""
     n = phi.shape[0]
-    kernel = phi @ phi.T
+    kernel = gram(phi.T)
     kernel /= n
     dual = shifted_solves(kernel, y, lams, overwrite=True) / n  # (n, L)
-    return phi.T @ dual
+    return matmul(phi.T, dual)
 
 
 def _errors(
     b: np.ndarray, phi: np.ndarray, y: np.ndarray, phi_test: np.ndarray, y_test: np.ndarray
 ) -> RidgeErrors:
-    train = np.mean(np.square(y[:, None] - phi @ b), axis=0)
-    test = np.mean(np.square(y_test[:, None] - phi_test @ b), axis=0)
+    train = np.mean(np.square(y[:, None] - matmul(phi, b)), axis=0)
+    test = np.mean(np.square(y_test[:, None] - matmul(phi_test, b)), axis=0)
     return RidgeErrors(train, test, np.sum(np.square(b), axis=0))
 
 
@@ -134,46 +133,46 @@ def _fit_nested(
     """`b(lam)` (p, L) fitted on `phi[:n], y[:n]` for each n of the increasing list `ns`,
     and the result of `side_task()`.
 
-    The Gram matrix is accumulated on the calling thread. With a job of T >= 2 threads, the
-    factorisations (single-threaded, `shifted_solves`) and `side_task` run on T worker
-    threads with one BLAS thread each, at most T at once (so at most T scaled Grams are
-    alive); the first Gram is accumulated at T BLAS threads before they start. With one
-    thread everything runs in order. The numbers are the same either way.
+    The Gram matrix is accumulated on the calling thread, the first one over the job's
+    threads (`srfpipe.parallel.gram`). With a job of T >= 2 threads, the factorisations
+    (one BLAS thread each, `shifted_solves`) and `side_task` then run on T worker threads,
+    at most T at once (so at most T scaled Grams are alive). With one thread everything
+    runs in order. The numbers are the same either way.
     """
     p = phi.shape[1]
-    gram, phi_y, done = None, np.zeros(p), 0
+    total, phi_y, done = None, np.zeros(p), 0
 
     def system(n: int) -> tuple[np.ndarray, np.ndarray] | None:
         """`(Phi^T Phi/n, Phi^T y/n)` on the first n rows (None if n < p: kernel side)."""
-        nonlocal gram, done
+        nonlocal total, done
         if n < p:
             return None
         block = phi[done:n]
-        update = block.T @ block
-        if gram is None:
-            gram = update
+        update = gram(block)
+        if total is None:
+            total = update
         else:
-            gram += update
+            total += update
         del update
-        phi_y[...] += block.T @ y[done:n]
+        phi_y[...] += matmul(block.T, y[done:n])
         done = n
-        return gram / n, phi_y / n
+        return total / n, phi_y / n
 
     def solve(n: int, sys_n: tuple[np.ndarray, np.ndarray] | None) -> np.ndarray:
         if sys_n is None:
             return coefficients_from_kernel(phi[:n], y[:n], lams)
         return coefficients_from_gram(*sys_n, lams, overwrite=True)
 
-    threads = blas_threads()
-    if threads < 2:
+    workers = threads()
+    if workers < 2:
         return {n: solve(n, system(n)) for n in ns}, side_task()
-    first = system(ns[0])
-    with threadpool_limits(limits=1), ThreadPoolExecutor(threads) as pool:
+    first = system(ns[0])  # over the job's threads
+    with serial(), one_blas_thread(), ThreadPoolExecutor(workers) as pool:
         side = pool.submit(side_task)
         fits = {ns[0]: pool.submit(solve, ns[0], first)}
         del first
         for n in ns[1:]:
-            while len(busy := [f for f in (side, *fits.values()) if not f.done()]) >= threads:
+            while len(busy := [f for f in (side, *fits.values()) if not f.done()]) >= workers:
                 wait(busy, return_when=FIRST_COMPLETED)
             fits[n] = pool.submit(solve, n, system(n))
         return {n: f.result() for n, f in fits.items()}, side.result()

@@ -15,6 +15,7 @@ import xarray as xr
 
 from srfpipe import data, step
 from srfpipe.functions import Activation, Target
+from srfpipe.parallel import by_rows, matmul
 from srfpipe.ridge import ridge_learning_curve
 from srfpipe.stages.curves import mean_sem
 
@@ -58,7 +59,8 @@ def first_layer(
 
 def _features(act: Activation, x: np.ndarray, w: np.ndarray) -> np.ndarray:
     """`sigma(X W^T)` (n, p) for inputs X (n, d) and first layer W (p, d)."""
-    return act(x @ w.T)
+    pre = matmul(x, w.T)
+    return by_rows(lambda r: act(pre[r]), pre.shape)
 
 
 def simulate(

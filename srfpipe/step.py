@@ -11,11 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from threadpoolctl import threadpool_limits
 
 from srfpipe import lapack
 from srfpipe.functions import Activation
-from srfpipe.parallel import by_rows
+from srfpipe.parallel import by_rows, gram, matmul, one_blas_thread
 from srfpipe.seeding import stream
 
 READOUT_INITS = ("rademacher", "gaussian", "constant")
@@ -63,9 +62,9 @@ def forward(net: Network, x: np.ndarray, act: Activation) -> np.ndarray:
     p = net.a.shape[0]
     if net.symmetric:  # pairs (w, a), (w, -a): the two halves cancel exactly
         h = p // 2
-        half = act(x @ net.w[:h].T) @ net.a[:h]
+        half = matmul(act(matmul(x, net.w[:h].T)), net.a[:h])
         return (half - half) / np.sqrt(p)
-    return act(x @ net.w.T) @ net.a / np.sqrt(p)
+    return matmul(act(matmul(x, net.w.T)), net.a) / np.sqrt(p)
 
 
 def residual_at_init(
@@ -78,14 +77,29 @@ def residual_at_init(
 
 
 def gradient_step(
-    net: Network, x: np.ndarray, y: np.ndarray, eta: float, act: Activation, init_output: str
+    net: Network,
+    x: np.ndarray,
+    y: np.ndarray,
+    eta: float,
+    act: Activation,
+    init_output: str,
+    dtype: np.dtype | type = np.float64,
 ) -> np.ndarray:
-    """`W1` (p, d) after one step of size `eta * sqrt(p)` on the batch x (n0, d), y (n0,)."""
+    """`W1` (p, d), float64, after one step of size `eta * sqrt(p)` on the batch x (n0, d),
+    y (n0,). The two products with x and sigma' on the pre-activations are computed in
+    `dtype` (float32 halves their cost)."""
     n0 = x.shape[0]
-    res = residual_at_init(net, x, y, act, init_output)
-    pre = x @ net.w.T  # (n0, p)
-    scaled = by_rows(lambda r: np.multiply(act.deriv(pre[r]), res[r, None]), pre.shape)  # (n0, p)
-    grad_dir = scaled.T @ x  # (p, d)
+    res = residual_at_init(net, x, y, act, init_output).astype(dtype)
+    xs = x.astype(dtype, copy=False)
+    pre = matmul(xs, net.w.astype(dtype, copy=False).T)  # (n0, p)
+
+    def scaled_rows(r: slice) -> np.ndarray:
+        out = act.deriv(pre[r])
+        out *= res[r, None]
+        return out
+
+    scaled = by_rows(scaled_rows, pre.shape, dtype)  # (n0, p)
+    grad_dir = matmul(scaled.T, xs)  # (p, d)
     return net.w + (eta / n0) * net.a[:, None] * grad_dir
 
 
@@ -106,11 +120,11 @@ def top_singular(m: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray, np.ndar
     """
     k = min(k, min(m.shape) - 1)
     tall = m.shape[0] >= m.shape[1]
-    gram = m.T @ m if tall else m @ m.T
-    with threadpool_limits(limits=1, user_api="blas"):
-        vals, vecs = lapack.top_eigenpairs(gram, k, overwrite=True)
+    g = gram(m) if tall else gram(m.T)
+    with one_blas_thread():
+        vals, vecs = lapack.top_eigenpairs(g, k, overwrite=True)
     s = np.sqrt(np.maximum(vals, 0.0))
-    other = (m @ vecs if tall else m.T @ vecs) / np.where(s > 0, s, 1.0)
+    other = (matmul(m, vecs) if tall else matmul(m.T, vecs)) / np.where(s > 0, s, 1.0)
     return (other, s, vecs) if tall else (vecs, s, other)
 
 
@@ -132,7 +146,7 @@ class Spike:
 
 def linear_response(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """`beta_vec = (1/n0) sum_mu y_mu x_mu`, shape (d,)."""
-    return x.T @ y / x.shape[0]
+    return matmul(x.T, y) / x.shape[0]
 
 
 def spike_from_map(

@@ -77,6 +77,7 @@ BAD = [
     ("init_output", "init_output", "symmetric"),  # with odd p below
     ("mem_limit_mb", "mem_limit_mb", 10),  # too-large job for the limit
     ("threads", "threads", 0),
+    ("precision", "precision", "float16"),
 ]
 
 
@@ -105,6 +106,7 @@ def test_schema_fills_defaults():
     cfg = {k: DEFAULT[k] for k in ("d", "beta", "alpha0", "eta", "alpha", "lam", "seeds")}
     validate(cfg, SCHEMA)
     assert cfg["activation"] == "tanh" and cfg["init_output"] == "zero" and cfg["theory"] is True
+    assert cfg["precision"] == "float64"
 
 
 def test_stage_keys_depend_only_on_their_parameters():
@@ -114,6 +116,12 @@ def test_stage_keys_depend_only_on_their_parameters():
     assert stage_key(base, "readout") != stage_key(more_lam, "readout")
     more_eta = Experiment.from_config(DEFAULT | {"eta": [0.0, 9.0]})
     assert all(stage_key(base, s) == stage_key(more_eta, s) for s in ("data", "step", "readout"))
+    single = Experiment.from_config(DEFAULT | {"precision": "float32"})
+    assert [stage_key(base, s) == stage_key(single, s) for s in ("data", "step", "readout")] == [
+        True,
+        False,
+        False,
+    ]
 
 
 def test_resources_scale_with_size():

@@ -2,9 +2,9 @@
 
 import numpy as np
 import pytest
-from threadpoolctl import threadpool_limits
 
 from srfpipe import parallel
+from srfpipe.parallel import job_threads
 from srfpipe.ridge import ridge_learning_curve
 
 
@@ -12,7 +12,7 @@ from srfpipe.ridge import ridge_learning_curve
 def test_by_rows_is_the_entrywise_function(shape):
     z = np.random.default_rng(0).standard_normal(shape)
     for threads in (1, 2):
-        with threadpool_limits(limits=threads):
+        with job_threads(threads):
             np.testing.assert_array_equal(
                 parallel.by_rows(lambda r: np.tanh(z[r]), shape), np.tanh(z)
             )
@@ -21,23 +21,24 @@ def test_by_rows_is_the_entrywise_function(shape):
 def test_for_each_runs_every_index_once():
     for threads in (1, 2):
         seen = np.zeros(37, dtype=int)
-        with threadpool_limits(limits=threads):
+        with job_threads(threads):
             parallel.for_each(lambda i, s=seen: s.__setitem__(i, s[i] + 1), 37)
         np.testing.assert_array_equal(seen, 1)
 
 
-def test_concurrently_keeps_order_and_limits_blas():
-    with threadpool_limits(limits=2):
-        out = parallel.concurrently(lambda: "a", parallel.blas_threads, lambda: 3)
-        assert parallel.blas_threads() == 2
-    assert out == ["a", 1, 3]  # each task runs with one BLAS thread
+def test_concurrently_keeps_order_and_gives_tasks_a_budget_of_one():
+    with job_threads(2):
+        out = parallel.concurrently(lambda: "a", parallel.threads, lambda: 3)
+        assert parallel.threads() == 2
+    assert out == ["a", 1, 3]  # nested helpers in a task run in order
+    assert parallel.threads() == 1
 
 
 def test_concurrently_raises_the_task_error():
     def boom() -> None:
         raise ValueError("boom")
 
-    with threadpool_limits(limits=2), pytest.raises(ValueError, match="boom"):
+    with job_threads(2), pytest.raises(ValueError, match="boom"):
         parallel.concurrently(lambda: 1, boom)
 
 
@@ -51,9 +52,32 @@ def test_learning_curve_is_the_same_on_one_and_two_threads():
     y, y_test = rng.standard_normal(n), rng.standard_normal(90)
     runs = []
     for threads in (1, 2):
-        with threadpool_limits(limits=threads):
+        with job_threads(threads):
             curve = ridge_learning_curve(
                 np.tanh(x @ w.T), y, ns, [1e-3, 0.1, 2.0], lambda: np.tanh(x_test @ w.T), y_test
             )
         runs.append(np.array([[c.train_error, c.test_error, c.readout_sq_norm] for c in curve]))
     np.testing.assert_array_equal(runs[0], runs[1])
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_matmul_and_gram_are_thread_count_independent(dtype):
+    """At this shape OpenBLAS's threaded GEMM differs between 1 and 2 threads; `matmul`
+    and `gram` do not, and they are the products they claim to be."""
+    rng = np.random.default_rng(6)
+    a = rng.standard_normal((1300, 700)).astype(dtype)
+    b = rng.standard_normal((700, 500)).astype(dtype)
+    runs = []
+    for threads in (1, 2):
+        with job_threads(threads):
+            runs.append((parallel.matmul(a, b), parallel.matmul(a, b[:, 0]), parallel.gram(a)))
+    for one, two in zip(*runs, strict=True):
+        np.testing.assert_array_equal(one, two)
+        assert one.dtype == dtype
+    prod, vec, g = runs[0]
+    tol = 1e-3 if dtype == np.float32 else 1e-11
+    a64, b64 = a.astype(float), b.astype(float)
+    np.testing.assert_allclose(prod, a64 @ b64, rtol=0, atol=tol)
+    np.testing.assert_allclose(vec, a64 @ b64[:, 0], rtol=0, atol=tol)
+    np.testing.assert_allclose(g, a64.T @ a64, rtol=0, atol=tol * 10)
+    np.testing.assert_array_equal(g, g.T)

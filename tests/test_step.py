@@ -71,6 +71,7 @@ def _step_params(d, beta, alpha0, g, noise):
         "activation": "tanh",
         "readout_init": "rademacher",
         "init_output": "zero",
+        "precision": "float64",
     }
 
 

@@ -16,7 +16,7 @@ import xarray as xr
 
 from srfpipe import step
 from srfpipe.functions import Activation, activation
-from srfpipe.parallel import by_rows
+from srfpipe.parallel import by_rows, matmul
 from srfpipe.ridge import ridge_learning_curve
 from srfpipe.stages import data as data_stage
 from srfpipe.stages import step as step_stage
@@ -30,10 +30,11 @@ ERRORS = ("train_error", "test_error", "readout_sq_norm")
 def _features(
     act: Activation, x: np.ndarray, pre: np.ndarray, spike: step.Spike | None
 ) -> np.ndarray:
-    """`sigma(pre + (x v) u^T)` (n, p) from the pre-activations `pre = x base^T` (n, p)."""
+    """`sigma(pre + (x v) u^T)` (n, p), float64, from the pre-activations `pre = x base^T`
+    (n, p); the sum and sigma are evaluated in the dtype of `pre`."""
     if spike is None:
         return by_rows(lambda r: act(pre[r]), pre.shape)
-    z = np.outer(x @ spike.v, spike.u)
+    z = np.outer(x @ spike.v, spike.u).astype(pre.dtype, copy=False)
     z += pre
     return by_rows(lambda r: act(z[r]), z.shape)
 
@@ -53,15 +54,17 @@ def run(
     ns = [round(a * params["d"]) for a in alphas]
     x, y = data_stage.inputs(data_ds, "train", max(ns))
     x_test, y_test = data_stage.inputs(data_ds, "test")
+    dtype = np.dtype(params["precision"])  # of the products X W^T and the activations
+    inputs = {"train": x.astype(dtype, copy=False), "test": x_test.astype(dtype, copy=False)}
     layers = step_stage.model_layers(step_ds)
     w0 = layers["rf"][0]
     pre_w0: dict[str, np.ndarray] = {}  # X W0^T and X_test W0^T, shared by rf and the sRFs
 
-    def pre(split: str, xs: np.ndarray, base: np.ndarray) -> np.ndarray:
+    def pre(split: str, base: np.ndarray) -> np.ndarray:
         if base is not w0:
-            return xs @ base.T
+            return matmul(inputs[split], base.astype(dtype, copy=False).T)
         if split not in pre_w0:
-            pre_w0[split] = xs @ w0.T
+            pre_w0[split] = matmul(inputs[split], w0.astype(dtype, copy=False).T)
         return pre_w0[split]
 
     out = {name: np.empty((len(params["models"]), len(alphas), len(lams))) for name in ERRORS}
@@ -77,10 +80,10 @@ def run(
             for name in ERRORS:
                 out[name][i] = out[name][same]
             continue
-        phi = _features(act, x, pre("train", x, base), spike)
+        phi = _features(act, x, pre("train", base), spike)
 
         def test_features(base: np.ndarray = base, spike: step.Spike | None = spike) -> np.ndarray:
-            return _features(act, x_test, pre("test", x_test, base), spike)
+            return _features(act, x_test, pre("test", base), spike)
 
         # the test features are computed while the training Gram is factorised
         curve = ridge_learning_curve(phi, y, ns, lams, test_features, y_test)

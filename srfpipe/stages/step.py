@@ -54,7 +54,8 @@ def run(params: dict[str, Any], seed: int, eta: float, data_ds: xr.Dataset) -> x
     theta = data_ds["theta"].values
     x0, y0 = data_stage.inputs(data_ds, "step")
     net = initial_network(params, seed)
-    w1 = step.gradient_step(net, x0, y0, eta, act, params["init_output"])
+    dtype = np.dtype(params["precision"])
+    w1 = step.gradient_step(net, x0, y0, eta, act, params["init_output"], dtype)
     log.info(
         "step: p=%d d=%d n0=%d eta=%g in %.2fs",
         *w1.shape,
