@@ -20,8 +20,8 @@ from typing import Any
 import numpy as np
 import xarray as xr
 from common import experiment, lambda_grid, params, table
-from threadpoolctl import threadpool_limits
 
+from srfpipe.parallel import job_threads
 from srfpipe.stages import data as data_stage
 from srfpipe.stages import readout as readout_stage
 from srfpipe.stages import step as step_stage
@@ -59,7 +59,7 @@ def main() -> None:
         return out, t1 - t0, time.perf_counter() - t1
 
     best = {"nested": [np.inf, np.inf], "independent": [np.inf, np.inf]}
-    with threadpool_limits(limits=args.threads):
+    with job_threads(args.threads):  # as `srfpipe.jobs` runs a rule
         for _ in range(args.repeats):
             curve, t_step, t_read = job(curve_exp, curve_data)
             best["nested"] = [min(best["nested"][0], t_step), min(best["nested"][1], t_read)]

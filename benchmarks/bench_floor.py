@@ -24,6 +24,7 @@ from scipy import linalg
 from threadpoolctl import threadpool_limits
 
 from srfpipe import data, step
+from srfpipe.parallel import job_threads
 from srfpipe.stages import data as data_stage
 from srfpipe.stages import readout as readout_stage
 from srfpipe.stages import step as step_stage
@@ -39,7 +40,11 @@ def main() -> None:
     ap.add_argument("--lams", type=int, default=20, help="size of the lambda grid")
     ap.add_argument("--test-size", type=int, default=4000)
     ap.add_argument("--model", default="network", help="the one model the job fits")
-    ap.add_argument("--threads", type=int, default=2, help="BLAS threads of the job")
+    ap.add_argument("--threads", type=int, default=2, help="threads of the job")
+    ap.add_argument(
+        "--precision", default="float64", choices=["float64", "float32"],
+        help="config `precision` of the job; the floor's GEMMs use the same dtype",
+    )  # fmt: skip
     ap.add_argument("--repeats", type=int, default=3)
     args = ap.parse_args()
 
@@ -53,12 +58,13 @@ def main() -> None:
         lam=lambda_grid(args.lams),
         test_size=args.test_size,
         models=[args.model],
+        precision=args.precision,
     )
     data_ds = data_stage.run(params(exp, "data", seed), seed)
     errors: list[float] = []
 
     def job() -> None:
-        with threadpool_limits(limits=args.threads):
+        with job_threads(args.threads):  # as `srfpipe.jobs` runs a rule
             step_ds = step_stage.run(params(exp, "step", seed), seed, args.eta, data_ds)
             out = readout_stage.run(params(exp, "readout", seed), seed, args.eta, data_ds, step_ds)
         errors.append(float(out.test_error.min()))
@@ -69,9 +75,10 @@ def main() -> None:
     x, _ = data.sample(seed, "train", exp.n_train, theta, exp.g, exp.noise)
     x_test, _ = data.sample(seed, "test", exp.test_size, theta, exp.g, exp.noise)
     w = step.init_network(seed, exp.d, exp.p, exp.readout_init, exp.init_output).w
-    g = np.tanh(x0 @ w.T)
     phi = np.tanh(x @ w.T)
     gram = phi.T @ phi / phi.shape[0] if phi.shape[0] >= exp.p else phi @ phi.T / phi.shape[0]
+    x0, x, x_test, w = (a.astype(args.precision) for a in (x0, x, x_test, w))
+    g = np.tanh(x0 @ w.T)
     floor_ops = {
         "step GEMM X0 W0^T": lambda: x0 @ w.T,
         "step GEMM G^T X0": lambda: g.T @ x0,
@@ -96,7 +103,8 @@ def main() -> None:
             best_op = {k: min(v, times[k]) for k, v in best_op.items()}
     print(
         f"floor benchmark: d={exp.d} p={exp.p} n0={exp.n0} n={exp.n_train} "
-        f"n_test={exp.test_size} lambdas={args.lams} model={args.model} threads={args.threads}"
+        f"n_test={exp.test_size} lambdas={args.lams} model={args.model} threads={args.threads} "
+        f"precision={args.precision}"
     )
     rows: list[tuple[str, float]] = list(best_op.items())
     rows += [("floor (best round)", floor), ("job: step + readout stages", job_time)]

@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Any
 
 from common import experiment, params, table
-from threadpoolctl import threadpool_limits
 
 from srfpipe.config import Experiment, job_resources, peak_memory_mb
 
@@ -35,13 +34,14 @@ ETA, SEED = 1.0, 0
 
 def child(case: str, job: str, folder: Path) -> None:
     """Run one job (or, for job 'baseline', only the imports and loads); print peak RSS."""
+    from srfpipe.parallel import job_threads
     from srfpipe.stages import data as data_stage
     from srfpipe.stages import readout as readout_stage
     from srfpipe.stages import step as step_stage
     from srfpipe.store import load, save
 
     exp = experiment(**CASES[case])
-    with threadpool_limits(limits=2):
+    with job_threads(2):
         if job == "prepare":
             data_ds = data_stage.run(params(exp, "data", SEED), SEED)
             save(data_ds, folder / "data.nc")
