@@ -22,7 +22,9 @@ def _dense(form: band.BandForm) -> np.ndarray:
     return out
 
 
-@pytest.mark.parametrize("k,width", [(2, 64), (3, 1), (40, 8), (65, 64), (66, 64), (300, 64)])
+@pytest.mark.parametrize(
+    "k,width", [(2, 64), (3, 1), (40, 8), (65, 64), (66, 64), (300, 64), (700, 64)]
+)
 def test_q_b_qt_is_m(k, width):
     m = _gram(k)
     form = band.reduce(m, width=width)
