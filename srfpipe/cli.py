@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from srfpipe.functions import ACTIVATIONS, TARGET_NAMES, Activation, Target, activation, target
+from srfpipe.parallel import job_threads
 from srfpipe.simulate import SIM_MODELS, simulate
 from srfpipe.theory import learning_curve, network_map
 
@@ -223,6 +225,7 @@ def run_simulate(args: argparse.Namespace) -> None:
     d = int(_number("--d", args.d, 8.0))
     seeds = int(_number("--seeds", args.seeds, 1.0))
     test_size = int(_number("--test-size", args.test_size, 10.0))
+    threads = int(_number("--threads", args.threads, 1.0))
     if model != "rf" and spec.eta is None and (model == "network" or spec.r is None):
         raise UsageError(
             f"--model {model}: needs --eta and --alpha0"
@@ -234,13 +237,14 @@ def run_simulate(args: argparse.Namespace) -> None:
         if tty:
             print(f"\rsrfpipe simulate: seed {done}/{total}", end="", file=sys.stderr, flush=True)
 
-    ds = simulate(
-        model, spec.activation, spec.target, spec.noise, d, spec.beta, spec.lams, spec.alphas,
-        range(seeds), test_size, spec.readout_init,
-        spike=(spec.r, spec.gamma) if spec.r is not None else None,
-        step_size=(spec.eta, spec.alpha0) if spec.eta is not None else None,
-        progress=progress,
-    )  # fmt: skip
+    with job_threads(threads):  # the same numbers for any thread count
+        ds = simulate(
+            model, spec.activation, spec.target, spec.noise, d, spec.beta, spec.lams, spec.alphas,
+            range(seeds), test_size, spec.readout_init,
+            spike=(spec.r, spec.gamma) if spec.r is not None else None,
+            step_size=(spec.eta, spec.alpha0) if spec.eta is not None else None,
+            progress=progress,
+        )  # fmt: skip
     if tty:
         print(file=sys.stderr)
     records = []
@@ -289,6 +293,11 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--d", default="500", help="input dimension >= 8")
     sim.add_argument("--seeds", default="4", help="number of seeds >= 1 (seeds 0..K-1)")
     sim.add_argument("--test-size", default="5000", help="test-set size >= 10")
+    sim.add_argument(
+        "--threads",
+        default=str(os.cpu_count() or 1),
+        help="threads >= 1 (results do not depend on it)",
+    )
     sim.add_argument("--json", action="store_true", help="print one JSON object")
     sim.set_defaults(func=run_simulate)
     man = sub.add_parser("manifest", help="list artifacts and their parameters")

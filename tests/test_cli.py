@@ -102,3 +102,15 @@ def test_console_script():
         capture_output=True, text=True, check=False,
     )  # fmt: skip
     assert proc.returncode == 0 and "test_error" in proc.stdout
+
+
+def test_simulate_threads_do_not_change_the_numbers(capsys):
+    sim = [
+        "simulate", "--model", "srf", "--d", "301", "--seeds", "1", "--spike", "1",
+        "--gamma", "0.5", "--alpha", "1,3", "--lam", "0.01", "--test-size", "500", "--json",
+    ]  # fmt: skip
+    outs = [run([*sim, "--threads", t], capsys) for t in ("1", "2")]
+    assert outs[0][0] == outs[1][0] == 0
+    assert json.loads(outs[0][1])["records"] == json.loads(outs[1][1])["records"]
+    code, out, err = run([*sim, "--threads", "0"], capsys)
+    assert code == 2 and "--threads" in err
