@@ -16,6 +16,7 @@ so nested helpers run in order instead of oversubscribing the cores.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -24,7 +25,6 @@ from functools import cache
 from typing import Any, TypeVar
 
 import numpy as np
-import scipy.linalg  # noqa: F401  load scipy's BLAS before `_controller` looks libraries up
 from threadpoolctl import ThreadpoolController
 
 CHUNK = 1 << 17
@@ -40,14 +40,15 @@ _BUDGET: ContextVar[int] = ContextVar("srfpipe_threads", default=1)
 
 
 @cache
-def _controller() -> ThreadpoolController:
-    """The BLAS libraries of this process (numpy's and scipy's OpenBLAS), looked up once."""
+def _controller(scipy_blas: bool) -> ThreadpoolController:
+    """The BLAS libraries of this process, looked up once, and again once scipy.linalg (which
+    ships its own OpenBLAS, besides numpy's) has been imported."""
     return ThreadpoolController()
 
 
 def one_blas_thread() -> Any:
     """Context manager limiting BLAS to one thread (cheap: the libraries are looked up once)."""
-    return _controller().limit(limits=1, user_api="blas")
+    return _controller("scipy.linalg" in sys.modules).limit(limits=1, user_api="blas")
 
 
 @contextmanager
