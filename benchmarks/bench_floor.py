@@ -45,7 +45,7 @@ def main() -> None:
         "--precision", default="float64", choices=["float64", "float32"],
         help="config `precision` of the job; the floor's GEMMs use the same dtype",
     )  # fmt: skip
-    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--repeats", type=int, default=5)
     args = ap.parse_args()
 
     seed = 0
