@@ -20,11 +20,15 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 
 from srfpipe import band
-from srfpipe.parallel import gram, matmul, one_blas_thread, serial, threads
+from srfpipe.parallel import MATMUL_ROWS, gram, matmul, one_blas_thread, serial, threads
+
+TEST_ROWS = MATMUL_ROWS
+"""Rows per block of test features computed alongside the fits (a block of `matmul`)."""
 
 
 @dataclass(frozen=True)
@@ -103,23 +107,33 @@ def ridge_learning_curve(
     y: np.ndarray,
     ns: Sequence[int],
     lams: Sequence[float],
-    phi_test: np.ndarray | Callable[[], np.ndarray],
+    phi_test: np.ndarray | Callable[[slice], np.ndarray],
     y_test: np.ndarray,
 ) -> list[RidgeErrors]:
     """`ridge_path` on each prefix `phi[:n], y[:n]` for n in `ns` (in the order given).
 
     The unnormalised Gram matrix is accumulated block by block over increasing n, so the
-    cost of the (n >= p) fits is one pass over the rows plus one tridiagonalisation per n.
-    `phi_test` (n_test, p) may be given as a function computing it: it then runs alongside
-    the fits on a second thread when the job has two (`srfpipe.parallel.alongside`).
+    cost of the (n >= p) fits is one pass over the rows plus one band reduction per n.
+    `phi_test` (n_test, p) may be given as a function of a row slice returning those rows
+    of it: they are then computed in blocks of `TEST_ROWS` rows alongside the fits.
     """
     lams = _check_lams(lams)
     ns = [int(n) for n in ns]
     if any(n < 1 or n > phi.shape[0] for n in ns):
         raise ValueError(f"sample sizes must lie in [1, {phi.shape[0]}], got {ns}")
-    test_task = phi_test if callable(phi_test) else lambda: phi_test
-    coefs, test = _fit_nested(phi, y, sorted(set(ns)), lams, test_task)
-    results = {n: _errors(b, phi[:n], y[:n], test, y_test) for n, b in coefs.items()}
+    if callable(phi_test):
+        n_test, rows_of = y_test.shape[0], phi_test
+        phi_test = np.empty((n_test, phi.shape[1]))
+
+        def fill(rows: slice) -> None:
+            phi_test[rows] = rows_of(rows)
+
+        blocks = [slice(s, min(s + TEST_ROWS, n_test)) for s in range(0, n_test, TEST_ROWS)]
+        side_tasks = [partial(fill, rows) for rows in blocks]
+    else:
+        side_tasks = []
+    coefs = _fit_nested(phi, y, sorted(set(ns)), lams, side_tasks)
+    results = {n: _errors(b, phi[:n], y[:n], phi_test, y_test) for n, b in coefs.items()}
     return [results[n] for n in ns]
 
 
@@ -128,16 +142,16 @@ def _fit_nested(
     y: np.ndarray,
     ns: list[int],
     lams: np.ndarray,
-    side_task: Callable[[], np.ndarray],
-) -> tuple[dict[int, np.ndarray], np.ndarray]:
-    """`b(lam)` (p, L) fitted on `phi[:n], y[:n]` for each n of the increasing list `ns`,
-    and the result of `side_task()`.
+    side_tasks: list[Callable[[], None]],
+) -> dict[int, np.ndarray]:
+    """`b(lam)` (p, L) fitted on `phi[:n], y[:n]` for each n of the increasing list `ns`;
+    the `side_tasks` are run too.
 
     The Gram matrix is accumulated on the calling thread, the first one over the job's
-    threads (`srfpipe.parallel.gram`). With a job of T >= 2 threads, the factorisations
-    (one BLAS thread each, `shifted_solves`) and `side_task` then run on T worker threads,
-    at most T at once (so at most T scaled Grams are alive). With one thread everything
-    runs in order. The numbers are the same either way.
+    threads (`srfpipe.parallel.gram`). With a job of T >= 2 threads, the fits (one BLAS
+    thread each, `shifted_solves`) and the side tasks then run on T worker threads, the
+    fits first, at most T fits at once (so at most T scaled Grams are alive). With one
+    thread everything runs in order. The numbers are the same either way.
     """
     p = phi.shape[1]
     total, phi_y, done = None, np.zeros(p), 0
@@ -165,14 +179,19 @@ def _fit_nested(
 
     workers = threads()
     if workers < 2:
-        return {n: solve(n, system(n)) for n in ns}, side_task()
+        coefs = {n: solve(n, system(n)) for n in ns}
+        for task in side_tasks:
+            task()
+        return coefs
     first = system(ns[0])  # over the job's threads
     with serial(), one_blas_thread(), ThreadPoolExecutor(workers) as pool:
-        side = pool.submit(side_task)
         fits = {ns[0]: pool.submit(solve, ns[0], first)}
         del first
+        side = [pool.submit(task) for task in side_tasks]  # queued behind the first fit
         for n in ns[1:]:
-            while len(busy := [f for f in (side, *fits.values()) if not f.done()]) >= workers:
+            while len(busy := [f for f in fits.values() if not f.done()]) >= workers:
                 wait(busy, return_when=FIRST_COMPLETED)
             fits[n] = pool.submit(solve, n, system(n))
-        return {n: f.result() for n, f in fits.items()}, side.result()
+        for f in side:
+            f.result()
+        return {n: f.result() for n, f in fits.items()}

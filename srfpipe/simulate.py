@@ -57,9 +57,11 @@ def first_layer(
     return net.w + np.outer(s.u, s.v)
 
 
-def _features(act: Activation, x: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """`sigma(X W^T)` (n, p) for inputs X (n, d) and first layer W (p, d)."""
-    pre = matmul(x, w.T)
+def _features(
+    act: Activation, x: np.ndarray, w: np.ndarray, rows: slice = slice(None)
+) -> np.ndarray:
+    """`sigma(X[rows] W^T)` (n, p) for inputs X (n, d) and first layer W (p, d)."""
+    pre = matmul(x[rows], w.T)
     return by_rows(lambda r: act(pre[r]), pre.shape)
 
 

@@ -44,20 +44,27 @@ def test_concurrently_raises_the_task_error():
 
 def test_learning_curve_is_the_same_on_one_and_two_threads():
     """Kernel-side and Gram-side fits, factorised on worker threads with the test features
-    computed alongside, equal the in-order single-thread run bit for bit."""
+    computed alongside by row blocks, equal the in-order single-thread run bit for bit, and
+    the fit with the test features given as an array to round-off."""
     rng = np.random.default_rng(5)
-    n, p, ns = 400, 120, [60, 400, 120, 250, 180]
-    x, x_test = rng.standard_normal((n, 30)), rng.standard_normal((90, 30))
+    n, p, ns, n_test = 400, 120, [60, 400, 120, 250, 180], 1100  # 3 blocks of test rows
+    x, x_test = rng.standard_normal((n, 30)), rng.standard_normal((n_test, 30))
     w = rng.standard_normal((p, 30)) / np.sqrt(30)
-    y, y_test = rng.standard_normal(n), rng.standard_normal(90)
+    y, y_test = rng.standard_normal(n), rng.standard_normal(n_test)
+    lams = [1e-3, 0.1, 2.0]
+
+    def rows_of(rows: slice) -> np.ndarray:
+        return np.tanh(x_test[rows] @ w.T)
+
     runs = []
     for threads in (1, 2):
         with job_threads(threads):
-            curve = ridge_learning_curve(
-                np.tanh(x @ w.T), y, ns, [1e-3, 0.1, 2.0], lambda: np.tanh(x_test @ w.T), y_test
-            )
+            curve = ridge_learning_curve(np.tanh(x @ w.T), y, ns, lams, rows_of, y_test)
         runs.append(np.array([[c.train_error, c.test_error, c.readout_sq_norm] for c in curve]))
     np.testing.assert_array_equal(runs[0], runs[1])
+    curve = ridge_learning_curve(np.tanh(x @ w.T), y, ns, lams, np.tanh(x_test @ w.T), y_test)
+    ref = np.array([[c.train_error, c.test_error, c.readout_sq_norm] for c in curve])
+    np.testing.assert_allclose(runs[0], ref, rtol=1e-12)
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])

@@ -58,14 +58,17 @@ def run(
     inputs = {"train": x.astype(dtype, copy=False), "test": x_test.astype(dtype, copy=False)}
     layers = step_stage.model_layers(step_ds)
     w0 = layers["rf"][0]
-    pre_w0: dict[str, np.ndarray] = {}  # X W0^T and X_test W0^T, shared by rf and the sRFs
+    cast = {id(w0): w0.astype(dtype, copy=False)}  # first layers in `dtype`
+    pre_w0: dict[tuple, np.ndarray] = {}  # rows of X W0^T, X_test W0^T: rf and sRFs share them
 
-    def pre(split: str, base: np.ndarray) -> np.ndarray:
+    def pre(split: str, base: np.ndarray, rows: slice = slice(None)) -> np.ndarray:
+        """Pre-activations `X[rows] base^T` of `split`, in `dtype`."""
         if base is not w0:
-            return matmul(inputs[split], base.astype(dtype, copy=False).T)
-        if split not in pre_w0:
-            pre_w0[split] = matmul(inputs[split], w0.astype(dtype, copy=False).T)
-        return pre_w0[split]
+            return matmul(inputs[split][rows], cast[id(base)].T)
+        key = (split, rows.start, rows.stop)
+        if key not in pre_w0:
+            pre_w0[key] = matmul(inputs[split][rows], cast[id(w0)].T)
+        return pre_w0[key]
 
     out = {name: np.empty((len(params["models"]), len(alphas), len(lams))) for name in ERRORS}
     done: list[tuple[np.ndarray, step.Spike | None, int]] = []
@@ -80,13 +83,16 @@ def run(
             for name in ERRORS:
                 out[name][i] = out[name][same]
             continue
+        cast.setdefault(id(base), base.astype(dtype, copy=False))
         phi = _features(act, x, pre("train", base), spike)
 
-        def test_features(base: np.ndarray = base, spike: step.Spike | None = spike) -> np.ndarray:
-            return _features(act, x_test, pre("test", base), spike)
+        def test_rows(
+            rows: slice, base: np.ndarray = base, spike: step.Spike | None = spike
+        ) -> np.ndarray:
+            return _features(act, x_test[rows], pre("test", base, rows), spike)
 
-        # the test features are computed while the training Gram is factorised
-        curve = ridge_learning_curve(phi, y, ns, lams, test_features, y_test)
+        # the test features are computed, by row blocks, alongside the fits
+        curve = ridge_learning_curve(phi, y, ns, lams, test_rows, y_test)
         del phi
         for k, errs in enumerate(curve):
             for name in ERRORS:
