@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 from scipy import linalg
 
-from srfpipe.lapack import INT, PTR, block_factor, c_function
+from srfpipe.lapack import INT, PTR, apply_block, block_factor, c_function, unit_lower
 
 BAND = 64
 """Band width `b`: panel QRs and solves cost O(k b^2), the updates run at GEMM speed."""
@@ -82,22 +82,14 @@ class BandForm:
     work: np.ndarray
     factors: list[np.ndarray]
 
-    def _reflectors(self, i: int) -> tuple[int, np.ndarray, np.ndarray]:
-        """`(r0, V, T)` of panel i."""
-        b = self.band.shape[0] - 1
-        t = self.factors[i]
-        j, nb = i * b, t.shape[0]
-        v = np.tril(self.work[j + b :, j : j + nb], -1)
-        v[np.arange(nb), np.arange(nb)] = 1.0
-        return j + b, v, t
-
     def apply_q(self, z: np.ndarray, transpose: bool) -> None:
         """`z <- Q z` (or `Q^T z`) in place, z (k, m)."""
+        b = self.band.shape[0] - 1
         panels = range(len(self.factors))
         for i in panels if transpose else reversed(panels):
-            r0, v, t = self._reflectors(i)
-            sub = z[r0:]
-            sub -= v @ ((t.T if transpose else t) @ (v.T @ sub))
+            j, t = i * b, self.factors[i]
+            v = unit_lower(self.work[j + b :, j:], t.shape[0])
+            apply_block(z[j + b :], v, t, transpose)
 
 
 def reduce(m: np.ndarray, overwrite: bool = False, width: int = BAND) -> BandForm:
@@ -118,8 +110,7 @@ def reduce(m: np.ndarray, overwrite: bool = False, width: int = BAND) -> BandFor
         (qr, tau), _ = linalg.qr(a[r0:, j : j + b], mode="raw", check_finite=False)
         nb = tau.size
         a[r0:, j : j + b] = qr  # R on and above its diagonal (in the band), V below
-        v = np.asfortranarray(np.tril(qr[:, :nb], -1))
-        v[np.arange(nb), np.arange(nb)] = 1.0
+        v = np.asfortranarray(unit_lower(qr, nb))
         t = block_factor(v, tau)
         # A22 <- H^T A22 H, H = I - V T V^T, on the lower triangle: X = A22 V T,
         # W = X - V (T^T V^T X) / 2, A22 <- A22 - V W^T - W V^T
@@ -150,7 +141,9 @@ def shifted_solves(
         shifted = form.band.copy()
         shifted[0] += lam
         try:
-            z[:, j] = linalg.solveh_banded(shifted, c[:, 0], lower=True, check_finite=False)
+            z[:, j] = linalg.solveh_banded(
+                shifted, c[:, 0], lower=True, overwrite_ab=True, check_finite=False
+            )
         except linalg.LinAlgError:  # round-off made B + lam I indefinite
             z = _clamped_solves(form.band, c[:, 0], lams)
             break

@@ -95,6 +95,19 @@ def block_factor(v: np.ndarray, tau: np.ndarray) -> np.ndarray:
     return t
 
 
+def unit_lower(panel: np.ndarray, nb: int) -> np.ndarray:
+    """V (m, nb) unit lower trapezoidal from the first `nb` columns of `panel` (m, >= nb) as
+    LAPACK stores reflectors (below the diagonal; the diagonal and above are ignored)."""
+    v = np.tril(panel[:, :nb], -1)
+    v[np.arange(nb), np.arange(nb)] = 1.0
+    return v
+
+
+def apply_block(z: np.ndarray, v: np.ndarray, t: np.ndarray, transpose: bool) -> None:
+    """`z <- (I - V T V^T) z` (or with `T^T`) in place, z (m, q), V (m, nb)."""
+    z -= v @ ((t.T if transpose else t) @ (v.T @ z))
+
+
 def apply_q(refl: np.ndarray, tau: np.ndarray, z: np.ndarray, transpose: bool) -> None:
     """`z <- Q z` (or `Q^T z`) in place, z (k, m), Q from `sytrd`, in blocks of
     `BLOCK_REFLECTORS` reflectors (BLAS-3, as LAPACK's ormtr)."""
@@ -103,9 +116,7 @@ def apply_q(refl: np.ndarray, tau: np.ndarray, z: np.ndarray, transpose: bool) -
     for j0 in starts if transpose else reversed(starts):
         j1 = min(j0 + BLOCK_REFLECTORS, k - 1)
         v = np.tril(refl[j0 + 1 :, j0:j1])
-        t = block_factor(v, tau[j0:j1])
-        sub = z[j0 + 1 :]
-        sub -= v @ ((t.T if transpose else t) @ (v.T @ sub))
+        apply_block(z[j0 + 1 :], v, block_factor(v, tau[j0:j1]), transpose)
 
 
 def top_eigenpairs(m: np.ndarray, k: int, overwrite: bool = False) -> tuple[np.ndarray, np.ndarray]:

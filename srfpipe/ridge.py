@@ -11,8 +11,8 @@ eigenvectors); every lambda then costs one O(k b^2) banded solve, plus one
 
 Threads and determinism: each reduction runs with one BLAS thread; with a job of T >= 2
 threads, the reductions of a learning curve and the test features run on T Python threads
-at once (BLAS and the reduction release the GIL). The products around them are GEMM/SYRK,
-whose results do not depend on the thread count, so neither do the numbers.
+at once (BLAS and the reduction release the GIL). The products around them are split on
+fixed grids (`srfpipe.parallel.matmul`, `gram`), so no number depends on T.
 """
 
 from __future__ import annotations

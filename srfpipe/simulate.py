@@ -2,7 +2,7 @@
 
 Same conventions and random streams as the workflow (MODEL.md, `srfpipe.seeding`): for
 each seed, teacher and data from `srfpipe.data`, `(W0, a)` from `srfpipe.step.init_network`,
-nested training sets, one eigendecomposition per alpha for the whole lambda grid.
+nested training sets, one band reduction per alpha for the whole lambda grid.
 """
 
 from __future__ import annotations

@@ -58,16 +58,16 @@ def run(
     inputs = {"train": x.astype(dtype, copy=False), "test": x_test.astype(dtype, copy=False)}
     layers = step_stage.model_layers(step_ds)
     w0 = layers["rf"][0]
-    cast = {id(w0): w0.astype(dtype, copy=False)}  # first layers in `dtype`
+    w0_cast = w0.astype(dtype, copy=False)
     pre_w0: dict[tuple, np.ndarray] = {}  # rows of X W0^T, X_test W0^T: rf and sRFs share them
 
-    def pre(split: str, base: np.ndarray, rows: slice = slice(None)) -> np.ndarray:
-        """Pre-activations `X[rows] base^T` of `split`, in `dtype`."""
-        if base is not w0:
-            return matmul(inputs[split][rows], cast[id(base)].T)
+    def pre(split: str, layer: np.ndarray, rows: slice = slice(None)) -> np.ndarray:
+        """Pre-activations `X[rows] layer^T` of `split`, `layer` a first layer in `dtype`."""
+        if layer is not w0_cast:
+            return matmul(inputs[split][rows], layer.T)
         key = (split, rows.start, rows.stop)
         if key not in pre_w0:
-            pre_w0[key] = matmul(inputs[split][rows], cast[id(w0)].T)
+            pre_w0[key] = matmul(inputs[split][rows], w0_cast.T)
         return pre_w0[key]
 
     out = {name: np.empty((len(params["models"]), len(alphas), len(lams))) for name in ERRORS}
@@ -83,13 +83,13 @@ def run(
             for name in ERRORS:
                 out[name][i] = out[name][same]
             continue
-        cast.setdefault(id(base), base.astype(dtype, copy=False))
-        phi = _features(act, x, pre("train", base), spike)
+        layer = w0_cast if base is w0 else base.astype(dtype, copy=False)
+        phi = _features(act, x, pre("train", layer), spike)
 
         def test_rows(
-            rows: slice, base: np.ndarray = base, spike: step.Spike | None = spike
+            rows: slice, layer: np.ndarray = layer, spike: step.Spike | None = spike
         ) -> np.ndarray:
-            return _features(act, x_test[rows], pre("test", base, rows), spike)
+            return _features(act, x_test[rows], pre("test", layer, rows), spike)
 
         # the test features are computed, by row blocks, alongside the fits
         curve = ridge_learning_curve(phi, y, ns, lams, test_rows, y_test)
