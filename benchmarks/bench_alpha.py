@@ -21,10 +21,10 @@ import numpy as np
 import xarray as xr
 from common import experiment, lambda_grid, params, table
 
-from srfpipe.parallel import job_threads
-from srfpipe.stages import data as data_stage
-from srfpipe.stages import readout as readout_stage
-from srfpipe.stages import step as step_stage
+from srfpipe.linalg.parallel import job_threads
+from srfpipe.stages import fit_readout as readout_stage
+from srfpipe.stages import generate_data as data_stage
+from srfpipe.stages import take_step as step_stage
 
 
 def main() -> None:

@@ -24,10 +24,10 @@ from scipy import linalg
 from threadpoolctl import threadpool_limits
 
 from srfpipe import data, step
-from srfpipe.parallel import job_threads
-from srfpipe.stages import data as data_stage
-from srfpipe.stages import readout as readout_stage
-from srfpipe.stages import step as step_stage
+from srfpipe.linalg.parallel import job_threads
+from srfpipe.stages import fit_readout as readout_stage
+from srfpipe.stages import generate_data as data_stage
+from srfpipe.stages import take_step as step_stage
 
 
 def main() -> None:
@@ -71,10 +71,12 @@ def main() -> None:
 
     # operands of the floor, the same shapes as in the job
     theta = data_ds["theta"].values
-    x0, _ = data.sample(seed, "step", exp.n0, theta, exp.g, exp.noise)
-    x, _ = data.sample(seed, "train", exp.n_train, theta, exp.g, exp.noise)
-    x_test, _ = data.sample(seed, "test", exp.test_size, theta, exp.g, exp.noise)
-    w = step.init_network(seed, exp.d, exp.p, exp.readout_init, exp.init_output).w
+    x0, _ = data.sample(seed, "step", exp.n0, theta, exp.problem.target, exp.problem.noise)
+    x, _ = data.sample(seed, "train", exp.n_train, theta, exp.problem.target, exp.problem.noise)
+    x_test, _ = data.sample(
+        seed, "test", exp.test_size, theta, exp.problem.target, exp.problem.noise
+    )
+    w = step.init_network(seed, exp.d, exp.p, exp.problem.readout_init, exp.problem.init_output).w
     phi = np.tanh(x @ w.T)
     gram = phi.T @ phi / phi.shape[0] if phi.shape[0] >= exp.p else phi @ phi.T / phi.shape[0]
     x0, x, x_test, w = (a.astype(args.precision) for a in (x0, x, x_test, w))

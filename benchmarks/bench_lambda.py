@@ -20,7 +20,7 @@ from common import interleaved, lambda_grid, table
 from scipy import linalg
 from threadpoolctl import threadpool_limits
 
-from srfpipe.parallel import job_threads
+from srfpipe.linalg.parallel import job_threads
 from srfpipe.ridge import ridge_path
 
 

@@ -34,10 +34,10 @@ ETA, SEED = 1.0, 0
 
 def child(case: str, job: str, folder: Path) -> None:
     """Run one job (or, for job 'baseline', only the imports and loads); print peak RSS."""
-    from srfpipe.parallel import job_threads
-    from srfpipe.stages import data as data_stage
-    from srfpipe.stages import readout as readout_stage
-    from srfpipe.stages import step as step_stage
+    from srfpipe.linalg.parallel import job_threads
+    from srfpipe.stages import fit_readout as readout_stage
+    from srfpipe.stages import generate_data as data_stage
+    from srfpipe.stages import take_step as step_stage
     from srfpipe.store import load, save
 
     exp = experiment(**CASES[case])

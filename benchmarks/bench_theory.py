@@ -14,17 +14,18 @@ import time
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from srfpipe.functions import activation, target
+from srfpipe.functions import target
+from srfpipe.problem import SRF, Problem
 from srfpipe.theory import learning_curve, optimal_ridge
 
 ALPHAS = np.linspace(0.2, 5.0, 40)
 LAMS = np.geomspace(0.01, 3.0, 20)
 HERMITE = target("hermite", 1.0, (0, 1, 0, 0.5))
 CASES = {
-    "tanh, tanh(2z), R": (activation("tanh"), target("tanh", 2.0), "rademacher", 1.5, 0.8),
-    "erf, hermite, R": (activation("erf"), HERMITE, "rademacher", 2.0, 0.6),
-    "tanh, sign, gamma=1": (activation("tanh"), target("sign"), "rademacher", 3.0, 1.0),
-    "relu, tanh(2z), O": (activation("relu"), target("tanh", 2.0), "constant", 1.0, 0.8),
+    "tanh, tanh(2z), R": ("tanh", target("tanh", 2.0), "rademacher", 1.5, 0.8),
+    "erf, hermite, R": ("erf", HERMITE, "rademacher", 2.0, 0.6),
+    "tanh, sign, gamma=1": ("tanh", target("sign"), "rademacher", 3.0, 1.0),
+    "relu, tanh(2z), O": ("relu", target("tanh", 2.0), "constant", 1.0, 0.8),
 }
 
 
@@ -43,11 +44,10 @@ def main() -> None:
         head = f"{'curve (40) [cpu]':>18s} {'/1s':>5s} {'table 40x20 [cpu]':>18s} {'/10s':>5s}"
         print(f"{'case':22s} {head}")
         for name, (act, tgt, init, r, gamma) in CASES.items():
-            args = (act, tgt, 0.1, 2.0)
-            spike = (r, gamma, init)
-            curve = best_of(lambda a=args, s=spike: learning_curve(*a, [0.1], ALPHAS, *s))
+            pb, srf = Problem(act, tgt, 0.1, 2.0, init), SRF(r, gamma)
+            curve = best_of(lambda p=pb, s=srf: learning_curve(p, s, lam=[0.1], alpha=ALPHAS))
             table = best_of(
-                lambda a=args, s=spike: optimal_ridge(learning_curve(*a, LAMS, ALPHAS, *s)),
+                lambda p=pb, s=srf: optimal_ridge(learning_curve(p, s, lam=LAMS, alpha=ALPHAS)),
                 repeat=1,
             )
             print(

@@ -1,6 +1,6 @@
 """Independent sRF ridge simulation, and theory-vs-simulation tables (docs/theory.md).
 
-The simulation follows MODEL.md directly and shares no code with `srfpipe.theory`:
+The simulation follows docs/model.md directly and shares no code with `srfpipe.theory`:
 `x ~ N(0, I_d)`, unit `theta`, unit `v` with `v.theta = gamma`, `W0` iid `N(0, 1/d)`,
 `u = r s` (`s` Rademacher or ones), `phi = sigma(W0 x + u (v.x))`,
 `b = (Phi^T Phi/n + lam I)^{-1} Phi^T y/n`, test error `E (g(theta.x) - f(x))^2 + Delta` on a
@@ -107,12 +107,13 @@ Array = np.ndarray
 
 def theory(case: Case) -> tuple[Array, Array]:
     """Theory test and train error, each (len(lams), len(alphas))."""
+    from srfpipe.problem import SRF, Problem
     from srfpipe.theory import learning_curve
 
     act, tgt = case.functions()
-    ds = learning_curve(
-        act, tgt, case.noise, case.beta, case.lams, case.alphas, case.r, case.gamma, case.init
-    )
+    problem = Problem(act.name, tgt, case.noise, case.beta, case.init)
+    ds = learning_curve(problem, SRF(case.r, case.gamma), lam=case.lams, alpha=case.alphas)
+    ds = ds.transpose("lam", "alpha")
     return ds.test_error.values, ds.train_error.values
 
 

@@ -1,9 +1,11 @@
 """Command line: `srfpipe theory ...` (asymptotic sRF learning curves) and
 `srfpipe simulate ...` (the same curves simulated, mean and standard error over seeds).
 
-The model flags are shared with the simulation subcommand: `add_model_arguments` declares
-them and `model_from_args` validates them into a `ModelSpec`. A bad value exits with code 2
-and one line `srfpipe: error: --flag: ...` naming the flag, the value and the allowed range.
+The problem flags are shared with the simulation subcommand: `add_model_arguments` declares
+them and `spec_from_args` validates them into a `Spec` (a `Problem` plus grids and the sRF
+or step). Flags are the config keys with dashes (`--readout-init` is `readout_init`). A bad
+value exits with code 2 and one line `srfpipe: error: --flag: ...` naming the flag, the
+value and the allowed range.
 """
 
 from __future__ import annotations
@@ -18,12 +20,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from srfpipe.functions import ACTIVATIONS, TARGET_NAMES, Activation, Target, activation, target
-from srfpipe.parallel import job_threads
-from srfpipe.simulate import SIM_MODELS, simulate
-from srfpipe.theory import learning_curve, network_map
+from srfpipe.functions import ACTIVATIONS, TARGET_NAMES, target
+from srfpipe.linalg.parallel import job_threads
+from srfpipe.models import MODELS
+from srfpipe.problem import INIT_OUTPUTS, READOUT_INITS, SRF, Problem
+from srfpipe.simulation import simulate
+from srfpipe.step import network_map
+from srfpipe.theory import learning_curve
 
-READOUT_INIT_CHOICES = ("rademacher", "gaussian", "constant")
 RECORD_FIELDS = (
     "test_error", "train_error", "converged", "readout_sq_norm", "residual", "iterations",
     "V_w", "V_z", "m_s", "m_v", "m_th", "m_e", "q_w", "q_z",
@@ -43,48 +47,43 @@ class _Parser(argparse.ArgumentParser):
 
 
 @dataclass(frozen=True)
-class ModelSpec:
-    """Validated model flags; `r, gamma` are None when `--eta/--alpha0` are given instead."""
+class Spec:
+    """Validated flags: the problem, the grids, and the sRF (`--spike/--gamma`) or the step
+    (`--eta`, with `--alpha0` in the problem), each None when not given."""
 
-    activation: Activation
-    target: Target
-    noise: float
-    beta: float
-    lams: tuple[float, ...]
-    alphas: tuple[float, ...]
-    readout_init: str
-    r: float | None
-    gamma: float | None
+    problem: Problem
+    lam: tuple[float, ...]
+    alpha: tuple[float, ...]
+    srf: SRF | None
     eta: float | None
-    alpha0: float | None
 
-    def spike(self) -> tuple[float, float]:
-        """`(r, gamma)`: as given, or from the network-to-sRF map (MODEL.md)."""
-        if self.r is not None and self.gamma is not None:
-            return self.r, self.gamma
-        if self.eta is None or self.alpha0 is None:
+    def resolved_srf(self) -> SRF:
+        """The sRF: as given, or the network map's (docs/model.md)."""
+        if self.srf is not None:
+            return self.srf
+        if self.eta is None:
             raise UsageError("--spike/--gamma: give both, or --eta and --alpha0 instead")
-        return network_map(self.eta, self.alpha0, self.activation, self.target, self.noise)
+        return network_map(self.problem, self.eta).srf
 
     def params(self) -> dict:
-        """JSON-ready description of the inputs (with the resolved spike)."""
-        r, gamma = self.spike()
-        return {
-            "activation": self.activation.name,
-            "target": self.target.name,
-            "target_scale": self.target.scale,
-            "hermite": list(self.target.coefficients),
-            "target_label": self.target.describe(),
-            "noise": self.noise,
-            "beta": self.beta,
-            "lam": list(self.lams),
-            "alpha": list(self.alphas),
-            "readout_init": self.readout_init,
-            "spike": r,
-            "gamma": gamma,
+        """The inputs as JSON, named as in the config (with the sRF actually used)."""
+        pb = self.problem
+        out = {
+            "activation": pb.activation,
+            "target": pb.target_json(),
+            "target_label": pb.target.describe(),
+            "noise": pb.noise,
+            "beta": pb.beta,
+            "lam": list(self.lam),
+            "alpha": list(self.alpha),
+            "readout_init": pb.readout_init,
             "eta": self.eta,
-            "alpha0": self.alpha0,
+            "alpha0": pb.alpha0,
         }
+        if self.srf is not None or self.eta is not None:
+            srf = self.resolved_srf()
+            out |= {"r": srf.r, "gamma": srf.gamma}
+        return out
 
 
 def add_model_arguments(parser: argparse.ArgumentParser) -> None:
@@ -93,12 +92,17 @@ def add_model_arguments(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--activation", default="tanh", help=f"one of {sorted(ACTIVATIONS)}")
     g.add_argument("--target", default="tanh", help=f"one of {list(TARGET_NAMES)}")
     g.add_argument("--target-scale", default="1", help="c in g(z) = NAME(c z), > 0")
-    g.add_argument("--hermite", default=None, help="c0,c1,...: g(z) = sum c_k He_k(z)/sqrt(k!)")
+    g.add_argument(
+        "--target-coefficients",
+        default=None,
+        help="c0,c1,... of a hermite target: g(z) = sum c_k He_k(z)/sqrt(k!)",
+    )
     g.add_argument("--noise", default="0", help="label noise variance Delta >= 0")
     g.add_argument("--beta", default="2", help="width ratio p/d > 0")
     g.add_argument("--lam", default="0.1", help="ridge penalty(ies) > 0, comma list")
     g.add_argument("--alpha", default="0.5,1,2,4", help="sample ratio(s) n/d > 0, comma list")
-    g.add_argument("--readout-init", default="rademacher", help=f"one of {READOUT_INIT_CHOICES}")
+    g.add_argument("--readout-init", default="rademacher", help=f"one of {READOUT_INITS}")
+    g.add_argument("--init-output", default="zero", help=f"one of {INIT_OUTPUTS}")
     s = parser.add_argument_group("spike (either --spike and --gamma, or --eta and --alpha0)")
     s.add_argument("--spike", default=None, help="spike strength r >= 0 (u = r a)")
     s.add_argument("--gamma", default=None, help="overlap v.theta in [0, 1]")
@@ -137,18 +141,22 @@ def _optional(flag: str, text: str | None, low: float, **kw) -> float | None:
     return None if text is None else _number(flag, text, low, **kw)
 
 
-def model_from_args(args: argparse.Namespace) -> ModelSpec:
-    """Validate the shared model flags into a ModelSpec (raises UsageError)."""
-    act = activation(_choice("--activation", args.activation, sorted(ACTIVATIONS)))
+def spec_from_args(args: argparse.Namespace) -> Spec:
+    """Validate the shared flags into a Spec (raises UsageError)."""
+    act = _choice("--activation", args.activation, sorted(ACTIVATIONS))
     name = _choice("--target", args.target, TARGET_NAMES)
     if name == "hermite":
-        if args.hermite is None:
-            raise UsageError("--hermite: required with --target hermite (e.g. 0,1,0,0.5)")
-        coefs = _numbers("--hermite", args.hermite, -math.inf, strict=False)
+        if args.target_coefficients is None:
+            raise UsageError(
+                "--target-coefficients: required with --target hermite (e.g. 0,1,0,0.5)"
+            )
+        coefs = _numbers("--target-coefficients", args.target_coefficients, -math.inf, strict=False)
         tgt = target(name, 1.0, coefs)
     else:
-        if args.hermite is not None:
-            raise UsageError(f"--hermite: only allowed with --target hermite, not {name!r}")
+        if args.target_coefficients is not None:
+            raise UsageError(
+                f"--target-coefficients: only allowed with --target hermite, not {name!r}"
+            )
         tgt = target(name, _number("--target-scale", args.target_scale, 0.0, strict=True))
     spike_given = args.spike is not None or args.gamma is not None
     map_given = args.eta is not None or args.alpha0 is not None
@@ -158,18 +166,26 @@ def model_from_args(args: argparse.Namespace) -> ModelSpec:
         raise UsageError("--spike/--gamma: give both")
     if map_given and (args.eta is None or args.alpha0 is None):
         raise UsageError("--eta/--alpha0: give both")
-    return ModelSpec(
+    problem = Problem(
         activation=act,
         target=tgt,
         noise=_number("--noise", args.noise, 0.0),
         beta=_number("--beta", args.beta, 0.0, strict=True),
-        lams=_numbers("--lam", args.lam, 0.0, strict=True),
-        alphas=_numbers("--alpha", args.alpha, 0.0, strict=True),
-        readout_init=_choice("--readout-init", args.readout_init, READOUT_INIT_CHOICES),
-        r=_optional("--spike", args.spike, 0.0),
-        gamma=_optional("--gamma", args.gamma, 0.0, high=1.0),
-        eta=_optional("--eta", args.eta, 0.0),
+        readout_init=_choice("--readout-init", args.readout_init, READOUT_INITS),
+        init_output=_choice("--init-output", args.init_output, INIT_OUTPUTS),
         alpha0=_optional("--alpha0", args.alpha0, 0.0, strict=True),
+    )
+    srf = None
+    if spike_given:
+        srf = SRF(
+            _number("--spike", args.spike, 0.0), _number("--gamma", args.gamma, 0.0, high=1.0)
+        )
+    return Spec(
+        problem=problem,
+        lam=_numbers("--lam", args.lam, 0.0, strict=True),
+        alpha=_numbers("--alpha", args.alpha, 0.0, strict=True),
+        srf=srf,
+        eta=_optional("--eta", args.eta, 0.0),
     )
 
 
@@ -199,15 +215,11 @@ def print_records(params: dict, records: list[dict], as_json: bool) -> None:
 
 def run_theory(args: argparse.Namespace) -> None:
     """`srfpipe theory`: asymptotic errors on the alpha x lam grid."""
-    spec = model_from_args(args)
-    r, gamma = spec.spike()
+    spec = spec_from_args(args)
     try:
-        ds = learning_curve(
-            spec.activation, spec.target, spec.noise, spec.beta, spec.lams, spec.alphas,
-            r, gamma, spec.readout_init,
-        )  # fmt: skip
+        ds = learning_curve(spec.problem, spec.resolved_srf(), lam=spec.lam, alpha=spec.alpha)
     except ValueError as err:
-        raise UsageError(f"--readout-init/--activation: {err}") from None
+        raise UsageError(f"--readout-init/--activation/--init-output: {err}") from None
     records = []
     for alpha in ds.alpha.values:
         for lam in ds.lam.values:
@@ -220,17 +232,16 @@ def run_theory(args: argparse.Namespace) -> None:
 
 def run_simulate(args: argparse.Namespace) -> None:
     """`srfpipe simulate`: mean and standard error over seeds of one model's errors."""
-    spec = model_from_args(args)
-    model = _choice("--model", args.model, SIM_MODELS)
+    spec = spec_from_args(args)
+    model = _choice("--model", args.model, list(MODELS))
     d = int(_number("--d", args.d, 8.0))
     seeds = int(_number("--seeds", args.seeds, 1.0))
     test_size = int(_number("--test-size", args.test_size, 10.0))
     threads = int(_number("--threads", args.threads, 1.0))
-    if model != "rf" and spec.eta is None and (model == "network" or spec.r is None):
-        raise UsageError(
-            f"--model {model}: needs --eta and --alpha0"
-            + (" (or --spike and --gamma)" if model == "srf" else "")
-        )
+    if MODELS[model].prescribed and spec.srf is None:
+        raise UsageError(f"--model {model}: needs --spike and --gamma")
+    if model != "rf" and not MODELS[model].prescribed and spec.eta is None:
+        raise UsageError(f"--model {model}: needs --eta and --alpha0")
     tty = sys.stderr.isatty()
 
     def progress(done: int, total: int) -> None:
@@ -239,12 +250,17 @@ def run_simulate(args: argparse.Namespace) -> None:
 
     with job_threads(threads):  # the same numbers for any thread count
         ds = simulate(
-            model, spec.activation, spec.target, spec.noise, d, spec.beta, spec.lams, spec.alphas,
-            range(seeds), test_size, spec.readout_init,
-            spike=(spec.r, spec.gamma) if spec.r is not None else None,
-            step_size=(spec.eta, spec.alpha0) if spec.eta is not None else None,
+            spec.problem,
+            model,
+            d=d,
+            seeds=range(seeds),
+            alpha=spec.alpha,
+            lam=spec.lam,
+            test_size=test_size,
+            eta=spec.eta,
+            srf=spec.srf,
             progress=progress,
-        )  # fmt: skip
+        )
     if tty:
         print(file=sys.stderr)
     records = []
@@ -256,8 +272,7 @@ def run_simulate(args: argparse.Namespace) -> None:
                 rec[name] = float(point[f"{name}_mean"])
                 rec[f"{name}_sem"] = float(point[f"{name}_sem"])
             records.append(rec)
-    params = spec.params() if spec.r is not None or spec.eta is not None else {}
-    params |= {"model": model, "d": d, "seeds": seeds, "test_size": test_size}
+    params = spec.params() | {"model": model, "d": d, "seeds": seeds, "test_size": test_size}
     print_records(params, records, args.json)
 
 
@@ -289,7 +304,7 @@ def build_parser() -> argparse.ArgumentParser:
     theory.set_defaults(func=run_theory)
     sim = sub.add_parser("simulate", help="simulated ridge learning curves (mean over seeds)")
     add_model_arguments(sim)
-    sim.add_argument("--model", default="srf", help=f"one of {list(SIM_MODELS)}")
+    sim.add_argument("--model", default="srf", help=f"one of {list(MODELS)}")
     sim.add_argument("--d", default="500", help="input dimension >= 8")
     sim.add_argument("--seeds", default="4", help="number of seeds >= 1 (seeds 0..K-1)")
     sim.add_argument("--test-size", default="5000", help="test-set size >= 10")

@@ -9,70 +9,78 @@ directory name under `results/<stage>/`.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 from typing import Any
 
-from srfpipe.functions import Activation, Target, activation, target
+from srfpipe.problem import Problem
+from srfpipe.theory.coverage import theory_gap
+
+SCHEMA = Path(__file__).resolve().parents[1] / "workflow" / "schemas" / "config.schema.yaml"
+"""The JSON schema: the one source of the config's types, ranges, enums and defaults."""
+
+
+@cache
+def schema() -> dict[str, Any]:
+    import yaml
+
+    return yaml.safe_load(SCHEMA.read_text())
+
+
+def with_defaults(config: dict[str, Any]) -> dict[str, Any]:
+    """A copy of `config` with the schema's defaults filled in (nested ones included)."""
+    from snakemake.utils import validate
+
+    config = copy.deepcopy(config)
+    validate(config, str(SCHEMA))
+    return config
 
 
 @dataclass(frozen=True)
 class Experiment:
-    """Typed view of a validated config dict."""
+    """Typed view of a config: the problem, the size `d`, the grids, seeds and run options."""
 
+    problem: Problem
     d: int
-    beta: float
-    alpha0: float
     eta: tuple[float, ...]
     alpha: tuple[float, ...]
     lam: tuple[float, ...]
-    activation: str
-    target: dict[str, Any]
-    noise: float
-    readout_init: str
-    init_output: str
     seeds: tuple[int, ...]
     test_size: int
     models: tuple[str, ...]
     validation: dict[str, Any]
-    precision: str = "float64"
-    threads: int = 1
+    precision: str
+    threads: int
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> Experiment:
-        t = config["target"]
+        """From a config dict; missing keys take the schema's defaults."""
+        config = with_defaults(config)
         return cls(
+            problem=Problem.from_config(config),
             d=int(config["d"]),
-            beta=float(config["beta"]),
-            alpha0=float(config["alpha0"]),
             eta=tuple(float(e) for e in config["eta"]),
             alpha=tuple(sorted(float(a) for a in config["alpha"])),
             lam=tuple(sorted(float(v) for v in config["lam"])),
-            activation=str(config["activation"]),
-            target={
-                "name": str(t["name"]),
-                "scale": float(t.get("scale", 1.0)),
-                "coefficients": [float(c) for c in t.get("coefficients", [])],
-            },
-            noise=float(config["noise"]),
-            readout_init=str(config["readout_init"]),
-            init_output=str(config["init_output"]),
             seeds=tuple(int(s) for s in config["seeds"]),
             test_size=int(config["test_size"]),
             models=tuple(config["models"]),
-            validation=dict(config.get("validation") or {"d": []}),
-            precision=str(config.get("precision", "float64")),
-            threads=int(config.get("threads", 1)),
+            validation=dict(config["validation"]),
+            precision=str(config["precision"]),
+            threads=int(config["threads"]),
         )
 
     @property
     def p(self) -> int:
-        return round(self.beta * self.d)
+        return self.problem.p(self.d)
 
     @property
     def n0(self) -> int:
-        return round(self.alpha0 * self.d)
+        return self.problem.n0(self.d)
 
     def n(self, alpha: float) -> int:
         return round(alpha * self.d)
@@ -80,14 +88,6 @@ class Experiment:
     @property
     def n_train(self) -> int:
         return self.n(max(self.alpha))
-
-    @property
-    def sigma(self) -> Activation:
-        return activation(self.activation)
-
-    @property
-    def g(self) -> Target:
-        return target(**self.target)
 
 
 class ConfigError(ValueError):
@@ -158,20 +158,18 @@ def check(config: dict[str, Any], mem_limit_mb: float | None = None) -> list[str
     """Cross-field problems of a schema-valid config, one message per problem (empty if fine)."""
     errors: list[str] = []
     exp = Experiment.from_config(config)
-    try:
-        _ = exp.g
-    except ValueError as err:
-        errors.append(str(err))
-    if exp.init_output == "symmetric" and exp.p % 2:
+    if exp.problem.init_output == "symmetric" and exp.p % 2:
         errors.append(
             f"init_output: 'symmetric' needs an even width p = round(beta*d), got p={exp.p} "
-            f"(beta={exp.beta}, d={exp.d})"
+            f"(beta={exp.problem.beta}, d={exp.d})"
         )
     for a in exp.alpha:
         if exp.n(a) < 1:
             errors.append(f"alpha: {a} gives n = round(alpha*d) = 0 samples (d={exp.d})")
     if exp.n0 < 1:
-        errors.append(f"alpha0: {exp.alpha0} gives n0 = round(alpha0*d) = 0 samples (d={exp.d})")
+        errors.append(
+            f"alpha0: {exp.problem.alpha0} gives n0 = round(alpha0*d) = 0 samples (d={exp.d})"
+        )
     if len(set(exp.seeds)) != len(exp.seeds):
         errors.append(f"seeds: values must be distinct, got {list(exp.seeds)}")
     if len(set(exp.eta)) != len(exp.eta):
@@ -182,54 +180,60 @@ def check(config: dict[str, Any], mem_limit_mb: float | None = None) -> list[str
         if need > limit:
             errors.append(
                 f"mem_limit_mb: the largest job needs about {need:.0f} MB > limit {limit} MB "
-                f"(d={exp.d}, beta={exp.beta}, max alpha={max(exp.alpha)}, test_size="
+                f"(d={exp.d}, beta={exp.problem.beta}, max alpha={max(exp.alpha)}, test_size="
                 f"{exp.test_size}); lower them or raise mem_limit_mb"
             )
     return errors
 
 
 def stage_params(exp: Experiment, stage: str) -> dict[str, Any]:
-    """JSON-able parameters that the artifacts of `stage` depend on (seed and eta excluded:
-    they are the per-file wildcards)."""
+    """JSON-able parameters that the artifacts of `stage` depend on, named as in the config
+    (seed, eta and d are the per-file wildcards where they vary)."""
+    pb = exp.problem
     data = {
         "d": exp.d,
-        "target": exp.target,
-        "noise": exp.noise,
+        "target": pb.target_json(),
+        "noise": pb.noise,
         "n0": exp.n0,
         "n_train": exp.n_train,
         "n_test": exp.test_size,
     }
     step = data | {
         "p": exp.p,
-        "activation": exp.activation,
-        "readout_init": exp.readout_init,
-        "init_output": exp.init_output,
+        "beta": pb.beta,
+        "alpha0": pb.alpha0,
+        "activation": pb.activation,
+        "readout_init": pb.readout_init,
+        "init_output": pb.init_output,
         "precision": exp.precision,
     }
-    if stage == "data":
-        return data
-    if stage == "step":
-        return step
-    if stage == "readout":
-        return step | {"alpha": list(exp.alpha), "lam": list(exp.lam), "models": list(exp.models)}
-    if stage == "theory":
-        return {
-            "activation": exp.activation,
-            "target": exp.target,
-            "noise": exp.noise,
-            "beta": exp.beta,
-            "alpha0": exp.alpha0,
-            "readout_init": exp.readout_init,
-            "alpha": list(exp.alpha),
-            "lam": list(exp.lam),
-        }
-    if stage == "validation":
-        v = exp.validation
-        return stage_params(exp, "theory") | {
-            "seeds": list(v["seeds"]),
-            "test_size": v["test_size"],
-        }
-    raise ValueError(f"unknown stage {stage!r}")
+    theory = {
+        "activation": pb.activation,
+        "target": pb.target_json(),
+        "noise": pb.noise,
+        "beta": pb.beta,
+        "alpha0": pb.alpha0,
+        "readout_init": pb.readout_init,
+        "init_output": pb.init_output,
+        "alpha": list(exp.alpha),
+        "lam": list(exp.lam),
+    }
+    stages = {
+        "data": data,
+        "step": step,
+        "readout": step
+        | {"alpha": list(exp.alpha), "lam": list(exp.lam), "models": list(exp.models)},
+        "theory": theory,
+        "validation": theory
+        | {
+            "eta": list(exp.eta),
+            "seeds": list(exp.validation["seeds"]),
+            "test_size": exp.validation["test_size"],
+        },
+    }
+    if stage not in stages:
+        raise ValueError(f"unknown stage {stage!r}; known: {list(stages)}")
+    return stages[stage]
 
 
 def param_key(params: dict[str, Any]) -> str:
@@ -248,18 +252,9 @@ def fmt(x: float) -> str:
     return f"{x:g}"
 
 
-def theory_gap(exp: Experiment) -> str | None:
-    """Why the asymptotic theory does not cover this experiment, or None if it does."""
-    if exp.init_output != "zero":
-        return (
-            f"init_output={exp.init_output!r}: the theory assumes an iid W0 and a step on the "
-            "residual y (init_output 'zero')"
-        )
-    if exp.readout_init == "gaussian":
-        return "readout_init='gaussian' gives heterogeneous spikes, which the theory does not cover"
-    if exp.readout_init == "rademacher" and not exp.sigma.odd:
-        return f"readout_init='rademacher' needs an odd activation, got {exp.activation!r}"
-    return None
+def theory_applies(exp: Experiment) -> str | None:
+    """Why the theory does not cover this experiment, or None (`theory.theory_gap`)."""
+    return theory_gap(exp.problem, spiked=any(e > 0 for e in exp.eta))
 
 
 def job_resources(exp: Experiment, stage: str) -> dict[str, int]:

@@ -1,7 +1,7 @@
 """Teacher and Gaussian data, generated block-wise from seeds.
 
 `x ~ N(0, I_d)`, `y = g(theta . x) + sqrt(noise) * xi` with `theta` uniform on the unit
-sphere (MODEL.md). Rows of each split are drawn in blocks of `BLOCK` rows, block `k` from
+sphere (docs/model.md). Rows of each split are drawn in blocks of `BLOCK` rows, block `k` from
 its own stream, so the first `n` rows of a split do not depend on how many rows were
 requested: the training sets of a learning curve are nested prefixes of one pool.
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from srfpipe.functions import Target
-from srfpipe.parallel import for_each
+from srfpipe.linalg.parallel import for_each
 from srfpipe.seeding import stream
 
 BLOCK = 256
@@ -29,7 +29,7 @@ def gaussian_rows(seed: int, split: str, n: int, d: int) -> tuple[np.ndarray, np
 
     Block k (rows `k*BLOCK ...`) draws `BLOCK * d` inputs, then `BLOCK` noises, from stream
     `(seed, split, k)`; a last partial block keeps its first rows. Blocks are drawn in
-    parallel over the job's threads (`srfpipe.parallel`), with the same numbers."""
+    parallel over the job's threads (`srfpipe.linalg.parallel`), with the same numbers."""
     if split not in SPLITS:
         raise ValueError(f"split: unknown value {split!r}; allowed: {SPLITS}")
     x = np.empty((n, d))

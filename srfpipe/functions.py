@@ -1,6 +1,6 @@
 """Activations, targets and their Gaussian (Hermite) constants.
 
-Conventions (MODEL.md): activations `sigma` act on pre-activations that are about N(0, 1);
+Conventions (docs/model.md): activations `sigma` act on pre-activations that are about N(0, 1);
 targets are `g(z) = NAME(scale * z)` or a Hermite expansion
 `g(z) = sum_k c_k He_k(z) / sqrt(k!)`. Expectations over `z ~ N(0, 1)` use probabilists'
 Gauss-Hermite quadrature (`numpy.polynomial.hermite_e`). No user string is ever evaluated:

@@ -9,13 +9,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from srfpipe.parallel import job_threads
+from srfpipe.linalg.parallel import job_threads
 
 
 @contextmanager
 def snakemake_job(smk: Any) -> Iterator[logging.Logger]:
     """Run a job body with logging to `smk.log[0]` and `smk.threads` threads
-    (`srfpipe.parallel.job_threads`: BLAS on one, the numbers independent of the count).
+    (`srfpipe.linalg.parallel.job_threads`: BLAS on one, the numbers independent of the count).
 
     Exceptions are logged with their traceback (Snakemake does not capture the stderr of
     `script:` jobs into `log:`) and re-raised so the job fails and its outputs are removed.

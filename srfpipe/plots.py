@@ -1,4 +1,6 @@
-"""Figures, drawn from aggregated curves datasets only (see `srfpipe.stages.curves`)."""
+"""Figures, drawn from aggregated datasets only (`srfpipe.stages.make_curves`, validation).
+
+Labels and styles of models and theories come from the registry (`srfpipe.models`)."""
 
 from __future__ import annotations
 
@@ -12,16 +14,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import xarray as xr  # noqa: E402
 
-STYLE = {
-    "rf": dict(color="0.45", marker="s", label=r"RF ($W_0$)"),
-    "network": dict(color="C0", marker="o", label=r"network ($W_1$)"),
-    "srf_map": dict(color="C1", marker="^", label="sRF (theory map)"),
-    "srf_extracted": dict(color="C2", marker="v", label="sRF (extracted)"),
-}
-THEORY_STYLE = {
-    "rf": dict(color="0.45", ls="--", lw=1.2, label="theory, RF"),
-    "srf": dict(color="k", ls="-", lw=1.2, label="theory, sRF"),
-}
+from srfpipe.models import MODELS, THEORIES  # noqa: E402
+
 plt.rcParams.update({"font.size": 9, "axes.titlesize": 9, "legend.fontsize": 7.5})
 
 
@@ -51,12 +45,17 @@ def learning_curves(curves: xr.Dataset, paths: Sequence[str | Path]) -> None:
             ax = axes[i, j]
             sel = curves.sel(eta=eta, lam=lam)
             if has_theory and np.isfinite(sel["theory_test_error"]).any():
-                for model, style in THEORY_STYLE.items():
-                    if model == "srf" and eta == 0:
-                        continue  # r = 0: the sRF theory is the RF theory
-                    th = sel.sel(theory_model=model)
-                    ax.plot(sel["alpha"], th["theory_test_error"], **style)
-                    ax.axhline(float(th["theory_plateau"]), color=style["color"], ls=":", lw=0.8)
+                for name in curves["theory"].values:
+                    theory = THEORIES[str(name)]
+                    if name != "rf" and eta == 0:
+                        continue  # r = 0: every spiked theory is the RF theory
+                    th = sel.sel(theory=name)
+                    ax.plot(
+                        sel["alpha"], th["theory_test_error"], label=theory.label, **theory.style
+                    )
+                    ax.axhline(
+                        float(th["theory_plateau"]), color=theory.style["color"], ls=":", lw=0.8
+                    )
             for model in curves["model"].values:
                 m = sel.sel(model=model)
                 ax.errorbar(
@@ -67,7 +66,8 @@ def learning_curves(curves: xr.Dataset, paths: Sequence[str | Path]) -> None:
                     ms=3.5,
                     capsize=1.5,
                     mfc="none",
-                    **STYLE[str(model)],
+                    label=MODELS[str(model)].label,
+                    **MODELS[str(model)].style,
                 )
             ax.set_title(rf"$\eta={eta:g}$, $\lambda={lam:g}$")
             if i == len(lams) - 1:
@@ -132,12 +132,12 @@ def spike_diagnostics(curves: xr.Dataset, paths: Sequence[str | Path]) -> None:
 
 def theory_validation(datasets: Sequence[xr.Dataset], paths: Sequence[str | Path]) -> None:
     """Theory (lines) vs sRF simulations at several d (markers): one column per eta, one
-    row per lambda. `datasets` are validation artifacts, one per (d, eta)."""
+    row per lambda. `datasets` are validation artifacts, one per d, over (eta, alpha, lam)."""
     from srfpipe.store import params_of
 
-    by_key = {(params_of(ds)["d"], params_of(ds)["eta"]): ds for ds in datasets}
-    ds_list, etas = sorted({d for d, _ in by_key}), sorted({e for _, e in by_key})
-    lams = datasets[0]["lam"].values
+    by_d = dict(sorted((params_of(ds)["d"], ds) for ds in datasets))
+    first_ds = next(iter(by_d.values()))
+    etas, lams = first_ds["eta"].values, first_ds["lam"].values
     fig, axes = plt.subplots(
         len(lams), len(etas), figsize=(2.3 * len(etas) + 0.6, 2.0 * len(lams) + 0.6),
         sharex=True, sharey="row", squeeze=False,
@@ -146,10 +146,10 @@ def theory_validation(datasets: Sequence[xr.Dataset], paths: Sequence[str | Path
     for i, lam in enumerate(lams):
         for j, eta in enumerate(etas):
             ax = axes[i, j]
-            first = by_key[(ds_list[0], eta)].sel(lam=lam)
+            first = first_ds.sel(eta=eta, lam=lam)
             ax.plot(first["alpha"], first["theory_test_error"], "k-", lw=1.2, label="theory")
-            for k, d in enumerate(ds_list):
-                sel = by_key[(d, eta)].sel(lam=lam)
+            for k, (d, ds) in enumerate(by_d.items()):
+                sel = ds.sel(eta=eta, lam=lam)
                 ax.errorbar(
                     sel["alpha"], sel["test_error_mean"], yerr=sel["test_error_sem"],
                     ls="none", marker=markers[k % len(markers)], ms=3.5, capsize=1.5,

@@ -1,10 +1,10 @@
 """Ridge readouts over a whole lambda grid from one band reduction.
 
-MODEL.md normalisation: for features Phi (n, p) and labels y (n,),
+docs/model.md normalisation: for features Phi (n, p) and labels y (n,),
 `b(lam) = (Phi^T Phi / n + lam I)^{-1} Phi^T y / n` and `f_hat(x) = b . phi(x)`
 (`b = a_hat / sqrt(p)`). With `n >= p` the Gram matrix `Phi^T Phi / n` (p, p) is used,
 otherwise the kernel `Phi Phi^T / n` (n, n). That symmetric matrix `M` (k, k) is reduced
-once to band form `M = Q B Q^T` (`srfpipe.band`, 4k^3/3 flops at matrix-multiply speed, no
+once to band form `M = Q B Q^T` (`srfpipe.linalg.band`, 4k^3/3 flops at matrix-multiply speed, no
 eigenvectors); every lambda then costs one O(k b^2) banded solve, plus one
 (n + n_test) x p x L product for the predictions. Nested training sets (prefixes
 `Phi[:n]`) reuse the accumulated Gram.
@@ -12,7 +12,7 @@ eigenvectors); every lambda then costs one O(k b^2) banded solve, plus one
 Threads and determinism: each reduction runs with one BLAS thread; with a job of T >= 2
 threads, the reductions of a learning curve and the test features run on T Python threads
 at once (BLAS and the reduction release the GIL). The products around them are split on
-fixed grids (`srfpipe.parallel.matmul`, `gram`), so no number depends on T.
+fixed grids (`srfpipe.linalg.parallel.matmul`, `gram`), so no number depends on T.
 """
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ from functools import partial
 
 import numpy as np
 
-from srfpipe import band
-from srfpipe.parallel import MATMUL_ROWS, gram, matmul, one_blas_thread, serial, threads
+from srfpipe.linalg import band
+from srfpipe.linalg.parallel import MATMUL_ROWS, gram, matmul, one_blas_thread, serial, threads
 
 TEST_ROWS = MATMUL_ROWS
 """Rows per block of test features computed alongside the fits (a block of `matmul`)."""
@@ -52,7 +52,7 @@ def shifted_solves(
 ) -> np.ndarray:
     """`(M + lam I)^{-1} rhs` for every lam, shape (k, L); M (k, k) symmetric PSD, rhs (k,);
     `overwrite` lets the reduction work in M's memory. One BLAS thread (deterministic):
-    `srfpipe.band.shifted_solves`, round-off negative eigenvalues of M counting as zero."""
+    `srfpipe.linalg.band.shifted_solves`, round-off negative eigenvalues of M counting as zero."""
     k = m.shape[0]
     if k == 1:
         return np.asarray(rhs, dtype=float)[:, None] / (max(m[0, 0], 0.0) + lams[None, :])
@@ -148,7 +148,7 @@ def _fit_nested(
     the `side_tasks` are run too.
 
     The Gram matrix is accumulated on the calling thread, the first one over the job's
-    threads (`srfpipe.parallel.gram`). With a job of T >= 2 threads, the fits (one BLAS
+    threads (`srfpipe.linalg.parallel.gram`). With a job of T >= 2 threads, the fits (one BLAS
     thread each, `shifted_solves`) and the side tasks then run on T worker threads, the
     fits first, at most T fits at once (so at most T scaled Grams are alive). With one
     thread everything runs in order. The numbers are the same either way.

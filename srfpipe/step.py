@@ -1,24 +1,24 @@
 """The two-layer network, its one giant gradient step, and the spiked-random-features builds.
 
-Conventions (MODEL.md): `f(x) = (1/sqrt(p)) sum_i a_i sigma(w_i . x)`, `W0` iid `N(0, 1/d)`
+Conventions (docs/model.md): `f(x) = (1/sqrt(p)) sum_i a_i sigma(w_i . x)`, `W0` iid `N(0, 1/d)`
 (shape (p, d)), the step on `n0` samples with learning rate `eta * sqrt(p)`:
 `W1 = W0 + eta * diag(a) * (1/n0) * sum_mu (y_mu - f0(x_mu)) sigma'(W0 x_mu) x_mu^T`.
-An sRF is `F = W0 + u v^T` (u: (p,), v: (d,) unit).
+An sRF is `F = W0 + u v^T` (u: (p,), v: (d,) unit), built from a step by the map
+(empirical, `spike_from_map`, or its large-d limit, `network_map`) or by extraction.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from math import sqrt
 
 import numpy as np
+from scipy import linalg
 
-from srfpipe import lapack
 from srfpipe.functions import Activation
-from srfpipe.parallel import by_rows, gram, matmul, one_blas_thread
+from srfpipe.linalg.parallel import by_rows, gram, matmul, one_blas_thread
+from srfpipe.problem import INIT_OUTPUTS, READOUT_INITS, SRF, Problem
 from srfpipe.seeding import stream
-
-READOUT_INITS = ("rademacher", "gaussian", "constant")
-INIT_OUTPUTS = ("zero", "symmetric", "full")
 
 
 @dataclass(frozen=True)
@@ -31,7 +31,7 @@ class Network:
 
 
 def init_network(seed: int, d: int, p: int, readout_init: str, init_output: str) -> Network:
-    """`W0` iid N(0, 1/d) and the readout `a` (MODEL.md), from stream `init` of `seed`.
+    """`W0` iid N(0, 1/d) and the readout `a` (docs/model.md), from stream `init` of `seed`.
 
     `init_output="symmetric"` (p even) copies rows `1..p/2` into `p/2+1..p` and negates `a`
     there, so that the output at initialisation is exactly zero.
@@ -70,7 +70,7 @@ def forward(net: Network, x: np.ndarray, act: Activation) -> np.ndarray:
 def residual_at_init(
     net: Network, x: np.ndarray, y: np.ndarray, act: Activation, init_output: str
 ) -> np.ndarray:
-    """`y - f0(x)` as the step sees it: `f0 = 0` for `init_output="zero"` (MODEL.md)."""
+    """`y - f0(x)` as the step sees it: `f0 = 0` for `init_output="zero"` (docs/model.md)."""
     if init_output == "zero":
         return y
     return y - forward(net, x, act)
@@ -112,17 +112,20 @@ def loss(w: np.ndarray, a: np.ndarray, x: np.ndarray, y: np.ndarray, act: Activa
 def top_singular(m: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Top-`k` singular triplets of m (p, d), descending: (U (p, k), s (k,), V (d, k)).
 
-    From the smaller Gram matrix (`m^T m` (d, d) if p >= d, else `m m^T`): one SYRK and
-    a partial symmetric eigensolve (`srfpipe.lapack.top_eigenpairs`, one BLAS thread,
-    deterministic; it releases the GIL, so two calls can run on two threads).
-    `k` is capped at `min(p, d) - 1`.
-    The squared singular values carry an absolute error ~ eps s_1^2: fine for the top ones.
+    From the smaller Gram matrix (`m^T m` (d, d) if p >= d, else `m m^T`): one SYRK and a
+    partial symmetric eigensolve (`scipy.linalg.eigh` with `subset_by_index`, one BLAS
+    thread). `k` is capped at `min(p, d) - 1`. The squared singular values carry an
+    absolute error ~ eps s_1^2: fine for the top ones.
     """
     k = min(k, min(m.shape) - 1)
     tall = m.shape[0] >= m.shape[1]
     g = gram(m) if tall else gram(m.T)
+    n = g.shape[0]
     with one_blas_thread():
-        vals, vecs = lapack.top_eigenpairs(g, k, overwrite=True)
+        vals, vecs = linalg.eigh(
+            g, subset_by_index=(n - k, n - 1), overwrite_a=True, check_finite=False
+        )
+    vals, vecs = vals[::-1], np.ascontiguousarray(vecs[:, ::-1])
     s = np.sqrt(np.maximum(vals, 0.0))
     other = (matmul(m, vecs) if tall else matmul(m.T, vecs)) / np.where(s > 0, s, 1.0)
     return (other, s, vecs) if tall else (vecs, s, other)
@@ -152,7 +155,8 @@ def linear_response(x: np.ndarray, y: np.ndarray) -> np.ndarray:
 def spike_from_map(
     a: np.ndarray, beta_vec: np.ndarray, eta: float, mu1: float, theta: np.ndarray
 ) -> Spike:
-    """Theory-map sRF (MODEL.md 1): `v = beta_vec/||beta_vec||`, `u = eta mu1 ||beta_vec|| a`."""
+    """Theory-map sRF (docs/model.md, map 1): `v = beta_vec/||beta_vec||`,
+    `u = eta mu1 ||beta_vec|| a`."""
     norm = float(np.linalg.norm(beta_vec))
     v = beta_vec / norm
     sign = 1.0 if v @ theta >= 0 else -1.0
@@ -160,7 +164,7 @@ def spike_from_map(
 
 
 def spike_from_step(delta: np.ndarray, theta: np.ndarray) -> Spike:
-    """Extracted sRF (MODEL.md 2): `v` top right singular vector of `delta = W1 - W0`
+    """Extracted sRF (docs/model.md 2): `v` top right singular vector of `delta = W1 - W0`
     (sign with `v . theta >= 0`) and `u = delta v`; a zero `delta` gives `u = 0, v = 0`."""
     if not np.any(delta):
         return Spike(u=np.zeros(delta.shape[0]), v=np.zeros(delta.shape[1]))
@@ -184,3 +188,29 @@ def spike_with_overlap(
     e -= (e @ theta) * theta
     e /= np.linalg.norm(e)
     return Spike(u=r * a, v=gamma * theta + np.sqrt(1.0 - gamma**2) * e)
+
+
+@dataclass(frozen=True)
+class NetworkMap:
+    """Large-d limit of the theory-map sRF of a step: `||beta_vec||`, `r`, `gamma`."""
+
+    beta_norm: float
+    r: float
+    gamma: float
+
+    @property
+    def srf(self) -> SRF:
+        return SRF(self.r, self.gamma)
+
+
+def network_map(problem: Problem, eta: float) -> NetworkMap:
+    """The map of docs/model.md for a step of size `eta` on `alpha0 d` samples:
+    `||beta_vec||^2 -> c1^2 + (E g^2 + Delta)/alpha0`, `gamma = |c1|/||beta_vec||`,
+    `r = eta mu1 ||beta_vec||` (`v` oriented so that `v.theta >= 0`)."""
+    if problem.alpha0 is None:
+        raise ValueError("alpha0: the network map needs the step batch ratio alpha0")
+    g = problem.target
+    norm = sqrt(g.c1**2 + (g.second_moment + problem.noise) / problem.alpha0)
+    if norm == 0.0:
+        return NetworkMap(0.0, 0.0, 0.0)
+    return NetworkMap(norm, abs(eta * problem.sigma.mu1 * norm), abs(g.c1) / norm)

@@ -1,8 +1,15 @@
 """Source versions: per-stage code hashes and the git commit (no heavy imports: the
-Snakefile calls these while building the DAG)."""
+Snakefile calls these while building the DAG).
+
+A stage's code is its module (named after its rule) and every `srfpipe` module it imports,
+transitively, found by reading the import statements (`ast`): an edit to any of them, or a
+new import, changes the stage's code version. `store` and `versions` only write and label
+artifacts, so they are left out (an edit to them does not change any number).
+"""
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import subprocess
 from functools import cache
@@ -10,52 +17,68 @@ from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
-STAGE_MODULES: dict[str, tuple[str, ...]] = {
-    "data": ("functions.py", "seeding.py", "parallel.py", "data.py", "stages/data.py"),
-    "step": ("functions.py", "seeding.py", "parallel.py", "lapack.py", "step.py", "stages/step.py"),
-    "readout": (
-        "functions.py",
-        "parallel.py",
-        "step.py",
-        "lapack.py",
-        "band.py",
-        "ridge.py",
-        "stages/readout.py",
-    ),
-    "theory": ("functions.py", "theory", "stages/theory.py"),
-    "validation": (
-        "functions.py",
-        "seeding.py",
-        "parallel.py",
-        "data.py",
-        "step.py",
-        "simulate.py",
-        "stages/curves.py",
-        "lapack.py",
-        "band.py",
-        "ridge.py",
-        "theory",
-        "stages/validation.py",
-    ),
-    "curves": ("stages/curves.py",),
-    "plots": ("plots.py",),
+STAGE_MODULES: dict[str, str] = {
+    "data": "srfpipe.stages.generate_data",
+    "step": "srfpipe.stages.take_step",
+    "readout": "srfpipe.stages.fit_readout",
+    "theory": "srfpipe.stages.eval_theory",
+    "validation": "srfpipe.stages.validate_theory",
+    "curves": "srfpipe.stages.make_curves",
+    "plots": "srfpipe.plots",
 }
-"""Package source files (or folders) whose content defines each stage's numbers."""
+"""The module of each stage (the stage key is the artifact folder under `results/`)."""
+LABEL_ONLY = frozenset({"srfpipe.store", "srfpipe.versions"})
 
 
-def code_version(stage: str) -> str:
-    """sha256 (12 hex digits) of the source files behind `stage` (see `STAGE_MODULES`).
+def _path(module: str, root: Path) -> Path | None:
+    """Source file of `srfpipe.<...>` module or package under `root` (None if absent)."""
+    rel = Path(*module.split(".")[1:])
+    for candidate in (root / rel / "__init__.py", (root / rel).with_suffix(".py")):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _imports(path: Path) -> set[str]:
+    """`srfpipe` modules imported by the file (`from srfpipe.x import y` may name a module
+    `srfpipe.x.y` or an object of `srfpipe.x`: both candidates are returned)."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+            found |= {f"{node.module}.{a.name}" for a in node.names}
+    return {m for m in found if m == "srfpipe" or m.startswith("srfpipe.")}
+
+
+def stage_files(stage: str, root: Path = PACKAGE_DIR) -> list[Path]:
+    """The source files behind `stage`: its module and its `srfpipe` imports, transitively
+    (with the `__init__.py` of every package on the way, which Python runs too)."""
+    todo, seen, files = [STAGE_MODULES[stage]], set(), set()
+    while todo:
+        module = todo.pop()
+        if module in seen or module in LABEL_ONLY:
+            continue
+        seen.add(module)
+        parts = module.split(".")
+        todo += [".".join(parts[:i]) for i in range(1, len(parts))]  # parent packages
+        path = _path(module, root)
+        if path is not None:
+            files.add(path)
+            todo += sorted(_imports(path))
+    return sorted(files)
+
+
+def code_version(stage: str, root: Path = PACKAGE_DIR) -> str:
+    """sha256 (12 hex digits) of the source files behind `stage` (`stage_files`).
 
     Rules pass it as a `params:` value, so an edit to a stage's numerics reruns that stage
     (Snakemake does not see imported code by itself)."""
     h = hashlib.sha256()
-    for name in STAGE_MODULES[stage]:
-        path = PACKAGE_DIR / name
-        files = sorted(path.rglob("*.py")) if path.is_dir() else [path]
-        for f in files:
-            if f.exists():
-                h.update(f.relative_to(PACKAGE_DIR).as_posix().encode())
-                h.update(f.read_bytes())
+    for f in stage_files(stage, root):
+        h.update(f.relative_to(root).as_posix().encode())
+        h.update(f.read_bytes())
     return h.hexdigest()[:12]
 
 

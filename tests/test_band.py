@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from srfpipe import band
-from srfpipe.parallel import job_threads
+from srfpipe.linalg import band
+from srfpipe.linalg.parallel import job_threads
 
 
 def _gram(k: int, seed: int = 0) -> np.ndarray:

@@ -29,7 +29,7 @@ def test_json_records(capsys):
     code, out, _ = run([*BASE, "--json"], capsys)
     assert code == 0
     doc = json.loads(out)
-    assert doc["params"]["spike"] == 1.5 and doc["params"]["lam"] == [0.1, 1.0]
+    assert doc["params"]["r"] == 1.5 and doc["params"]["lam"] == [0.1, 1.0]
     recs = doc["records"]
     assert len(recs) == 8
     assert {"alpha", "lam", "test_error", "train_error", "converged"} <= set(recs[0])
@@ -53,9 +53,10 @@ def test_network_map_flags(capsys):
 
 
 def test_hermite_target(capsys):
-    argv = ["theory", "--target", "hermite", "--hermite", "0,1,0,0.5", "--spike", "1"]
+    argv = ["theory", "--target", "hermite", "--target-coefficients", "0,1,0,0.5", "--spike", "1"]
     code, out, _ = run([*argv, "--gamma", "0.5", "--json"], capsys)
-    assert code == 0 and json.loads(out)["params"]["hermite"] == [0.0, 1.0, 0.0, 0.5]
+    assert code == 0
+    assert json.loads(out)["params"]["target"]["coefficients"] == [0.0, 1.0, 0.0, 0.5]
 
 
 @pytest.mark.parametrize(
@@ -75,7 +76,8 @@ def test_hermite_target(capsys):
         (["--readout-init", "gaussian"], "--readout-init"),
         (["--activation", "relu"], "--readout-init"),  # rademacher needs an odd sigma
         (["--eta", "1", "--alpha0", "2"], "--spike"),
-        (["--target", "hermite"], "--hermite"),
+        (["--target", "hermite"], "--target-coefficients"),
+        (["--init-output", "full"], "--init-output"),
     ],
 )
 def test_bad_values_exit_2_with_one_line(extra, flag, capsys):

@@ -4,8 +4,8 @@ import pytest
 import xarray as xr
 
 from srfpipe.config import Experiment, stage_params
-from srfpipe.parallel import job_threads
-from srfpipe.stages import data, readout, step
+from srfpipe.linalg.parallel import job_threads
+from srfpipe.stages import fit_readout, generate_data, take_step
 
 CONFIG = dict(
     d=256, beta=2.0, alpha0=2.0, eta=[1.0], alpha=[0.5, 3.0], lam=[0.01, 1.0],
@@ -18,9 +18,9 @@ CONFIG = dict(
 def _artifacts(threads: int, precision: str, d: int) -> list[xr.Dataset]:
     exp = Experiment.from_config(CONFIG | {"validation": {"d": []}, "precision": precision, "d": d})
     with job_threads(threads):
-        d = data.run(stage_params(exp, "data"), 5)
-        s = step.run(stage_params(exp, "step"), 5, 1.0, d)
-        r = readout.run(stage_params(exp, "readout"), 5, 1.0, d, s)
+        d = generate_data.run(stage_params(exp, "data"), 5)
+        s = take_step.run(stage_params(exp, "step"), 5, 1.0, d)
+        r = fit_readout.run(stage_params(exp, "readout"), 5, 1.0, d, s)
     return [d, s, r]
 
 
@@ -36,14 +36,14 @@ def test_one_and_two_threads_agree_bitwise(precision, d):
 
 def test_init_output_variants_run_and_differ_only_after_the_step():
     base = Experiment.from_config(CONFIG | {"d": 64, "validation": {"d": []}})
-    d = data.run(stage_params(base, "data"), 5)
+    d = generate_data.run(stage_params(base, "data"), 5)
     w1 = {}
     for init_output in ("zero", "symmetric", "full"):
         exp = Experiment.from_config(
             CONFIG | {"d": 64, "init_output": init_output, "validation": {"d": []}}
         )
-        s = step.run(stage_params(exp, "step"), 5, 1.0, d)
-        r = readout.run(stage_params(exp, "readout"), 5, 1.0, d, s)
+        s = take_step.run(stage_params(exp, "step"), 5, 1.0, d)
+        r = fit_readout.run(stage_params(exp, "readout"), 5, 1.0, d, s)
         assert bool(r["test_error"].notnull().all()), init_output
         w1[init_output] = s["w1"].values
     # the full residual y - f0 moves W1 away from the zero-output step

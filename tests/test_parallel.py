@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from srfpipe import parallel
-from srfpipe.parallel import job_threads
+from srfpipe.linalg import parallel
+from srfpipe.linalg.parallel import job_threads
 from srfpipe.ridge import ridge_learning_curve
 
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from srfpipe.config import Experiment, stage_params
-from srfpipe.stages import data, readout, step
+from srfpipe.stages import fit_readout, generate_data, take_step
 
 CONFIG = dict(
     d=1000, beta=2.0, alpha0=4.0, eta=[1.0], alpha=[0.5, 2.0, 4.0],
@@ -17,9 +17,9 @@ CONFIG = dict(
 
 def _run(precision: str, data_ds=None):
     exp = Experiment.from_config(CONFIG | {"precision": precision})
-    data_ds = data.run(stage_params(exp, "data"), 0) if data_ds is None else data_ds
-    step_ds = step.run(stage_params(exp, "step"), 0, 1.0, data_ds)
-    return data_ds, step_ds, readout.run(stage_params(exp, "readout"), 0, 1.0, data_ds, step_ds)
+    data_ds = generate_data.run(stage_params(exp, "data"), 0) if data_ds is None else data_ds
+    step_ds = take_step.run(stage_params(exp, "step"), 0, 1.0, data_ds)
+    return data_ds, step_ds, fit_readout.run(stage_params(exp, "readout"), 0, 1.0, data_ds, step_ds)
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,7 @@ import pytest
 
 from srfpipe import step
 from srfpipe.functions import activation, target
-from srfpipe.stages import step as step_stage
+from srfpipe.problem import Problem
 
 ACT = activation("tanh")
 
@@ -102,7 +102,7 @@ def test_theory_map_matches_measured_spike_at_d2000():
     d, beta, alpha0, eta, noise = 2000, 1.0, 2.0, 1.0, 0.1
     g = target("tanh", 2.0)
     params = _step_params(d, beta, alpha0, g, noise)
-    limit = step_stage.theory_map(params, eta)
+    limit = step.network_map(Problem("tanh", g, noise, beta, alpha0=alpha0), eta)
     norms, gammas, strengths = [], [], []
     for seed in range(6):
         theta = data.teacher(seed, d)
@@ -114,8 +114,8 @@ def test_theory_map_matches_measured_spike_at_d2000():
         gammas.append(spike.overlap(theta))
         strengths.append(spike.strength())
     for name, vals, exact in [
-        ("beta_norm", norms, limit["beta_norm"]),
-        ("gamma", gammas, limit["gamma"]),
+        ("beta_norm", norms, limit.beta_norm),
+        ("gamma", gammas, limit.gamma),
     ]:
         mean, se = np.mean(vals), np.std(vals, ddof=1) / np.sqrt(len(vals))
         print(f"{name}: measured {mean:.5f} +- {se:.5f}, theory map {exact:.5f}")

@@ -8,12 +8,21 @@ import xarray as xr
 from scipy import integrate
 
 from srfpipe.functions import activation, target
-from srfpipe.theory import fixed_point, learning_curve, network_map, optimal_ridge, plateau
+from srfpipe.problem import SRF, Problem
+from srfpipe.step import network_map
+from srfpipe.theory import fixed_point, learning_curve, optimal_ridge, plateau
 from srfpipe.theory.equivalence import kappa_quadrature, shifted_coefficients
 from srfpipe.theory.spectrum import marchenko_pastur
 
 TANH, ERF, RELU = activation("tanh"), activation("erf"), activation("relu")
 TANH2 = target("tanh", 2.0)
+
+
+def curve(act, g, noise, beta, lams, alphas, r, gamma, readout_init="rademacher"):
+    """`learning_curve` for an sRF of these parameters, dims ("lam", "alpha")."""
+    problem = Problem(act.name, g, noise, beta, readout_init)
+    ds = learning_curve(problem, SRF(r, gamma), lam=lams, alpha=alphas)
+    return ds.transpose("lam", "alpha")
 
 
 def mp_quad(f, beta):
@@ -64,8 +73,9 @@ def test_kappa_quadrature_handles_sign_target_at_gamma_one():
 
 def test_learning_curve_contract(tmp_path):
     lams, alphas = [0.05, 0.3, 1.0], [4.0, 0.5, 1.0, 2.0]  # unsorted alphas keep their order
-    ds = learning_curve(TANH, TANH2, 0.1, 2.0, lams, alphas, r=1.5, gamma=0.8)
-    assert ds.test_error.dims == ("lam", "alpha")
+    problem = Problem("tanh", TANH2, 0.1, 2.0)
+    ds = learning_curve(problem, SRF(1.5, 0.8), lam=lams, alpha=alphas)
+    assert ds.test_error.dims == ("alpha", "lam")
     np.testing.assert_array_equal(ds.alpha.values, alphas)
     assert ds.converged.dtype == np.int8 and ds.converged.all()
     assert float(ds.residual.max()) < 1e-9
@@ -79,9 +89,9 @@ def test_learning_curve_contract(tmp_path):
 
 def test_warm_start_does_not_change_the_answer():
     alphas = np.linspace(0.3, 4.0, 12)
-    ds = learning_curve(ERF, TANH2, 0.2, 1.0, [0.05], alphas, r=2.0, gamma=0.6)
+    ds = curve(ERF, TANH2, 0.2, 1.0, [0.05], alphas, r=2.0, gamma=0.6)
     for j in (0, 5, 11):
-        single = learning_curve(ERF, TANH2, 0.2, 1.0, [0.05], [alphas[j]], r=2.0, gamma=0.6)
+        single = curve(ERF, TANH2, 0.2, 1.0, [0.05], [alphas[j]], r=2.0, gamma=0.6)
         assert float(single.test_error[0, 0]) == pytest.approx(float(ds.test_error[0, j]), 1e-9)
 
 
@@ -95,27 +105,28 @@ def test_large_ridge_keeps_only_the_free_spike_direction():
     mu0 = np.tanh(r * kap + z[None, :]) @ w  # E_zeta tanh(zeta + r kappa), (K,)
     ybar = np.tanh(2 * (gamma * kap + np.sqrt(1 - gamma**2) * tau)) @ w  # (K,)
     ref = TANH2.second_moment + noise - (w @ (mu0 * ybar)) ** 2 / (w @ mu0**2)
-    ds = learning_curve(TANH, TANH2, noise, 1.5, [1e7], [1.0], r=r, gamma=gamma)
+    ds = curve(TANH, TANH2, noise, 1.5, [1e7], [1.0], r=r, gamma=gamma)
     assert float(ds.test_error[0, 0]) == pytest.approx(ref, rel=1e-5)
-    flat = learning_curve(TANH, TANH2, noise, 1.5, [1e7], [1.0], r=0.0, gamma=gamma)
+    flat = curve(TANH, TANH2, noise, 1.5, [1e7], [1.0], r=0.0, gamma=gamma)
     assert float(flat.test_error[0, 0]) == pytest.approx(TANH2.second_moment + noise, rel=1e-5)
 
 
 def test_spike_helps_and_plateau_is_the_alpha_limit():
-    ds0 = learning_curve(TANH, TANH2, 0.1, 2.0, [0.1], [2.0], r=0.0, gamma=0.8)
-    ds1 = learning_curve(TANH, TANH2, 0.1, 2.0, [0.1], [2.0], r=1.5, gamma=0.8)
+    ds0 = curve(TANH, TANH2, 0.1, 2.0, [0.1], [2.0], r=0.0, gamma=0.8)
+    ds1 = curve(TANH, TANH2, 0.1, 2.0, [0.1], [2.0], r=1.5, gamma=0.8)
     assert float(ds1.test_error[0, 0]) < float(ds0.test_error[0, 0])
-    far = learning_curve(TANH, TANH2, 0.1, 2.0, [0.1], [1e7], r=1.5, gamma=0.8)
-    assert plateau(TANH, TANH2, 0.1, 2.0, 1.5, 0.8, lam=0.1) == pytest.approx(
+    far = curve(TANH, TANH2, 0.1, 2.0, [0.1], [1e7], r=1.5, gamma=0.8)
+    problem = Problem("tanh", TANH2, 0.1, 2.0)
+    assert plateau(problem, SRF(1.5, 0.8), lam=0.1) == pytest.approx(
         float(far.test_error[0, 0]), rel=1e-5
     )
-    best = plateau(TANH, TANH2, 0.1, 2.0, 1.5, 0.8)  # lam = 0: projection on the feature span
+    best = plateau(problem, SRF(1.5, 0.8))  # lam = 0: projection on the feature span
     assert 0.1 < best < float(far.test_error[0, 0])
 
 
 def test_optimal_ridge_is_the_grid_minimum():
     lams = np.geomspace(0.01, 3, 9)
-    ds = learning_curve(TANH, TANH2, 0.5, 2.0, lams, [0.5, 2.0, 4.0], r=1.0, gamma=0.5)
+    ds = curve(TANH, TANH2, 0.5, 2.0, lams, [0.5, 2.0, 4.0], r=1.0, gamma=0.5)
     opt = optimal_ridge(ds)
     np.testing.assert_allclose(opt.test_error.values, ds.test_error.min("lam").values)
     for j in range(3):
@@ -126,36 +137,34 @@ def test_optimal_ridge_is_the_grid_minimum():
 def test_network_map_formula():
     noise, eta, alpha0 = 0.2, 1.3, 4.0
     norm = np.sqrt(TANH2.c1**2 + (TANH2.second_moment + noise) / alpha0)
-    r, gamma = network_map(eta, alpha0, TANH, TANH2, noise)
-    assert r == pytest.approx(eta * TANH.mu1 * norm)
-    assert gamma == pytest.approx(TANH2.c1 / norm)
-    assert network_map(0.0, alpha0, TANH, TANH2, noise)[0] == 0.0
+    problem = Problem("tanh", TANH2, noise, alpha0=alpha0)
+    srf = network_map(problem, eta).srf
+    assert srf.r == pytest.approx(eta * TANH.mu1 * norm)
+    assert srf.gamma == pytest.approx(TANH2.c1 / norm)
+    assert network_map(problem, eta).beta_norm == pytest.approx(norm)
+    assert network_map(problem, 0.0).r == 0.0
 
 
 def test_uncovered_cases_raise():
     with pytest.raises(ValueError, match="odd activation"):
-        learning_curve(RELU, TANH2, 0.1, 2.0, [0.1], [1.0], r=1.0, gamma=0.5)
+        curve(RELU, TANH2, 0.1, 2.0, [0.1], [1.0], r=1.0, gamma=0.5)
     with pytest.raises(ValueError, match="gaussian"):
-        learning_curve(
-            TANH, TANH2, 0.1, 2.0, [0.1], [1.0], r=1.0, gamma=0.5, readout_init="gaussian"
-        )
-    with pytest.raises(ValueError, match="readout_init"):
-        learning_curve(TANH, TANH2, 0.1, 2.0, [0.1], [1.0], r=1.0, gamma=0.5, readout_init="x")
+        curve(TANH, TANH2, 0.1, 2.0, [0.1], [1.0], r=1.0, gamma=0.5, readout_init="gaussian")
     with pytest.raises(ValueError, match="gamma"):
-        learning_curve(TANH, TANH2, 0.1, 2.0, [0.1], [1.0], r=1.0, gamma=1.5)
+        curve(TANH, TANH2, 0.1, 2.0, [0.1], [1.0], r=1.0, gamma=1.5)
     with pytest.raises(ValueError, match="lam"):
-        learning_curve(TANH, TANH2, 0.1, 2.0, [0.0], [1.0], r=1.0, gamma=0.5)
+        curve(TANH, TANH2, 0.1, 2.0, [0.0], [1.0], r=1.0, gamma=0.5)
     # without a spike the readout never enters the features: every init is covered
-    ds = learning_curve(RELU, TANH2, 0.1, 2.0, [0.1], [1.0], r=0.0, gamma=0.5)
+    ds = curve(RELU, TANH2, 0.1, 2.0, [0.1], [1.0], r=0.0, gamma=0.5)
     assert ds.converged.all()
-    ds = learning_curve(RELU, TANH2, 0.1, 2.0, [0.1], [1.0], 1.0, 0.5, readout_init="constant")
+    ds = curve(RELU, TANH2, 0.1, 2.0, [0.1], [1.0], 1.0, 0.5, readout_init="constant")
     assert ds.converged.all()
 
 
 def test_unconverged_points_are_nan_with_a_warning(monkeypatch):
     monkeypatch.setattr(fixed_point, "MAX_ITER", 1)
     with pytest.warns(RuntimeWarning, match="did not converge"):
-        ds = learning_curve(TANH, TANH2, 0.1, 2.0, [0.01], [2.0], r=1.0, gamma=0.5)
+        ds = curve(TANH, TANH2, 0.1, 2.0, [0.01], [2.0], r=1.0, gamma=0.5)
     assert int(ds.converged[0, 0]) == 0
     assert np.isnan(float(ds.test_error[0, 0])) and np.isnan(float(ds.q_z[0, 0]))
     assert np.isfinite(float(ds.residual[0, 0]))

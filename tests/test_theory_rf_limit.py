@@ -17,6 +17,7 @@ import pytest
 from scipy import integrate, optimize
 
 from srfpipe.functions import activation, target
+from srfpipe.problem import SRF, Problem
 from srfpipe.theory import learning_curve
 
 
@@ -69,7 +70,9 @@ CASES = [
 def test_r0_matches_classical_rf_ridge(act, tgt, scale, coef, noise, beta, gamma):
     a, g = activation(act), target(tgt, scale, coef)
     lams, alphas = [0.05, 0.3, 1.0], [0.5, 1.0, 2.0, 4.0]
-    ds = learning_curve(a, g, noise, beta, lams, alphas, r=0.0, gamma=gamma)
+    ds = learning_curve(
+        Problem(act, g, noise, beta), SRF(0.0, gamma), lam=lams, alpha=alphas
+    ).transpose("lam", "alpha")
     worst = 0.0
     for i, lam in enumerate(lams):
         for j, alpha in enumerate(alphas):
@@ -91,7 +94,9 @@ def test_r0_matches_sampled_deterministic_equivalent():
     def expect(f):
         return float(np.mean(f(eig)))
 
-    ds = learning_curve(a, g, 0.1, beta, [0.05, 0.5], [0.5, 2.0, 4.0], r=0.0, gamma=0.4)
+    ds = learning_curve(
+        Problem("tanh", g, 0.1, beta), SRF(0.0, 0.4), lam=[0.05, 0.5], alpha=[0.5, 2.0, 4.0]
+    ).transpose("lam", "alpha")
     for i, lam in enumerate([0.05, 0.5]):
         for j, alpha in enumerate([0.5, 2.0, 4.0]):
             ref = rf_ridge_error(a, g, 0.1, beta, lam, alpha, expect)

@@ -76,6 +76,8 @@ def test_outputs_exist_and_carry_parameters(tiny_run):
         assert ds.attrs["srfpipe_version"] and ds.attrs["code_version"], name
         if ds.attrs["stage"] in ("data", "step", "readout"):
             assert p["d"] == TINY["d"] and p["seed"] in TINY["seeds"], name
+        elif ds.attrs["stage"] == "validation":
+            assert p["eta"] == TINY["eta"] and p["d"] in TINY["validation"]["d"], name
         else:
             assert p["eta"] in TINY["eta"] and p["noise"] == TINY["noise"], name
     curves = xr.load_dataset(tiny_run / "results/curves/tiny.nc")
@@ -115,7 +117,7 @@ def test_changing_lambda_reruns_only_lambda_dependent_jobs(tiny_run):
     assert jobs == {
         "fit_readout": n,
         "eval_theory": len(TINY["eta"]),
-        "validate_theory": len(TINY["eta"]) * len(TINY["validation"]["d"]),
+        "validate_theory": len(TINY["validation"]["d"]),
         "plot_validation": 1,
         "make_curves": 1,
         "plot_figures": 1,

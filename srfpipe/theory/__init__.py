@@ -1,6 +1,6 @@
 """Exact asymptotics of ridge regression on spiked random features (docs/theory.md)."""
 
-from srfpipe.theory.curves import READOUT_INITS, learning_curve, optimal_ridge, plateau
-from srfpipe.theory.network_map import network_map
+from srfpipe.theory.coverage import theory_gap
+from srfpipe.theory.curves import learning_curve, optimal_ridge, plateau
 
-__all__ = ["READOUT_INITS", "learning_curve", "network_map", "optimal_ridge", "plateau"]
+__all__ = ["learning_curve", "optimal_ridge", "plateau", "theory_gap"]

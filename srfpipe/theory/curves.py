@@ -1,4 +1,4 @@
-"""Learning curves over an (lam, alpha) grid, optimal ridge, and the alpha -> inf plateau."""
+"""Learning curves over an (alpha, lam) grid, optimal ridge, and the alpha -> inf plateau."""
 
 from __future__ import annotations
 
@@ -8,12 +8,11 @@ from collections.abc import Sequence
 import numpy as np
 import xarray as xr
 
-from srfpipe.functions import Activation, Target
+from srfpipe.problem import SRF, Problem
+from srfpipe.theory.coverage import theory_gap
 from srfpipe.theory.equivalence import KAPPA_NODES, KappaTable, kappa_table
 from srfpipe.theory.fixed_point import ORDER_PARAMETERS, Solution, solve
 from srfpipe.theory.spectrum import MP_NODES, MarchenkoPastur, marchenko_pastur
-
-READOUT_INITS = ("rademacher", "constant")
 
 
 def _finite(name: str, value: float, low: float, strict: bool, high: float = np.inf) -> float:
@@ -35,60 +34,39 @@ def _positive_grid(name: str, values: Sequence[float]) -> np.ndarray:
 
 
 def _setup(
-    activation: Activation,
-    target: Target,
-    r: float,
-    gamma: float,
-    beta: float,
-    readout_init: str,
-    kappa_nodes: int,
-    mp_nodes: int,
+    problem: Problem, srf: SRF, kappa_nodes: int, mp_nodes: int
 ) -> tuple[KappaTable, MarchenkoPastur]:
     """Check the case is covered by the equations, then tabulate kappa and MP quadratures."""
-    r = _finite("r", r, 0.0, strict=False)
-    gamma = _finite("gamma", gamma, 0.0, strict=False, high=1.0)
-    beta = _finite("beta", beta, 0.0, strict=True)
-    if readout_init not in (*READOUT_INITS, "gaussian"):
-        raise ValueError(f"readout_init: unknown value {readout_init!r}; allowed: {READOUT_INITS}")
-    if r > 0 and readout_init == "gaussian":
-        raise ValueError(
-            "readout_init='gaussian' with r > 0: the spike strengths r*a_i then vary "
-            "continuously across neurons, which these equations do not cover; use "
-            "'rademacher' (odd sigma) or 'constant'"
-        )
-    if r > 0 and readout_init == "rademacher" and not activation.odd:
-        raise ValueError(
-            f"readout_init='rademacher' needs an odd activation when r > 0 (got "
-            f"{activation.name!r}): neurons with a_i = +1 and -1 then have different "
-            "coefficients, a case these equations do not cover; use readout_init='constant'"
-        )
-    return kappa_table(activation, target, r, gamma, kappa_nodes), marchenko_pastur(beta, mp_nodes)
+    r = _finite("r", srf.r, 0.0, strict=False)
+    gamma = _finite("gamma", srf.gamma, 0.0, strict=False, high=1.0)
+    beta = _finite("beta", problem.beta, 0.0, strict=True)
+    _finite("noise", problem.noise, 0.0, strict=False)
+    gap = theory_gap(problem, spiked=r > 0)
+    if gap is not None:
+        raise ValueError(gap)
+    tab = kappa_table(problem.sigma, problem.target, r, gamma, kappa_nodes)
+    return tab, marchenko_pastur(beta, mp_nodes)
 
 
 def learning_curve(
-    activation: Activation,
-    target: Target,
-    noise: float,
-    beta: float,
-    lams: Sequence[float],
-    alphas: Sequence[float],
-    r: float,
-    gamma: float,
-    readout_init: str = "rademacher",
+    problem: Problem,
+    srf: SRF,
     *,
+    lam: Sequence[float],
+    alpha: Sequence[float],
     kappa_nodes: int = KAPPA_NODES,
     mp_nodes: int = MP_NODES,
 ) -> xr.Dataset:
-    """Asymptotic sRF ridge errors on the grid `lams` (L,) x `alphas` (A,), dims ("lam", "alpha").
+    """Asymptotic errors of ridge on the sRF `srf` of `problem`, dims ("alpha", "lam").
 
     `test_error` includes the noise `Delta`; `readout_sq_norm = ||b||^2 = q_z` with
     `f(x) = b . phi(x)`. Unconverged points are NaN with `converged = 0` (and a warning).
     `r = 0` (no spike) is the random-features model and accepts any readout init.
     """
-    noise = _finite("noise", noise, 0.0, strict=False)
-    lam_arr = _positive_grid("lam", lams)
-    alpha_arr = _positive_grid("alpha", alphas)
-    tab, mp = _setup(activation, target, r, gamma, beta, readout_init, kappa_nodes, mp_nodes)
+    lam_arr = _positive_grid("lam", lam)
+    alpha_arr = _positive_grid("alpha", alpha)
+    tab, mp = _setup(problem, srf, kappa_nodes, mp_nodes)
+    noise = problem.noise
 
     fields = (*ORDER_PARAMETERS, "test_error", "train_error", "residual")
     out = {f: np.full((lam_arr.size, alpha_arr.size), np.nan) for f in fields}
@@ -112,26 +90,27 @@ def learning_curve(
         for f in fields:
             if f != "residual":
                 out[f][bad] = np.nan
-    coords = {"lam": lam_arr, "alpha": alpha_arr}
-    data = {f: (("lam", "alpha"), v) for f, v in out.items()}
-    data["readout_sq_norm"] = (("lam", "alpha"), out["q_z"].copy())
-    data["converged"] = (("lam", "alpha"), converged)
-    data["iterations"] = (("lam", "alpha"), iterations)
+    out["readout_sq_norm"] = out["q_z"].copy()
+    dims = ("alpha", "lam")
+    data = {f: (dims, v.T) for f, v in out.items()}
+    data["converged"] = (dims, converged.T)
+    data["iterations"] = (dims, iterations.T)
+    g = problem.target
     attrs = {
-        "activation": activation.name,
-        "target": target.describe(),
-        "target_name": target.name,
-        "target_scale": float(target.scale),
-        "target_coefficients": ",".join(f"{c:g}" for c in target.coefficients),
-        "noise": noise,
+        "activation": problem.activation,
+        "target": g.describe(),
+        "target_name": g.name,
+        "target_scale": float(g.scale),
+        "target_coefficients": ",".join(f"{c:g}" for c in g.coefficients),
+        "noise": float(noise),
         "beta": mp.beta,
-        "r": float(r),
-        "gamma": float(gamma),
-        "readout_init": readout_init,
+        "r": float(srf.r),
+        "gamma": float(srf.gamma),
+        "readout_init": problem.readout_init,
         "kappa_nodes": int(tab.kappa.size),  # nodes actually used (Hermite or panels)
         "mp_nodes": int(mp_nodes),
     }
-    return xr.Dataset(data, coords=coords, attrs=attrs)
+    return xr.Dataset(data, coords={"alpha": alpha_arr, "lam": lam_arr}, attrs=attrs)
 
 
 def _warm_start(sol: Solution, previous: np.ndarray | None) -> np.ndarray | None:
@@ -170,13 +149,8 @@ def optimal_ridge(ds: xr.Dataset) -> xr.Dataset:
 
 
 def plateau(
-    activation: Activation,
-    target: Target,
-    noise: float,
-    beta: float,
-    r: float,
-    gamma: float,
-    readout_init: str = "rademacher",
+    problem: Problem,
+    srf: SRF,
     lam: float = 0.0,
     *,
     kappa_nodes: int = KAPPA_NODES,
@@ -187,10 +161,9 @@ def plateau(
     At `lam = 0` this is the error of the best predictor in the span of the `p = beta d`
     features: what the sRF can express at all.
     """
-    noise = _finite("noise", noise, 0.0, strict=False)
     lam = _finite("lam", lam, 0.0, strict=False)
-    tab, mp = _setup(activation, target, r, gamma, beta, readout_init, kappa_nodes, mp_nodes)
+    tab, mp = _setup(problem, srf, kappa_nodes, mp_nodes)
     if lam == 0.0 and tab.mus2 @ tab.weight < 1e-12:
         raise ValueError("plateau: lam = 0 needs a non-linear activation (mustar > 0)")
-    sol = solve(tab, mp, np.zeros(1), np.array([lam]), noise)
+    sol = solve(tab, mp, np.zeros(1), np.array([lam]), problem.noise)
     return float(sol.test_error[0]) if sol.converged[0] else float("nan")

@@ -1,6 +1,6 @@
 """Conditional Gaussian-equivalence coefficients over the spike coordinate `kappa = v.x`.
 
-Conventions (MODEL.md, docs/theory.md): for `zeta ~ N(0, 1)` and a shift `t`,
+Conventions (docs/model.md, docs/theory.md): for `zeta ~ N(0, 1)` and a shift `t`,
 `mu0(t) = E sigma(zeta+t)`, `mu1(t) = E[zeta sigma(zeta+t)]`,
 `mus2(t) = E sigma(zeta+t)^2 - mu0^2 - mu1^2` (= `mustar(t)^2`) and
 `mu2(t) = E[(zeta^2-1) sigma(zeta+t)] = mu1'(t)`. The sRF neuron `i` sees the shift

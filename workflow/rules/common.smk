@@ -5,7 +5,7 @@ from srfpipe.config import (
     job_resources,
     stage_key,
     stage_params,
-    theory_gap,
+    theory_applies,
     validate_config,
 )
 from srfpipe.versions import code_version
@@ -17,7 +17,7 @@ NAME = config["name"]
 THREADS = config["threads"]
 ETAS = [fmt(e) for e in EXP.eta]
 SEEDS = [str(s) for s in EXP.seeds]
-THEORY_GAP = theory_gap(EXP)
+THEORY_GAP = theory_applies(EXP)
 WITH_THEORY = bool(config["theory"]) and THEORY_GAP is None
 if config["theory"] and THEORY_GAP:
     logger.warning(f"srfpipe: no theory curves for this config: {THEORY_GAP}")
@@ -31,7 +31,7 @@ STEP = f"results/step/{KEY['step']}/eta~{{eta}}_seed~{{seed}}.nc"
 READOUT = f"results/readout/{KEY['readout']}/eta~{{eta}}_seed~{{seed}}.nc"
 THEORY = f"results/theory/{KEY['theory']}/eta~{{eta}}.nc"
 CURVES = f"results/curves/{NAME}.nc"
-VALIDATION = f"results/validation/{KEY['validation']}/d~{{d}}_eta~{{eta}}.nc"
+VALIDATION = f"results/validation/{KEY['validation']}/d~{{d}}.nc"
 FIGURES = expand(
     "results/figures/{name}/{fig}.{ext}",
     name=NAME,

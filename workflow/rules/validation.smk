@@ -2,9 +2,9 @@ rule validate_theory:
     output:
         VALIDATION,
     log:
-        f"logs/validate_theory/{KEY['validation']}/d~{{d}}_eta~{{eta}}.log",
+        f"logs/validate_theory/{KEY['validation']}/d~{{d}}.log",
     benchmark:
-        f"benchmarks/rules/validate_theory/{KEY['validation']}/d~{{d}}_eta~{{eta}}.tsv"
+        f"benchmarks/rules/validate_theory/{KEY['validation']}/d~{{d}}.tsv"
     threads: THREADS
     resources:
         mem_mb=2000,
@@ -13,14 +13,13 @@ rule validate_theory:
         stage=PARAMS["validation"],
         code=code_version("validation"),
         d=lambda wc: int(wc.d),
-        eta=lambda wc: float(wc.eta),
     script:
         "../scripts/validate_theory.py"
 
 
 rule plot_validation:
     input:
-        expand(VALIDATION, d=VALIDATION_D, eta=ETAS),
+        expand(VALIDATION, d=VALIDATION_D),
     output:
         png=report(
             f"results/figures/{NAME}/theory_validation.png",

@@ -1,11 +1,11 @@
-"""Snakemake adapter: fit_readout -> srfpipe.stages.readout.run."""
+"""Snakemake adapter: fit_readout -> srfpipe.stages.fit_readout.run."""
 
 from srfpipe.jobs import snakemake_job
-from srfpipe.stages import readout
+from srfpipe.stages import fit_readout
 from srfpipe.store import load, save
 
 smk = snakemake  # noqa: F821  (injected by Snakemake)
 with snakemake_job(smk):
     data_ds, step_ds = load(smk.input.data), load(smk.input.step)
-    ds = readout.run(smk.params.stage, smk.params.seed, smk.params.eta, data_ds, step_ds)
+    ds = fit_readout.run(smk.params.stage, smk.params.seed, smk.params.eta, data_ds, step_ds)
     save(ds, smk.output[0])

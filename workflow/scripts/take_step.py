@@ -1,10 +1,10 @@
-"""Snakemake adapter: take_step -> srfpipe.stages.step.run."""
+"""Snakemake adapter: take_step -> srfpipe.stages.take_step.run."""
 
 from srfpipe.jobs import snakemake_job
-from srfpipe.stages import step
+from srfpipe.stages import take_step
 from srfpipe.store import load, save
 
 smk = snakemake  # noqa: F821  (injected by Snakemake)
 with snakemake_job(smk):
-    ds = step.run(smk.params.stage, smk.params.seed, smk.params.eta, load(smk.input.data))
+    ds = take_step.run(smk.params.stage, smk.params.seed, smk.params.eta, load(smk.input.data))
     save(ds, smk.output[0])

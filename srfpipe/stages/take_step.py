@@ -1,4 +1,4 @@
-"""Step stage: `W0`, `a`, one giant gradient step to `W1`, and the spike diagnostics.
+"""take_step: `W0`, `a`, one giant gradient step to `W1`, and the spike diagnostics.
 
 Stores `W1` (neuron, input) and `a`; `W0` is regenerated from the seed (its sha256 is kept
 in the attrs and checked). Diagnostics: the theory-map spike (empirical `beta_vec`) and the
@@ -11,15 +11,15 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
+from functools import cached_property
 from typing import Any
 
 import numpy as np
 import xarray as xr
 
 from srfpipe import step
-from srfpipe.functions import activation, target
-from srfpipe.parallel import concurrently
-from srfpipe.stages import data as data_stage
+from srfpipe.problem import Problem
+from srfpipe.stages import generate_data
 from srfpipe.store import params_of, provenance
 
 log = logging.getLogger(__name__)
@@ -38,21 +38,13 @@ def digest(w: np.ndarray) -> str:
     return hashlib.sha256(np.ascontiguousarray(w)).hexdigest()
 
 
-def theory_map(params: dict[str, Any], eta: float) -> dict[str, float]:
-    """Limits `d -> inf` of `||beta_vec||`, `gamma`, `r` (MODEL.md theory map)."""
-    g = target(**params["target"])
-    n0, d = params["n0"], params["d"]
-    norm = float(np.sqrt(g.c1**2 + (g.second_moment + params["noise"]) * d / n0))
-    mu1 = activation(params["activation"]).mu1
-    return {"beta_norm": norm, "gamma": abs(g.c1) / norm, "r": eta * mu1 * norm}
-
-
 def run(params: dict[str, Any], seed: int, eta: float, data_ds: xr.Dataset) -> xr.Dataset:
     """The trained first layer and its diagnostics for one (eta, seed)."""
     t0 = time.perf_counter()
-    act = activation(params["activation"])
+    problem = Problem.from_config(params)
+    act = problem.sigma
     theta = data_ds["theta"].values
-    x0, y0 = data_stage.inputs(data_ds, "step")
+    x0, y0 = generate_data.inputs(data_ds, "step")
     net = initial_network(params, seed)
     dtype = np.dtype(params["precision"])
     w1 = step.gradient_step(net, x0, y0, eta, act, params["init_output"], dtype)
@@ -66,19 +58,16 @@ def run(params: dict[str, Any], seed: int, eta: float, data_ds: xr.Dataset) -> x
     delta = w1 - net.w
     beta_vec = step.linear_response(x0, y0)
     spike_map = step.spike_from_map(net.a, beta_vec, eta, act.mu1, theta)
-    # one partial eigensolve of W1 - W0 gives the spike and its top singular values; the
-    # two eigensolves run on two threads when the job has them
+    # one partial eigensolve of W1 - W0 gives the spike and its top singular values
     if np.any(delta):
-        (_, sv_delta, vecs), (_, sv_w1, _) = concurrently(
-            lambda: step.top_singular(delta, N_SINGULAR), lambda: step.top_singular(w1, N_SINGULAR)
-        )
+        _, sv_delta, vecs = step.top_singular(delta, N_SINGULAR)
         spike_ext = step.spike_along(delta, vecs[:, 0], theta)
     else:
         sv_delta = np.zeros(N_SINGULAR)
         spike_ext = step.spike_from_step(delta, theta)
-        sv_w1 = step.top_singular(w1, N_SINGULAR)[1]
+    sv_w1 = step.top_singular(w1, N_SINGULAR)[1]
     k = min(N_SINGULAR, sv_w1.size)
-    limit = theory_map(params, eta)
+    limit = step.network_map(problem, eta)
     ds = xr.Dataset(
         {
             "w1": (("neuron", "input"), w1),
@@ -94,9 +83,9 @@ def run(params: dict[str, Any], seed: int, eta: float, data_ds: xr.Dataset) -> x
             "r_map": ((), spike_map.strength()),
             "gamma_extracted": ((), spike_ext.overlap(theta) if eta != 0 else np.nan),
             "r_extracted": ((), spike_ext.strength()),
-            "beta_norm_theory": ((), limit["beta_norm"]),
-            "gamma_theory": ((), limit["gamma"]),
-            "r_theory": ((), limit["r"]),
+            "beta_norm_theory": ((), limit.beta_norm),
+            "gamma_theory": ((), limit.gamma),
+            "r_theory": ((), limit.r),
         },
         coords={"rank": np.arange(1, k + 1)},
     )
@@ -111,20 +100,33 @@ def run(params: dict[str, Any], seed: int, eta: float, data_ds: xr.Dataset) -> x
     return ds
 
 
-def model_layers(step_ds: xr.Dataset) -> dict[str, tuple[np.ndarray, step.Spike | None]]:
-    """First layer of every model as `(base (p, d), spike)`, meaning `base + u v^T` (no spike:
-    `base`): `rf` is `(W0, None)`, `network` `(W1, None)`, `srf_map` and `srf_extracted`
-    `(W0, spike)`, the three `W0` being one array (so `X W0^T` can be shared)."""
-    params = params_of(step_ds)
-    w0 = initial_network(params, params["seed"]).w
-    if digest(w0) != step_ds.attrs["w0_sha256"]:
-        raise RuntimeError("regenerated W0 differs from the step artifact: rerun the step stage")
-    return {
-        "rf": (w0, None),
-        "network": (step_ds["w1"].values, None),
-        "srf_map": (w0, step.Spike(step_ds["u_map"].values, step_ds["v_map"].values)),
-        "srf_extracted": (
-            w0,
-            step.Spike(step_ds["u_extracted"].values, step_ds["v_extracted"].values),
-        ),
-    }
+class StepLayers:
+    """The first layers of one step artifact (a `srfpipe.models.FirstLayers`): `W1`, the
+    spikes, and `W0` regenerated from the seed and checked against the stored digest."""
+
+    def __init__(self, step_ds: xr.Dataset) -> None:
+        self.ds = step_ds
+
+    @cached_property
+    def w0(self) -> np.ndarray:
+        params = params_of(self.ds)
+        w0 = initial_network(params, params["seed"]).w
+        if digest(w0) != self.ds.attrs["w0_sha256"]:
+            raise RuntimeError("regenerated W0 differs from the step artifact: rerun take_step")
+        return w0
+
+    @property
+    def w1(self) -> np.ndarray:
+        return self.ds["w1"].values
+
+    @property
+    def spike_map(self) -> step.Spike:
+        return step.Spike(self.ds["u_map"].values, self.ds["v_map"].values)
+
+    @property
+    def spike_extracted(self) -> step.Spike:
+        return step.Spike(self.ds["u_extracted"].values, self.ds["v_extracted"].values)
+
+    @property
+    def spike(self) -> step.Spike:
+        raise ValueError("a step artifact has no prescribed spike (model 'srf')")

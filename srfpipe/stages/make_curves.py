@@ -1,14 +1,20 @@
-"""Curves stage: mean and standard error over seeds of the readouts and step diagnostics,
-joined with the theory curves where they exist. One dataset per figure."""
+"""make_curves: mean and standard error over seeds of the readouts and step diagnostics,
+joined with the theory curves where they exist. One dataset per experiment.
+
+Writes `<var>_mean`, `<var>_sem` over (eta, model, alpha, lam) for the readout errors and
+over (eta[, rank]) for the step diagnostics; `theory_<var>` over (eta, theory, alpha, lam)
+(`theory_optimal_test_error` over (eta, theory, alpha), `theory_plateau` over
+(eta, theory, lam)).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-import numpy as np
 import xarray as xr
 
 from srfpipe.functions import target
+from srfpipe.stats import mean_sem
 from srfpipe.store import params_of, provenance
 
 STEP_SCALARS = (
@@ -34,29 +40,12 @@ def _stack(datasets: Sequence[xr.Dataset], names: Sequence[str]) -> xr.Dataset:
     return xr.combine_by_coords(parts, combine_attrs="drop").sortby(["eta", "seed"])
 
 
-def mean_sem(ds: xr.Dataset) -> xr.Dataset:
-    """`<var>_mean` and `<var>_sem` (standard error, NaN for one seed) over dim `seed`."""
-    n = ds.sizes["seed"]
-    out = {}
-    for name, var in ds.data_vars.items():
-        out[f"{name}_mean"] = var.mean("seed")
-        out[f"{name}_sem"] = (
-            var.std("seed", ddof=1) / np.sqrt(n) if n > 1 else np.nan * var.mean("seed")
-        )
-    res = xr.Dataset(out)
-    res.attrs["n_seeds"] = n
-    res.attrs["seed_values"] = ds["seed"].values.tolist()
-    return res
-
-
 def run(
     readouts: Sequence[xr.Dataset],
     steps: Sequence[xr.Dataset],
     theories: Sequence[xr.Dataset] = (),
 ) -> xr.Dataset:
-    """Dataset with `<var>_mean`/`<var>_sem` over seeds for the readout errors (eta, model,
-    alpha, lam) and the step diagnostics (eta[, rank]), plus `theory_*` (eta, theory_model,
-    lam, alpha) when theory datasets are given."""
+    """The curves dataset of the module docstring (`theory_*` only when theories are given)."""
     errors = mean_sem(_stack(readouts, ["train_error", "test_error", "readout_sq_norm"]))
     spikes = mean_sem(_stack(steps, [*STEP_SCALARS, "sv_delta", "sv_w1"]))
     out = xr.merge([errors, spikes], combine_attrs="drop")
@@ -65,7 +54,7 @@ def run(
             [t[list(THEORY_VARS)].expand_dims(eta=[params_of(t)["eta"]]) for t in theories],
             dim="eta",
         ).sortby("eta")
-        th = th.rename({k: f"theory_{k}" for k in th.data_vars}).rename(model="theory_model")
+        th = th.rename({k: f"theory_{k}" for k in th.data_vars})
         out = xr.merge([out, th], join="left")
     params = {k: v for k, v in params_of(readouts[0]).items() if k not in ("eta", "seed")}
     params |= {"eta": out["eta"].values.tolist(), "seeds": errors.attrs["seed_values"]}

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 from scipy import linalg
 
-from srfpipe.lapack import INT, PTR, apply_block, block_factor, c_function, unit_lower
+from srfpipe.linalg.lapack import INT, PTR, apply_block, block_factor, c_function, unit_lower
 
 BAND = 64
 """Band width `b`: panel QRs and solves cost O(k b^2), the updates run at GEMM speed."""

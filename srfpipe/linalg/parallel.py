@@ -7,8 +7,8 @@ BLAS therefore runs on one thread, and srfpipe spends the job's `n` threads itse
 split on a grid that does not depend on `n`: matrix products by fixed row blocks
 (`matmul`), Gram matrices by fixed column blocks (`gram`), entrywise functions by row
 chunks (`by_rows`), independent tasks (`for_each`, `concurrently`). Numpy's ufuncs, random
-generators and BLAS, and the ctypes calls of `srfpipe.lapack` and `srfpipe.band`, release
-the GIL, so Python threads run them on separate cores.
+generators and BLAS, and the ctypes calls of `srfpipe.linalg.lapack` and
+`srfpipe.linalg.band`, release the GIL, so Python threads run them on separate cores.
 
 The budget is a context variable: threads started by these helpers see a budget of one,
 so nested helpers run in order instead of oversubscribing the cores.

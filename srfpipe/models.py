@@ -1,0 +1,130 @@
+"""The registry of models: name -> first layer, label and plot style, and the theory that
+predicts it. The readout stage, `srfpipe simulate`, the theory stage and the plots all
+iterate over `MODELS` and `THEORIES`; a new model is one `register(Model(...))`.
+
+A model's first layer is built from a `FirstLayers` source: the step artifact of one
+`(eta, seed)` in the workflow (`srfpipe.stages.take_step.StepLayers`), or one seed's draw
+in a direct simulation (`srfpipe.simulation.SeedDraw`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+from srfpipe.problem import SRF, Problem
+from srfpipe.step import Spike, network_map
+
+
+class FirstLayers(Protocol):
+    """What a model's first layer is built from (each attribute computed on demand)."""
+
+    @property
+    def w0(self) -> np.ndarray: ...  # (p, d) at initialisation
+    @property
+    def w1(self) -> np.ndarray: ...  # (p, d) after the step
+    @property
+    def spike_map(self) -> Spike: ...  # theory-map spike of the step batch
+    @property
+    def spike_extracted(self) -> Spike: ...  # top singular pair of W1 - W0
+    @property
+    def spike(self) -> Spike: ...  # prescribed (r, gamma): u = r a, v.theta = gamma
+
+
+@dataclass(frozen=True)
+class Layer:
+    """The first layer `base + u v^T` (base (p, d)); `spike` None means `base` alone."""
+
+    base: np.ndarray
+    spike: Spike | None = None
+
+
+@dataclass(frozen=True)
+class Theory:
+    """An asymptotic curve: its sRF parameters for a problem and step size, and its style."""
+
+    name: str
+    label: str
+    style: dict
+    srf: Callable[[Problem, float], SRF]
+
+
+@dataclass(frozen=True)
+class Model:
+    """A readout model: how to build its first layer, how to draw it, which theory applies."""
+
+    name: str
+    label: str
+    style: dict
+    layer: Callable[[FirstLayers], Layer]
+    theory: str | None
+    description: str
+    prescribed: bool = False  # needs a prescribed spike (not a step): not a workflow model
+
+
+def _map_srf(problem: Problem, eta: float) -> SRF:
+    return network_map(problem, eta).srf
+
+
+def _rf_srf(problem: Problem, eta: float) -> SRF:
+    """No spike (`r = 0`); `gamma` of the map only fixes the kappa axis of the quadrature."""
+    return SRF(0.0, network_map(problem, eta).gamma)
+
+
+THEORIES: dict[str, Theory] = {
+    t.name: t
+    for t in (
+        Theory("rf", "theory, RF", dict(color="0.45", ls="--", lw=1.2), _rf_srf),
+        Theory("srf", "theory, sRF", dict(color="k", ls="-", lw=1.2), _map_srf),
+    )
+}
+
+MODELS: dict[str, Model] = {}
+
+
+def register(model: Model) -> Model:
+    """Add `model` to the registry (its theory must be in `THEORIES` or None)."""
+    if model.theory is not None and model.theory not in THEORIES:
+        raise ValueError(f"model {model.name!r}: unknown theory {model.theory!r}")
+    MODELS[model.name] = model
+    return model
+
+
+for _model in (
+    Model(
+        "rf", r"RF ($W_0$)", dict(color="0.45", marker="s"),
+        lambda s: Layer(s.w0), "rf",
+        "`W0` (random features at initialisation)",
+    ),
+    Model(
+        "network", r"network ($W_1$)", dict(color="C0", marker="o"),
+        lambda s: Layer(s.w1), "srf",
+        "`W1` (after the giant step)",
+    ),
+    Model(
+        "srf_map", "sRF (theory map)", dict(color="C1", marker="^"),
+        lambda s: Layer(s.w0, s.spike_map), "srf",
+        "`W0 + u v^T` with the theory map: `v = beta_vec/||beta_vec||`, "
+        "`u = eta mu1 ||beta_vec|| a`, `beta_vec = (1/n0) sum y x`",
+    ),
+    Model(
+        "srf_extracted", "sRF (extracted)", dict(color="C2", marker="v"),
+        lambda s: Layer(s.w0, s.spike_extracted), None,
+        "`W0 + u v^T` with `v` the top right singular vector of `W1 - W0`, `u = (W1 - W0) v`",
+    ),
+    Model(
+        "srf", "sRF (prescribed)", dict(color="C3", marker="D"),
+        lambda s: Layer(s.w0, s.spike), "srf",
+        "`W0 + u v^T` with prescribed `(r, gamma)`: `u = r a`, `v.theta = gamma` exactly",
+        prescribed=True,
+    ),
+):  # fmt: skip
+    register(_model)
+
+
+def workflow_models() -> tuple[str, ...]:
+    """Models a workflow readout can fit (built from a step, not a prescribed spike)."""
+    return tuple(name for name, m in MODELS.items() if not m.prescribed)

@@ -1,0 +1,252 @@
+"""The one simulation path: features, ridge path and errors of first layers on one seed's data.
+
+`fit_layers` is called by the readout stage (the models of one `(eta, seed)`), the
+validation stage (prescribed sRFs of every `eta` on one seed) and `srfpipe simulate`
+(`simulate`, one model over seeds). Layers sharing a base matrix (the rf and sRF models all
+use `W0`) share the pre-activations `X base^T`; an sRF adds the rank-one `(X v) u^T`.
+Training sets are nested prefixes of one pool (`srfpipe.ridge.ridge_learning_curve`).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Sequence
+from functools import cached_property
+
+import numpy as np
+import xarray as xr
+
+from srfpipe import data, step
+from srfpipe.functions import Activation
+from srfpipe.linalg.parallel import by_rows, matmul
+from srfpipe.models import MODELS, Layer
+from srfpipe.problem import SRF, Problem
+from srfpipe.ridge import ridge_learning_curve
+from srfpipe.stats import mean_sem
+
+log = logging.getLogger(__name__)
+
+ERRORS = ("train_error", "test_error", "readout_sq_norm")
+"""Outputs of a ridge fit; `test_error` includes the label noise."""
+
+
+def features(
+    act: Activation, x: np.ndarray, pre: np.ndarray, spike: step.Spike | None
+) -> np.ndarray:
+    """`sigma(pre + (x v) u^T)` (n, p), float64, from the pre-activations `pre = x base^T`
+    (n, p); the sum and sigma are evaluated in the dtype of `pre`."""
+    if spike is None:
+        return by_rows(lambda r: act(pre[r]), pre.shape)
+    z = np.outer(x @ spike.v, spike.u).astype(pre.dtype, copy=False)
+    z += pre
+    return by_rows(lambda r: act(z[r]), z.shape)
+
+
+def _canonical(layers: Sequence[Layer]) -> list[Layer]:
+    """Layers with equal base matrices made one object (so `X base^T` is shared) and zero
+    spikes dropped (`W0 + 0 v^T` is `W0`)."""
+    bases: list[np.ndarray] = []
+    out = []
+    for layer in layers:
+        base = next((b for b in bases if b is layer.base), None)
+        if base is None:
+            base = next(
+                (b for b in bases if b.shape == layer.base.shape and np.array_equal(b, layer.base)),
+                layer.base,
+            )
+            if base is layer.base:
+                bases.append(base)
+        spike = layer.spike if layer.spike is not None and np.any(layer.spike.u) else None
+        out.append(Layer(base, spike))
+    return out
+
+
+def _same(a: Layer, b: Layer) -> bool:
+    """Whether two canonical layers are the same matrix entry for entry."""
+    if a.base is not b.base or (a.spike is None) != (b.spike is None):
+        return False
+    return a.spike is None or (
+        np.array_equal(a.spike.u, b.spike.u) and np.array_equal(a.spike.v, b.spike.v)
+    )
+
+
+def fit_layers(
+    act: Activation,
+    layers: Sequence[Layer],
+    x: np.ndarray,
+    y: np.ndarray,
+    x_test: np.ndarray,
+    y_test: np.ndarray,
+    ns: Sequence[int],
+    lams: Sequence[float],
+    dtype: np.dtype | type = np.float64,
+) -> dict[str, np.ndarray]:
+    """Ridge errors of each first layer, `{name: (M, A, L)}` for `ERRORS`, M = len(layers).
+
+    x (n_train, d), y (n_train,): the training pool, fitted on its prefixes `ns` (A,);
+    x_test (n_test, d), y_test; `lams` (L,). The products `X W^T` and the activations are
+    computed in `dtype`; the ridge fits in float64. Identical layers are fitted once.
+    """
+    t0 = time.perf_counter()
+    layers = _canonical(layers)
+    inputs = {"train": x.astype(dtype, copy=False), "test": x_test.astype(dtype, copy=False)}
+    counts: dict[int, int] = {}
+    for layer in layers:
+        counts[id(layer.base)] = counts.get(id(layer.base), 0) + 1
+    cast: dict[int, np.ndarray] = {}
+    shared: dict[tuple, np.ndarray] = {}  # pre-activations of bases used by several layers
+
+    def pre(split: str, base: np.ndarray, rows: slice = slice(None)) -> np.ndarray:
+        """`X[rows] base^T` of `split`, in `dtype`."""
+        if id(base) not in cast:
+            cast[id(base)] = base.astype(dtype, copy=False)
+        if counts[id(base)] < 2:
+            return matmul(inputs[split][rows], cast[id(base)].T)
+        key = (split, id(base), rows.start, rows.stop)
+        if key not in shared:
+            shared[key] = matmul(inputs[split][rows], cast[id(base)].T)
+        return shared[key]
+
+    out = {name: np.empty((len(layers), len(ns), len(lams))) for name in ERRORS}
+    for i, layer in enumerate(layers):
+        same = next((j for j in range(i) if _same(layers[j], layer)), None)
+        if same is not None:
+            for name in ERRORS:
+                out[name][i] = out[name][same]
+            continue
+        phi = features(act, x, pre("train", layer.base), layer.spike)
+
+        def test_rows(rows: slice, layer: Layer = layer) -> np.ndarray:
+            return features(act, x_test[rows], pre("test", layer.base, rows), layer.spike)
+
+        # the test features are computed, by row blocks, alongside the fits
+        curve = ridge_learning_curve(phi, y, ns, lams, test_rows, y_test)
+        del phi
+        for k, errs in enumerate(curve):
+            for name in ERRORS:
+                out[name][i, k] = getattr(errs, name)
+        log.info("layer %d of %d fitted, %.2fs", i + 1, len(layers), time.perf_counter() - t0)
+    return out
+
+
+class SeedDraw:
+    """One seed's draw of a problem at size d (teacher, `W0`, `a`, step batch), with the
+    first layers of the registry's models computed on demand (a `models.FirstLayers`).
+
+    `eta` is the step size (models built from a step); `srf` the prescribed spike."""
+
+    def __init__(
+        self, problem: Problem, d: int, seed: int, eta: float | None = None, srf: SRF | None = None
+    ) -> None:
+        self.problem, self.d, self.seed, self.eta, self.srf = problem, d, seed, eta, srf
+
+    @cached_property
+    def theta(self) -> np.ndarray:
+        return data.teacher(self.seed, self.d)
+
+    @cached_property
+    def net(self) -> step.Network:
+        pb = self.problem
+        return step.init_network(self.seed, self.d, pb.p(self.d), pb.readout_init, pb.init_output)
+
+    @property
+    def w0(self) -> np.ndarray:
+        return self.net.w
+
+    @cached_property
+    def _batch(self) -> tuple[np.ndarray, np.ndarray]:
+        if self.eta is None:
+            raise ValueError("this model needs a step: give eta (and alpha0)")
+        pb = self.problem
+        return data.sample(self.seed, "step", pb.n0(self.d), self.theta, pb.target, pb.noise)
+
+    @cached_property
+    def w1(self) -> np.ndarray:
+        x0, y0 = self._batch
+        return step.gradient_step(
+            self.net, x0, y0, self.eta, self.problem.sigma, self.problem.init_output
+        )
+
+    @cached_property
+    def spike_map(self) -> step.Spike:
+        x0, y0 = self._batch
+        beta_vec = step.linear_response(x0, y0)
+        return step.spike_from_map(
+            self.net.a, beta_vec, self.eta, self.problem.sigma.mu1, self.theta
+        )
+
+    @cached_property
+    def spike_extracted(self) -> step.Spike:
+        return step.spike_from_step(self.w1 - self.w0, self.theta)
+
+    @cached_property
+    def spike(self) -> step.Spike:
+        if self.srf is None:
+            raise ValueError("this model needs a prescribed spike: give r and gamma")
+        return step.spike_with_overlap(
+            self.net.a, self.srf.r, self.srf.gamma, self.theta, self.seed
+        )
+
+
+def seed_errors(
+    problem: Problem,
+    layers: Callable[[SeedDraw], Sequence[Layer]],
+    d: int,
+    seed: int,
+    alpha: Sequence[float],
+    lam: Sequence[float],
+    test_size: int,
+    eta: float | None = None,
+    srf: SRF | None = None,
+) -> dict[str, np.ndarray]:
+    """`fit_layers` on one seed's data for the layers `layers(draw)`: `{name: (M, A, L)}`."""
+    draw = SeedDraw(problem, d, seed, eta, srf)
+    ns = [round(a * d) for a in alpha]
+    x, y = data.sample(seed, "train", max(ns), draw.theta, problem.target, problem.noise)
+    x_test, y_test = data.sample(seed, "test", test_size, draw.theta, problem.target, problem.noise)
+    return fit_layers(problem.sigma, layers(draw), x, y, x_test, y_test, ns, lam)
+
+
+def simulate(
+    problem: Problem,
+    model: str,
+    *,
+    d: int,
+    seeds: Sequence[int],
+    alpha: Sequence[float],
+    lam: Sequence[float],
+    test_size: int,
+    eta: float | None = None,
+    srf: SRF | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> xr.Dataset:
+    """One registry model's errors over (seed, alpha, lam) and their `*_mean`/`*_sem` over
+    seeds. `progress(done, total)` is called after each seed."""
+    if model not in MODELS:
+        raise ValueError(f"model: unknown value {model!r}; allowed: {list(MODELS)}")
+    out = {name: np.empty((len(seeds), len(alpha), len(lam))) for name in ERRORS}
+    for i, seed in enumerate(seeds):
+        errs = seed_errors(
+            problem, lambda s: [MODELS[model].layer(s)], d, seed, alpha, lam, test_size, eta, srf
+        )
+        for name in ERRORS:
+            out[name][i] = errs[name][0]
+        if progress is not None:
+            progress(i + 1, len(seeds))
+    ds = xr.Dataset(
+        {name: (("seed", "alpha", "lam"), v) for name, v in out.items()},
+        coords={"seed": list(seeds), "alpha": list(alpha), "lam": list(lam)},
+    )
+    ds = ds.merge(mean_sem(ds))
+    ds.attrs.update(
+        model=model,
+        d=d,
+        p=problem.p(d),
+        noise=problem.noise,
+        activation=problem.activation,
+        target=problem.target.describe(),
+        readout_init=problem.readout_init,
+        test_size=test_size,
+    )
+    return ds

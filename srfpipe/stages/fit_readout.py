@@ -1,0 +1,46 @@
+"""fit_readout: ridge readouts of every model over the alpha x lambda grid for one (eta, seed).
+
+Writes `train_error`, `test_error`, `readout_sq_norm` over (model, alpha, lam), with the
+coordinate `n` (alpha,): the training-set sizes. Models come from the registry
+(`srfpipe.models`), their first layers from the step artifact; the fits are
+`srfpipe.simulation.fit_layers` on the seed's data (nested training sets).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import numpy as np
+import xarray as xr
+
+from srfpipe.models import MODELS
+from srfpipe.problem import Problem
+from srfpipe.simulation import ERRORS, fit_layers
+from srfpipe.stages import generate_data
+from srfpipe.stages.take_step import StepLayers
+from srfpipe.store import provenance
+
+log = logging.getLogger(__name__)
+
+
+def run(
+    params: dict[str, Any], seed: int, eta: float, data_ds: xr.Dataset, step_ds: xr.Dataset
+) -> xr.Dataset:
+    """Dataset over (model, alpha, lam) with `train_error`, `test_error`, `readout_sq_norm`."""
+    alphas, lams, models = params["alpha"], params["lam"], params["models"]
+    ns = [round(a * params["d"]) for a in alphas]
+    x, y = generate_data.inputs(data_ds, "train", max(ns))
+    x_test, y_test = generate_data.inputs(data_ds, "test")
+    source = StepLayers(step_ds)
+    layers = [MODELS[m].layer(source) for m in models]
+    out = fit_layers(
+        Problem.from_config(params).sigma, layers, x, y, x_test, y_test, ns, lams,
+        np.dtype(params["precision"]),
+    )  # fmt: skip
+    ds = xr.Dataset(
+        {name: (("model", "alpha", "lam"), out[name]) for name in ERRORS},
+        coords={"model": list(models), "alpha": alphas, "lam": lams, "n": ("alpha", ns)},
+    )
+    ds.attrs |= provenance("readout", params | {"seed": seed, "eta": eta})
+    return ds

@@ -1,0 +1,63 @@
+"""validate_theory: the theory against direct sRF simulations at one size d, every eta.
+
+For each eta the sRF with the network map's `(r, gamma)` (prescribed exactly: `u = r a`,
+`v.theta = gamma`) is simulated at dimension d over the experiment's alpha x lambda grid.
+All etas of a seed share its teacher, data and `W0` (so the pre-activations `X W0^T` are
+computed once per seed). Writes `<error>_mean`, `<error>_sem` over (eta, alpha, lam) next to
+`theory_test_error`, `theory_train_error`, and `r`, `gamma` over (eta,).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+import numpy as np
+import xarray as xr
+
+from srfpipe.models import Layer
+from srfpipe.problem import Problem
+from srfpipe.simulation import ERRORS, SeedDraw, seed_errors
+from srfpipe.stats import mean_sem
+from srfpipe.step import network_map, spike_with_overlap
+from srfpipe.store import provenance
+from srfpipe.theory import learning_curve
+
+log = logging.getLogger(__name__)
+
+
+def run(params: dict[str, Any], d: int) -> xr.Dataset:
+    """Simulated `*_mean/_sem` and the theory over (eta, alpha, lam) at size d."""
+    t0 = time.perf_counter()
+    problem = Problem.from_config(params)
+    etas, alphas, lams, seeds = params["eta"], params["alpha"], params["lam"], params["seeds"]
+    srfs = [network_map(problem, eta).srf for eta in etas]
+
+    def layers(draw: SeedDraw) -> list[Layer]:
+        a, theta = draw.net.a, draw.theta
+        return [
+            Layer(draw.w0, spike_with_overlap(a, s.r, s.gamma, theta, draw.seed)) for s in srfs
+        ]
+
+    out = {name: np.empty((len(seeds), len(etas), len(alphas), len(lams))) for name in ERRORS}
+    for i, seed in enumerate(seeds):
+        errs = seed_errors(problem, layers, d, seed, alphas, lams, params["test_size"])
+        for name in ERRORS:
+            out[name][i] = errs[name]
+    dims = ("seed", "eta", "alpha", "lam")
+    sim = xr.Dataset(
+        {name: (dims, v) for name, v in out.items()},
+        coords={"seed": seeds, "eta": etas, "alpha": alphas, "lam": lams},
+    )
+    res = mean_sem(sim)
+    theory = [learning_curve(problem, s, lam=lams, alpha=alphas) for s in srfs]
+    for name in ("test_error", "train_error"):
+        res[f"theory_{name}"] = xr.concat([t[name] for t in theory], dim="eta").assign_coords(
+            eta=etas
+        )
+    res["r"] = ("eta", [s.r for s in srfs])
+    res["gamma"] = ("eta", [s.gamma for s in srfs])
+    res.attrs = provenance("validation", params | {"d": d})
+    log.info("validation d=%d, %d etas in %.1fs", d, len(etas), time.perf_counter() - t0)
+    return res
