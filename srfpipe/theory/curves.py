@@ -14,6 +14,8 @@ from srfpipe.theory.fixed_point import ORDER_PARAMETERS, Solution, solve
 from srfpipe.theory.spectrum import MP_NODES, MarchenkoPastur, marchenko_pastur
 
 READOUT_INITS = ("rademacher", "constant")
+ROW_NORM_VARIANCE = {"gaussian": 2.0, "unit": 0.0}
+"""`d Var ||w_i||^2` for each `rows` option of `W0`: iid `N(0, 1/d)` rows or unit rows."""
 
 
 def _finite(name: str, value: float, low: float, strict: bool, high: float = np.inf) -> float:
@@ -43,11 +45,16 @@ def _setup(
     readout_init: str,
     kappa_nodes: int,
     mp_nodes: int,
+    bulk_scale: float = 1.0,
+    rows: str = "gaussian",
 ) -> tuple[KappaTable, MarchenkoPastur]:
     """Check the case is covered by the equations, then tabulate kappa and MP quadratures."""
     r = _finite("r", r, 0.0, strict=False)
     gamma = _finite("gamma", gamma, 0.0, strict=False, high=1.0)
     beta = _finite("beta", beta, 0.0, strict=True)
+    bulk_scale = _finite("bulk_scale", bulk_scale, 0.0, strict=True)
+    if rows not in ROW_NORM_VARIANCE:
+        raise ValueError(f"rows: unknown value {rows!r}; allowed: {tuple(ROW_NORM_VARIANCE)}")
     if readout_init not in (*READOUT_INITS, "gaussian"):
         raise ValueError(f"readout_init: unknown value {readout_init!r}; allowed: {READOUT_INITS}")
     if r > 0 and readout_init == "gaussian":
@@ -62,7 +69,8 @@ def _setup(
             f"{activation.name!r}): neurons with a_i = +1 and -1 then have different "
             "coefficients, a case these equations do not cover; use readout_init='constant'"
         )
-    return kappa_table(activation, target, r, gamma, kappa_nodes), marchenko_pastur(beta, mp_nodes)
+    tab = kappa_table(activation, target, r, gamma, kappa_nodes, bulk_scale)
+    return tab, marchenko_pastur(beta, mp_nodes)
 
 
 def learning_curve(
@@ -76,19 +84,26 @@ def learning_curve(
     gamma: float,
     readout_init: str = "rademacher",
     *,
+    bulk_scale: float = 1.0,
+    rows: str = "gaussian",
     kappa_nodes: int = KAPPA_NODES,
     mp_nodes: int = MP_NODES,
 ) -> xr.Dataset:
     """Asymptotic sRF ridge errors on the grid `lams` (L,) x `alphas` (A,), dims ("lam", "alpha").
 
-    `test_error` includes the noise `Delta`; `readout_sq_norm = ||b||^2 = q_z` with
-    `f(x) = b . phi(x)`. Unconverged points are NaN with `converged = 0` (and a warning).
-    `r = 0` (no spike) is the random-features model and accepts any readout init.
+    The sRF is `F = c W0 + u v^T` with `c = bulk_scale`; `rows` is "gaussian" (iid `W0`) or
+    "unit" (rows of `W0` of unit norm: no row-norm term). `test_error` includes the noise
+    `Delta`; `readout_sq_norm = ||b||^2 = q_z` with `f(x) = b . phi(x)`. Unconverged points
+    are NaN with `converged = 0` (and a warning). `r = 0` (no spike) is the random-features
+    model and accepts any readout init.
     """
     noise = _finite("noise", noise, 0.0, strict=False)
     lam_arr = _positive_grid("lam", lams)
     alpha_arr = _positive_grid("alpha", alphas)
-    tab, mp = _setup(activation, target, r, gamma, beta, readout_init, kappa_nodes, mp_nodes)
+    tab, mp = _setup(
+        activation, target, r, gamma, beta, readout_init, kappa_nodes, mp_nodes, bulk_scale, rows
+    )
+    row_var = ROW_NORM_VARIANCE[rows]
 
     fields = (*ORDER_PARAMETERS, "test_error", "train_error", "residual")
     out = {f: np.full((lam_arr.size, alpha_arr.size), np.nan) for f in fields}
@@ -97,7 +112,7 @@ def learning_curve(
     start = None
     for j in np.argsort(alpha_arr):  # warm start along increasing alpha
         psi = np.full(lam_arr.size, mp.beta / alpha_arr[j])
-        sol = solve(tab, mp, psi, lam_arr, noise, start=start)
+        sol = solve(tab, mp, psi, lam_arr, noise, start=start, row_var=row_var)
         start = _warm_start(sol, start)
         _store(out, sol, j)
         converged[:, j] = sol.converged
@@ -128,6 +143,8 @@ def learning_curve(
         "r": float(r),
         "gamma": float(gamma),
         "readout_init": readout_init,
+        "bulk_scale": float(bulk_scale),
+        "rows": rows,
         "kappa_nodes": int(tab.kappa.size),  # nodes actually used (Hermite or panels)
         "mp_nodes": int(mp_nodes),
     }
@@ -179,18 +196,22 @@ def plateau(
     readout_init: str = "rademacher",
     lam: float = 0.0,
     *,
+    bulk_scale: float = 1.0,
+    rows: str = "gaussian",
     kappa_nodes: int = KAPPA_NODES,
     mp_nodes: int = MP_NODES,
 ) -> float:
     """The `alpha -> inf` limit of the test error (noise included) at ridge `lam >= 0`.
 
     At `lam = 0` this is the error of the best predictor in the span of the `p = beta d`
-    features: what the sRF can express at all.
+    features: what the sRF can express at all. `bulk_scale`, `rows`: as `learning_curve`.
     """
     noise = _finite("noise", noise, 0.0, strict=False)
     lam = _finite("lam", lam, 0.0, strict=False)
-    tab, mp = _setup(activation, target, r, gamma, beta, readout_init, kappa_nodes, mp_nodes)
+    tab, mp = _setup(
+        activation, target, r, gamma, beta, readout_init, kappa_nodes, mp_nodes, bulk_scale, rows
+    )
     if lam == 0.0 and tab.mus2 @ tab.weight < 1e-12:
         raise ValueError("plateau: lam = 0 needs a non-linear activation (mustar > 0)")
-    sol = solve(tab, mp, np.zeros(1), np.array([lam]), noise)
+    sol = solve(tab, mp, np.zeros(1), np.array([lam]), noise, row_var=ROW_NORM_VARIANCE[rows])
     return float(sol.test_error[0]) if sol.converged[0] else float("nan")
