@@ -4,7 +4,7 @@ A `Problem` fixes what is learned and by which student (docs/model.md): the acti
 `sigma`, the target `g` and label noise `Delta`, the width ratio `beta = p/d`, the readout
 at initialisation, the output entering the step, and the step's batch ratio `alpha0`.
 Sizes are ratios to `d`; `d` itself, the grids (`alpha`, `lam`, `eta`) and the seeds are
-chosen per run. An sRF adds its spike parameters `SRF(r, gamma)`.
+chosen per run. An sRF adds its parameters `SRF(r, gamma, bulk_scale)`.
 """
 
 from __future__ import annotations
@@ -18,15 +18,18 @@ READOUT_INITS = ("rademacher", "gaussian", "constant")
 """Second layer at initialisation: iid +-1, iid N(0, 1), all ones."""
 INIT_OUTPUTS = ("zero", "symmetric", "full")
 """Network output entering the step's residual (docs/model.md)."""
+W0_ROWS = ("gaussian", "unit")
+"""Rows of `W0`: iid `N(0, 1/d)` entries, or those rows renormalised to unit norm."""
 
 
 @dataclass(frozen=True)
 class SRF:
-    """Spike parameters of an sRF `W0 + u v^T`: strength `r` (`u = r a`), overlap
-    `gamma = v . theta`."""
+    """Parameters of an sRF `c W0 + u v^T`: spike strength `r` (`u = r a`), overlap
+    `gamma = v . theta`, bulk scale `c` (`bulk_scale`)."""
 
     r: float
     gamma: float
+    bulk_scale: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,7 @@ class Problem:
     readout_init: str = "rademacher"
     init_output: str = "zero"
     alpha0: float | None = None
+    w0_rows: str = "gaussian"
 
     @property
     def sigma(self) -> Activation:
@@ -72,4 +76,5 @@ class Problem:
             readout_init=str(config["readout_init"]),
             init_output=str(config["init_output"]),
             alpha0=float(config["alpha0"]),
+            w0_rows=str(config.get("w0_rows", "gaussian")),
         )

@@ -14,6 +14,9 @@ from srfpipe.theory.equivalence import KAPPA_NODES, KappaTable, kappa_table
 from srfpipe.theory.fixed_point import ORDER_PARAMETERS, Solution, solve
 from srfpipe.theory.spectrum import MP_NODES, MarchenkoPastur, marchenko_pastur
 
+ROW_NORM_VARIANCE = {"gaussian": 2.0, "unit": 0.0}
+"""`d Var ||w_i||^2` for each `w0_rows` option: iid `N(0, 1/d)` rows or unit rows."""
+
 
 def _finite(name: str, value: float, low: float, strict: bool, high: float = np.inf) -> float:
     value = float(value)
@@ -40,11 +43,12 @@ def _setup(
     r = _finite("r", srf.r, 0.0, strict=False)
     gamma = _finite("gamma", srf.gamma, 0.0, strict=False, high=1.0)
     beta = _finite("beta", problem.beta, 0.0, strict=True)
+    bulk_scale = _finite("bulk_scale", srf.bulk_scale, 0.0, strict=True)
     _finite("noise", problem.noise, 0.0, strict=False)
     gap = theory_gap(problem, spiked=r > 0)
     if gap is not None:
         raise ValueError(gap)
-    tab = kappa_table(problem.sigma, problem.target, r, gamma, kappa_nodes)
+    tab = kappa_table(problem.sigma, problem.target, r, gamma, kappa_nodes, bulk_scale)
     return tab, marchenko_pastur(beta, mp_nodes)
 
 
@@ -59,14 +63,16 @@ def learning_curve(
 ) -> xr.Dataset:
     """Asymptotic errors of ridge on the sRF `srf` of `problem`, dims ("alpha", "lam").
 
-    `test_error` includes the noise `Delta`; `readout_sq_norm = ||b||^2 = q_z` with
-    `f(x) = b . phi(x)`. Unconverged points are NaN with `converged = 0` (and a warning).
-    `r = 0` (no spike) is the random-features model and accepts any readout init.
+    The sRF is `F = c W0 + u v^T`, `c = srf.bulk_scale`; with `problem.w0_rows = "unit"`
+    (rows of `W0` of unit norm) the row-norm term is absent. `test_error` includes the noise
+    `Delta`; `readout_sq_norm = ||b||^2 = q_z` with `f(x) = b . phi(x)`. Unconverged points
+    are NaN with `converged = 0` (and a warning). `r = 0` (no spike) is the random-features
+    model and accepts any readout init.
     """
     lam_arr = _positive_grid("lam", lam)
     alpha_arr = _positive_grid("alpha", alpha)
     tab, mp = _setup(problem, srf, kappa_nodes, mp_nodes)
-    noise = problem.noise
+    noise, row_var = problem.noise, ROW_NORM_VARIANCE[problem.w0_rows]
 
     fields = (*ORDER_PARAMETERS, "test_error", "train_error", "residual")
     out = {f: np.full((lam_arr.size, alpha_arr.size), np.nan) for f in fields}
@@ -75,7 +81,7 @@ def learning_curve(
     start = None
     for j in np.argsort(alpha_arr):  # warm start along increasing alpha
         psi = np.full(lam_arr.size, mp.beta / alpha_arr[j])
-        sol = solve(tab, mp, psi, lam_arr, noise, start=start)
+        sol = solve(tab, mp, psi, lam_arr, noise, start=start, row_var=row_var)
         start = _warm_start(sol, start)
         _store(out, sol, j)
         converged[:, j] = sol.converged
@@ -106,7 +112,9 @@ def learning_curve(
         "beta": mp.beta,
         "r": float(srf.r),
         "gamma": float(srf.gamma),
+        "bulk_scale": float(srf.bulk_scale),
         "readout_init": problem.readout_init,
+        "w0_rows": problem.w0_rows,
         "kappa_nodes": int(tab.kappa.size),  # nodes actually used (Hermite or panels)
         "mp_nodes": int(mp_nodes),
     }
@@ -165,5 +173,6 @@ def plateau(
     tab, mp = _setup(problem, srf, kappa_nodes, mp_nodes)
     if lam == 0.0 and tab.mus2 @ tab.weight < 1e-12:
         raise ValueError("plateau: lam = 0 needs a non-linear activation (mustar > 0)")
-    sol = solve(tab, mp, np.zeros(1), np.array([lam]), problem.noise)
+    row_var = ROW_NORM_VARIANCE[problem.w0_rows]
+    sol = solve(tab, mp, np.zeros(1), np.array([lam]), problem.noise, row_var=row_var)
     return float(sol.test_error[0]) if sol.converged[0] else float("nan")
