@@ -73,36 +73,8 @@ def learning_curve(
     lam_arr = _positive_grid("lam", lam)
     alpha_arr = _positive_grid("alpha", alpha)
     tab, mp = _setup(problem, srf, kappa_nodes, mp_nodes)
-    noise, row_var = problem.noise, ROW_NORM_VARIANCE[problem.w0_rows]
-
-    fields = (*ORDER_PARAMETERS, "test_error", "train_error", "residual")
-    out = {f: np.full((lam_arr.size, alpha_arr.size), np.nan) for f in fields}
-    converged = np.zeros((lam_arr.size, alpha_arr.size), dtype=np.int8)
-    iterations = np.zeros((lam_arr.size, alpha_arr.size), dtype=np.int32)
-    start = None
-    for j in np.argsort(alpha_arr):  # warm start along increasing alpha
-        psi = np.full(lam_arr.size, mp.beta / alpha_arr[j])
-        ridge = problem.ridge(lam_arr, alpha_arr[j])
-        sol = solve(tab, mp, psi, ridge, noise, start=start, row_var=row_var)
-        start = _warm_start(sol, start)
-        _store(out, sol, j)
-        converged[:, j] = sol.converged
-        iterations[:, j] = sol.iterations
-    bad = converged == 0
-    if np.any(bad):
-        warnings.warn(
-            f"theory: {int(bad.sum())} of {bad.size} points did not converge; reported as NaN",
-            RuntimeWarning,
-            stacklevel=2,
-        )
-        for f in fields:
-            if f != "residual":
-                out[f][bad] = np.nan
-    out["readout_sq_norm"] = out["q_z"].copy()
-    dims = ("alpha", "lam")
-    data = {f: (dims, v.T) for f, v in out.items()}
-    data["converged"] = (dims, converged.T)
-    data["iterations"] = (dims, iterations.T)
+    row_var = ROW_NORM_VARIANCE[problem.w0_rows]
+    data = solve_grid(problem, tab, mp, row_var, lam_arr, alpha_arr)
     g = problem.target
     attrs = {
         "activation": problem.activation,
@@ -110,7 +82,7 @@ def learning_curve(
         "target_name": g.name,
         "target_scale": float(g.scale),
         "target_coefficients": ",".join(f"{c:g}" for c in g.coefficients),
-        "noise": float(noise),
+        "noise": float(problem.noise),
         "beta": mp.beta,
         "r": float(srf.r),
         "gamma": float(srf.gamma),
@@ -121,6 +93,47 @@ def learning_curve(
         "mp_nodes": int(mp_nodes),
     }
     return xr.Dataset(data, coords={"alpha": alpha_arr, "lam": lam_arr}, attrs=attrs)
+
+
+def solve_grid(
+    problem: Problem,
+    tab: KappaTable,
+    mp: MarchenkoPastur,
+    row_var: float,
+    lam_arr: np.ndarray,
+    alpha_arr: np.ndarray,
+) -> dict[str, tuple[tuple[str, str], np.ndarray]]:
+    """The fixed point on the grid `alpha_arr` (A,) x `lam_arr` (L,): Dataset variables of
+    dims ("alpha", "lam"); unconverged points NaN (with a warning)."""
+    fields = (*ORDER_PARAMETERS, "test_error", "train_error", "residual")
+    out = {f: np.full((lam_arr.size, alpha_arr.size), np.nan) for f in fields}
+    converged = np.zeros((lam_arr.size, alpha_arr.size), dtype=np.int8)
+    iterations = np.zeros((lam_arr.size, alpha_arr.size), dtype=np.int32)
+    start = None
+    for j in np.argsort(alpha_arr):  # warm start along increasing alpha
+        psi = np.full(lam_arr.size, mp.beta / alpha_arr[j])
+        ridge = problem.ridge(lam_arr, alpha_arr[j])
+        sol = solve(tab, mp, psi, ridge, problem.noise, start=start, row_var=row_var)
+        start = _warm_start(sol, start)
+        _store(out, sol, j)
+        converged[:, j] = sol.converged
+        iterations[:, j] = sol.iterations
+    bad = converged == 0
+    if np.any(bad):
+        warnings.warn(
+            f"theory: {int(bad.sum())} of {bad.size} points did not converge; reported as NaN",
+            RuntimeWarning,
+            stacklevel=3,
+        )
+        for f in fields:
+            if f != "residual":
+                out[f][bad] = np.nan
+    out["readout_sq_norm"] = out["q_z"].copy()
+    dims = ("alpha", "lam")
+    data = {f: (dims, v.T) for f, v in out.items()}
+    data["converged"] = (dims, converged.T)
+    data["iterations"] = (dims, iterations.T)
+    return data
 
 
 def _warm_start(sol: Solution, previous: np.ndarray | None) -> np.ndarray | None:

@@ -164,7 +164,6 @@ def solve(
     """
     psi = np.asarray(psi, dtype=float)
     lam = np.asarray(lam, dtype=float)
-    beta = mp.beta
     x, rel, iters = _solve_variances(tab, mp, psi, lam, start)
     _, jac, w, integ, vh = _variance_step(x, tab, mp, psi, lam)
     assert jac is not None
@@ -174,8 +173,7 @@ def solve(
     wf = w[:, None, :] * basis  # (B, 3, K)
     gram = np.einsum("bik,jk,k->bij", wf, basis, tab.weight)
     rhs = np.einsum("bik,k->bi", wf, tab.ybar * tab.weight)
-    k_v = beta * integ[1, 1]
-    k_e = row_var * beta * integ[0, 1]
+    k_v, k_th, k_e = mp.kernels(integ, row_var)
     gram[:, 1, 1] += 1.0 / k_v - vh[:, 0]
     absent = [0] if np.max(np.abs(tab.mu0)) < 1e-12 else []  # no strong mean direction
     if row_var > 0:
@@ -188,7 +186,7 @@ def solve(
         rhs[:, i] = 0.0
     m_s, m_v, m_e = np.moveaxis(np.linalg.solve(gram, rhs[..., None])[..., 0], -1, 0)
     mt_th = _mean(tab, w * tab.mu1 * tab.ytau)
-    m_th = k_v * mt_th
+    m_th = k_th * mt_th
     mt_v = m_v / k_v
     mt_e = m_e / k_e if row_var > 0 else np.zeros_like(m_e)
 
@@ -205,14 +203,7 @@ def solve(
     w2 = w * w
     spec = _spectral_matrix(integ)
     drive = np.stack([_mean(tab, w2 * tab.mu1**2 * e0), _mean(tab, w2 * tab.mus2 * e0)], -1)
-    sig = mt_v**2 + mt_th**2
-    prior = beta * np.stack(
-        [
-            sig * integ[2, 2] + row_var * mt_e**2 * integ[1, 2],
-            sig * integ[1, 2] + row_var * mt_e**2 * integ[0, 2],
-        ],
-        -1,
-    )
+    prior = mp.prior(integ, mt_v, mt_th, mt_e, row_var)
     source = prior + psi[:, None] * (spec @ drive[..., None])[..., 0]
     q = _solve_2x2(np.eye(2) - jac, source)
     err = e0 + q[:, :1] * tab.mu1**2 + q[:, 1:] * tab.mus2

@@ -21,7 +21,13 @@ MP_NODES = 256
 
 @dataclass(frozen=True)
 class MarchenkoPastur:
-    """Nodes `om` (N,) and weights `nu` (N,) with `sum nu h(om) ~ int h(om) om rho(om) d om`."""
+    """Nodes `om` (N,) and weights `nu` (N,) with `sum nu h(om) ~ int h(om) om rho(om) d om`.
+
+    The spectral object of the fixed point: the trace measure `rho` (`integrals`) and the
+    signal measures of the directions `W v`, `W theta_perp` and `e` (`kernels`, `prior`).
+    For Marchenko-Pastur these are `rho` times constants (`beta om`, `beta om`,
+    `row_var beta`); `EmpiricalSpectrum` carries its own.
+    """
 
     beta: float
     om: Array
@@ -46,6 +52,56 @@ class MarchenkoPastur:
         out[0, 1] = (1.0 - slope * out[1, 1]) / d0
         out[0, 2] = (1.0 - slope * (out[1, 1] + d0 * out[1, 2])) / d0**2
         return out
+
+    def kernels(self, integ: dict, row_var: float) -> tuple[Array, Array, Array]:
+        """`int D^-1 dmu_X` for X = `W v`, `W theta_perp`, `e` (each (B,)), from `integrals`."""
+        k = self.beta * integ[1, 1]
+        return k, k, row_var * self.beta * integ[0, 1]
+
+    def prior(self, integ: dict, mt_v: Array, mt_th: Array, mt_e: Array, row_var: float) -> Array:
+        """`sum_X mt_X^2 (int om D^-2 dmu_X, int D^-2 dmu_X)`, (B, 2): the signal part of
+        `(q_w, q_z)`."""
+        sig = mt_v**2 + mt_th**2
+        return self.beta * np.stack(
+            [
+                sig * integ[2, 2] + row_var * mt_e**2 * integ[1, 2],
+                sig * integ[1, 2] + row_var * mt_e**2 * integ[0, 2],
+            ],
+            -1,
+        )
+
+
+@dataclass(frozen=True)
+class EmpiricalSpectrum(MarchenkoPastur):
+    """A discrete trace measure (`om` the non-zero eigenvalues of `W W^T`, `nu = om/p`) and
+    discrete signal measures: `int F dmu_X = sum_k F(signal_om_k) signal_weight[X, k]` for
+    X = 0, 1, 2 (`W v`, `W theta_perp`, `e`), `signal_om` (M,), `signal_weight` (3, M).
+    The `e` measure carries `||e||^2` itself: `row_var` only marks it present (> 0)."""
+
+    signal_om: Array
+    signal_weight: Array
+
+    def integrals(self, c0: Array, c1: Array) -> dict:
+        """`I(a, j)` of the trace measure and `("signal", a, j)`: `int om^a D^-j dmu_X`,
+        shape `c0.shape + (3,)`, for (a, j) in (0, 1), (1, 2), (0, 2)."""
+        out: dict = super().integrals(c0, c1)
+        c0, c1 = np.asarray(c0, float)[..., None], np.asarray(c1, float)[..., None]
+        inv = 1.0 / (c0 + c1 * self.signal_om)
+        sq = inv * inv
+        out["signal", 0, 1] = inv @ self.signal_weight.T
+        out["signal", 1, 2] = sq @ (self.signal_weight * self.signal_om).T
+        out["signal", 0, 2] = sq @ self.signal_weight.T
+        return out
+
+    def kernels(self, integ: dict, row_var: float) -> tuple[Array, Array, Array]:
+        k = integ["signal", 0, 1]
+        return k[..., 0], k[..., 1], k[..., 2]
+
+    def prior(self, integ: dict, mt_v: Array, mt_th: Array, mt_e: Array, row_var: float) -> Array:
+        sq = np.stack([mt_v, mt_th, mt_e], -1) ** 2
+        return np.stack(
+            [np.sum(sq * integ["signal", 1, 2], -1), np.sum(sq * integ["signal", 0, 2], -1)], -1
+        )
 
 
 def marchenko_pastur(beta: float, n: int = MP_NODES) -> MarchenkoPastur:
