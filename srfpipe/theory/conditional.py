@@ -1,0 +1,187 @@
+"""Conditional theory: the ridge fixed point of docs/theory.md for one given first layer `W`.
+
+`W` (p, d) is split (docs/theory.md section 12) into its spike and a bulk: `v` the top right
+singular vector of `W` (sign with `v.theta >= 0`) if its singular value is an outlier (above
+`OUTLIER_FACTOR` times the bulk's edge), else `v = theta` and no spike; `W v = r s + h` with
+`s` the spike's profile (`+-1` per neuron, the signs of `W v`, for a Rademacher readout; ones
+for a constant one), `r = (W v).s/p` and `h` orthogonal to `s`. The bulk is
+`B = (W - r s v^T)/c` with `c^2` the mean over neurons of `||P_v w_i||^2` (the variance of
+each neuron's Gaussian part), so `B v = h/c` is the weak `W v` direction of the theory, and
+`e_i = s_i eps_i`, `eps_i = ||P_v b_i||^2 - 1`, its row-norm direction. The fixed point then
+runs on the sRF `(r, gamma = v.theta, c)` with the empirical measures of `B` in place of
+Marchenko-Pastur (`spectrum.EmpiricalSpectrum`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import xarray as xr
+from scipy import linalg
+
+from srfpipe.linalg.parallel import gram, one_blas_thread
+from srfpipe.problem import Problem
+from srfpipe.step import top_singular
+from srfpipe.theory.coverage import theory_gap
+from srfpipe.theory.curves import ROW_NORM_VARIANCE, _positive_grid, solve_grid
+from srfpipe.theory.equivalence import KAPPA_NODES, kappa_table
+from srfpipe.theory.spectrum import MP_NODES, EmpiricalSpectrum, marchenko_pastur
+
+Array = np.ndarray
+
+OUTLIER_FACTOR = 2.0
+"""A singular value of `W` is a spike if it exceeds this multiple of the bulk edge
+`c (1 + sqrt(p/d))` (a spike of strength `r` has singular value `~ r sqrt p`)."""
+INGREDIENTS = ("spectrum", "projections", "rows")
+"""Empirical ingredients: the trace measure of `B B^T`, the measures of `B v` and
+`B theta_perp`, and the row-norm direction `e`; the others take their Marchenko-Pastur forms."""
+
+
+@dataclass(frozen=True)
+class Split:
+    """`W = c B + r s v^T`: spike direction `v` (d,), profile `s` (p,), strength `r`,
+    overlap `gamma = v.theta`, bulk scale `c`, bulk `B` (p, d); `outliers` counts the
+    singular values of `W` above the outlier threshold (1 = one spike)."""
+
+    v: Array
+    s: Array
+    r: float
+    gamma: float
+    scale: float
+    bulk: Array
+    outliers: int
+
+
+def split(w: Array, theta: Array, readout_init: str, s: Array | None = None) -> Split:
+    """Split `w` (p, d) into spike and bulk (module docstring); `s` (p,) overrides the
+    profile derived from `readout_init`."""
+    p, d = w.shape
+    _, sv, vecs = top_singular(w, 8)
+    rest = (np.sum(w * w) - sv[0] ** 2) / p
+    threshold = OUTLIER_FACTOR * np.sqrt(rest) * (1.0 + np.sqrt(p / d))
+    outliers = int(np.sum(sv > threshold))
+    spiked = outliers > 0
+    v = vecs[:, 0] if spiked else theta / np.linalg.norm(theta)
+    if v @ theta < 0:
+        v = -v
+    t = w @ v
+    if s is None:
+        if readout_init == "rademacher":
+            s = np.where(t >= 0, 1.0, -1.0)
+        elif readout_init == "constant" or not spiked:
+            s = np.ones(p)
+        else:
+            raise ValueError(f"conditional theory: no spike profile for readout {readout_init!r}")
+    r = float(t @ s / (s @ s)) if spiked else 0.0
+    if r < 0:
+        raise ValueError("conditional theory: the spike points against theta (r < 0)")
+    tilde = w - r * np.outer(s, v)
+    h = t - r * s
+    scale = float(np.sqrt((np.sum(tilde * tilde) - h @ h) / p))
+    gamma = float(np.clip(v @ theta, 0.0, 1.0))
+    return Split(v, s, r, gamma, scale, tilde / scale, outliers)
+
+
+def conditional_spectrum(
+    sp: Split, theta: Array, problem: Problem, ingredients: Collection[str] = INGREDIENTS
+) -> tuple[EmpiricalSpectrum, float]:
+    """The spectral object of the bulk and the `row_var` to pass to `fixed_point.solve`.
+
+    Ingredients not in `ingredients` take their Marchenko-Pastur forms: `rho_beta` (256
+    nodes), `beta om rho` for the `v`, `theta_perp` directions, `row_var beta rho` for `e`
+    with `row_var` of `problem.w0_rows` (each over the trace measure in use).
+    """
+    unknown = set(ingredients) - set(INGREDIENTS)
+    if unknown:
+        raise ValueError(f"ingredients: unknown {sorted(unknown)}; allowed: {INGREDIENTS}")
+    bulk = sp.bulk
+    p, d = bulk.shape
+    beta = p / d
+    with one_blas_thread():
+        om, right = linalg.eigh(gram(bulk), overwrite_a=True, check_finite=False)
+    keep = om > 1e-12 * om[-1]  # the non-zero eigenvalues of B B^T
+    om, right = om[keep], right[:, keep]
+    sing = np.sqrt(om)
+
+    def comps(x: Array) -> Array:
+        """Components of x (p,) on the left singular vectors of B (non-zero ones)."""
+        return (right.T @ (bulk.T @ x)) / sing
+
+    if "spectrum" in ingredients:
+        trace_om, trace_nu = om, om / p
+    else:
+        mp = marchenko_pastur(beta, MP_NODES)
+        trace_om, trace_nu = mp.om, mp.nu
+    density = trace_nu / trace_om  # rho on the nodes, and the atom 1 - sum at 0
+    nodes = np.append(trace_om, 0.0)
+    rho = np.append(density, max(1.0 - density.sum(), 0.0))
+    x_v = comps(bulk @ sp.v)
+    perp = theta - sp.gamma * sp.v
+    norm = np.linalg.norm(perp)
+    x_th = comps(bulk @ (perp / norm)) if norm > 1e-12 else np.zeros_like(om)
+    row_sq = np.einsum("ij,ij->i", bulk, bulk) - np.square(bulk @ sp.v)
+    e = sp.s * (row_sq - 1.0)
+    if "projections" in ingredients:
+        proj = [(om, x_v**2), (om, x_th**2)]
+    else:
+        proj = [(nodes, beta * nodes * rho)] * 2
+    if "rows" in ingredients:
+        x_e = comps(e)
+        row_var = float(d * np.mean(e * e))
+        proj.append((np.append(om, 0.0), np.append(x_e**2, max(e @ e - x_e @ x_e, 0.0))))
+    else:
+        row_var = ROW_NORM_VARIANCE[problem.w0_rows]
+        proj.append((nodes, row_var * beta * rho))
+    signal_om = np.concatenate([o for o, _ in proj])
+    weight = np.zeros((3, signal_om.size))
+    start = 0
+    for k, (o, wk) in enumerate(proj):
+        weight[k, start : start + o.size] = wk
+        start += o.size
+    spec = EmpiricalSpectrum(
+        beta, trace_om, trace_nu, np.stack([trace_nu, trace_nu * trace_om], 1), signal_om, weight
+    )
+    return spec, row_var
+
+
+def conditional_curve(
+    problem: Problem,
+    w: Array,
+    theta: Array,
+    *,
+    lam: Sequence[float],
+    alpha: Sequence[float],
+    s: Array | None = None,
+    ingredients: Collection[str] = INGREDIENTS,
+    kappa_nodes: int = KAPPA_NODES,
+) -> xr.Dataset:
+    """Asymptotic ridge errors of the features `sigma(W x)` for the given `w` (p, d) and
+    teacher `theta` (d,), dims ("alpha", "lam") as `curves.learning_curve`; `problem` gives
+    the activation, target, noise, readout init and ridge convention (its `beta` is
+    replaced by `p/d`). `s` (p,) overrides the spike profile; `ingredients` as
+    `conditional_spectrum`."""
+    lam_arr = _positive_grid("lam", lam)
+    alpha_arr = _positive_grid("alpha", alpha)
+    sp = split(w, theta, problem.readout_init, s)
+    gap = theory_gap(problem, spiked=sp.r > 0)
+    if gap is not None:
+        raise ValueError(gap)
+    spec, row_var = conditional_spectrum(sp, theta, problem, ingredients)
+    tab = kappa_table(problem.sigma, problem.target, sp.r, sp.gamma, kappa_nodes, sp.scale)
+    data = solve_grid(problem, tab, spec, row_var, lam_arr, alpha_arr)
+    attrs = {
+        "activation": problem.activation,
+        "target": problem.target.describe(),
+        "noise": float(problem.noise),
+        "beta": spec.beta,
+        "r": sp.r,
+        "gamma": sp.gamma,
+        "bulk_scale": sp.scale,
+        "outliers": sp.outliers,
+        "row_var": row_var,
+        "readout_init": problem.readout_init,
+        "ingredients": ",".join(i for i in INGREDIENTS if i in ingredients),
+    }
+    return xr.Dataset(data, coords={"alpha": alpha_arr, "lam": lam_arr}, attrs=attrs)
