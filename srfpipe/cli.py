@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import xarray as xr
 
 from srfpipe.functions import ACTIVATIONS, TARGET_NAMES, target
 from srfpipe.linalg.parallel import job_threads
@@ -27,6 +28,7 @@ from srfpipe.problem import INIT_OUTPUTS, LAM_SCALES, READOUT_INITS, SRF, W0_ROW
 from srfpipe.simulation import simulate
 from srfpipe.step import network_map
 from srfpipe.theory import learning_curve
+from srfpipe.theory.conditional import conditional_seeds
 
 RECORD_FIELDS = (
     "test_error", "train_error", "converged", "readout_sq_norm", "residual", "iterations",
@@ -238,6 +240,11 @@ def print_records(params: dict, records: list[dict], as_json: bool) -> None:
 def run_theory(args: argparse.Namespace) -> None:
     """`srfpipe theory`: asymptotic errors on the alpha x lam grid."""
     spec = spec_from_args(args)
+    if args.conditional:
+        run_conditional(spec, args)
+        return
+    if args.d is not None or args.seeds is not None:
+        raise UsageError("--d/--seeds: only with --conditional")
     try:
         ds = learning_curve(spec.problem, spec.resolved_srf(), lam=spec.lam, alpha=spec.alpha)
     except ValueError as err:
@@ -250,6 +257,38 @@ def run_theory(args: argparse.Namespace) -> None:
             rec.update({f: point[f].values.item() for f in RECORD_FIELDS})
             records.append(rec)
     print_records(spec.params(), records, args.json)
+
+
+def run_conditional(spec: Spec, args: argparse.Namespace) -> None:
+    """`srfpipe theory --conditional`: the conditional theory of the networks of
+    `srfpipe simulate --model network` (mean and standard error over seeds)."""
+    if spec.eta is None:
+        raise UsageError("--conditional: needs --eta and --alpha0")
+    d = int(_number("--d", args.d or "500", 8.0))
+    seeds = int(_number("--seeds", args.seeds or "4", 1.0))
+    try:
+        ds = conditional_seeds(
+            spec.problem, eta=spec.eta, d=d, seeds=range(seeds), lam=spec.lam, alpha=spec.alpha
+        )
+    except ValueError as err:
+        raise UsageError(f"--conditional: {err}") from None
+    records = _mean_records(ds)
+    params = spec.params() | {"model": "network (conditional theory)", "d": d, "seeds": seeds}
+    print_records(params, records, args.json)
+
+
+def _mean_records(ds: xr.Dataset) -> list[dict]:
+    """One record per (alpha, lam): the `*_mean` of each error and its `*_sem`."""
+    records = []
+    for alpha in ds.alpha.values:
+        for lam in ds.lam.values:
+            point = ds.sel(alpha=alpha, lam=lam)
+            rec = {"alpha": float(alpha), "lam": float(lam)}
+            for name in ("test_error", "train_error", "readout_sq_norm"):
+                rec[name] = float(point[f"{name}_mean"])
+                rec[f"{name}_sem"] = float(point[f"{name}_sem"])
+            records.append(rec)
+    return records
 
 
 def run_simulate(args: argparse.Namespace) -> None:
@@ -285,15 +324,7 @@ def run_simulate(args: argparse.Namespace) -> None:
         )
     if tty:
         print(file=sys.stderr)
-    records = []
-    for alpha in ds.alpha.values:
-        for lam in ds.lam.values:
-            point = ds.sel(alpha=alpha, lam=lam)
-            rec = {"alpha": float(alpha), "lam": float(lam)}
-            for name in ("test_error", "train_error", "readout_sq_norm"):
-                rec[name] = float(point[f"{name}_mean"])
-                rec[f"{name}_sem"] = float(point[f"{name}_sem"])
-            records.append(rec)
+    records = _mean_records(ds)
     params = spec.params() | {"model": model, "d": d, "seeds": seeds, "test_size": test_size}
     print_records(params, records, args.json)
 
@@ -323,6 +354,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_model_arguments(theory)
     theory.add_argument("--json", action="store_true", help="print one JSON object")
+    theory.add_argument(
+        "--conditional",
+        action="store_true",
+        help="theory of the networks of `simulate --model network` (needs --eta --alpha0)",
+    )
+    theory.add_argument("--d", help="with --conditional: input dimension >= 8 (500)")
+    theory.add_argument("--seeds", help="with --conditional: number of seeds >= 1 (4)")
     theory.set_defaults(func=run_theory)
     sim = sub.add_parser("simulate", help="simulated ridge learning curves (mean over seeds)")
     add_model_arguments(sim)

@@ -23,6 +23,8 @@ from scipy import linalg
 
 from srfpipe.linalg.parallel import gram, one_blas_thread
 from srfpipe.problem import Problem
+from srfpipe.simulation import SeedDraw
+from srfpipe.stats import mean_sem
 from srfpipe.step import top_singular
 from srfpipe.theory.coverage import theory_gap
 from srfpipe.theory.curves import ROW_NORM_VARIANCE, _positive_grid, solve_grid
@@ -185,3 +187,24 @@ def conditional_curve(
         "ingredients": ",".join(i for i in INGREDIENTS if i in ingredients),
     }
     return xr.Dataset(data, coords={"alpha": alpha_arr, "lam": lam_arr}, attrs=attrs)
+
+
+def conditional_seeds(
+    problem: Problem,
+    *,
+    eta: float,
+    d: int,
+    seeds: Sequence[int],
+    lam: Sequence[float],
+    alpha: Sequence[float],
+) -> xr.Dataset:
+    """The conditional theory of the one-step networks `W1` of `srfpipe simulate --model
+    network` (`simulation.SeedDraw`) over (seed, alpha, lam), with `*_mean`/`*_sem` over
+    seeds of `test_error`, `train_error`, `readout_sq_norm`."""
+    per_seed = []
+    for seed in seeds:
+        draw = SeedDraw(problem, d, seed, eta=eta)
+        ds = conditional_curve(problem, draw.w1, draw.theta, lam=lam, alpha=alpha)
+        per_seed.append(ds[["test_error", "train_error", "readout_sq_norm"]])
+    ds = xr.concat(per_seed, dim="seed").assign_coords(seed=list(seeds))
+    return ds.merge(mean_sem(ds))
