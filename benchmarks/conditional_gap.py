@@ -2,7 +2,7 @@
 
 For each eta and seed, the one-step network of `srfpipe simulate --model network` (same
 `SeedDraw`), its test error (simulation) and the conditional theory of its `W1` with growing
-sets of empirical ingredients (docs/theory.md section 12). Prints one JSON line per
+sets of empirical ingredients (docs/theory.md section 13). Prints one JSON line per
 (eta, alpha, lam) with means and standard errors over seeds; paired gaps are per seed.
 
     python benchmarks/conditional_gap.py --eta 1 2 3 4 --d 1000 --seeds 10 --out gap.jsonl

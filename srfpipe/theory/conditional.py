@@ -1,6 +1,6 @@
 """Conditional theory: the ridge fixed point of docs/theory.md for one given first layer `W`.
 
-`W` (p, d) is split (docs/theory.md section 12) into its spike and a bulk: `v` the top right
+`W` (p, d) is split (docs/theory.md section 13) into its spike and a bulk: `v` the top right
 singular vector of `W` (sign with `v.theta >= 0`) if its singular value is an outlier (above
 `OUTLIER_FACTOR` times the bulk's edge), else `v = theta` and no spike; `W v = r s + h` with
 `s` the spike's profile (`+-1` per neuron, the signs of `W v`, for a Rademacher readout; ones

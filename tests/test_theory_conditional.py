@@ -1,0 +1,95 @@
+"""The conditional theory of a given first layer (srfpipe/theory/conditional.py)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from srfpipe.cli import main
+from srfpipe.functions import target
+from srfpipe.problem import SRF, Problem
+from srfpipe.simulation import SeedDraw
+from srfpipe.theory.conditional import conditional_curve, conditional_spectrum, split
+from srfpipe.theory.curves import learning_curve
+
+PROBLEM = Problem(activation="tanh", target=target("tanh", 2.0), noise=0.1, beta=1.5, alpha0=2.0)
+LAM, ALPHA = [0.05, 0.5], [0.5, 1.0, 2.0, 4.0]
+
+
+def _srf_layer(srf: SRF, d: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """`c W0 + r a v^T` with `v.theta = gamma` exactly, and theta."""
+    draw = SeedDraw(PROBLEM, d, seed, srf=srf)
+    w = srf.bulk_scale * draw.w0
+    if srf.r > 0:
+        w = w + np.outer(draw.spike.u, draw.spike.v)
+    return w, draw.theta
+
+
+def test_split_recovers_the_srf_parameters():
+    srf = SRF(1.2, 0.8, 1.3)
+    w, theta = _srf_layer(srf, 600, 0)
+    sp = split(w, theta, "rademacher")
+    assert sp.outliers == 1
+    assert sp.r == pytest.approx(1.2, rel=3e-3)
+    assert sp.gamma == pytest.approx(0.8, abs=3e-3)
+    assert sp.scale == pytest.approx(1.3, rel=3e-3)
+    w0, _ = _srf_layer(SRF(0.0, 0.8), 600, 0)
+    assert split(w0, theta, "rademacher").outliers == 0
+
+
+def test_spectral_measures_match_direct_quadratic_forms():
+    """`int F dmu_X` against `x^T (c0 + c1 B B^T)^-1 x` etc. by dense solves (p > d)."""
+    w, theta = _srf_layer(SRF(1.0, 0.6, 1.1), 120, 1)
+    sp = split(w, theta, "rademacher")
+    spec, _ = conditional_spectrum(sp, theta, PROBLEM)
+    b = sp.bulk
+    p = b.shape[0]
+    perp = theta - sp.gamma * sp.v
+    rows = np.sum(b * b, 1) - (b @ sp.v) ** 2
+    dirs = [b @ sp.v, b @ (perp / np.linalg.norm(perp)), sp.s * (rows - 1.0)]
+    c0, c1 = np.array([0.3, 1.7]), np.array([0.8, 0.2])
+    integ = spec.integrals(c0, c1)
+    for k in range(2):
+        dmat = c0[k] * np.eye(p) + c1[k] * b @ b.T
+        inv = np.linalg.inv(dmat)
+        assert integ[1, 1][k] == pytest.approx(np.trace(inv @ b @ b.T) / p, rel=1e-10)
+        assert integ[0, 2][k] == pytest.approx(np.trace(inv @ inv) / p, rel=1e-10)
+        for x, name in enumerate(("v", "theta_perp", "e")):
+            u = dirs[x]
+            assert integ["signal", 0, 1][k, x] == pytest.approx(u @ inv @ u, rel=1e-9), name
+            assert integ["signal", 0, 2][k, x] == pytest.approx(u @ inv @ inv @ u, rel=1e-9)
+            want = u @ inv @ b @ b.T @ inv @ u
+            assert integ["signal", 1, 2][k, x] == pytest.approx(want, rel=1e-9)
+
+
+def test_marchenko_pastur_ingredients_give_the_srf_theory():
+    """Without empirical ingredients the fixed point is the sRF theory at the split's
+    `(r, gamma, c)` (the Marchenko-Pastur measures on the 256-node quadrature)."""
+    w, theta = _srf_layer(SRF(1.5, 0.8, 1.2), 400, 2)
+    ds = conditional_curve(PROBLEM, w, theta, lam=LAM, alpha=ALPHA, ingredients=())
+    ref = learning_curve(PROBLEM, SRF(ds.r, ds.gamma, ds.bulk_scale), lam=LAM, alpha=ALPHA)
+    np.testing.assert_allclose(ds.test_error.values, ref.test_error.values, rtol=1e-9)
+
+
+@pytest.mark.parametrize("srf", [SRF(0.0, 0.7), SRF(1.15, 0.77, 1.07), SRF(2.0, 0.9, 1.3)])
+def test_limits_rf_and_srf_at_d1000(srf):
+    """On `W0` and on `c W0 + r a v^T` the conditional theory is the RF / sRF theory up to
+    the finite-d fluctuations of the empirical measures (docs/theory.md section 13: mean
+    gap <= 0.5%, one seed within 1.6% at d = 1000)."""
+    ref = learning_curve(PROBLEM, srf, lam=LAM, alpha=ALPHA).test_error.values
+    gaps = []
+    for seed in range(2):
+        w, theta = _srf_layer(srf, 1000, seed)
+        ds = conditional_curve(PROBLEM, w, theta, lam=LAM, alpha=ALPHA)
+        gaps.append(ds.test_error.values / ref - 1.0)
+    assert np.max(np.abs(gaps)) < 0.02
+
+
+def test_cli_conditional_prints_mean_and_sem(capsys):
+    args = "--target tanh --target-scale 2 --beta 1.5 --noise 0.1 --alpha0 2 --eta 1".split()
+    main(["theory", "--conditional", "--d", "200", "--seeds", "2", "--alpha", "1", "--json", *args])
+    out = json.loads(capsys.readouterr().out)
+    rec = out["records"][0]
+    assert out["params"]["seeds"] == 2 and rec["test_error"] > 0.1 and rec["test_error_sem"] > 0
