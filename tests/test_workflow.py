@@ -106,6 +106,7 @@ def test_adding_an_eta_runs_only_its_jobs(tiny_run):
         "plot_validation": 1,
         "make_curves": 1,
         "plot_figures": 1,
+        "record_config": 1,
         "all": 1,
     }, jobs
 
@@ -121,6 +122,7 @@ def test_changing_lambda_reruns_only_lambda_dependent_jobs(tiny_run):
         "plot_validation": 1,
         "make_curves": 1,
         "plot_figures": 1,
+        "record_config": 1,
         "all": 1,
     }, jobs
 
