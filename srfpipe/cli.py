@@ -24,7 +24,7 @@ from srfpipe.config import bounds, schema, simulate_memory_mb, size_problems
 from srfpipe.functions import ACTIVATIONS, TARGET_NAMES, target
 from srfpipe.linalg.parallel import job_threads
 from srfpipe.models import MODELS
-from srfpipe.problem import INIT_OUTPUTS, READOUT_INITS, SRF, Problem
+from srfpipe.problem import INIT_OUTPUTS, LAM_SCALES, READOUT_INITS, SRF, W0_ROWS, Problem
 from srfpipe.simulation import simulate
 from srfpipe.step import network_map
 from srfpipe.theory import learning_curve
@@ -78,12 +78,15 @@ class Spec:
             "lam": list(self.lam),
             "alpha": list(self.alpha),
             "readout_init": pb.readout_init,
+            "init_output": pb.init_output,
+            "w0_rows": pb.w0_rows,
+            "lam_scale": pb.lam_scale,
             "eta": self.eta,
             "alpha0": pb.alpha0,
         }
         if self.srf is not None or self.eta is not None:
             srf = self.resolved_srf()
-            out |= {"r": srf.r, "gamma": srf.gamma}
+            out |= {"r": srf.r, "gamma": srf.gamma, "bulk_scale": srf.bulk_scale}
         return out
 
 
@@ -104,10 +107,21 @@ def add_model_arguments(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--alpha", default="0.5,1,2,4", help="sample ratio(s) n/d > 0, comma list")
     g.add_argument("--readout-init", default="rademacher", help=f"one of {READOUT_INITS}")
     g.add_argument("--init-output", default="zero", help=f"one of {INIT_OUTPUTS}")
+    g.add_argument("--w0-rows", default="gaussian", help=f"one of {W0_ROWS}")
+    g.add_argument(
+        "--lam-scale",
+        default="samples",
+        help=f"one of {LAM_SCALES}: features is the paper's (Phi^T Phi + lam p I)",
+    )
     s = parser.add_argument_group("spike (either --spike and --gamma, or --eta and --alpha0)")
     s.add_argument("--spike", default=None, help="spike strength r >= 0 (u = r a)")
     s.add_argument("--gamma", default=None, help="overlap v.theta in [0, 1]")
-    s.add_argument("--eta", default=None, help="learning rate eta >= 0 (uses the theory map)")
+    s.add_argument(
+        "--bulk-scale", default=None, help="bulk scale c > 0 of c W0 + u v^T (default 1)"
+    )
+    s.add_argument(
+        "--eta", default=None, help="learning rate eta >= 0 (the network map: r, gamma, c_W)"
+    )
     s.add_argument("--alpha0", default=None, help="first-step batch ratio n0/d > 0")
 
 
@@ -184,6 +198,8 @@ def spec_from_args(args: argparse.Namespace) -> Spec:
         raise UsageError("--spike/--gamma: give both")
     if map_given and (args.eta is None or args.alpha0 is None):
         raise UsageError("--eta/--alpha0: give both")
+    if args.bulk_scale is not None and not spike_given:
+        raise UsageError("--bulk-scale: only with --spike/--gamma (--eta uses the map's c_W)")
     problem = Problem(
         activation=act,
         target=tgt,
@@ -191,12 +207,16 @@ def spec_from_args(args: argparse.Namespace) -> Spec:
         beta=_number("--beta", args.beta, *bounds("beta")),
         readout_init=_choice("--readout-init", args.readout_init, READOUT_INITS),
         init_output=_choice("--init-output", args.init_output, INIT_OUTPUTS),
+        w0_rows=_choice("--w0-rows", args.w0_rows, W0_ROWS),
+        lam_scale=_choice("--lam-scale", args.lam_scale, LAM_SCALES),
         alpha0=_optional("--alpha0", args.alpha0, *bounds("alpha0")),
     )
     srf = None
     if spike_given:
         srf = SRF(
-            _number("--spike", args.spike, 0.0), _number("--gamma", args.gamma, 0.0, high=1.0)
+            _number("--spike", args.spike, 0.0),
+            _number("--gamma", args.gamma, 0.0, high=1.0),
+            _number("--bulk-scale", args.bulk_scale or "1", 0.0, strict=True),
         )
     return Spec(
         problem=problem,

@@ -377,6 +377,7 @@ def stage_params(exp: Experiment, stage: str) -> dict[str, Any]:
         "activation": pb.activation,
         "readout_init": pb.readout_init,
         "init_output": pb.init_output,
+        "w0_rows": pb.w0_rows,
         "precision": exp.precision,
     }
     theory = {
@@ -387,6 +388,8 @@ def stage_params(exp: Experiment, stage: str) -> dict[str, Any]:
         "alpha0": pb.alpha0,
         "readout_init": pb.readout_init,
         "init_output": pb.init_output,
+        "w0_rows": pb.w0_rows,
+        "lam_scale": pb.lam_scale,
         "alpha": list(exp.alpha),
         "lam": list(exp.lam),
     }
@@ -394,7 +397,12 @@ def stage_params(exp: Experiment, stage: str) -> dict[str, Any]:
         "data": data,
         "step": step,
         "readout": step
-        | {"alpha": list(exp.alpha), "lam": list(exp.lam), "models": list(exp.models)},
+        | {
+            "alpha": list(exp.alpha),
+            "lam": list(exp.lam),
+            "lam_scale": pb.lam_scale,
+            "models": list(exp.models),
+        },
         "theory": theory,
         "validation": theory
         | {

@@ -106,21 +106,25 @@ def ridge_learning_curve(
     phi: np.ndarray,
     y: np.ndarray,
     ns: Sequence[int],
-    lams: Sequence[float],
+    lams: Sequence[float] | np.ndarray,
     phi_test: np.ndarray | Callable[[slice], np.ndarray],
     y_test: np.ndarray,
 ) -> list[RidgeErrors]:
     """`ridge_path` on each prefix `phi[:n], y[:n]` for n in `ns` (in the order given).
+
+    `lams` (L,) is the grid of every n, or (len(ns), L) one grid per n.
 
     The unnormalised Gram matrix is accumulated block by block over increasing n, so the
     cost of the (n >= p) fits is one pass over the rows plus one band reduction per n.
     `phi_test` (n_test, p) may be given as a function of a row slice returning those rows
     of it: they are then computed in blocks of `TEST_ROWS` rows alongside the fits.
     """
-    lams = _check_lams(lams)
     ns = [int(n) for n in ns]
     if any(n < 1 or n > phi.shape[0] for n in ns):
         raise ValueError(f"sample sizes must lie in [1, {phi.shape[0]}], got {ns}")
+    grid = np.asarray(lams, dtype=float)
+    rows = grid if grid.ndim == 2 else np.broadcast_to(grid, (len(ns), grid.size))
+    lam_of = {n: _check_lams(row) for n, row in zip(ns, rows, strict=True)}
     if callable(phi_test):
         n_test, rows_of = y_test.shape[0], phi_test
         phi_test = np.empty((n_test, phi.shape[1]))
@@ -132,7 +136,7 @@ def ridge_learning_curve(
         side_tasks = [partial(fill, rows) for rows in blocks]
     else:
         side_tasks = []
-    coefs = _fit_nested(phi, y, sorted(set(ns)), lams, side_tasks)
+    coefs = _fit_nested(phi, y, sorted(set(ns)), lam_of, side_tasks)
     results = {n: _errors(b, phi[:n], y[:n], phi_test, y_test) for n, b in coefs.items()}
     return [results[n] for n in ns]
 
@@ -141,7 +145,7 @@ def _fit_nested(
     phi: np.ndarray,
     y: np.ndarray,
     ns: list[int],
-    lams: np.ndarray,
+    lam_of: dict[int, np.ndarray],
     side_tasks: list[Callable[[], None]],
 ) -> dict[int, np.ndarray]:
     """`b(lam)` (p, L) fitted on `phi[:n], y[:n]` for each n of the increasing list `ns`;
@@ -174,8 +178,8 @@ def _fit_nested(
 
     def solve(n: int, sys_n: tuple[np.ndarray, np.ndarray] | None) -> np.ndarray:
         if sys_n is None:
-            return coefficients_from_kernel(phi[:n], y[:n], lams)
-        return coefficients_from_gram(*sys_n, lams, overwrite=True)
+            return coefficients_from_kernel(phi[:n], y[:n], lam_of[n])
+        return coefficients_from_gram(*sys_n, lam_of[n], overwrite=True)
 
     workers = threads()
     if workers < 2:

@@ -34,10 +34,10 @@ def run(
     x_test, y_test = generate_data.inputs(data_ds, "test")
     source = StepLayers(step_ds)
     layers = [MODELS[m].layer(source) for m in models]
-    out = fit_layers(
-        Problem.from_config(params).sigma, layers, x, y, x_test, y_test, ns, lams,
-        np.dtype(params["precision"]),
-    )  # fmt: skip
+    problem = Problem.from_config(params)
+    ridge = problem.ridge(np.asarray(lams)[None, :], np.asarray(alphas)[:, None])
+    dtype = np.dtype(params["precision"])
+    out = fit_layers(problem.sigma, layers, x, y, x_test, y_test, ns, ridge, dtype)
     ds = xr.Dataset(
         {name: (("model", "alpha", "lam"), out[name]) for name in ERRORS},
         coords={"model": list(models), "alpha": alphas, "lam": lams, "n": ("alpha", ns)},

@@ -64,7 +64,8 @@ def learning_curve(
     """Asymptotic errors of ridge on the sRF `srf` of `problem`, dims ("alpha", "lam").
 
     The sRF is `F = c W0 + u v^T`, `c = srf.bulk_scale`; with `problem.w0_rows = "unit"`
-    (rows of `W0` of unit norm) the row-norm term is absent. `test_error` includes the noise
+    (rows of `W0` of unit norm) the row-norm term is absent; `lam` is in the convention
+    `problem.lam_scale` (`Problem.ridge`). `test_error` includes the noise
     `Delta`; `readout_sq_norm = ||b||^2 = q_z` with `f(x) = b . phi(x)`. Unconverged points
     are NaN with `converged = 0` (and a warning). `r = 0` (no spike) is the random-features
     model and accepts any readout init.
@@ -81,7 +82,8 @@ def learning_curve(
     start = None
     for j in np.argsort(alpha_arr):  # warm start along increasing alpha
         psi = np.full(lam_arr.size, mp.beta / alpha_arr[j])
-        sol = solve(tab, mp, psi, lam_arr, noise, start=start, row_var=row_var)
+        ridge = problem.ridge(lam_arr, alpha_arr[j])
+        sol = solve(tab, mp, psi, ridge, noise, start=start, row_var=row_var)
         start = _warm_start(sol, start)
         _store(out, sol, j)
         converged[:, j] = sol.converged
@@ -167,9 +169,10 @@ def plateau(
     """The `alpha -> inf` limit of the test error (noise included) at ridge `lam >= 0`.
 
     At `lam = 0` this is the error of the best predictor in the span of the `p = beta d`
-    features: what the sRF can express at all.
+    features: what the sRF can express at all. With `lam_scale = "features"` the penalty
+    `lam beta/alpha` vanishes in this limit.
     """
-    lam = _finite("lam", lam, 0.0, strict=False)
+    lam = float(problem.ridge(_finite("lam", lam, 0.0, strict=False), np.inf))
     tab, mp = _setup(problem, srf, kappa_nodes, mp_nodes)
     if lam == 0.0 and tab.mus2 @ tab.weight < 1e-12:
         raise ValueError("plateau: lam = 0 needs a non-linear activation (mustar > 0)")
