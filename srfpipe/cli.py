@@ -33,6 +33,8 @@ RECORD_FIELDS = (
     "test_error", "train_error", "converged", "readout_sq_norm", "residual", "iterations",
     "V_w", "V_z", "m_s", "m_v", "m_th", "m_e", "q_w", "q_z",
 )  # fmt: skip
+DEFAULT = Problem()
+"""Defaults of the problem flags: those of `Problem`, which equal the config schema's."""
 TABLE_FIELDS = ("alpha", "lam", "test_error", "train_error", "readout_sq_norm", "converged")
 
 
@@ -93,7 +95,7 @@ class Spec:
 def add_model_arguments(parser: argparse.ArgumentParser) -> None:
     """Declare the model flags shared by `theory` and `simulate`."""
     g = parser.add_argument_group("model")
-    g.add_argument("--activation", default="tanh", help=f"one of {sorted(ACTIVATIONS)}")
+    g.add_argument("--activation", default=DEFAULT.activation, help=f"one of {sorted(ACTIVATIONS)}")
     g.add_argument("--target", default="tanh", help=f"one of {list(TARGET_NAMES)}")
     g.add_argument("--target-scale", default=None, help="c in g(z) = NAME(c z), > 0 (default 1)")
     g.add_argument(
@@ -101,16 +103,16 @@ def add_model_arguments(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="c0,c1,... of a hermite target: g(z) = sum c_k He_k(z)/sqrt(k!)",
     )
-    g.add_argument("--noise", default="0", help="label noise variance Delta >= 0")
+    g.add_argument("--noise", default=str(DEFAULT.noise), help="label noise variance Delta >= 0")
     g.add_argument("--beta", default="2", help="width ratio p/d > 0")
     g.add_argument("--lam", default="0.1", help="ridge penalty(ies) > 0, comma list")
     g.add_argument("--alpha", default="0.5,1,2,4", help="sample ratio(s) n/d > 0, comma list")
-    g.add_argument("--readout-init", default="rademacher", help=f"one of {READOUT_INITS}")
-    g.add_argument("--init-output", default="zero", help=f"one of {INIT_OUTPUTS}")
-    g.add_argument("--w0-rows", default="gaussian", help=f"one of {W0_ROWS}")
+    g.add_argument("--readout-init", default=DEFAULT.readout_init, help=f"one of {READOUT_INITS}")
+    g.add_argument("--init-output", default=DEFAULT.init_output, help=f"one of {INIT_OUTPUTS}")
+    g.add_argument("--w0-rows", default=DEFAULT.w0_rows, help=f"one of {W0_ROWS}")
     g.add_argument(
         "--lam-scale",
-        default="samples",
+        default=DEFAULT.lam_scale,
         help=f"one of {LAM_SCALES}: features is the paper's (Phi^T Phi + lam p I)",
     )
     s = parser.add_argument_group("spike (either --spike and --gamma, or --eta and --alpha0)")

@@ -85,20 +85,17 @@ def _errors(
     return RidgeErrors(train, test, np.sum(np.square(b), axis=0))
 
 
-def ridge_path(
-    phi: np.ndarray,
-    y: np.ndarray,
-    lams: Sequence[float],
-    phi_test: np.ndarray,
-    y_test: np.ndarray,
+def ridge_reference(
+    phi: np.ndarray, y: np.ndarray, lams: Sequence[float], phi_test: np.ndarray, y_test: np.ndarray
 ) -> RidgeErrors:
-    """Train/test errors and `||b||^2` for every lambda, one factorisation in all."""
+    """The definition the fast path is tested against: `Phi^T Phi/n = V diag(s) V^T` by
+    `scipy.linalg.eigh`, `b(lam) = V diag(1/(s + lam)) V^T Phi^T y/n` (plain, O(p^3))."""
+    from scipy import linalg
+
     lams = _check_lams(lams)
-    n, p = phi.shape
-    if n >= p:
-        b = coefficients_from_gram(phi.T @ phi / n, phi.T @ y / n, lams)
-    else:
-        b = coefficients_from_kernel(phi, y, lams)
+    n = phi.shape[0]
+    s, v = linalg.eigh(phi.T @ phi / n)
+    b = v @ ((v.T @ (phi.T @ y / n))[:, None] / (s[:, None] + lams[None, :]))
     return _errors(b, phi, y, phi_test, y_test)
 
 
@@ -110,7 +107,8 @@ def ridge_learning_curve(
     phi_test: np.ndarray | Callable[[slice], np.ndarray],
     y_test: np.ndarray,
 ) -> list[RidgeErrors]:
-    """`ridge_path` on each prefix `phi[:n], y[:n]` for n in `ns` (in the order given).
+    """Train/test errors and `||b||^2` on each prefix `phi[:n], y[:n]` for n in `ns` (in the
+    order given), every lambda from one factorisation (`ridge_reference` is the definition).
 
     `lams` (L,) is the grid of every n, or (len(ns), L) one grid per n.
 
