@@ -17,6 +17,8 @@ import xarray as xr  # noqa: E402
 from srfpipe.models import MODELS, THEORIES  # noqa: E402
 
 plt.rcParams.update({"font.size": 9, "axes.titlesize": 9, "legend.fontsize": 7.5})
+CONDITIONAL_STYLE = dict(color="C0", ls="--", lw=1.2, label="network (conditional theory)")
+"""The conditional theory of the network's own `W1` (mean over seeds)."""
 
 
 def _save(fig: plt.Figure, paths: Sequence[str | Path]) -> None:
@@ -59,6 +61,8 @@ def learning_curves(curves: xr.Dataset, paths: Sequence[str | Path]) -> None:
                     ax.axhline(
                         float(th["theory_plateau"]), color=theory.style["color"], ls=":", lw=0.8
                     )
+            if "conditional_test_error_mean" in sel:
+                ax.plot(sel["alpha"], sel["conditional_test_error_mean"], **CONDITIONAL_STYLE)
             for model in curves["model"].values:
                 m = sel.sel(model=model)
                 ax.errorbar(
@@ -141,6 +145,32 @@ def spike_diagnostics(curves: xr.Dataset, paths: Sequence[str | Path]) -> None:
     ax.set_xlabel(r"$\eta$")
     ax.set_ylabel("singular value")
     ax.legend(loc="center right", fontsize=6.5)
+    fig.tight_layout()
+    _save(fig, paths)
+
+
+def bulk_spectrum(curves: xr.Dataset, paths: Sequence[str | Path]) -> None:
+    """Eigenvalue density of the bulk `W_1 - r a v^T` (pooled over seeds; one panel per eta)
+    against Marchenko-Pastur with the map's variance `c_W^2`."""
+    etas = curves["eta"].values
+    fig, axes = plt.subplots(1, len(etas), figsize=(2.3 * len(etas) + 0.6, 2.4), squeeze=False)
+    beta = curves.attrs["p"] / curves.attrs["d"]
+    x = curves["eigenvalue"].values
+    for ax, eta in zip(axes[0], etas, strict=True):
+        ax.plot(
+            x, curves["bulk_density"].sel(eta=eta), color="C0", lw=1.2, label="bulk (empirical)"
+        )
+        c2 = float(curves["bulk_scale_theory_mean"].sel(eta=eta)) ** 2
+        om = x / c2
+        inside = np.clip((1 + np.sqrt(beta)) ** 2 - om, 0, None) * np.clip(
+            om - (1 - np.sqrt(beta)) ** 2, 0, None
+        )
+        mp = np.sqrt(inside) / (2 * np.pi * beta * np.where(om > 0, om, 1) * c2)
+        ax.plot(x, mp, "k--", lw=1, label=r"Marchenko-Pastur, $c_W^2$")
+        ax.set_title(rf"$\eta={eta:g}$, $c_W^2={c2:.3f}$")
+        ax.set_xlabel("eigenvalue")
+    axes[0, 0].set_ylabel("density")
+    axes[0, 0].legend()
     fig.tight_layout()
     _save(fig, paths)
 

@@ -22,6 +22,7 @@ STAGE_MODULES: dict[str, str] = {
     "step": "srfpipe.stages.take_step",
     "readout": "srfpipe.stages.fit_readout",
     "theory": "srfpipe.stages.eval_theory",
+    "conditional": "srfpipe.stages.eval_conditional",
     "validation": "srfpipe.stages.validate_theory",
     "curves": "srfpipe.stages.make_curves",
     "plots": "srfpipe.plots",

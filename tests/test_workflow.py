@@ -102,10 +102,12 @@ def test_adding_an_eta_runs_only_its_jobs(tiny_run):
         "take_step": seeds,
         "fit_readout": seeds,
         "eval_theory": 1,
+        "eval_conditional": seeds,
         "validate_theory": n_d,
         "plot_validation": 1,
         "make_curves": 1,
         "plot_figures": 1,
+        "plot_bulk_spectrum": 1,
         "record_config": 1,
         "all": 1,
     }, jobs
@@ -118,10 +120,12 @@ def test_changing_lambda_reruns_only_lambda_dependent_jobs(tiny_run):
     assert jobs == {
         "fit_readout": n,
         "eval_theory": len(TINY["eta"]),
+        "eval_conditional": n,
         "validate_theory": len(TINY["validation"]["d"]),
         "plot_validation": 1,
         "make_curves": 1,
         "plot_figures": 1,
+        "plot_bulk_spectrum": 1,
         "record_config": 1,
         "all": 1,
     }, jobs
@@ -192,7 +196,8 @@ def test_figures_the_config_no_longer_draws_are_removed(tiny_run):
     out = snakemake(tiny_run, "--cores", "1", config=TINY | {"validation": {"d": []}})
     assert out.returncode == 0, out.stderr[-2000:]
     assert sorted(f.name for f in figures.iterdir()) == [
-        "learning_curves.pdf", "learning_curves.png", "spike_diagnostics.pdf",
+        "bulk_spectrum.pdf", "bulk_spectrum.png", "learning_curves.pdf", "learning_curves.png",
+        "spike_diagnostics.pdf",
         "spike_diagnostics.png",
     ]  # fmt: skip
     saved = yaml.safe_load((tiny_run / "results/config/tiny.yaml").read_text())

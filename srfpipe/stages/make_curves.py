@@ -4,13 +4,16 @@ joined with the theory curves where they exist. One dataset per experiment.
 Writes `<var>_mean`, `<var>_sem` over (eta, model, alpha, lam) for the readout errors and
 over (eta[, rank]) for the step diagnostics; `theory_<var>` over (eta, theory, alpha, lam)
 (`theory_optimal_test_error` over (eta, theory, alpha), `theory_plateau` over
-(eta, theory, lam)).
+(eta, theory, lam)); with conditional theories, `conditional_<var>_mean`/`_sem` over
+(eta, alpha, lam) and the bulk's eigenvalue density pooled over seeds, `bulk_density`
+over (eta, eigenvalue) (normalised over the `p` eigenvalues of `W_b W_b^T`, zeros left out).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
 import xarray as xr
 
 from srfpipe.functions import target
@@ -32,6 +35,8 @@ STEP_SCALARS = (
 )
 
 THEORY_VARS = ("test_error", "train_error", "converged", "optimal_test_error", "plateau")
+CONDITIONAL_VARS = ("test_error", "train_error", "readout_sq_norm")
+DENSITY_BINS = 80
 
 
 def _stack(datasets: Sequence[xr.Dataset], names: Sequence[str]) -> xr.Dataset:
@@ -47,8 +52,10 @@ def run(
     readouts: Sequence[xr.Dataset],
     steps: Sequence[xr.Dataset],
     theories: Sequence[xr.Dataset] = (),
+    conditionals: Sequence[xr.Dataset] = (),
 ) -> xr.Dataset:
-    """The curves dataset of the module docstring (`theory_*` only when theories are given)."""
+    """The curves dataset of the module docstring (`theory_*` only when theories are given,
+    `conditional_*` and `bulk_density` only with conditional theories)."""
     errors = mean_sem(_stack(readouts, ["train_error", "test_error", "readout_sq_norm"]))
     spikes = mean_sem(_stack(steps, [*STEP_SCALARS, "sv_delta", "sv_w1"]))
     out = xr.merge([errors, spikes], combine_attrs="drop")
@@ -59,6 +66,10 @@ def run(
         ).sortby("eta")
         th = th.rename({k: f"theory_{k}" for k in th.data_vars})
         out = xr.merge([out, th], join="left")
+    if conditionals:
+        cond = mean_sem(_stack(conditionals, CONDITIONAL_VARS))
+        out = xr.merge([out, cond.rename({k: f"conditional_{k}" for k in cond.data_vars})])
+        out = xr.merge([out, _bulk_density(conditionals)], join="left")
     params = {k: v for k, v in params_of(readouts[0]).items() if k not in ("eta", "seed")}
     params |= {"eta": out["eta"].values.tolist(), "seeds": errors.attrs["seed_values"]}
     out.attrs = provenance("curves", params) | {
@@ -67,3 +78,23 @@ def run(
         "has_theory": int(bool(theories)),
     }
     return out
+
+
+def _bulk_density(conditionals: Sequence[xr.Dataset]) -> xr.Dataset:
+    """Histogram density of the bulk eigenvalues per eta, pooled over seeds (one bin grid)."""
+    by_eta: dict[float, list[np.ndarray]] = {}
+    for ds in conditionals:
+        by_eta.setdefault(params_of(ds)["eta"], []).append(ds["bulk_eigenvalues"].values)
+    top = max(float(np.max(v)) for vals in by_eta.values() for v in vals)
+    edges = np.linspace(0.0, 1.02 * top, DENSITY_BINS + 1)
+    p = params_of(conditionals[0])["p"]
+    etas = sorted(by_eta)
+    density = [
+        np.histogram(np.concatenate(by_eta[e]), edges)[0] / (p * len(by_eta[e]) * np.diff(edges))
+        for e in etas
+    ]
+    centres = 0.5 * (edges[1:] + edges[:-1])
+    return xr.Dataset(
+        {"bulk_density": (("eta", "eigenvalue"), np.array(density))},
+        coords={"eta": etas, "eigenvalue": centres},
+    )

@@ -163,7 +163,8 @@ def conditional_curve(
     teacher `theta` (d,), dims ("alpha", "lam") as `curves.learning_curve`; `problem` gives
     the activation, target, noise, readout init and ridge convention (its `beta` is
     replaced by `p/d`). `s` (p,) overrides the spike profile; `ingredients` as
-    `conditional_spectrum`."""
+    `conditional_spectrum`. With the empirical spectrum, `bulk_eigenvalues` (mode,) are the
+    non-zero eigenvalues of `c^2 B B^T`, i.e. of the bulk `W - r s v^T`."""
     lam_arr = _positive_grid("lam", lam)
     alpha_arr = _positive_grid("alpha", alpha)
     sp = split(w, theta, problem.readout_init, s)
@@ -173,6 +174,8 @@ def conditional_curve(
     spec, row_var = conditional_spectrum(sp, theta, problem, ingredients)
     tab = kappa_table(problem.sigma, problem.target, sp.r, sp.gamma, kappa_nodes, sp.scale)
     data = solve_grid(problem, tab, spec, row_var, lam_arr, alpha_arr)
+    if "spectrum" in ingredients:
+        data["bulk_eigenvalues"] = ("mode", sp.scale**2 * spec.om)
     attrs = {
         "activation": problem.activation,
         "target": problem.target.describe(),
@@ -204,7 +207,7 @@ def conditional_seeds(
     per_seed = []
     for seed in seeds:
         draw = SeedDraw(problem, d, seed, eta=eta)
-        ds = conditional_curve(problem, draw.w1, draw.theta, lam=lam, alpha=alpha)
+        ds = conditional_curve(problem, draw.w1, draw.theta, lam=lam, alpha=alpha, s=draw.net.a)
         per_seed.append(ds[["test_error", "train_error", "readout_sq_norm"]])
     ds = xr.concat(per_seed, dim="seed").assign_coords(seed=list(seeds))
     return ds.merge(mean_sem(ds))

@@ -33,6 +33,8 @@ DATA = f"results/data/{KEY['data']}/seed~{{seed}}.nc"
 STEP = f"results/step/{KEY['step']}/eta~{{eta}}_seed~{{seed}}.nc"
 READOUT = f"results/readout/{KEY['readout']}/eta~{{eta}}_seed~{{seed}}.nc"
 THEORY = f"results/theory/{KEY['theory']}/eta~{{eta}}.nc"
+CONDITIONAL = f"results/conditional/{KEY['readout']}/eta~{{eta}}_seed~{{seed}}.nc"
+WITH_CONDITIONAL = WITH_THEORY and EXP.problem.readout_init != "gaussian"
 CURVES = f"results/curves/{NAME}.nc"
 VALIDATION = f"results/validation/{KEY['validation']}/d~{{d}}.nc"
 CONFIG = f"results/config/{NAME}.yaml"
@@ -40,6 +42,7 @@ FIGURES = expand(
     "results/figures/{name}/{fig}.{ext}",
     name=NAME,
     fig=["learning_curves", "spike_diagnostics"]
+    + (["bulk_spectrum"] if WITH_CONDITIONAL else [])
     + (["theory_validation"] if VALIDATION_D else []),
     ext=["png", "pdf"],
 )
@@ -57,3 +60,4 @@ localrules:
     make_curves,
     plot_figures,
     plot_validation,
+    plot_bulk_spectrum,

@@ -3,6 +3,7 @@ rule make_curves:
         readouts=expand(READOUT, eta=ETAS, seed=SEEDS),
         steps=expand(STEP, eta=ETAS, seed=SEEDS),
         theories=expand(THEORY, eta=ETAS) if WITH_THEORY else [],
+        conditionals=expand(CONDITIONAL, eta=ETAS, seed=SEEDS) if WITH_CONDITIONAL else [],
     output:
         CURVES,
     log:

@@ -10,5 +10,6 @@ with snakemake_job(smk):
         [load(f) for f in smk.input.readouts],
         [load(f) for f in smk.input.steps],
         [load(f) for f in smk.input.theories],
+        [load(f) for f in smk.input.conditionals],
     )
     save(ds, smk.output[0])

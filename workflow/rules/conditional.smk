@@ -1,0 +1,38 @@
+rule eval_conditional:
+    input:
+        data=DATA,
+        step=STEP,
+    output:
+        CONDITIONAL,
+    log:
+        f"logs/eval_conditional/{KEY['readout']}/eta~{{eta}}_seed~{{seed}}.log",
+    benchmark:
+        f"benchmarks/rules/eval_conditional/{KEY['readout']}/eta~{{eta}}_seed~{{seed}}.tsv"
+    threads: 1
+    resources:
+        **job_resources(EXP, "step"),
+    params:
+        stage=PARAMS["readout"],
+        code=code_version("conditional"),
+        seed=lambda wc: int(wc.seed),
+        eta=lambda wc: float(wc.eta),
+    script:
+        "../scripts/eval_conditional.py"
+
+
+rule plot_bulk_spectrum:
+    input:
+        CURVES,
+    output:
+        png=report(
+            f"results/figures/{NAME}/bulk_spectrum.png",
+            caption="../report/bulk_spectrum.rst",
+            category="Spike diagnostics",
+        ),
+        pdf=f"results/figures/{NAME}/bulk_spectrum.pdf",
+    log:
+        f"logs/plot_bulk_spectrum/{NAME}.log",
+    params:
+        code=code_version("plots"),
+    script:
+        "../scripts/plot_bulk_spectrum.py"
