@@ -1,0 +1,103 @@
+"""Two giant steps (the second on a fresh batch), network vs conditional theory.
+
+The first step is that of `srfpipe simulate --model network` (`SeedDraw`); the second uses
+the next `alpha0 d` rows of the seed's step stream, with the same `eta`, readout `a` and
+`init_output: zero`. Per (eta, seed): the ridge test error of `sigma(W2 x)` and the
+conditional theory of `W2` (docs/theory.md section 13). Writes one JSON line per
+(eta, alpha, lam) and, with `--figure`, network (markers) vs conditional theory (lines).
+
+    python benchmarks/two_steps.py --eta 1 2 3 --d 1000 --seeds 6 --out two.jsonl --figure two.png
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+from srfpipe import data, step  # noqa: E402
+from srfpipe.functions import target  # noqa: E402
+from srfpipe.models import Layer  # noqa: E402
+from srfpipe.problem import Problem  # noqa: E402
+from srfpipe.simulation import SeedDraw, seed_errors  # noqa: E402
+from srfpipe.theory.conditional import conditional_curve  # noqa: E402
+
+
+def second_step(draw: SeedDraw) -> np.ndarray:
+    """`W2` (p, d): a step of size `eta` from `W1` on the next `n0` rows of the step stream."""
+    pb = draw.problem
+    n0 = pb.n0(draw.d)
+    x, y = data.sample(draw.seed, "step", 2 * n0, draw.theta, pb.target, pb.noise)
+    net = step.Network(draw.w1, draw.net.a)
+    return step.gradient_step(net, x[n0:], y[n0:], draw.eta, pb.sigma, "zero")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--eta", type=float, nargs="+", default=[1.0, 2.0, 3.0])
+    ap.add_argument("--alpha", type=float, nargs="+", default=[0.5, 1.0, 2.0, 4.0])
+    ap.add_argument("--lam", type=float, nargs="+", default=[0.05, 0.5])
+    ap.add_argument("--d", type=int, default=1000)
+    ap.add_argument("--seeds", type=int, default=6)
+    ap.add_argument("--test-size", type=int, default=5000)
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--figure")
+    args = ap.parse_args()
+    pb = Problem(activation="tanh", target=target("tanh", 2.0, []), noise=0.1, beta=1.5, alpha0=2.0)
+    lam, alpha = args.lam, args.alpha
+    rows = []
+    for eta in args.eta:
+        sim, theory, outliers = [], [], []
+        for seed in range(args.seeds):
+            draw = SeedDraw(pb, args.d, seed, eta=eta)
+            w2 = second_step(draw)
+            errs = seed_errors(
+                pb, lambda s, w2=w2: [Layer(w2)], args.d, seed, alpha, lam, args.test_size
+            )
+            sim.append(errs["test_error"][0])
+            ds = conditional_curve(pb, w2, draw.theta, lam=lam, alpha=alpha, s=draw.net.a)
+            theory.append(ds.test_error.values)
+            outliers.append(ds.attrs["outliers"])
+        sim_arr, th_arr = np.array(sim), np.array(theory)
+        for i, a in enumerate(alpha):
+            for j, lm in enumerate(lam):
+                n = args.seeds
+                row = {"eta": eta, "alpha": a, "lam": lm, "d": args.d, "seeds": n}
+                row["sim"] = float(sim_arr[:, i, j].mean())
+                row["sim_se"] = float(sim_arr[:, i, j].std(ddof=1) / np.sqrt(n))
+                row["conditional"] = float(th_arr[:, i, j].mean())
+                diff = sim_arr[:, i, j] - th_arr[:, i, j]
+                row["paired_se"] = float(diff.std(ddof=1) / np.sqrt(n))
+                row["outliers"] = outliers
+                rows.append(row)
+                print(json.dumps(row), flush=True)
+    with open(args.out, "a") as fh:
+        fh.writelines(json.dumps(r) + "\n" for r in rows)
+    if args.figure:
+        fig, axes = plt.subplots(
+            len(lam), len(args.eta), figsize=(2.4 * len(args.eta) + 0.6, 4.4), squeeze=False
+        )
+        for i, lm in enumerate(lam):
+            for j, eta in enumerate(args.eta):
+                sel = [r for r in rows if r["lam"] == lm and r["eta"] == eta]
+                ax = axes[i, j]
+                ax.errorbar(
+                    alpha, [r["sim"] for r in sel], yerr=[r["sim_se"] for r in sel], ls="none",
+                    marker="o", mfc="none", color="C0", capsize=1.5, label="network, 2 steps",
+                )  # fmt: skip
+                ax.plot(alpha, [r["conditional"] for r in sel], "C0--", label="conditional theory")
+                ax.set_title(rf"$\eta={eta:g}$, $\lambda={lm:g}$")
+                ax.set_xlabel(r"$\alpha$")
+        axes[0, 0].set_ylabel("test error")
+        axes[0, 0].legend()
+        fig.tight_layout()
+        fig.savefig(args.figure, dpi=150)
+
+
+if __name__ == "__main__":
+    main()
