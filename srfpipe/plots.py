@@ -28,8 +28,8 @@ def _save(fig: plt.Figure, paths: Sequence[str | Path]) -> None:
 
 def learning_curves(curves: xr.Dataset, paths: Sequence[str | Path]) -> None:
     """Test error against alpha: one column per eta, one row per lambda; simulated models
-    as markers with standard-error bars, theory as lines where present (dotted: its
-    alpha -> inf plateau)."""
+    as markers with standard-error bars, theory as smooth lines over its dense alpha grid
+    where present (dotted: its alpha -> inf plateau)."""
     etas, lams = curves["eta"].values, curves["lam"].values
     fig, axes = plt.subplots(
         len(lams),
@@ -51,7 +51,10 @@ def learning_curves(curves: xr.Dataset, paths: Sequence[str | Path]) -> None:
                         continue  # r = 0: every spiked theory is the RF theory
                     th = sel.sel(theory=name)
                     ax.plot(
-                        sel["alpha"], th["theory_test_error"], label=theory.label, **theory.style
+                        sel["alpha_theory"],
+                        th["theory_test_error"],
+                        label=theory.label,
+                        **theory.style,
                     )
                     ax.axhline(
                         float(th["theory_plateau"]), color=theory.style["color"], ls=":", lw=0.8
@@ -147,7 +150,9 @@ def theory_validation(datasets: Sequence[xr.Dataset], paths: Sequence[str | Path
         for j, eta in enumerate(etas):
             ax = axes[i, j]
             first = first_ds.sel(eta=eta, lam=lam)
-            ax.plot(first["alpha"], first["theory_test_error"], "k-", lw=1.2, label="theory")
+            ax.plot(
+                first["alpha_theory"], first["theory_test_error"], "k-", lw=1.2, label="theory"
+            )
             for k, (d, ds) in enumerate(by_d.items()):
                 sel = ds.sel(eta=eta, lam=lam)
                 ax.errorbar(

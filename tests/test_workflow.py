@@ -81,6 +81,12 @@ def test_outputs_exist_and_carry_parameters(tiny_run):
         else:
             assert p["eta"] in TINY["eta"] and p["noise"] == TINY["noise"], name
     curves = xr.load_dataset(tiny_run / "results/curves/tiny.nc")
+    # dense theory: >= 60 alphas, the simulated ones held exactly
+    for ds in artifacts.values():
+        if ds.attrs["stage"] in ("theory", "validation"):
+            assert ds.sizes["alpha_theory"] >= 60
+    at_sim = curves["theory_test_error"].sel(alpha_theory=curves["alpha"].values)
+    assert np.all(np.isfinite(at_sim))
     err = curves["test_error_mean"]
     assert err.dims == ("eta", "model", "alpha", "lam") and np.all(np.isfinite(err))
     # eta = 0: the network is the RF model, exactly
