@@ -35,7 +35,7 @@ def positive_grid(name: str, values: Sequence[float]) -> np.ndarray:
 
 
 def quadrature_tables(
-    problem: Problem, srf: SRF, kappa_nodes: int, mp_nodes: int
+    problem: Problem, srf: SRF, kappa_nodes: int = KAPPA_NODES, mp_nodes: int = MP_NODES
 ) -> tuple[KappaTable, MarchenkoPastur]:
     """Check the case is covered by the equations, then tabulate kappa and MP quadratures."""
     r = _finite("r", srf.r, 0.0, strict=False)
