@@ -17,6 +17,8 @@ include: "workflow/rules/theory.smk"
 include: "workflow/rules/validation.smk"
 include: "workflow/rules/curves.smk"
 include: "workflow/rules/plots.smk"
+include: "workflow/rules/learned.smk"
+include: "workflow/rules/optimal.smk"
 
 
 rule all:

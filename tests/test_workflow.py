@@ -16,6 +16,9 @@ ROOT = Path(__file__).resolve().parents[1]
 TINY = yaml.safe_load((ROOT / "tests" / "configs" / "tiny.yaml").read_text())
 
 pytestmark = pytest.mark.workflow
+FIGURES = (
+    "learning_curves", "spike_diagnostics", "theory_validation", "learned_function", "optimal_eta"
+)  # fmt: skip
 
 
 def snakemake(workdir: Path, *args: str, config: dict | None = None) -> subprocess.CompletedProcess:
@@ -64,13 +67,13 @@ def tiny_run(tmp_path_factory):
 
 def test_outputs_exist_and_carry_parameters(tiny_run):
     for ext in ("png", "pdf"):
-        for fig in ("learning_curves", "spike_diagnostics", "theory_validation"):
+        for fig in FIGURES:
             assert (tiny_run / f"results/figures/tiny/{fig}.{ext}").stat().st_size > 1000
     artifacts = data_vars(tiny_run)
     stages = {ds.attrs.get("stage") for ds in artifacts.values()}
-    assert {"data", "step", "readout", "theory", "curves"} <= stages
+    assert {"data", "step", "readout", "theory", "curves", "learned", "optimal"} <= stages
     for name, ds in artifacts.items():
-        if ds.attrs["stage"] == "curves":
+        if ds.attrs["stage"] in ("curves", "learned"):
             continue
         p = params_of(ds)
         assert ds.attrs["srfpipe_version"] and ds.attrs["code_version"], name
@@ -78,6 +81,8 @@ def test_outputs_exist_and_carry_parameters(tiny_run):
             assert p["d"] == TINY["d"] and p["seed"] in TINY["seeds"], name
         elif ds.attrs["stage"] == "validation":
             assert p["eta"] == TINY["eta"] and p["d"] in TINY["validation"]["d"], name
+        elif ds.attrs["stage"] == "optimal":
+            assert p["eta"] == TINY["eta"] and np.all(np.isfinite(ds["eta_opt"])), name
         else:
             assert p["eta"] in TINY["eta"] and p["noise"] == TINY["noise"], name
     curves = xr.load_dataset(tiny_run / "results/curves/tiny.nc")
@@ -112,6 +117,10 @@ def test_adding_an_eta_runs_only_its_jobs(tiny_run):
         "plot_validation": 1,
         "make_curves": 1,
         "plot_figures": 1,
+        "learned_function": 1,
+        "plot_learned_function": 1,
+        "optimal_eta": 1,
+        "plot_optimal_eta": 1,
         "all": 1,
     }, jobs
 
@@ -127,6 +136,10 @@ def test_changing_lambda_reruns_only_lambda_dependent_jobs(tiny_run):
         "plot_validation": 1,
         "make_curves": 1,
         "plot_figures": 1,
+        "learned_function": 1,
+        "plot_learned_function": 1,
+        "optimal_eta": 1,
+        "plot_optimal_eta": 1,
         "all": 1,
     }, jobs
 
@@ -145,8 +158,8 @@ def test_html_report_holds_the_figures(tiny_run):
     assert out.returncode == 0, out.stderr[-2000:]
     html = (tiny_run / "report.html").read_text(errors="ignore")
     assert len(html) > 100_000
-    for fig in ("learning_curves.png", "spike_diagnostics.png", "theory_validation.png"):
-        assert fig in html
+    for fig in FIGURES:
+        assert f"{fig}.png" in html
 
 
 @pytest.mark.parametrize("init_output", ["symmetric", "full"])

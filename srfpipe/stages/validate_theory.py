@@ -39,9 +39,7 @@ def run(params: dict[str, Any], d: int) -> xr.Dataset:
 
     def layers(draw: SeedDraw) -> list[Layer]:
         a, theta = draw.net.a, draw.theta
-        return [
-            Layer(draw.w0, spike_with_overlap(a, s.r, s.gamma, theta, draw.seed)) for s in srfs
-        ]
+        return [Layer(draw.w0, spike_with_overlap(a, s.r, s.gamma, theta, draw.seed)) for s in srfs]
 
     out = {name: np.empty((len(seeds), len(etas), len(alphas), len(lams))) for name in ERRORS}
     for i, seed in enumerate(seeds):
