@@ -6,10 +6,15 @@ from snakemake.utils import min_version
 min_version("9.0")
 
 
-configfile: "config.yaml"
+# A --configfile replaces config.yaml (keys it omits take the schema's defaults) rather than
+# being merged into it; --config overrides are merged into whichever file is used.
+if not workflow.overwrite_configfiles:
+
+    configfile: "config.yaml"
 
 
 include: "workflow/rules/common.smk"
+include: "workflow/rules/config.smk"
 include: "workflow/rules/data.smk"
 include: "workflow/rules/step.smk"
 include: "workflow/rules/readout.smk"
@@ -25,3 +30,4 @@ rule all:
     default_target: True
     input:
         FIGURES,
+        CONFIG,

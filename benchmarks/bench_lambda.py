@@ -1,11 +1,10 @@
 """Lambda-path benchmark: a ridge fit over 20 lambdas against the same fit for one lambda.
 
 Features `tanh(X W0^T)` with X (n, d) Gaussian and W0 (p, d) iid N(0, 1/d), labels
-`tanh(2 x . theta)` plus noise; `srfpipe.ridge.ridge_path` (one band reduction, one banded
-solve per lambda, train and test predictions) with L lambdas against L = 1. For
-reference, the same path through a full eigendecomposition (as srfpipe did before, here with
-the faster evd driver), at
-`--threads` and at 1 BLAS thread.
+`tanh(2 x . theta)` plus noise; `srfpipe.ridge.ridge_learning_curve` at one n (one band
+reduction, one banded solve per lambda, train and test predictions) with L lambdas against
+L = 1. For reference, the same path through a full eigendecomposition (as srfpipe did
+before, here with the faster evd driver), at `--threads` and at 1 BLAS thread.
 
     python benchmarks/bench_lambda.py            # d=1000, p=2000, n=4000, n_test=4000
     python benchmarks/bench_lambda.py --n 1000   # kernel side (n < p)
@@ -21,7 +20,7 @@ from scipy import linalg
 from threadpoolctl import threadpool_limits
 
 from srfpipe.linalg.parallel import job_threads
-from srfpipe.ridge import ridge_path
+from srfpipe.ridge import ridge_learning_curve
 
 
 def eigh_path(
@@ -62,11 +61,12 @@ def main() -> None:
 
     def path(lams: np.ndarray) -> np.ndarray:
         with job_threads(args.threads):  # as `srfpipe.jobs` runs a rule
-            return ridge_path(phi, y, lams, phi_test, y_test).test_error
+            n = phi.shape[0]
+            return ridge_learning_curve(phi, y, [n], lams, phi_test, y_test)[0].test_error
 
     cases = {
-        f"ridge_path, {args.lams} lambdas": lambda: path(grid),
-        "ridge_path, 1 lambda": lambda: path(one),
+        f"ridge path, {args.lams} lambdas": lambda: path(grid),
+        "ridge path, 1 lambda": lambda: path(one),
     }
     if args.n >= args.p:
 
@@ -92,7 +92,7 @@ def main() -> None:
         ref = eigh_path(phi, y, grid, phi_test, y_test)
         fastest = min(best[names[2]], best[names[3]])
         print(
-            f"ridge_path / eigendecomposition path (faster thread count) = "
+            f"ridge path / eigendecomposition path (faster thread count) = "
             f"{best[names[0]] / fastest:.2f}; "
             f"max relative difference of test errors {np.max(np.abs(errors / ref - 1)):.1e}"
         )

@@ -77,7 +77,7 @@ def main() -> None:
             base = run_child(case, "baseline", Path(tmp))
             for job in ("step", "readout"):
                 peak = run_child(case, job, Path(tmp))
-                formula = peak_memory_mb(exp)
+                formula = peak_memory_mb(exp, validation=False)
                 mem_mb = job_resources(exp, job)["mem_mb"]
                 rows.append(
                     (

@@ -1,8 +1,10 @@
 """Independent sRF ridge simulation, and theory-vs-simulation tables (docs/theory.md).
 
 The simulation follows docs/model.md directly and shares no code with `srfpipe.theory`:
-`x ~ N(0, I_d)`, unit `theta`, unit `v` with `v.theta = gamma`, `W0` iid `N(0, 1/d)`,
-`u = r s` (`s` Rademacher or ones), `phi = sigma(W0 x + u (v.x))`,
+`x ~ N(0, I_d)`, unit `theta`, unit `v` with `v.theta = gamma`, `W0` iid `N(0, 1/d)` (or
+with its rows normalised to unit norm), readout init `a` (Rademacher, ones or `N(0, 1)`),
+`u = r a`, per-neuron bulk scale `c_i = sqrt(bulk^2 + bulk_slope a_i^2)`,
+`phi = sigma(diag(c) W0 x + u (v.x))`,
 `b = (Phi^T Phi/n + lam I)^{-1} Phi^T y/n`, test error `E (g(theta.x) - f(x))^2 + Delta` on a
 fresh test set (`Delta` and `E g^2` are added exactly rather than sampled, which only lowers
 the Monte-Carlo variance).
@@ -42,15 +44,30 @@ class Case:
     lams: tuple[float, ...]
     alphas: tuple[float, ...]
     init: str = "rademacher"
+    bulk: float = 1.0
+    bulk_slope: float = 0.0
+    rows: str = "gaussian"
 
     def functions(self) -> tuple[Activation, Target]:
         return activation(self.act), target(self.tgt, self.scale, self.coef)
 
     def label(self) -> str:
+        extra = "" if self.bulk == 1.0 else f" c={self.bulk:g}"
+        extra += "" if self.bulk_slope == 0.0 else f" c^2={self.bulk**2:g}+{self.bulk_slope:g}a^2"
+        extra += "" if self.rows == "gaussian" else f" rows={self.rows}"
         return (
             f"{self.act} {self.functions()[1].describe()} D={self.noise:g} beta={self.beta:g} "
-            f"r={self.r:g} gamma={self.gamma:g} {self.init}"
+            f"r={self.r:g} gamma={self.gamma:g} {self.init}{extra}"
         )
+
+
+def readout_init(init: str, p: int, rng: np.random.Generator) -> Array:
+    """`a` (p,) at initialisation: Rademacher, ones or standard Gaussian."""
+    if init == "rademacher":
+        return rng.choice([-1.0, 1.0], size=p)
+    if init == "gaussian":
+        return rng.standard_normal(p)
+    return np.ones(p)
 
 
 def simulate_srf(case: Case, d: int, seed: int, test_size: int = 8000) -> tuple[Array, Array]:
@@ -64,8 +81,12 @@ def simulate_srf(case: Case, d: int, seed: int, test_size: int = 8000) -> tuple[
     perp -= (perp @ theta) * theta
     perp /= np.linalg.norm(perp)
     v = case.gamma * theta + np.sqrt(1.0 - case.gamma**2) * perp
-    s = rng.choice([-1.0, 1.0], size=p) if case.init == "rademacher" else np.ones(p)
-    f = rng.standard_normal((p, d)) / np.sqrt(d) + np.outer(case.r * s, v)
+    a = readout_init(case.init, p, rng)
+    w0 = rng.standard_normal((p, d)) / np.sqrt(d)
+    if case.rows == "unit":
+        w0 /= np.linalg.norm(w0, axis=1, keepdims=True)
+    c = np.sqrt(case.bulk**2 + case.bulk_slope * a**2)
+    f = c[:, None] * w0 + np.outer(case.r * a, v)
     f32 = f.T.astype(np.float32)
 
     def sample(n: int, noise: float) -> tuple[Array, Array]:
@@ -111,8 +132,11 @@ def theory(case: Case) -> tuple[Array, Array]:
     from srfpipe.theory import learning_curve
 
     act, tgt = case.functions()
-    problem = Problem(act.name, tgt, case.noise, case.beta, case.init)
-    ds = learning_curve(problem, SRF(case.r, case.gamma), lam=case.lams, alpha=case.alphas)
+    if case.bulk_slope != 0.0:
+        raise NotImplementedError("per-neuron bulk scales: not in the theory yet")
+    problem = Problem(act.name, tgt, case.noise, case.beta, case.init, w0_rows=case.rows)
+    srf = SRF(case.r, case.gamma, case.bulk)
+    ds = learning_curve(problem, srf, lam=case.lams, alpha=case.alphas)
     ds = ds.transpose("lam", "alpha")
     return ds.test_error.values, ds.train_error.values
 
@@ -137,6 +161,23 @@ CASES = (
     ),
     # the slowest-converging point of case 1 (heavy tails, alpha < beta), for a study in d
     Case("erf", "hermite", 1.0, (0.0, 1.0, 0.0, 0.5), 0.2, 1.0, 2.0, 0.6, (0.05,), (0.5,)),
+    # 12-14: bulk scale (issue 11) and unit rows
+    Case("tanh", "tanh", 2.0, (), 0.1, 1.5, 1.5, 0.8, (0.1, 1.0), A4, bulk=1.4),
+    Case("erf", "sign", 1.0, (), 0.05, 1.0, 2.0, 0.9, (0.05, 0.5), A4, "constant", bulk=0.7),
+    Case(
+        "relu",
+        "hermite",
+        1.0,
+        (0, 1, 1),
+        0.1,
+        1.0,
+        1.0,
+        0.9,
+        (0.1,),
+        (1, 4),
+        "constant",
+        rows="unit",
+    ),
 )
 
 

@@ -20,10 +20,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from srfpipe.config import bounds, schema, simulate_memory_mb, size_problems
 from srfpipe.functions import ACTIVATIONS, TARGET_NAMES, target
 from srfpipe.linalg.parallel import job_threads
 from srfpipe.models import MODELS
-from srfpipe.problem import INIT_OUTPUTS, READOUT_INITS, SRF, Problem
+from srfpipe.problem import INIT_OUTPUTS, LAM_SCALES, READOUT_INITS, SRF, W0_ROWS, Problem
 from srfpipe.simulation import simulate
 from srfpipe.step import network_map
 from srfpipe.theory import learning_curve
@@ -33,6 +34,8 @@ RECORD_FIELDS = (
     "test_error", "train_error", "converged", "readout_sq_norm", "residual", "iterations",
     "V_w", "V_z", "m_s", "m_v", "m_th", "m_e", "q_w", "q_z",
 )  # fmt: skip
+DEFAULT = Problem()
+"""Defaults of the problem flags: those of `Problem`, which equal the config schema's."""
 TABLE_FIELDS = (
     "alpha", "lam", "eta_opt", "lam_opt", "test_error", "train_error", "readout_sq_norm",
     "converged", "at_bound",
@@ -85,36 +88,50 @@ class Spec:
             "lam": list(self.lam),
             "alpha": list(self.alpha),
             "readout_init": pb.readout_init,
+            "init_output": pb.init_output,
+            "w0_rows": pb.w0_rows,
+            "lam_scale": pb.lam_scale,
             "eta": self.eta,
             "alpha0": pb.alpha0,
         }
         if self.srf is not None or self.eta is not None:
             srf = self.resolved_srf()
-            out |= {"r": srf.r, "gamma": srf.gamma}
+            out |= {"r": srf.r, "gamma": srf.gamma, "bulk_scale": srf.bulk_scale}
         return out
 
 
 def add_model_arguments(parser: argparse.ArgumentParser) -> None:
     """Declare the model flags shared by `theory` and `simulate`."""
     g = parser.add_argument_group("model")
-    g.add_argument("--activation", default="tanh", help=f"one of {sorted(ACTIVATIONS)}")
+    g.add_argument("--activation", default=DEFAULT.activation, help=f"one of {sorted(ACTIVATIONS)}")
     g.add_argument("--target", default="tanh", help=f"one of {list(TARGET_NAMES)}")
-    g.add_argument("--target-scale", default="1", help="c in g(z) = NAME(c z), > 0")
+    g.add_argument("--target-scale", default=None, help="c in g(z) = NAME(c z), > 0 (default 1)")
     g.add_argument(
         "--target-coefficients",
         default=None,
         help="c0,c1,... of a hermite target: g(z) = sum c_k He_k(z)/sqrt(k!)",
     )
-    g.add_argument("--noise", default="0", help="label noise variance Delta >= 0")
+    g.add_argument("--noise", default=str(DEFAULT.noise), help="label noise variance Delta >= 0")
     g.add_argument("--beta", default="2", help="width ratio p/d > 0")
     g.add_argument("--lam", default="0.1", help="ridge penalty(ies) > 0, comma list")
     g.add_argument("--alpha", default="0.5,1,2,4", help="sample ratio(s) n/d > 0, comma list")
-    g.add_argument("--readout-init", default="rademacher", help=f"one of {READOUT_INITS}")
-    g.add_argument("--init-output", default="zero", help=f"one of {INIT_OUTPUTS}")
+    g.add_argument("--readout-init", default=DEFAULT.readout_init, help=f"one of {READOUT_INITS}")
+    g.add_argument("--init-output", default=DEFAULT.init_output, help=f"one of {INIT_OUTPUTS}")
+    g.add_argument("--w0-rows", default=DEFAULT.w0_rows, help=f"one of {W0_ROWS}")
+    g.add_argument(
+        "--lam-scale",
+        default=DEFAULT.lam_scale,
+        help=f"one of {LAM_SCALES}: features is the paper's (Phi^T Phi + lam p I)",
+    )
     s = parser.add_argument_group("spike (either --spike and --gamma, or --eta and --alpha0)")
     s.add_argument("--spike", default=None, help="spike strength r >= 0 (u = r a)")
     s.add_argument("--gamma", default=None, help="overlap v.theta in [0, 1]")
-    s.add_argument("--eta", default=None, help="learning rate eta >= 0 (uses the theory map)")
+    s.add_argument(
+        "--bulk-scale", default=None, help="bulk scale c > 0 of c W0 + u v^T (default 1)"
+    )
+    s.add_argument(
+        "--eta", default=None, help="learning rate eta >= 0 (the network map: r, gamma, c_W)"
+    )
     s.add_argument("--alpha0", default=None, help="first-step batch ratio n0/d > 0")
 
 
@@ -132,11 +149,23 @@ def _number(
     return value
 
 
-def _numbers(flag: str, text: str, low: float, strict: bool) -> tuple[float, ...]:
+def _numbers(
+    flag: str, text: str, low: float, high: float = math.inf, strict: bool = False
+) -> tuple[float, ...]:
     items = [t.strip() for t in text.split(",")]
     if not text.strip() or any(not t for t in items):
         raise UsageError(f"{flag}: {text!r} is not a comma-separated list of numbers")
-    return tuple(_number(flag, t, low, strict=strict) for t in items)
+    return tuple(_number(flag, t, low, high, strict) for t in items)
+
+
+def _integer(flag: str, text: str, low: float, high: float = math.inf) -> int:
+    """Parse one integer in `[low, high]` (`10.7` is refused, not truncated)."""
+    value = _number(flag, text, low, high)
+    if not value.is_integer():
+        raise UsageError(
+            f"{flag}: {text!r} is not an integer; allowed: integers in [{low:g}, {high:g}]"
+        )
+    return int(value)
 
 
 def _choice(flag: str, value: str, allowed: Sequence[str]) -> str:
@@ -145,8 +174,8 @@ def _choice(flag: str, value: str, allowed: Sequence[str]) -> str:
     return value
 
 
-def _optional(flag: str, text: str | None, low: float, **kw) -> float | None:
-    return None if text is None else _number(flag, text, low, **kw)
+def _optional(flag: str, text: str | None, *limits) -> float | None:
+    return None if text is None else _number(flag, text, *limits)
 
 
 def spec_from_args(args: argparse.Namespace) -> Spec:
@@ -158,14 +187,19 @@ def spec_from_args(args: argparse.Namespace) -> Spec:
             raise UsageError(
                 "--target-coefficients: required with --target hermite (e.g. 0,1,0,0.5)"
             )
-        coefs = _numbers("--target-coefficients", args.target_coefficients, -math.inf, strict=False)
+        if args.target_scale is not None:
+            raise UsageError(
+                "--target-scale: not used by --target hermite (scale the coefficients instead)"
+            )
+        coefs = _numbers("--target-coefficients", args.target_coefficients, -math.inf)
         tgt = target(name, 1.0, coefs)
     else:
         if args.target_coefficients is not None:
             raise UsageError(
                 f"--target-coefficients: only allowed with --target hermite, not {name!r}"
             )
-        tgt = target(name, _number("--target-scale", args.target_scale, 0.0, strict=True))
+        scale = "1" if args.target_scale is None else args.target_scale
+        tgt = target(name, _number("--target-scale", scale, *bounds("target.scale")))
     spike_given = args.spike is not None or args.gamma is not None
     map_given = args.eta is not None or args.alpha0 is not None
     if spike_given and map_given:
@@ -174,26 +208,32 @@ def spec_from_args(args: argparse.Namespace) -> Spec:
         raise UsageError("--spike/--gamma: give both")
     if map_given and (args.eta is None or args.alpha0 is None):
         raise UsageError("--eta/--alpha0: give both")
+    if args.bulk_scale is not None and not spike_given:
+        raise UsageError("--bulk-scale: only with --spike/--gamma (--eta uses the map's c_W)")
     problem = Problem(
         activation=act,
         target=tgt,
-        noise=_number("--noise", args.noise, 0.0),
-        beta=_number("--beta", args.beta, 0.0, strict=True),
+        noise=_number("--noise", args.noise, *bounds("noise")),
+        beta=_number("--beta", args.beta, *bounds("beta")),
         readout_init=_choice("--readout-init", args.readout_init, READOUT_INITS),
         init_output=_choice("--init-output", args.init_output, INIT_OUTPUTS),
-        alpha0=_optional("--alpha0", args.alpha0, 0.0, strict=True),
+        w0_rows=_choice("--w0-rows", args.w0_rows, W0_ROWS),
+        lam_scale=_choice("--lam-scale", args.lam_scale, LAM_SCALES),
+        alpha0=_optional("--alpha0", args.alpha0, *bounds("alpha0")),
     )
     srf = None
     if spike_given:
         srf = SRF(
-            _number("--spike", args.spike, 0.0), _number("--gamma", args.gamma, 0.0, high=1.0)
+            _number("--spike", args.spike, 0.0),
+            _number("--gamma", args.gamma, 0.0, high=1.0),
+            _number("--bulk-scale", args.bulk_scale or "1", 0.0, strict=True),
         )
     return Spec(
         problem=problem,
-        lam=_numbers("--lam", args.lam, 0.0, strict=True),
-        alpha=_numbers("--alpha", args.alpha, 0.0, strict=True),
+        lam=_numbers("--lam", args.lam, *bounds("lam")),
+        alpha=_numbers("--alpha", args.alpha, *bounds("alpha")),
         srf=srf,
-        eta=_optional("--eta", args.eta, 0.0),
+        eta=_optional("--eta", args.eta, *bounds("eta")),
     )
 
 
@@ -271,14 +311,25 @@ def run_simulate(args: argparse.Namespace) -> None:
     """`srfpipe simulate`: mean and standard error over seeds of one model's errors."""
     spec = spec_from_args(args)
     model = _choice("--model", args.model, list(MODELS))
-    d = int(_number("--d", args.d, 8.0))
-    seeds = int(_number("--seeds", args.seeds, 1.0))
-    test_size = int(_number("--test-size", args.test_size, 10.0))
-    threads = int(_number("--threads", args.threads, 1.0))
+    d = _integer("--d", args.d, *bounds("d")[:2])
+    seeds = _integer("--seeds", args.seeds, 1.0)
+    test_size = _integer("--test-size", args.test_size, *bounds("test_size")[:2])
+    threads = _integer("--threads", args.threads, *bounds("threads")[:2])
+    mem_limit = _number("--mem-limit-mb", args.mem_limit_mb, *bounds("mem_limit_mb"))
     if MODELS[model].prescribed and spec.srf is None:
         raise UsageError(f"--model {model}: needs --spike and --gamma")
     if model != "rf" and not MODELS[model].prescribed and spec.eta is None:
         raise UsageError(f"--model {model}: needs --eta and --alpha0")
+    problems = size_problems(spec.problem, d, spec.alpha, prefix="--")
+    if problems:
+        raise UsageError("; ".join(problems))
+    need = simulate_memory_mb(spec.problem, d, spec.alpha, test_size, threads)
+    if need > mem_limit:
+        raise UsageError(
+            f"--mem-limit-mb: this simulation needs about {need:.0f} MB > limit {mem_limit:g} MB "
+            f"(--d {d}, --beta {spec.problem.beta:g}, max --alpha {max(spec.alpha):g}, "
+            f"--test-size {test_size}, --threads {threads}); lower them or raise --mem-limit-mb"
+        )
     tty = sys.stderr.isatty()
 
     def progress(done: int, total: int) -> None:
@@ -313,18 +364,28 @@ def run_simulate(args: argparse.Namespace) -> None:
     print_records(params, records, args.json)
 
 
-def run_manifest(args: argparse.Namespace) -> None:
-    """`srfpipe manifest`: which parameters every artifact under a results folder holds."""
+def run_manifest(args: argparse.Namespace) -> int:
+    """`srfpipe manifest`: which parameters every artifact under a results folder holds.
+
+    Unreadable files are skipped and named on stderr, with exit code 1."""
     from srfpipe.store import manifest
 
-    records = manifest(args.root)
+    try:
+        found = manifest(args.root)
+    except FileNotFoundError as err:
+        raise UsageError(f"root: {err}") from None
+    records = [r for r in found if "error" not in r]
+    for rec in found:
+        if "error" in rec:
+            print(f"srfpipe: skipped {rec['error']}", file=sys.stderr)
     if args.json:
         print(json.dumps(records, indent=1))
-        return
-    for rec in records:
-        p = rec["params"]
-        short = {k: p[k] for k in ("d", "p", "eta", "seed", "n0") if k in p}
-        print(f"{rec['stage']:<10} {rec['path']}  {json.dumps(short)}")
+    else:
+        for rec in records:
+            p = rec["params"]
+            short = {k: p[k] for k in ("d", "p", "eta", "seed", "n0") if k in p}
+            print(f"{rec['stage']:<10} {rec['path']}  {json.dumps(short)}")
+    return 1 if len(records) < len(found) else 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -358,6 +419,11 @@ def build_parser() -> argparse.ArgumentParser:
         default=str(os.cpu_count() or 1),
         help="threads >= 1 (results do not depend on it)",
     )
+    sim.add_argument(
+        "--mem-limit-mb",
+        default=str(schema()["properties"]["mem_limit_mb"]["default"]),
+        help="refuse sizes whose estimated memory exceeds this",
+    )
     sim.add_argument("--json", action="store_true", help="print one JSON object")
     sim.set_defaults(func=run_simulate)
     man = sub.add_parser("manifest", help="list artifacts and their parameters")
@@ -368,14 +434,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point; returns the exit code (2 on a bad flag value)."""
+    """Entry point; returns the exit code (2 on a bad flag value, 1 on skipped files)."""
     args = build_parser().parse_args(argv)
     try:
-        args.func(args)
+        code = args.func(args) or 0
+        sys.stdout.flush()
     except UsageError as err:
         print(f"srfpipe: error: {err}", file=sys.stderr)
         return 2
-    return 0
+    except BrokenPipeError:  # the reader went away (`| head`): stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    return code
 
 
 if __name__ == "__main__":

@@ -1,10 +1,12 @@
 """The experiment configuration: typed view, cross-field checks, per-stage parameters and keys.
 
-The JSON schema (`workflow/schemas/config.schema.yaml`) checks types, ranges and enums and
-fills defaults; `check` adds what a schema cannot express. `stage_params` returns, for each
-stage, exactly the parameters its artifact depends on (cumulatively along the chain
-data -> step -> readout; theory beside it), and `stage_key` hashes them into the short
-directory name under `results/<stage>/`.
+`validate_config` is the one validation path: `coerce` turns the strings of Snakemake's
+`--config` into the schema's types, the JSON schema (`workflow/schemas/config.schema.yaml`)
+checks types, ranges and enums and fills defaults, `nonfinite` refuses NaN and infinities,
+and `check` adds what a schema cannot express (`size_problems` is shared with the CLI).
+`stage_params` returns, for each stage, exactly the parameters its artifact depends on
+(cumulatively along the chain data -> step -> readout; theory beside it), and `stage_key`
+hashes them into the short directory name under `results/<stage>/`.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import math
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -29,6 +33,70 @@ def schema() -> dict[str, Any]:
     import yaml
 
     return yaml.safe_load(SCHEMA.read_text())
+
+
+ALIASES = {"dim": "d"}
+"""Long names accepted for one-letter keys (Snakemake refuses `--config d=800`)."""
+
+
+def _parse(text: str, kind: str) -> Any:
+    """`text` read as a value of JSON type `kind` (unchanged if it does not read as one)."""
+    import yaml
+
+    if kind == "boolean":
+        return {"true": True, "false": False}.get(text.lower(), text)
+    if kind in ("number", "integer"):
+        for conv in (int, float):
+            try:
+                return conv(text)
+            except ValueError:
+                pass
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError:
+        return text
+
+
+def coerce(value: Any, node: dict[str, Any]) -> Any:
+    """`value` with strings converted to the types the schema `node` asks for, recursively.
+
+    Snakemake's `--config` passes `theory=false` as the string 'false' and the items of
+    `eta=[0,1]` as strings; this reads them as the schema's booleans, numbers, lists and
+    objects. Values that do not convert are left for the schema to refuse."""
+    kind = node.get("type")
+    if isinstance(value, str) and kind in ("number", "integer", "boolean", "array", "object"):
+        value = _parse(value, kind)
+    if kind == "array" and isinstance(value, list):
+        return [coerce(v, node.get("items", {})) for v in value]
+    if kind == "object" and isinstance(value, dict):
+        props = node.get("properties", {})
+        return {k: coerce(v, props.get(k, {})) for k, v in value.items()}
+    return value
+
+
+def nonfinite(value: Any, node: dict[str, Any], key: str = "") -> Iterator[str]:
+    """One message per NaN or infinity in `value` (JSON schema range checks let NaN pass)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        yield f"{key or 'config'}: {value} is not a finite number (allowed: {_allowed(node)})"
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from nonfinite(v, node.get("items", {}), f"{key}[{i}]")
+    elif isinstance(value, dict):
+        props = node.get("properties", {})
+        for k, v in value.items():
+            yield from nonfinite(v, props.get(k, {}), f"{key}.{k}".lstrip("."))
+
+
+def bounds(key: str) -> tuple[float, float, bool]:
+    """`(low, high, low_exclusive)` of a numeric config key (of its items for a list);
+    dotted for nested keys (`target.scale`). The CLI takes its ranges from here."""
+    node: dict[str, Any] = {"properties": schema()["properties"]}
+    for part in key.split("."):
+        node = node["properties"][part]
+    node = node.get("items", node)
+    if "exclusiveMinimum" in node:
+        return node["exclusiveMinimum"], node.get("maximum", math.inf), True
+    return node.get("minimum", -math.inf), node.get("maximum", math.inf), False
 
 
 def with_defaults(config: dict[str, Any]) -> dict[str, Any]:
@@ -112,8 +180,15 @@ def _allowed(schema: dict[str, Any]) -> str:
     return " ".join(str(p) for p in parts if p != "")
 
 
+REQUIRED_HINT = (
+    "a --configfile replaces config.yaml (it is not merged with it): give every required "
+    "key, e.g. start from a copy of config.yaml"
+)
+
+
 def validate_config(config: dict[str, Any], schema_path: str) -> None:
-    """Check `config` against the JSON schema (filling its defaults) and `check`.
+    """Make `config` valid in place or raise: convert `--config` strings (`coerce`), map
+    aliases (`dim` -> `d`), check the schema, refuse NaN/inf, fill defaults, `check`.
 
     Raises ConfigError with one line per problem: the key, the value and what is allowed."""
     import jsonschema
@@ -122,13 +197,20 @@ def validate_config(config: dict[str, Any], schema_path: str) -> None:
 
     with open(schema_path) as fh:
         schema = yaml.safe_load(fh)
+    for alias, key in ALIASES.items():
+        if alias in config:
+            config[key] = config.pop(alias)
+    config.update(coerce(config, schema))
     lines = []
     for err in jsonschema.Draft202012Validator(schema).iter_errors(config):
         key = "".join(f"[{k}]" if isinstance(k, int) else f".{k}" for k in err.absolute_path)
         line = f"{key.lstrip('.') or 'config'}: {err.message}"
-        if err.validator not in ("required", "additionalProperties", "enum"):
+        if err.validator == "required":
+            line += f" ({REQUIRED_HINT})"
+        elif err.validator not in ("additionalProperties", "enum"):
             line += f" (allowed: {_allowed(err.schema)})"
         lines.append(line)
+    lines += nonfinite(config, schema)
     if not lines:
         validate(config, schema_path)  # fills defaults
         lines = check(config)
@@ -136,54 +218,144 @@ def validate_config(config: dict[str, Any], schema_path: str) -> None:
         raise ConfigError("invalid configuration:\n  " + "\n  ".join(sorted(set(lines))))
 
 
-def peak_memory_mb(exp: Experiment) -> float:
-    """Estimate (MB) of the largest job's arrays, float64, plus 20% headroom.
+SMALL_JOB_MB = 1000
+"""Estimate for the jobs without large arrays (theory, curves, plots)."""
 
-    Readout job: training and test inputs (n_train + n_test) x d; for those rows the shared
-    pre-activations `X W0^T`, one model's pre-activations and its features (3 arrays of
-    width p); the largest ridge matrix (k = min(p, n_train)) being accumulated, and one
-    scaled copy per factorisation in flight (`threads` of them; `srfpipe.ridge`): (1 +
-    threads) k^2; `W0` and `W1` (2 p d). Step job: the batch
-    n0 x d, its pre-activations and two temporaries of the gradient (3 n0 x p); `W0`,
-    `W1`, the gradient and a temporary (4 p d); the Gram of the singular values (2 r^2).
-    """
-    rows = exp.n_train + exp.test_size
-    k = min(exp.p, exp.n_train)
-    readout = rows * (exp.d + 3 * exp.p) + (1 + exp.threads) * k**2 + 2 * exp.p * exp.d
-    step = exp.n0 * (exp.d + 3 * exp.p) + 4 * exp.p * exp.d + 2 * min(exp.p, exp.d) ** 2
-    return 1.2 * 8 * max(readout, step) / 2**20
+
+def _fit_words(d: int, p: int, n_train: int, test_size: int, threads: int) -> int:
+    """float64 words of a fitting job (readout, validation): training and test inputs
+    (n_train + n_test) x d; for those rows the shared pre-activations `X W0^T`, one model's
+    pre-activations and its features (3 arrays of width p); the largest ridge matrix
+    (k = min(p, n_train)) and one scaled copy per factorisation in flight (`threads` of them;
+    `srfpipe.ridge`): (1 + threads) k^2; `W0` and `W1` (2 p d)."""
+    rows, k = n_train + test_size, min(p, n_train)
+    return rows * (d + 3 * p) + (1 + threads) * k**2 + 2 * p * d
+
+
+def _step_words(d: int, p: int, n0: int) -> int:
+    """float64 words of a step job: the batch n0 x d, its pre-activations and two
+    temporaries of the gradient (3 n0 x p); `W0`, `W1`, the gradient and a temporary
+    (4 p d); the Gram of the singular values (2 r^2)."""
+    return n0 * (d + 3 * p) + 4 * p * d + 2 * min(p, d) ** 2
+
+
+def _validation_size(exp: Experiment, d: int) -> tuple[int, int]:
+    """`(p, n_train)` of the validation job at size d."""
+    return exp.problem.p(d), round(max(exp.alpha) * d)
+
+
+def job_memory_mb(exp: Experiment, stage: str, d: int | None = None) -> float:
+    """Estimate (MB) of the arrays of one job of `stage` (float64, plus 20% headroom);
+    `d` is the size of a validation job. Data job: the largest split's inputs (n x d)."""
+    if stage == "data":
+        words = 2 * max(exp.n0, exp.n_train, exp.test_size) * exp.d
+    elif stage == "step":
+        words = _step_words(exp.d, exp.p, exp.n0)
+    elif stage == "readout":
+        words = _fit_words(exp.d, exp.p, exp.n_train, exp.test_size, exp.threads)
+    elif stage == "validation":
+        if d is None:
+            raise ValueError("validation: give the size d of the job")
+        p, n_train = _validation_size(exp, d)
+        words = _fit_words(d, p, n_train, exp.validation["test_size"], exp.threads)
+    else:
+        return SMALL_JOB_MB
+    return _mb(words)
+
+
+def _mb(words: int) -> float:
+    """MB of `words` float64 numbers plus 20% headroom."""
+    return 1.2 * 8 * words / 2**20
+
+
+def simulate_memory_mb(
+    problem: Problem, d: int, alpha: Sequence[float], test_size: int, threads: int
+) -> float:
+    """Estimate (MB) of `srfpipe simulate` at size d: one fit, or the step when larger (for
+    a problem with a step)."""
+    p = problem.p(d)
+    words = _fit_words(d, p, round(max(alpha) * d), test_size, threads)
+    if problem.alpha0 is not None:
+        words = max(words, _step_words(d, p, problem.n0(d)))
+    return _mb(words)
+
+
+def memory_by_job(exp: Experiment, validation: bool = True) -> dict[str, float]:
+    """`job_memory_mb` of every job kind: `data`, `step`, `readout` and, with `validation`,
+    `validation d=D` for each validation size."""
+    jobs = {s: job_memory_mb(exp, s) for s in ("data", "step", "readout")}
+    if validation:
+        for d in exp.validation["d"]:
+            jobs[f"validation d={d}"] = job_memory_mb(exp, "validation", d)
+    return jobs
+
+
+def peak_memory_mb(exp: Experiment, validation: bool = True) -> float:
+    """Estimate (MB) of the largest job (`memory_by_job`)."""
+    return max(memory_by_job(exp, validation).values())
+
+
+def size_problems(problem: Problem, d: int, alpha: Sequence[float], prefix: str = "") -> list[str]:
+    """Sizes that leave nothing to compute: width p, step batch n0 (when the problem has a
+    step) and training sets n below 1. Keys are named `prefix + key` (`--` for the CLI)."""
+    errors = []
+    if problem.p(d) < 1:
+        errors.append(
+            f"{prefix}beta: {problem.beta} gives a width p = round(beta*d) = 0 at d={d}; "
+            f"allowed: beta >= 1/d = {1 / d:g}"
+        )
+    if problem.alpha0 is not None and problem.n0(d) < 1:
+        errors.append(
+            f"{prefix}alpha0: {problem.alpha0} gives n0 = round(alpha0*d) = 0 samples at d={d}; "
+            f"allowed: alpha0 >= 1/d = {1 / d:g}"
+        )
+    for a in alpha:
+        if round(a * d) < 1:
+            errors.append(
+                f"{prefix}alpha: {a} gives n = round(alpha*d) = 0 samples at d={d}; "
+                f"allowed: alpha >= 1/d = {1 / d:g}"
+            )
+    return errors
 
 
 def check(config: dict[str, Any], mem_limit_mb: float | None = None) -> list[str]:
     """Cross-field problems of a schema-valid config, one message per problem (empty if fine)."""
-    errors: list[str] = []
     exp = Experiment.from_config(config)
+    errors = size_problems(exp.problem, exp.d, exp.alpha)
+    for d in exp.validation["d"]:
+        errors += [f"validation.d: {e}" for e in size_problems(exp.problem, d, exp.alpha)]
+    if errors:
+        return errors
     if exp.problem.init_output == "symmetric" and exp.p % 2:
         errors.append(
             f"init_output: 'symmetric' needs an even width p = round(beta*d), got p={exp.p} "
             f"(beta={exp.problem.beta}, d={exp.d})"
         )
-    for a in exp.alpha:
-        if exp.n(a) < 1:
-            errors.append(f"alpha: {a} gives n = round(alpha*d) = 0 samples (d={exp.d})")
-    if exp.n0 < 1:
-        errors.append(
-            f"alpha0: {exp.problem.alpha0} gives n0 = round(alpha0*d) = 0 samples (d={exp.d})"
-        )
-    if len(set(exp.seeds)) != len(exp.seeds):
-        errors.append(f"seeds: values must be distinct, got {list(exp.seeds)}")
-    if len(set(exp.eta)) != len(exp.eta):
-        errors.append(f"eta: values must be distinct, got {list(exp.eta)}")
+    for key, values in (("seeds", exp.seeds), ("eta", exp.eta)):
+        if len(set(values)) != len(values):
+            errors.append(f"{key}: values must be distinct, got {list(values)}")
     limit = mem_limit_mb if mem_limit_mb is not None else config.get("mem_limit_mb")
     if limit is not None:
-        need = peak_memory_mb(exp)
-        if need > limit:
+        with_validation = bool(config["theory"]) and theory_applies(exp) is None
+        jobs = memory_by_job(exp, with_validation)
+        job = max(jobs, key=jobs.__getitem__)
+        if not jobs[job] <= limit:
             errors.append(
-                f"mem_limit_mb: the largest job needs about {need:.0f} MB > limit {limit} MB "
-                f"(d={exp.d}, beta={exp.problem.beta}, max alpha={max(exp.alpha)}, test_size="
-                f"{exp.test_size}); lower them or raise mem_limit_mb"
+                f"mem_limit_mb: the largest job ({job}) needs about {jobs[job]:.0f} MB > limit "
+                f"{limit} MB (d={exp.d}, beta={exp.problem.beta}, max alpha={max(exp.alpha)}, "
+                f"test_size={exp.test_size}, validation={exp.validation}); lower them or "
+                "raise mem_limit_mb"
             )
     return errors
+
+
+def config_text(config: dict[str, Any]) -> str:
+    """The validated configuration as YAML, keys in the schema's order (what a run used)."""
+    import yaml
+
+    order = list(schema()["properties"])
+    ordered = {k: config[k] for k in sorted(config, key=order.index)}
+    return yaml.safe_dump(json.loads(json.dumps(ordered)), sort_keys=False, default_flow_style=None)
 
 
 def stage_params(exp: Experiment, stage: str) -> dict[str, Any]:
@@ -205,6 +377,7 @@ def stage_params(exp: Experiment, stage: str) -> dict[str, Any]:
         "activation": pb.activation,
         "readout_init": pb.readout_init,
         "init_output": pb.init_output,
+        "w0_rows": pb.w0_rows,
         "precision": exp.precision,
     }
     theory = {
@@ -215,10 +388,17 @@ def stage_params(exp: Experiment, stage: str) -> dict[str, Any]:
         "alpha0": pb.alpha0,
         "readout_init": pb.readout_init,
         "init_output": pb.init_output,
+        "w0_rows": pb.w0_rows,
+        "lam_scale": pb.lam_scale,
         "alpha": list(exp.alpha),
         "lam": list(exp.lam),
     }
-    readout = step | {"alpha": list(exp.alpha), "lam": list(exp.lam), "models": list(exp.models)}
+    readout = step | {
+        "alpha": list(exp.alpha),
+        "lam": list(exp.lam),
+        "lam_scale": pb.lam_scale,
+        "models": list(exp.models),
+    }
     stages = {
         "data": data,
         "step": step,
@@ -250,8 +430,10 @@ def stage_key(exp: Experiment, stage: str) -> str:
 
 
 def fmt(x: float) -> str:
-    """Canonical text of a wildcard value (`1.0 -> '1'`, `0.50 -> '0.5'`)."""
-    return f"{x:g}"
+    """Canonical text of a wildcard value: the shortest text that reads back as exactly `x`
+    (`repr`), without a trailing `.0` (`1.0 -> '1'`, `0.1234567 -> '0.1234567'`)."""
+    text = repr(float(x))
+    return text.removesuffix(".0")
 
 
 def theory_applies(exp: Experiment) -> str | None:
@@ -259,21 +441,32 @@ def theory_applies(exp: Experiment) -> str | None:
     return theory_gap(exp.problem, spiked=any(e > 0 for e in exp.eta))
 
 
-def job_resources(exp: Experiment, stage: str) -> dict[str, int]:
-    """`mem_mb` and `runtime` (minutes) to request for one job of `stage` (cluster sizing).
+def job_resources(exp: Experiment, stage: str, d: int | None = None) -> dict[str, int]:
+    """`mem_mb` and `runtime` (minutes) to request for one job of `stage` (cluster sizing);
+    `d` is the size of a validation job.
 
-    Memory: `peak_memory_mb` for the step and readout jobs, 1 GB for the others, plus 1 GB
-    for the interpreters (a SLURM job runs two Snakemake processes besides the script).
-    Runtime: flop count at a pessimistic 1 GFLOP/s, at least 10 min."""
-    d, p = exp.d, exp.p
+    Memory: `job_memory_mb` plus 1 GB for the interpreters (a SLURM job runs two Snakemake
+    processes besides the script). Runtime: flop count at a pessimistic 1 GFLOP/s, at least
+    10 min."""
+
+    def fit_flops(d: int, p: int, n_train: int, test_size: int, n_models: int) -> float:
+        rows, k = n_train + test_size, min(p, n_train)
+        per_model = n_train * p * p + len(exp.alpha) * (2 * k**3 + 2 * rows * p * len(exp.lam))
+        return 4 * rows * d * p + n_models * per_model
+
     if stage == "step":
-        r = min(p, d)
-        flops = 4 * exp.n0 * d * p + 4 * p * d * r + 10 * r**3
+        r = min(exp.p, exp.d)
+        flops = 4 * exp.n0 * exp.d * exp.p + 4 * exp.p * exp.d * r + 10 * r**3
     elif stage == "readout":
-        rows, k = exp.n_train + exp.test_size, min(p, exp.n_train)
-        per_model = exp.n_train * p * p + len(exp.alpha) * (2 * k**3 + 2 * rows * p * len(exp.lam))
-        flops = 4 * rows * d * p + len(exp.models) * per_model
+        flops = fit_flops(exp.d, exp.p, exp.n_train, exp.test_size, len(exp.models))
+    elif stage == "validation":
+        if d is None:
+            raise ValueError("validation: give the size d of the job")
+        p, n_train = _validation_size(exp, d)
+        flops = len(exp.validation["seeds"]) * fit_flops(
+            d, p, n_train, exp.validation["test_size"], len(exp.eta)
+        )
     else:
         flops = 0.0
-    mem = peak_memory_mb(exp) if stage in ("step", "readout") else 1000
+    mem = job_memory_mb(exp, stage, d)
     return {"mem_mb": int(mem) + 1000, "runtime": max(10, int(flops / 1e9 / 60) + 1)}

@@ -116,6 +116,15 @@ class Activation:
         return float(self.shifted_moments(0.0)[1])
 
     @property
+    def deriv_variance(self) -> float:
+        """`E[(sigma'(z) - mu1)^2]`: the variance the step's bulk adds per unit of step
+        (docs/model.md, the bulk scale). `relu`: sigma' is 0 or 1, so it is `mu1 - mu1^2`."""
+        if self.name == "relu":
+            return self.mu1 - self.mu1**2
+        z, w = gaussian_quadrature()
+        return max(float(np.square(self.deriv(z)) @ w) - self.mu1**2, 0.0)
+
+    @property
     def mustar(self) -> float:
         """`sqrt(E sigma^2 - mu0^2 - mu1^2)`: the non-linear part's standard deviation."""
         m0, m1, second = (float(x) for x in self.shifted_moments(0.0))

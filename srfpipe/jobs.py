@@ -32,8 +32,8 @@ def snakemake_job(smk: Any) -> Iterator[logging.Logger]:
     try:
         with job_threads(smk.threads):
             yield log
-    except BaseException:
+    except BaseException as err:
         log.exception("job failed after %.1fs", time.perf_counter() - start)
-        sys.stderr.write(f"srfpipe: rule {smk.rule} failed, see {smk.log[0]}\n")
+        sys.stderr.write(f"srfpipe: rule {smk.rule} failed: {err}\n  (details: {smk.log[0]})\n")
         raise
     log.info("job finished in %.1fs", time.perf_counter() - start)

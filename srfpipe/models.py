@@ -31,15 +31,21 @@ class FirstLayers(Protocol):
     @property
     def spike_extracted(self) -> Spike: ...  # top singular pair of W1 - W0
     @property
+    def bulk_scales(self) -> np.ndarray: ...  # (p,) the map's c_i = sqrt(1 + slope a_i^2)
+    @property
     def spike(self) -> Spike: ...  # prescribed (r, gamma): u = r a, v.theta = gamma
+    @property
+    def bulk_scale(self) -> float: ...  # prescribed bulk scale c
 
 
 @dataclass(frozen=True)
 class Layer:
-    """The first layer `base + u v^T` (base (p, d)); `spike` None means `base` alone."""
+    """The first layer `diag(scale) base + u v^T` (base (p, d)); `spike` None: no spike;
+    `scale` a number or one per neuron (p,)."""
 
     base: np.ndarray
     spike: Spike | None = None
+    scale: float | np.ndarray = 1.0
 
 
 @dataclass(frozen=True)
@@ -69,6 +75,12 @@ def _map_srf(problem: Problem, eta: float) -> SRF:
     return network_map(problem, eta).srf
 
 
+def _plain_srf(problem: Problem, eta: float) -> SRF:
+    """The map's spike without the bulk scale (`c = 1`)."""
+    m = network_map(problem, eta)
+    return SRF(m.r, m.gamma)
+
+
 def _rf_srf(problem: Problem, eta: float) -> SRF:
     """No spike (`r = 0`); `gamma` of the map only fixes the kappa axis of the quadrature."""
     return SRF(0.0, network_map(problem, eta).gamma)
@@ -78,7 +90,8 @@ THEORIES: dict[str, Theory] = {
     t.name: t
     for t in (
         Theory("rf", "theory, RF", dict(color="0.45", ls="--", lw=1.2), _rf_srf),
-        Theory("srf", "theory, sRF", dict(color="k", ls="-", lw=1.2), _map_srf),
+        Theory("srf", r"theory, sRF ($c_W$)", dict(color="k", ls="-", lw=1.2), _map_srf),
+        Theory("srf_plain", "theory, sRF ($c=1$)", dict(color="C4", ls="-.", lw=1.0), _plain_srf),
     )
 }
 
@@ -106,9 +119,15 @@ for _model in (
     ),
     Model(
         "srf_map", "sRF (theory map)", dict(color="C1", marker="^"),
-        lambda s: Layer(s.w0, s.spike_map), "srf",
-        "`W0 + u v^T` with the theory map: `v = beta_vec/||beta_vec||`, "
-        "`u = eta mu1 ||beta_vec|| a`, `beta_vec = (1/n0) sum y x`",
+        lambda s: Layer(s.w0, s.spike_map, s.bulk_scales), "srf",
+        "the paper's sRF `c_W W0 + u v^T` with the theory map: `v = beta_vec/||beta_vec||`, "
+        "`u = eta mu1 ||beta_vec|| a`, `beta_vec = (1/n0) sum y x`, "
+        "`c_W^2 = 1 + eta^2 E[y^2] E[(sigma' - mu1)^2]/alpha0`",
+    ),
+    Model(
+        "srf_plain", "sRF (map, $c=1$)", dict(color="C4", marker="<"),
+        lambda s: Layer(s.w0, s.spike_map), "srf_plain",
+        "`W0 + u v^T` with the theory map's `u, v` and no bulk scale (`c = 1`)",
     ),
     Model(
         "srf_extracted", "sRF (extracted)", dict(color="C2", marker="v"),
@@ -117,8 +136,8 @@ for _model in (
     ),
     Model(
         "srf", "sRF (prescribed)", dict(color="C3", marker="D"),
-        lambda s: Layer(s.w0, s.spike), "srf",
-        "`W0 + u v^T` with prescribed `(r, gamma)`: `u = r a`, `v.theta = gamma` exactly",
+        lambda s: Layer(s.w0, s.spike, s.bulk_scale), "srf",
+        "`c W0 + u v^T` with prescribed `(r, gamma, c)`: `u = r a`, `v.theta = gamma` exactly",
         prescribed=True,
     ),
 ):  # fmt: skip

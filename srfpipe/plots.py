@@ -40,13 +40,16 @@ def learning_curves(curves: xr.Dataset, paths: Sequence[str | Path]) -> None:
         squeeze=False,
     )
     has_theory = "theory_test_error" in curves
+    if has_theory:  # the RF theory and the theories of the plotted models
+        wanted = {"rf"} | {MODELS[str(m)].theory for m in curves["model"].values}
+        drawn = [str(t) for t in curves["theory"].values if t in wanted]
     for i, lam in enumerate(lams):
         for j, eta in enumerate(etas):
             ax = axes[i, j]
             sel = curves.sel(eta=eta, lam=lam)
             if has_theory and np.isfinite(sel["theory_test_error"]).any():
-                for name in curves["theory"].values:
-                    theory = THEORIES[str(name)]
+                for name in drawn:
+                    theory = THEORIES[name]
                     if name != "rf" and eta == 0:
                         continue  # r = 0: every spiked theory is the RF theory
                     th = sel.sel(theory=name)
@@ -103,9 +106,10 @@ def learning_curves(curves: xr.Dataset, paths: Sequence[str | Path]) -> None:
 
 
 def spike_diagnostics(curves: xr.Dataset, paths: Sequence[str | Path]) -> None:
-    """Overlap gamma, spike strength r and singular values against eta (mean +- s.e.m.)."""
+    """Against eta (mean +- s.e.m. over seeds): the overlap gamma, the spike strength r, the
+    bulk's squared row norms against the map's `c_W^2`, and the top singular values."""
     eta = curves["eta"].values
-    fig, axes = plt.subplots(1, 3, figsize=(9.6, 2.7))
+    fig, axes = plt.subplots(1, 4, figsize=(12.6, 2.7))
 
     def band(ax: plt.Axes, name: str, **kw: object) -> None:
         ax.errorbar(eta, curves[f"{name}_mean"], yerr=curves[f"{name}_sem"], capsize=2, ms=4, **kw)
@@ -118,6 +122,17 @@ def spike_diagnostics(curves: xr.Dataset, paths: Sequence[str | Path]) -> None:
         ax.set_ylabel(sym)
         ax.legend()
     ax = axes[2]
+    band(ax, "bulk_norm_sq", marker="o", color="C0", ls="none", label="bulk rows (mean)")
+    spread, mean = curves["bulk_norm_sq_spread_mean"], curves["bulk_norm_sq_mean"]
+    ax.fill_between(
+        eta, mean - spread, mean + spread,
+        color="C0", alpha=0.15, lw=0, label="spread over neurons",
+    )  # fmt: skip
+    ax.plot(eta, curves["bulk_scale_theory_mean"] ** 2, "k-", lw=1, label=r"$c_W^2$ (map)")
+    ax.set_xlabel(r"$\eta$")
+    ax.set_ylabel(r"$\|w_{1,i} - u_i v\|^2$")
+    ax.legend()
+    ax = axes[3]
     sv_d = curves["sv_delta_mean"].where(curves["sv_delta_mean"] > 0)  # eta = 0: no update
     sv_w = curves["sv_w1_mean"]
     ax.semilogy(eta, sv_w.isel(rank=0), "s-", color="C0", ms=7, mfc="none", label=r"$s_1(W_1)$")

@@ -4,13 +4,15 @@ A `Problem` fixes what is learned and by which student (docs/model.md): the acti
 `sigma`, the target `g` and label noise `Delta`, the width ratio `beta = p/d`, the readout
 at initialisation, the output entering the step, and the step's batch ratio `alpha0`.
 Sizes are ratios to `d`; `d` itself, the grids (`alpha`, `lam`, `eta`) and the seeds are
-chosen per run. An sRF adds its spike parameters `SRF(r, gamma)`.
+chosen per run. An sRF adds its parameters `SRF(r, gamma, bulk_scale)`.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
+
+import numpy as np
 
 from srfpipe.functions import Activation, Target, activation, target
 
@@ -18,15 +20,21 @@ READOUT_INITS = ("rademacher", "gaussian", "constant")
 """Second layer at initialisation: iid +-1, iid N(0, 1), all ones."""
 INIT_OUTPUTS = ("zero", "symmetric", "full")
 """Network output entering the step's residual (docs/model.md)."""
+W0_ROWS = ("gaussian", "unit")
+"""Rows of `W0`: iid `N(0, 1/d)` entries, or those rows renormalised to unit norm."""
+LAM_SCALES = ("samples", "features")
+"""Ridge conventions: `(Phi^T Phi/n + lam I)` (docs/model.md) or the paper's
+`(Phi^T Phi + lam p I)`, i.e. `lam beta/alpha` in the first."""
 
 
 @dataclass(frozen=True)
 class SRF:
-    """Spike parameters of an sRF `W0 + u v^T`: strength `r` (`u = r a`), overlap
-    `gamma = v . theta`."""
+    """Parameters of an sRF `c W0 + u v^T`: spike strength `r` (`u = r a`), overlap
+    `gamma = v . theta`, bulk scale `c` (`bulk_scale`)."""
 
     r: float
     gamma: float
+    bulk_scale: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -40,6 +48,16 @@ class Problem:
     readout_init: str = "rademacher"
     init_output: str = "zero"
     alpha0: float | None = None
+    w0_rows: str = "gaussian"
+    lam_scale: str = "samples"
+
+    def ridge(self, lam: float | np.ndarray, alpha: float | np.ndarray) -> np.ndarray:
+        """The penalty `lambda` of docs/model.md for the user's `lam` at sample ratio `alpha`:
+        `lam` itself, or `lam beta/alpha` for `lam_scale = "features"` (broadcasts)."""
+        lam, alpha = np.broadcast_arrays(np.asarray(lam, float), np.asarray(alpha, float))
+        if self.lam_scale == "samples":
+            return lam.copy()
+        return lam * (self.beta / alpha)
 
     @property
     def sigma(self) -> Activation:
@@ -62,14 +80,10 @@ class Problem:
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> Problem:
-        """From a schema-validated config dict (defaults filled)."""
-        t = config["target"]
-        return cls(
-            activation=str(config["activation"]),
-            target=target(t["name"], t["scale"], t["coefficients"]),
-            noise=float(config["noise"]),
-            beta=float(config["beta"]),
-            readout_init=str(config["readout_init"]),
-            init_output=str(config["init_output"]),
-            alpha0=float(config["alpha0"]),
-        )
+        """From a schema-validated config dict, or a stage's parameters (a subset of it:
+        keys a stage does not depend on keep the defaults, which equal the schema's)."""
+        kwargs = {f.name: config[f.name] for f in fields(cls) if f.name in config}
+        if "target" in kwargs:
+            t = kwargs["target"]
+            kwargs["target"] = target(t["name"], t["scale"], t["coefficients"])
+        return cls(**kwargs)

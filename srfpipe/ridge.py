@@ -93,20 +93,17 @@ def _errors(
     return RidgeErrors(train, test, np.sum(np.square(b), axis=0), proj)
 
 
-def ridge_path(
-    phi: np.ndarray,
-    y: np.ndarray,
-    lams: Sequence[float],
-    phi_test: np.ndarray,
-    y_test: np.ndarray,
+def ridge_reference(
+    phi: np.ndarray, y: np.ndarray, lams: Sequence[float], phi_test: np.ndarray, y_test: np.ndarray
 ) -> RidgeErrors:
-    """Train/test errors and `||b||^2` for every lambda, one factorisation in all."""
+    """The definition the fast path is tested against: `Phi^T Phi/n = V diag(s) V^T` by
+    `scipy.linalg.eigh`, `b(lam) = V diag(1/(s + lam)) V^T Phi^T y/n` (plain, O(p^3))."""
+    from scipy import linalg
+
     lams = _check_lams(lams)
-    n, p = phi.shape
-    if n >= p:
-        b = coefficients_from_gram(phi.T @ phi / n, phi.T @ y / n, lams)
-    else:
-        b = coefficients_from_kernel(phi, y, lams)
+    n = phi.shape[0]
+    s, v = linalg.eigh(phi.T @ phi / n)
+    b = v @ ((v.T @ (phi.T @ y / n))[:, None] / (s[:, None] + lams[None, :]))
     return _errors(b, phi, y, phi_test, y_test)
 
 
@@ -114,12 +111,15 @@ def ridge_learning_curve(
     phi: np.ndarray,
     y: np.ndarray,
     ns: Sequence[int],
-    lams: Sequence[float],
+    lams: Sequence[float] | np.ndarray,
     phi_test: np.ndarray | Callable[[slice], np.ndarray],
     y_test: np.ndarray,
     test_weights: np.ndarray | None = None,
 ) -> list[RidgeErrors]:
-    """`ridge_path` on each prefix `phi[:n], y[:n]` for n in `ns` (in the order given).
+    """Train/test errors and `||b||^2` on each prefix `phi[:n], y[:n]` for n in `ns` (in the
+    order given), every lambda from one factorisation (`ridge_reference` is the definition).
+
+    `lams` (L,) is the grid of every n, or (len(ns), L) one grid per n.
 
     The unnormalised Gram matrix is accumulated block by block over increasing n, so the
     cost of the (n >= p) fits is one pass over the rows plus one band reduction per n.
@@ -128,10 +128,12 @@ def ridge_learning_curve(
     `test_weights` (B, n_test) gives `test_projection = test_weights @ predictions` (B, L),
     e.g. binned means of the test predictions.
     """
-    lams = _check_lams(lams)
     ns = [int(n) for n in ns]
     if any(n < 1 or n > phi.shape[0] for n in ns):
         raise ValueError(f"sample sizes must lie in [1, {phi.shape[0]}], got {ns}")
+    grid = np.asarray(lams, dtype=float)
+    rows = grid if grid.ndim == 2 else np.broadcast_to(grid, (len(ns), grid.size))
+    lam_of = {n: _check_lams(row) for n, row in zip(ns, rows, strict=True)}
     if callable(phi_test):
         n_test, rows_of = y_test.shape[0], phi_test
         phi_test = np.empty((n_test, phi.shape[1]))
@@ -143,7 +145,7 @@ def ridge_learning_curve(
         side_tasks = [partial(fill, rows) for rows in blocks]
     else:
         side_tasks = []
-    coefs = _fit_nested(phi, y, sorted(set(ns)), lams, side_tasks)
+    coefs = _fit_nested(phi, y, sorted(set(ns)), lam_of, side_tasks)
     results = {
         n: _errors(b, phi[:n], y[:n], phi_test, y_test, test_weights) for n, b in coefs.items()
     }
@@ -154,7 +156,7 @@ def _fit_nested(
     phi: np.ndarray,
     y: np.ndarray,
     ns: list[int],
-    lams: np.ndarray,
+    lam_of: dict[int, np.ndarray],
     side_tasks: list[Callable[[], None]],
 ) -> dict[int, np.ndarray]:
     """`b(lam)` (p, L) fitted on `phi[:n], y[:n]` for each n of the increasing list `ns`;
@@ -187,8 +189,8 @@ def _fit_nested(
 
     def solve(n: int, sys_n: tuple[np.ndarray, np.ndarray] | None) -> np.ndarray:
         if sys_n is None:
-            return coefficients_from_kernel(phi[:n], y[:n], lams)
-        return coefficients_from_gram(*sys_n, lams, overwrite=True)
+            return coefficients_from_kernel(phi[:n], y[:n], lam_of[n])
+        return coefficients_from_gram(*sys_n, lam_of[n], overwrite=True)
 
     workers = threads()
     if workers < 2:

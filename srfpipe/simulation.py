@@ -32,20 +32,29 @@ ERRORS = ("train_error", "test_error", "readout_sq_norm")
 
 
 def features(
-    act: Activation, x: np.ndarray, pre: np.ndarray, spike: step.Spike | None
+    act: Activation,
+    x: np.ndarray,
+    pre: np.ndarray,
+    spike: step.Spike | None,
+    scale: float | np.ndarray = 1.0,
 ) -> np.ndarray:
-    """`sigma(pre + (x v) u^T)` (n, p), float64, from the pre-activations `pre = x base^T`
-    (n, p); the sum and sigma are evaluated in the dtype of `pre`."""
-    if spike is None:
+    """`sigma(pre diag(scale) + (x v) u^T)` (n, p), float64, from the pre-activations
+    `pre = x base^T` (n, p); the sum and sigma are evaluated in the dtype of `pre`."""
+    if not np.isscalar(scale) or scale != 1.0:
+        z = np.multiply(pre, scale, dtype=pre.dtype)
+        if spike is not None:
+            z += np.outer(x @ spike.v, spike.u).astype(pre.dtype, copy=False)
+    elif spike is None:
         return by_rows(lambda r: act(pre[r]), pre.shape)
-    z = np.outer(x @ spike.v, spike.u).astype(pre.dtype, copy=False)
-    z += pre
+    else:
+        z = np.outer(x @ spike.v, spike.u).astype(pre.dtype, copy=False)
+        z += pre
     return by_rows(lambda r: act(z[r]), z.shape)
 
 
 def _canonical(layers: Sequence[Layer]) -> list[Layer]:
-    """Layers with equal base matrices made one object (so `X base^T` is shared) and zero
-    spikes dropped (`W0 + 0 v^T` is `W0`)."""
+    """Layers with equal base matrices made one object (so `X base^T` is shared), zero
+    spikes dropped (`W0 + 0 v^T` is `W0`) and unit scales made the number 1."""
     bases: list[np.ndarray] = []
     out = []
     for layer in layers:
@@ -58,13 +67,16 @@ def _canonical(layers: Sequence[Layer]) -> list[Layer]:
             if base is layer.base:
                 bases.append(base)
         spike = layer.spike if layer.spike is not None and np.any(layer.spike.u) else None
-        out.append(Layer(base, spike))
+        scale = 1.0 if np.all(np.asarray(layer.scale) == 1.0) else layer.scale
+        out.append(Layer(base, spike, scale))
     return out
 
 
 def _same(a: Layer, b: Layer) -> bool:
     """Whether two canonical layers are the same matrix entry for entry."""
     if a.base is not b.base or (a.spike is None) != (b.spike is None):
+        return False
+    if not np.array_equal(np.asarray(a.scale), np.asarray(b.scale)):
         return False
     return a.spike is None or (
         np.array_equal(a.spike.u, b.spike.u) and np.array_equal(a.spike.v, b.spike.v)
@@ -79,17 +91,17 @@ def fit_layers(
     x_test: np.ndarray,
     y_test: np.ndarray,
     ns: Sequence[int],
-    lams: Sequence[float],
+    lams: Sequence[float] | np.ndarray,
     dtype: np.dtype | type = np.float64,
     test_weights: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
     """Ridge errors of each first layer, `{name: (M, A, L)}` for `ERRORS`, M = len(layers).
 
     x (n_train, d), y (n_train,): the training pool, fitted on its prefixes `ns` (A,);
-    x_test (n_test, d), y_test; `lams` (L,). The products `X W^T` and the activations are
-    computed in `dtype`; the ridge fits in float64. Identical layers are fitted once.
-    With `test_weights` (B, n_test), also `test_projection` (M, A, B, L): those weights
-    applied to the test predictions (`srfpipe.ridge.ridge_learning_curve`).
+    x_test (n_test, d), y_test; `lams` (L,) or one grid per n (A, L). The products `X W^T`
+    and the activations are computed in `dtype`; the ridge fits in float64. Identical
+    layers are fitted once. With `test_weights` (B, n_test), also `test_projection`
+    (M, A, B, L): those weights applied to the test predictions.
     """
     t0 = time.perf_counter()
     layers = _canonical(layers)
@@ -111,21 +123,23 @@ def fit_layers(
             shared[key] = matmul(inputs[split][rows], cast[id(base)].T)
         return shared[key]
 
-    out = {name: np.empty((len(layers), len(ns), len(lams))) for name in ERRORS}
+    out = {name: np.empty((len(layers), len(ns), np.shape(lams)[-1])) for name in ERRORS}
     names = ERRORS
     if test_weights is not None:
         names = (*ERRORS, "test_projection")
-        out["test_projection"] = np.empty((len(layers), len(ns), test_weights.shape[0], len(lams)))
+        shape = (len(layers), len(ns), test_weights.shape[0], np.shape(lams)[-1])
+        out["test_projection"] = np.empty(shape)
     for i, layer in enumerate(layers):
         same = next((j for j in range(i) if _same(layers[j], layer)), None)
         if same is not None:
             for name in names:
                 out[name][i] = out[name][same]
             continue
-        phi = features(act, x, pre("train", layer.base), layer.spike)
+        phi = features(act, x, pre("train", layer.base), layer.spike, layer.scale)
 
         def test_rows(rows: slice, layer: Layer = layer) -> np.ndarray:
-            return features(act, x_test[rows], pre("test", layer.base, rows), layer.spike)
+            pre_test = pre("test", layer.base, rows)
+            return features(act, x_test[rows], pre_test, layer.spike, layer.scale)
 
         # the test features are computed, by row blocks, alongside the fits
         curve = ridge_learning_curve(phi, y, ns, lams, test_rows, y_test, test_weights)
@@ -155,7 +169,9 @@ class SeedDraw:
     @cached_property
     def net(self) -> step.Network:
         pb = self.problem
-        return step.init_network(self.seed, self.d, pb.p(self.d), pb.readout_init, pb.init_output)
+        return step.init_network(
+            self.seed, self.d, pb.p(self.d), pb.readout_init, pb.init_output, pb.w0_rows
+        )
 
     @property
     def w0(self) -> np.ndarray:
@@ -184,13 +200,23 @@ class SeedDraw:
         )
 
     @cached_property
+    def bulk_scales(self) -> np.ndarray:
+        return step.network_map(self.problem, self.eta).bulk_scales(self.net.a)
+
+    @cached_property
     def spike_extracted(self) -> step.Spike:
         return step.spike_from_step(self.w1 - self.w0, self.theta)
+
+    @property
+    def bulk_scale(self) -> float:
+        if self.srf is None:
+            raise ValueError("this model needs a prescribed sRF: give r and gamma")
+        return self.srf.bulk_scale
 
     @cached_property
     def spike(self) -> step.Spike:
         if self.srf is None:
-            raise ValueError("this model needs a prescribed spike: give r and gamma")
+            raise ValueError("this model needs a prescribed sRF: give r and gamma")
         return step.spike_with_overlap(
             self.net.a, self.srf.r, self.srf.gamma, self.theta, self.seed
         )
@@ -212,7 +238,8 @@ def seed_errors(
     ns = [round(a * d) for a in alpha]
     x, y = data.sample(seed, "train", max(ns), draw.theta, problem.target, problem.noise)
     x_test, y_test = data.sample(seed, "test", test_size, draw.theta, problem.target, problem.noise)
-    return fit_layers(problem.sigma, layers(draw), x, y, x_test, y_test, ns, lam)
+    lams = problem.ridge(np.asarray(lam)[None, :], np.asarray(alpha)[:, None])
+    return fit_layers(problem.sigma, layers(draw), x, y, x_test, y_test, ns, lams)
 
 
 def simulate(

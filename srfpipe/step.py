@@ -17,7 +17,7 @@ from scipy import linalg
 
 from srfpipe.functions import Activation
 from srfpipe.linalg.parallel import by_rows, gram, matmul, one_blas_thread
-from srfpipe.problem import INIT_OUTPUTS, READOUT_INITS, SRF, Problem
+from srfpipe.problem import INIT_OUTPUTS, READOUT_INITS, SRF, W0_ROWS, Problem
 from srfpipe.seeding import stream
 
 
@@ -30,9 +30,12 @@ class Network:
     symmetric: bool = False
 
 
-def init_network(seed: int, d: int, p: int, readout_init: str, init_output: str) -> Network:
+def init_network(
+    seed: int, d: int, p: int, readout_init: str, init_output: str, w0_rows: str = "gaussian"
+) -> Network:
     """`W0` iid N(0, 1/d) and the readout `a` (docs/model.md), from stream `init` of `seed`.
 
+    `w0_rows="unit"` renormalises the rows of that `W0` to unit norm (the paper's code).
     `init_output="symmetric"` (p even) copies rows `1..p/2` into `p/2+1..p` and negates `a`
     there, so that the output at initialisation is exactly zero.
     """
@@ -46,6 +49,10 @@ def init_network(seed: int, d: int, p: int, readout_init: str, init_output: str)
     rng = stream(seed, "init")
     rows = p // 2 if symmetric else p
     w = rng.standard_normal((rows, d)) / np.sqrt(d)
+    if w0_rows == "unit":
+        w /= np.linalg.norm(w, axis=1, keepdims=True)
+    elif w0_rows != "gaussian":
+        raise ValueError(f"w0_rows: unknown value {w0_rows!r}; allowed: {W0_ROWS}")
     if readout_init == "rademacher":
         a = rng.choice(np.array([-1.0, 1.0]), size=rows)
     elif readout_init == "gaussian":
@@ -192,25 +199,41 @@ def spike_with_overlap(
 
 @dataclass(frozen=True)
 class NetworkMap:
-    """Large-d limit of the theory-map sRF of a step: `||beta_vec||`, `r`, `gamma`."""
+    """Large-d limit of the theory-map sRF of a step (docs/model.md): `||beta_vec||`, `r`,
+    `gamma`, and the bulk's variance per unit `a_i^2`, `bulk_slope`, so that neuron `i` has
+    the bulk scale `c_i = sqrt(1 + bulk_slope a_i^2)` (`c_W` for `a_i = +-1`)."""
 
     beta_norm: float
     r: float
     gamma: float
+    bulk_slope: float
+
+    @property
+    def bulk_scale(self) -> float:
+        """`c_W = sqrt(1 + bulk_slope)`: the bulk scale of neurons with `a_i^2 = 1`."""
+        return sqrt(1.0 + self.bulk_slope)
 
     @property
     def srf(self) -> SRF:
-        return SRF(self.r, self.gamma)
+        """The paper's sRF `c_W W0 + u v^T` (Cui et al. 2024, Result 3.3)."""
+        return SRF(self.r, self.gamma, self.bulk_scale)
+
+    def bulk_scales(self, a: np.ndarray) -> np.ndarray:
+        """Per-neuron bulk scales `sqrt(1 + bulk_slope a_i^2)`, shape of `a`."""
+        return np.sqrt(1.0 + self.bulk_slope * np.square(a))
 
 
 def network_map(problem: Problem, eta: float) -> NetworkMap:
     """The map of docs/model.md for a step of size `eta` on `alpha0 d` samples:
-    `||beta_vec||^2 -> c1^2 + (E g^2 + Delta)/alpha0`, `gamma = |c1|/||beta_vec||`,
-    `r = eta mu1 ||beta_vec||` (`v` oriented so that `v.theta >= 0`)."""
+    `||beta_vec||^2 -> c1^2 + E[y^2]/alpha0`, `gamma = |c1|/||beta_vec||`,
+    `r = eta mu1 ||beta_vec||` (`v` oriented so that `v.theta >= 0`), and
+    `c_W^2 = 1 + eta^2 E[y^2] E[(sigma' - mu1)^2] / alpha0`, `E[y^2] = E g^2 + Delta`."""
     if problem.alpha0 is None:
         raise ValueError("alpha0: the network map needs the step batch ratio alpha0")
-    g = problem.target
-    norm = sqrt(g.c1**2 + (g.second_moment + problem.noise) / problem.alpha0)
+    g, sigma = problem.target, problem.sigma
+    y2 = g.second_moment + problem.noise
+    slope = eta**2 * y2 * sigma.deriv_variance / problem.alpha0
+    norm = sqrt(g.c1**2 + y2 / problem.alpha0)
     if norm == 0.0:
-        return NetworkMap(0.0, 0.0, 0.0)
-    return NetworkMap(norm, abs(eta * problem.sigma.mu1 * norm), abs(g.c1) / norm)
+        return NetworkMap(0.0, 0.0, 0.0, slope)
+    return NetworkMap(norm, abs(eta * sigma.mu1 * norm), abs(g.c1) / norm, slope)

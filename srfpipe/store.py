@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
+import shutil
+import uuid
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -43,11 +45,23 @@ def params_of(ds: xr.Dataset) -> dict[str, Any]:
     return json.loads(ds.attrs["params_json"])
 
 
+class CorruptArtifact(OSError):
+    """An artifact that cannot be read; the message names the file and the remedy."""
+
+    def __init__(self, path: str | os.PathLike[str], why: object) -> None:
+        super().__init__(
+            f"{path}: not a readable srfpipe artifact ({why}); it is truncated or corrupt: "
+            "delete it and rerun (the workflow makes it again)"
+        )
+
+
 def save(ds: xr.Dataset, path: str | os.PathLike[str]) -> None:
     """Write `ds` to `path` atomically (netcdf4, zlib level 4 + shuffle for float data).
 
-    The file is written under a hidden temporary name in the same folder and renamed into
-    place, so a crash at any moment leaves either the old file or none, never a partial one.
+    The file is written under a hidden temporary name in the same folder (created with the
+    user's umask, like any new file) and renamed into place, so a crash at any moment leaves
+    either the old file or none, never a partial one. A failed write raises an OSError that
+    says how much space is left (a full disk shows up as "NetCDF: HDF error").
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -56,37 +70,67 @@ def save(ds: xr.Dataset, path: str | os.PathLike[str]) -> None:
         for name, var in ds.data_vars.items()
         if var.dtype.kind in "fiu" and var.ndim > 0
     }
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".part", dir=path.parent)
-    os.close(fd)
+    tmp = path.parent / f".tmp-{path.name}-{uuid.uuid4().hex}.part"
     try:
         ds.to_netcdf(tmp, engine="netcdf4", encoding=encoding)
         with open(tmp, "rb") as fh:
             os.fsync(fh.fileno())
         os.replace(tmp, path)
+    except OSError as err:
+        tmp.unlink(missing_ok=True)
+        free = shutil.disk_usage(path.parent).free / 2**20
+        raise OSError(
+            err.errno,
+            f"could not write {path}: {err}; {free:.0f} MB free on its disk. On a write, "
+            '"NetCDF: HDF error" usually means the disk is full (free space and rerun) or, on '
+            "NFS/Lustre/GPFS, unsupported file locking (export HDF5_USE_FILE_LOCKING=FALSE)",
+        ) from err
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
 
 
 def load(path: str | os.PathLike[str]) -> xr.Dataset:
-    """Read an artifact fully into memory and close the file."""
-    return xr.load_dataset(path, engine="netcdf4")
+    """Read an artifact fully into memory and close the file (CorruptArtifact if unreadable)."""
+    if not Path(path).is_file():
+        raise FileNotFoundError(f"{path}: no such artifact")
+    try:
+        return xr.load_dataset(path, engine="netcdf4")
+    except (OSError, ValueError, RuntimeError) as err:
+        raise CorruptArtifact(path, err) from err
+
+
+def prune(folder: str | os.PathLike[str], keep: Sequence[str | os.PathLike[str]]) -> list[Path]:
+    """Delete the figures (`*.png`, `*.pdf`) in `folder` that are not in `keep`; return them."""
+    kept = {Path(k).resolve() for k in keep}
+    stale = [
+        f
+        for f in sorted(Path(folder).glob("*"))
+        if f.suffix in (".png", ".pdf") and f.resolve() not in kept
+    ]
+    for f in stale:
+        f.unlink()
+    return stale
 
 
 def manifest(root: str | os.PathLike[str] = "results") -> list[dict[str, Any]]:
-    """One record per artifact under `root`: path, stage, key (its folder) and parameters.
+    """One record per artifact under `root`: path, stage, key (its folder) and parameters;
+    a file that cannot be read gets a record with its `error` instead.
 
-    Reads only the attributes, so it is quick on large result trees."""
+    Reads only the attributes, so it is quick on large result trees. Raises
+    FileNotFoundError if `root` is not a folder."""
     import netCDF4
 
+    if not Path(root).is_dir():
+        raise FileNotFoundError(f"{root}: no such results folder")
     records = []
     for path in sorted(Path(root).rglob("*.nc")):
-        with netCDF4.Dataset(path) as nc:
-            attrs = {k: nc.getncattr(k) for k in nc.ncattrs()}
-        records.append({
-            "path": path.as_posix(),
-            "stage": attrs.get("stage", ""),
-            "key": path.parent.name,
-            "params": json.loads(attrs["params_json"]) if "params_json" in attrs else {},
-        })  # fmt: skip
+        rec: dict[str, Any] = {"path": path.as_posix(), "key": path.parent.name}
+        try:
+            with netCDF4.Dataset(path) as nc:
+                attrs = {k: nc.getncattr(k) for k in nc.ncattrs()}
+            rec |= {"stage": attrs["stage"], "params": json.loads(attrs["params_json"])}
+        except (OSError, KeyError, ValueError) as err:
+            rec["error"] = str(CorruptArtifact(path, err))
+        records.append(rec)
     return records

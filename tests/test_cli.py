@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import xarray as xr
 
 from srfpipe.cli import main
 
@@ -116,3 +117,64 @@ def test_simulate_threads_do_not_change_the_numbers(capsys):
     assert json.loads(outs[0][1])["records"] == json.loads(outs[1][1])["records"]
     code, out, err = run([*sim, "--threads", "0"], capsys)
     assert code == 2 and "--threads" in err
+
+
+SIM = ["simulate", "--seeds", "1", "--alpha", "1", "--lam", "0.1", "--test-size", "50"]
+REFUSED = [
+    (
+        [*SIM, "--model", "network", "--eta", "1", "--alpha0", "0.01", "--d", "20"],
+        "--alpha0: 0.01 gives n0 = round(alpha0*d) = 0 samples at d=20; allowed: alpha0 >= 1/d",
+    ),
+    (
+        [*SIM, "--model", "rf", "--beta", "0.01", "--d", "20"],
+        "--beta: 0.01 gives a width p = round(beta*d) = 0 at d=20",
+    ),
+    ([*SIM, "--model", "rf", "--d", "10.7"], "--d: '10.7' is not an integer"),
+    (
+        [*SIM, "--model", "rf", "--target", "hermite", "--target-coefficients", "0,1"]
+        + ["--target-scale", "3"],
+        "--target-scale: not used by --target hermite",
+    ),
+    ([*SIM, "--model", "rf", "--d", "100000"], "--mem-limit-mb: this simulation needs about"),
+    ([*BASE, "--beta", "1e300"], "--beta: '1e300' is out of range; allowed: (0, 64]"),
+    ([*BASE, "--alpha", "1,inf"], "--alpha: 'inf' is out of range"),
+]
+
+
+@pytest.mark.parametrize(("argv", "message"), REFUSED, ids=[m[:20] for _, m in REFUSED])
+def test_degenerate_sizes_are_refused_before_any_work(argv, message, capsys):
+    code, out, err = run(argv, capsys)
+    assert code == 2 and out == "" and err.count("\n") == 1
+    assert err.startswith(f"srfpipe: error: {message}"), err
+
+
+def test_memory_limit_can_be_raised(capsys):
+    argv = [*SIM, "--model", "rf", "--d", "40", "--mem-limit-mb", "0.001"]
+    assert run(argv, capsys)[0] == 2
+    assert run([*argv[:-1], "1000"], capsys)[0] == 0
+
+
+def test_manifest_skips_bad_files_and_refuses_missing_folders(tmp_path, capsys):
+    from srfpipe.store import provenance, save
+
+    save(xr.Dataset({"v": ("i", [1.0])}, attrs=provenance("data", {"d": 8})), tmp_path / "a.nc")
+    (tmp_path / "b.nc").write_text("garbage")
+    code, out, err = run(["manifest", str(tmp_path)], capsys)
+    assert code == 1 and "a.nc" in out and "b.nc" not in out
+    assert "skipped" in err and "b.nc: not a readable srfpipe artifact" in err
+    code, out, err = run(["manifest", str(tmp_path / "nope")], capsys)
+    assert code == 2 and "no such results folder" in err
+
+
+def test_closed_pipe_gives_no_traceback(tmp_path):
+    from srfpipe.store import provenance, save
+
+    for i in range(3):
+        save(xr.Dataset(attrs=provenance("data", {"d": i})), tmp_path / f"{i}.nc")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "srfpipe.cli", "manifest", str(tmp_path)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    assert proc.wait() == 1 and "Traceback" not in err and "BrokenPipe" not in err, err

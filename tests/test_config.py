@@ -1,6 +1,7 @@
 """Bad configurations are refused before any job starts, naming the key and the range."""
 
 import copy
+import re
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from test_workflow import snakemake
 from srfpipe.config import (
     ConfigError,
     Experiment,
+    fmt,
     job_resources,
     peak_memory_mb,
     stage_key,
@@ -126,7 +128,7 @@ def test_stage_keys_depend_only_on_their_parameters():
 
 def test_resources_scale_with_size():
     small, big = Experiment.from_config(DEFAULT), Experiment.from_config(DEFAULT | {"d": 2000})
-    assert peak_memory_mb(big) > 10 * peak_memory_mb(small)
+    assert peak_memory_mb(big, validation=False) > 10 * peak_memory_mb(small, validation=False)
     assert job_resources(big, "readout")["mem_mb"] > job_resources(small, "readout")["mem_mb"]
 
 
@@ -138,3 +140,72 @@ def test_snakemake_refuses_bad_config_before_writing(tmp_path, override):
     assert out.returncode != 0
     assert next(iter(override)) in out.stderr + out.stdout
     assert not (tmp_path / "results").exists()
+
+
+def test_command_line_strings_are_converted_by_the_schema():
+    """Snakemake's --config gives 'false' and list items as strings (issue #13)."""
+    cfg = copy.deepcopy(DEFAULT)
+    cfg |= {
+        "dim": 64,
+        "eta": ["0", "1.5", "1e-3"],
+        "theory": "false",
+        "validation": {"d": ["24"]},
+        "target": {"name": "relu", "scale": "3"},
+    }
+    validate_config(cfg, SCHEMA)
+    assert "dim" not in cfg and cfg["d"] == 64
+    assert cfg["eta"] == [0, 1.5, 0.001] and cfg["theory"] is False
+    assert cfg["validation"] == {"d": [24], "seeds": [0, 1, 2, 3], "test_size": 4000}
+    assert cfg["target"] == {"name": "relu", "scale": 3, "coefficients": []}
+    assert "theory: 'maybe' is not of type 'boolean'" in problems(with_("theory", "maybe"))
+
+
+NAN = float("nan")
+NONFINITE = [
+    ("noise", NAN),
+    ("lam", [NAN]),
+    ("eta", [NAN]),
+    ("alpha", [1.0, float("inf")]),
+    ("beta", NAN),
+    ("alpha0", NAN),
+    ("mem_limit_mb", NAN),
+    ("target.scale", float("-inf")),
+]
+
+
+@pytest.mark.parametrize("path,value", NONFINITE, ids=[p for p, _ in NONFINITE])
+def test_nan_and_inf_are_refused_naming_the_key_and_range(path, value):
+    message = problems(with_(path, value))
+    assert f"{path.split('.')[-1]}" in message and "is not a finite number (allowed:" in message
+    line = next(ln for ln in message.splitlines() if "finite" in ln).strip()
+    assert line.startswith(path), line
+
+
+def test_degenerate_sizes_are_refused():
+    assert "beta: 0.001 gives a width p = round(beta*d) = 0 at d=400" in problems(
+        with_("beta", 0.001)
+    )
+    assert "alpha0: 0.001 gives n0 = round(alpha0*d) = 0" in problems(with_("alpha0", 0.001))
+    assert "validation.seeds: [1, 1] has non-unique elements" in problems(
+        with_("validation", {"seeds": [1, 1]})
+    )
+
+
+def test_memory_guard_covers_validation_jobs():
+    cfg = with_("validation", {"d": [100000]})
+    assert "mem_limit_mb: the largest job (validation d=100000) needs about" in problems(cfg)
+    validate(cfg, SCHEMA)
+    exp = Experiment.from_config(cfg)
+    res = job_resources(exp, "validation", 100000)
+    assert res["mem_mb"] > 1_000_000 and res["runtime"] > 60
+    small = job_resources(exp, "validation", 200)
+    assert 1000 < small["mem_mb"] < res["mem_mb"] / 1000
+    assert job_resources(exp, "data")["mem_mb"] > 1000  # an estimate for every job kind
+
+
+def test_eta_wildcards_round_trip_exactly():
+    values = [0.0, 1.0, 1.0000001, 0.1234567, 1e-5, 2.5e16, 0.1 + 0.2]
+    texts = [fmt(v) for v in values]
+    assert texts[:4] == ["0", "1", "1.0000001", "0.1234567"]
+    assert [float(t) for t in texts] == values
+    assert all(re.fullmatch(r"[0-9][0-9.e+-]*", t) for t in texts)  # the wildcard constraint

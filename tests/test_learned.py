@@ -29,7 +29,7 @@ def theory(problem, eta, alpha, lam, kappa):
     m = [float(ds[k]) for k in ("m_s", "m_v", "m_e")]
 
     def mean(k):
-        return conditional_mean(problem.sigma, srf.r, *m, k)
+        return conditional_mean(problem.sigma, srf, *m, k)
 
     return mean(kappa), bin_average(mean, EDGES)
 

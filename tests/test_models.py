@@ -8,7 +8,7 @@ import numpy as np
 from srfpipe import models, plots
 from srfpipe.config import Experiment, schema, stage_params
 from srfpipe.functions import ACTIVATIONS, TARGET_NAMES
-from srfpipe.problem import INIT_OUTPUTS, READOUT_INITS
+from srfpipe.problem import INIT_OUTPUTS, LAM_SCALES, READOUT_INITS, W0_ROWS, Problem
 from srfpipe.stages import eval_theory, fit_readout, generate_data, make_curves, take_step
 
 TINY = {
@@ -24,7 +24,15 @@ def test_schema_enums_are_the_registries():
     assert props["readout_init"]["enum"] == list(READOUT_INITS)
     assert props["init_output"]["enum"] == list(INIT_OUTPUTS)
     assert props["models"]["items"]["enum"] == list(models.workflow_models())
-    assert props["models"]["default"] == list(models.workflow_models())
+    assert set(props["models"]["default"]) <= set(models.workflow_models())
+    assert props["w0_rows"]["enum"] == list(W0_ROWS)
+    assert props["lam_scale"]["enum"] == list(LAM_SCALES)
+
+
+def test_problem_defaults_are_the_schema_defaults():
+    props, default = schema()["properties"], Problem()
+    for key in ("activation", "noise", "readout_init", "init_output", "w0_rows", "lam_scale"):
+        assert getattr(default, key) == props[key]["default"], key
 
 
 def test_a_new_model_is_one_registry_entry(monkeypatch, tmp_path):

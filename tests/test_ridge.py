@@ -1,9 +1,10 @@
-"""Ridge over a lambda grid (one factorisation) against direct solves."""
+"""Ridge over a lambda grid (one band reduction) against the eigh definition and direct
+solves."""
 
 import numpy as np
 import pytest
 
-from srfpipe.ridge import ridge_learning_curve, ridge_path
+from srfpipe.ridge import ridge_learning_curve, ridge_reference
 
 LAMS = [1e-4, 1e-2, 0.3, 5.0]
 
@@ -19,11 +20,13 @@ def test_path_equals_direct_solve(n, p):
     rng = np.random.default_rng(1)
     phi, phi_test = np.tanh(rng.standard_normal((n, p))), np.tanh(rng.standard_normal((50, p)))
     y, y_test = rng.standard_normal(n), rng.standard_normal(50)
-    res = ridge_path(phi, y, LAMS, phi_test, y_test)
+    (res,) = ridge_learning_curve(phi, y, [n], LAMS, phi_test, y_test)
+    eig = ridge_reference(phi, y, LAMS, phi_test, y_test)
     for k, lam in enumerate(LAMS):
         ref = _direct(phi, y, lam, phi_test, y_test)
-        got = (res.train_error[k], res.test_error[k], res.readout_sq_norm[k])
-        np.testing.assert_allclose(got, ref, rtol=1e-8, atol=1e-13)
+        for errs in (res, eig):
+            got = (errs.train_error[k], errs.test_error[k], errs.readout_sq_norm[k])
+            np.testing.assert_allclose(got, ref, rtol=1e-8, atol=1e-13)
 
 
 def test_nested_curve_equals_independent_fits():
@@ -33,7 +36,7 @@ def test_nested_curve_equals_independent_fits():
     y, y_test = rng.standard_normal(90), rng.standard_normal(40)
     curve = ridge_learning_curve(phi, y, ns, LAMS, phi_test, y_test)
     for n, res in zip(ns, curve, strict=True):
-        ref = ridge_path(phi[:n], y[:n], LAMS, phi_test, y_test)
+        ref = ridge_reference(phi[:n], y[:n], LAMS, phi_test, y_test)
         np.testing.assert_allclose(res.test_error, ref.test_error, rtol=1e-9)
         np.testing.assert_allclose(res.train_error, ref.train_error, rtol=1e-8, atol=1e-14)
 
@@ -42,7 +45,9 @@ def test_interpolation_threshold_small_lambda_is_finite():
     """n = p with lambda -> 0+: the minimum-norm limit is finite (large but not inf/nan)."""
     rng = np.random.default_rng(3)
     phi = rng.standard_normal((50, 50))
-    res = ridge_path(phi, rng.standard_normal(50), [1e-12], phi, rng.standard_normal(50))
+    (res,) = ridge_learning_curve(
+        phi, rng.standard_normal(50), [50], [1e-12], phi, rng.standard_normal(50)
+    )
     assert np.all(np.isfinite(res.test_error)) and res.train_error[0] < 1e-6
 
 
@@ -50,7 +55,7 @@ def test_interpolation_threshold_small_lambda_is_finite():
 def test_bad_lambdas_rejected(bad):
     phi = np.ones((3, 2))
     with pytest.raises(ValueError, match="lam"):
-        ridge_path(phi, np.ones(3), bad, phi, np.ones(3))
+        ridge_learning_curve(phi, np.ones(3), [3], bad, phi, np.ones(3))
 
 
 def test_round_off_negative_eigenvalues_are_clamped_as_zero():

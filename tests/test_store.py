@@ -1,7 +1,10 @@
 """Artifacts: atomic writes, provenance round trip, per-stage code versions."""
 
 import json
+import os
 import shutil
+import stat
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -67,3 +70,51 @@ def test_a_new_import_changes_the_code_version(tmp_path):
     (root / "extra.py").write_text("X = 2\n")
     assert versions.code_version("readout", root) != after
     assert versions.code_version("theory", root) == before["theory"]
+
+
+def test_artifacts_follow_the_umask(tmp_path):
+    old = os.umask(0o022)
+    try:
+        store.save(xr.Dataset({"v": ("i", [1.0])}), tmp_path / "a.nc")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "a.nc").stat().st_mode) == 0o644
+
+
+def test_corrupt_artifact_names_the_file_and_the_remedy(tmp_path):
+    good = tmp_path / "good.nc"
+    store.save(
+        xr.Dataset({"v": ("i", np.arange(500.0))}, attrs={"stage": "data", "params_json": "{}"}),
+        good,
+    )
+    blob = good.read_bytes()
+    (tmp_path / "trunc.nc").write_bytes(blob[: len(blob) // 2])
+    (tmp_path / "junk.nc").write_text("not netcdf")
+    for name in ("trunc.nc", "junk.nc"):
+        with pytest.raises(store.CorruptArtifact, match=f"{name}: .*delete it and rerun"):
+            store.load(tmp_path / name)
+    records = store.manifest(tmp_path)
+    assert [r["path"].rsplit("/", 1)[1] for r in records] == ["good.nc", "junk.nc", "trunc.nc"]
+    assert "error" not in records[0] and records[0]["stage"] == "data"
+    assert all("delete it and rerun" in r["error"] for r in records[1:])
+    with pytest.raises(FileNotFoundError, match="no such results folder"):
+        store.manifest(tmp_path / "missing")
+
+
+def test_full_disk_is_explained(tmp_path, monkeypatch):
+    def full(self, path, **kw):
+        Path(path).write_bytes(b"partial")
+        raise OSError(-101, "NetCDF: HDF error")
+
+    monkeypatch.setattr(xr.Dataset, "to_netcdf", full)
+    with pytest.raises(OSError, match=r"MB free on its disk.*the disk is full"):
+        store.save(xr.Dataset({"v": ("i", [1.0])}), tmp_path / "a.nc")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_prune_removes_only_figures_not_drawn(tmp_path):
+    for name in ("a.png", "a.pdf", "old.png", "old.pdf", "notes.txt"):
+        (tmp_path / name).write_text("x")
+    removed = store.prune(tmp_path, [str(tmp_path / "a.png"), str(tmp_path / "a.pdf")])
+    assert [p.name for p in removed] == ["old.pdf", "old.png"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.pdf", "a.png", "notes.txt"]

@@ -121,6 +121,7 @@ def test_adding_an_eta_runs_only_its_jobs(tiny_run):
         "plot_learned_function": 1,
         "optimal_eta": 1,
         "plot_optimal_eta": 1,
+        "record_config": 1,
         "all": 1,
     }, jobs
 
@@ -140,6 +141,7 @@ def test_changing_lambda_reruns_only_lambda_dependent_jobs(tiny_run):
         "plot_learned_function": 1,
         "optimal_eta": 1,
         "plot_optimal_eta": 1,
+        "record_config": 1,
         "all": 1,
     }, jobs
 
@@ -178,3 +180,39 @@ def test_manifest_lists_every_artifact_with_its_parameters(tiny_run):
         assert rec["stage"] and rec["params"], rec["path"]
     curves = next(r for r in records if r["stage"] == "curves")
     assert curves["params"]["eta"] == TINY["eta"] and curves["params"]["seeds"] == TINY["seeds"]
+
+
+def test_command_line_overrides_and_partial_configfiles(tmp_path):
+    """`--config` values reach the schema's types; a partial --configfile takes the schema's
+    defaults, not config.yaml's (the effective configuration is printed first)."""
+    (tmp_path / "config.yaml").write_text(yaml.safe_dump(TINY))
+    cmd = [sys.executable, "-m", "snakemake", "--snakefile", str(ROOT / "Snakefile")]
+    cmd += ["--directory", str(tmp_path), "-n", "--cores", "1"]
+    overrides = ["dim=40", "eta=[0,1.5]", "theory=false", "validation={d: []}"]
+    out = subprocess.run([*cmd, "--config", *overrides], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "\nd: 40\n" in out.stdout and "eta: [0, 1.5]" in out.stdout
+    assert "theory: false" in out.stdout and "noise: 0.1" in out.stdout
+    assert "eta~1.5_seed~1.nc" in out.stdout and "validate_theory" not in out.stdout
+    partial = {k: TINY[k] for k in ("d", "beta", "alpha0", "eta", "alpha", "lam", "seeds")}
+    (tmp_path / "partial.yaml").write_text(yaml.safe_dump(partial | {"target": {"name": "relu"}}))
+    out = subprocess.run(
+        [*cmd, "--configfile", str(tmp_path / "partial.yaml")], capture_output=True, text=True
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "target:\n  name: relu\n  scale: 1.0\n" in out.stdout
+    assert "noise: 0.0" in out.stdout and "name: default" in out.stdout
+
+
+def test_figures_the_config_no_longer_draws_are_removed(tiny_run):
+    """Runs last on tiny_run: dropping the validation removes its figure (issue #13)."""
+    figures = tiny_run / "results/figures/tiny"
+    assert (figures / "theory_validation.png").exists()
+    out = snakemake(tiny_run, "--cores", "1", config=TINY | {"validation": {"d": []}})
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert sorted(f.name for f in figures.iterdir()) == [
+        "learning_curves.pdf", "learning_curves.png", "spike_diagnostics.pdf",
+        "spike_diagnostics.png",
+    ]  # fmt: skip
+    saved = yaml.safe_load((tiny_run / "results/config/tiny.yaml").read_text())
+    assert saved["validation"]["d"] == [] and saved["d"] == TINY["d"]

@@ -42,12 +42,12 @@ def run(
     x_test, y_test = generate_data.inputs(data_ds, "test")
     source = StepLayers(step_ds)
     layers = [MODELS[m].layer(source) for m in models]
+    problem = Problem.from_config(params)
+    ridge = problem.ridge(np.asarray(lams)[None, :], np.asarray(alphas)[:, None])
+    dtype = np.dtype(params["precision"])
     kappa = x_test @ source.spike_map.v
     weights = bin_weights(kappa, KAPPA_EDGES)
-    out = fit_layers(
-        Problem.from_config(params).sigma, layers, x, y, x_test, y_test, ns, lams,
-        np.dtype(params["precision"]), weights,
-    )  # fmt: skip
+    out = fit_layers(problem.sigma, layers, x, y, x_test, y_test, ns, ridge, dtype, weights)
     ds = xr.Dataset(
         {name: (("model", "alpha", "lam"), out[name]) for name in ERRORS},
         coords={

@@ -20,6 +20,7 @@ from collections.abc import Sequence
 import numpy as np
 import xarray as xr
 
+from srfpipe.models import THEORIES
 from srfpipe.problem import Problem
 from srfpipe.stats import mean_sem
 from srfpipe.store import params_of, provenance
@@ -34,21 +35,22 @@ SIMULATED = ("binned_prediction", "binned_label", "binned_kappa")
 def theory_curves(theory: xr.Dataset, alpha: Sequence[float], edges: np.ndarray) -> xr.Dataset:
     """`theory_mean` (alpha, lam, kappa) and `theory_binned` (alpha, lam, kappa_bin) of one
     eta's theory artifact (its `srf` theory at the simulated `alpha`)."""
-    problem = Problem.from_config(params_of(theory))
+    params = params_of(theory)
+    problem = Problem.from_config(params)
+    srf = THEORIES["srf"].srf(problem, params["eta"])
     th = theory.sel(theory="srf", alpha_theory=list(alpha)).rename(alpha_theory="alpha")
-    r = float(theory["r"])
     m = [th[k].transpose("alpha", "lam").values for k in ("m_s", "m_v", "m_e")]
     kappa = np.linspace(edges[0], edges[-1], KAPPA_POINTS)
 
     def mean(k: np.ndarray) -> np.ndarray:
-        return conditional_mean(problem.sigma, r, *m, k)
+        return conditional_mean(problem.sigma, srf, *m, k)
 
     dims = ("alpha", "lam")
     return xr.Dataset(
         {
             "theory_mean": ((*dims, "kappa"), mean(kappa)),
             "theory_binned": ((*dims, "kappa_bin"), bin_average(mean, edges)),
-            "r": ((), r),
+            "r": ((), srf.r),
         },
         coords={"alpha": th["alpha"].values, "lam": th["lam"].values, "kappa": kappa},
     )

@@ -27,6 +27,9 @@ STEP_SCALARS = (
     "beta_norm_theory",
     "gamma_theory",
     "r_theory",
+    "bulk_scale_theory",
+    "bulk_norm_sq",
+    "bulk_norm_sq_spread",
 )
 
 THEORY_VARS = ("test_error", "train_error", "converged", "optimal_test_error", "plateau")

@@ -1,9 +1,13 @@
 """take_step: `W0`, `a`, one giant gradient step to `W1`, and the spike diagnostics.
 
-Stores `W1` (neuron, input) and `a`; `W0` is regenerated from the seed (its sha256 is kept
-in the attrs and checked). Diagnostics: the theory-map spike (empirical `beta_vec`) and the
-extracted spike (top singular pair of `W1 - W0`), their `(r, gamma)`, the limiting
-theory-map values, and the top singular values of `W1 - W0` and of `W1`.
+Writes `w1` (neuron, input), `a`, the map's and the extracted spikes `u_*` (neuron), `v_*`
+(input), their `r_*`, `gamma_*`, top singular values `sv_delta`, `sv_w1` (rank), the map's
+limits `*_theory`, its per-neuron bulk scales `bulk_scale_map` (neuron) and `c_W`
+(`bulk_scale_theory`), and the squared row norms of the bulk `W1 - u_map v_map^T`
+(`row_norm_sq` (neuron), their mean `bulk_norm_sq` and spread `bulk_norm_sq_spread` (standard
+deviation over neurons)).
+`W0` is not stored: it is regenerated from the seed (its sha256 is kept in the attrs and
+checked).
 """
 
 from __future__ import annotations
@@ -30,8 +34,9 @@ N_SINGULAR = 8
 def initial_network(params: dict[str, Any], seed: int) -> step.Network:
     """`(W0, a)` for the step parameters and seed."""
     return step.init_network(
-        seed, params["d"], params["p"], params["readout_init"], params["init_output"]
-    )
+        seed, params["d"], params["p"], params["readout_init"], params["init_output"],
+        params["w0_rows"],
+    )  # fmt: skip
 
 
 def digest(w: np.ndarray) -> str:
@@ -68,6 +73,10 @@ def run(params: dict[str, Any], seed: int, eta: float, data_ds: xr.Dataset) -> x
     sv_w1 = step.top_singular(w1, N_SINGULAR)[1]
     k = min(N_SINGULAR, sv_w1.size)
     limit = step.network_map(problem, eta)
+    # the bulk: W1 minus the map's spike is W0 plus the gradient's bulk part exactly
+    # (init_output zero); its squared row norms against c_i^2 = 1 + slope a_i^2
+    bulk_rows = np.einsum("ij,ij->i", w1, w1) - 2.0 * spike_map.u * (w1 @ spike_map.v)
+    bulk_rows += np.square(spike_map.u) * (spike_map.v @ spike_map.v)
     ds = xr.Dataset(
         {
             "w1": (("neuron", "input"), w1),
@@ -86,6 +95,11 @@ def run(params: dict[str, Any], seed: int, eta: float, data_ds: xr.Dataset) -> x
             "beta_norm_theory": ((), limit.beta_norm),
             "gamma_theory": ((), limit.gamma),
             "r_theory": ((), limit.r),
+            "bulk_scale_map": ("neuron", limit.bulk_scales(net.a)),
+            "bulk_scale_theory": ((), limit.bulk_scale),
+            "row_norm_sq": ("neuron", bulk_rows),
+            "bulk_norm_sq": ((), float(np.mean(bulk_rows))),
+            "bulk_norm_sq_spread": ((), float(np.std(bulk_rows))),
         },
         coords={"rank": np.arange(1, k + 1)},
     )
@@ -128,5 +142,13 @@ class StepLayers:
         return step.Spike(self.ds["u_extracted"].values, self.ds["v_extracted"].values)
 
     @property
+    def bulk_scales(self) -> np.ndarray:
+        return self.ds["bulk_scale_map"].values
+
+    @property
     def spike(self) -> step.Spike:
         raise ValueError("a step artifact has no prescribed spike (model 'srf')")
+
+    @property
+    def bulk_scale(self) -> float:
+        raise ValueError("a step artifact has no prescribed bulk scale (model 'srf')")

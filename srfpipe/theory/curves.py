@@ -15,6 +15,9 @@ from srfpipe.theory.equivalence import KAPPA_NODES, KappaTable, kappa_table
 from srfpipe.theory.fixed_point import ORDER_PARAMETERS, Solution, solve
 from srfpipe.theory.spectrum import MP_NODES, MarchenkoPastur, marchenko_pastur
 
+ROW_NORM_VARIANCE = {"gaussian": 2.0, "unit": 0.0}
+"""`d Var ||w_i||^2` for each `w0_rows` option: iid `N(0, 1/d)` rows or unit rows."""
+
 
 def _finite(name: str, value: float, low: float, strict: bool, high: float = np.inf) -> float:
     value = float(value)
@@ -41,11 +44,12 @@ def quadrature_tables(
     r = _finite("r", srf.r, 0.0, strict=False)
     gamma = _finite("gamma", srf.gamma, 0.0, strict=False, high=1.0)
     beta = _finite("beta", problem.beta, 0.0, strict=True)
+    bulk_scale = _finite("bulk_scale", srf.bulk_scale, 0.0, strict=True)
     _finite("noise", problem.noise, 0.0, strict=False)
     gap = theory_gap(problem, spiked=r > 0)
     if gap is not None:
         raise ValueError(gap)
-    tab = kappa_table(problem.sigma, problem.target, r, gamma, kappa_nodes)
+    tab = kappa_table(problem.sigma, problem.target, r, gamma, kappa_nodes, bulk_scale)
     return tab, marchenko_pastur(beta, mp_nodes)
 
 
@@ -80,14 +84,17 @@ def learning_curve(
 ) -> xr.Dataset:
     """Asymptotic errors of ridge on the sRF `srf` of `problem`, dims ("alpha", "lam").
 
-    `test_error` includes the noise `Delta`; `readout_sq_norm = ||b||^2 = q_z` with
-    `f(x) = b . phi(x)`. Unconverged points are NaN with `converged = 0` (and a warning).
-    `r = 0` (no spike) is the random-features model and accepts any readout init.
+    The sRF is `F = c W0 + u v^T`, `c = srf.bulk_scale`; with `problem.w0_rows = "unit"`
+    (rows of `W0` of unit norm) the row-norm term is absent; `lam` is in the convention
+    `problem.lam_scale` (`Problem.ridge`). `test_error` includes the noise
+    `Delta`; `readout_sq_norm = ||b||^2 = q_z` with `f(x) = b . phi(x)`. Unconverged points
+    are NaN with `converged = 0` (and a warning). `r = 0` (no spike) is the random-features
+    model and accepts any readout init.
     """
     lam_arr = positive_grid("lam", lam)
     alpha_arr = positive_grid("alpha", alpha)
     tab, mp = quadrature_tables(problem, srf, kappa_nodes, mp_nodes)
-    noise = problem.noise
+    noise, row_var = problem.noise, ROW_NORM_VARIANCE[problem.w0_rows]
 
     fields = (*ORDER_PARAMETERS, "test_error", "train_error", "residual")
     out = {f: np.full((lam_arr.size, alpha_arr.size), np.nan) for f in fields}
@@ -96,7 +103,8 @@ def learning_curve(
     start = None
     for j in np.argsort(alpha_arr):  # warm start along increasing alpha
         psi = np.full(lam_arr.size, mp.beta / alpha_arr[j])
-        sol = solve(tab, mp, psi, lam_arr, noise, start=start)
+        ridge = problem.ridge(lam_arr, alpha_arr[j])
+        sol = solve(tab, mp, psi, ridge, noise, start=start, row_var=row_var)
         start = _warm_start(sol, start)
         _store(out, sol, j)
         converged[:, j] = sol.converged
@@ -127,7 +135,9 @@ def learning_curve(
         "beta": mp.beta,
         "r": float(srf.r),
         "gamma": float(srf.gamma),
+        "bulk_scale": float(srf.bulk_scale),
         "readout_init": problem.readout_init,
+        "w0_rows": problem.w0_rows,
         "kappa_nodes": int(tab.kappa.size),  # nodes actually used (Hermite or panels)
         "mp_nodes": int(mp_nodes),
     }
@@ -180,11 +190,13 @@ def plateau(
     """The `alpha -> inf` limit of the test error (noise included) at ridge `lam >= 0`.
 
     At `lam = 0` this is the error of the best predictor in the span of the `p = beta d`
-    features: what the sRF can express at all.
+    features: what the sRF can express at all. With `lam_scale = "features"` the penalty
+    `lam beta/alpha` vanishes in this limit.
     """
-    lam = _finite("lam", lam, 0.0, strict=False)
+    lam = float(problem.ridge(_finite("lam", lam, 0.0, strict=False), np.inf))
     tab, mp = quadrature_tables(problem, srf, kappa_nodes, mp_nodes)
     if lam == 0.0 and tab.mus2 @ tab.weight < 1e-12:
         raise ValueError("plateau: lam = 0 needs a non-linear activation (mustar > 0)")
-    sol = solve(tab, mp, np.zeros(1), np.array([lam]), problem.noise)
+    row_var = ROW_NORM_VARIANCE[problem.w0_rows]
+    sol = solve(tab, mp, np.zeros(1), np.array([lam]), problem.noise, row_var=row_var)
     return float(sol.test_error[0]) if sol.converged[0] else float("nan")

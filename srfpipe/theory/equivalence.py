@@ -6,6 +6,8 @@ Conventions (docs/model.md, docs/theory.md): for `zeta ~ N(0, 1)` and a shift `t
 `mu2(t) = E[(zeta^2-1) sigma(zeta+t)] = mu1'(t)`. The sRF neuron `i` sees the shift
 `t = r s_i kappa`; the target moments given `kappa` average over
 `tau = theta_perp.x ~ N(0, 1)` with `theta.x = gamma kappa + sqrt(1-gamma^2) tau`.
+A bulk scale `c` (features `sigma(c w.x + t)`) is the activation `sigma_c(z) = sigma(c z)`
+with the shift `t/c`: the coefficients below then are those of `sigma_c`.
 """
 
 from __future__ import annotations
@@ -55,14 +57,36 @@ class KappaTable:
         return np.stack([a * a, a * b, b * b], axis=1)
 
 
-def shifted_coefficients(act: Activation, t: Array) -> tuple[Array, Array, Array, Array]:
-    """`(mu0, mu1, mus2, mu2)` at shifts `t` (any shape; outputs have the shape of `t`)."""
+HOMOGENEOUS = ("relu", "linear")
+"""Activations with `sigma(c z) = c sigma(z)` for `c > 0`: their closed forms carry over."""
+
+
+def scaled_moments(act: Activation, t: Array, scale: float = 1.0) -> tuple[Array, Array, Array]:
+    """`Activation.shifted_moments` of `sigma_c(z) = sigma(c z)`, `c = scale > 0`.
+
+    `c = 1` is `act.shifted_moments` itself; homogeneous activations scale their closed
+    forms; the others use Gauss-Hermite quadrature of `sigma(c (zeta + t))`.
+    """
+    if scale == 1.0:
+        return act.shifted_moments(t)
+    if act.name in HOMOGENEOUS:
+        m0, m1, second = act.shifted_moments(t)
+        return scale * m0, scale * m1, scale**2 * second
+    z, w = gaussian_quadrature()
+    s = act(scale * (np.asarray(t, dtype=float)[..., None] + z))
+    return s @ w, (s * z) @ w, np.square(s) @ w
+
+
+def shifted_coefficients(
+    act: Activation, t: Array, scale: float = 1.0
+) -> tuple[Array, Array, Array, Array]:
+    """`(mu0, mu1, mus2, mu2)` of `sigma_c`, `c = scale`, at shifts `t` (outputs: shape of `t`)."""
     t = np.asarray(t, dtype=float)
-    m0, m1, second = act.shifted_moments(t)
+    m0, m1, second = scaled_moments(act, t, scale)
     mus2 = np.maximum(second - m0**2 - m1**2, 0.0)
-    mu2 = (act.shifted_moments(t + _MU2_STEP)[1] - act.shifted_moments(t - _MU2_STEP)[1]) / (
-        2.0 * _MU2_STEP
-    )
+    mu2 = (
+        scaled_moments(act, t + _MU2_STEP, scale)[1] - scaled_moments(act, t - _MU2_STEP, scale)[1]
+    ) / (2.0 * _MU2_STEP)
     return m0, m1, mus2, mu2
 
 
@@ -112,10 +136,19 @@ def kappa_quadrature(
 
 
 def kappa_table(
-    act: Activation, tgt: Target, r: float, gamma: float, n: int = KAPPA_NODES
+    act: Activation,
+    tgt: Target,
+    r: float,
+    gamma: float,
+    n: int = KAPPA_NODES,
+    bulk_scale: float = 1.0,
 ) -> KappaTable:
-    """Tabulate the activation and target coefficients on the `kappa` nodes (see above)."""
-    kappa, weight = kappa_quadrature(tgt, gamma, r, n)
-    mu0, mu1, mus2, mu2 = shifted_coefficients(act, r * kappa)
+    """Tabulate the activation and target coefficients on the `kappa` nodes (see above).
+
+    With a bulk scale `c` the coefficients are those of `sigma_c` at the shift `(r/c) kappa`.
+    """
+    shift = r / bulk_scale
+    kappa, weight = kappa_quadrature(tgt, gamma, shift, n)
+    mu0, mu1, mus2, mu2 = shifted_coefficients(act, shift * kappa, bulk_scale)
     ybar, ytau, y2 = target_moments(tgt, gamma, kappa)
     return KappaTable(kappa, weight, mu0, mu1, mus2, mu2, ybar, ytau, y2)

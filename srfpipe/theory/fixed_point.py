@@ -155,8 +155,13 @@ def solve(
     lam: Array,
     noise: float,
     start: Array | None = None,
+    row_var: float = 2.0,
 ) -> Solution:
-    """Solve the fixed point at points `(psi, lam)` (each (B,)); `start` (B, 2) warm-starts V."""
+    """Solve the fixed point at points `(psi, lam)` (each (B,)); `start` (B, 2) warm-starts V.
+
+    `row_var = d Var ||w_i||^2` sets the row-norm direction, `||e||^2 -> row_var beta`:
+    2 for Gaussian rows, 0 for unit rows (no `e` direction, `m_e = 0`).
+    """
     psi = np.asarray(psi, dtype=float)
     lam = np.asarray(lam, dtype=float)
     beta = mp.beta
@@ -170,17 +175,22 @@ def solve(
     gram = np.einsum("bik,jk,k->bij", wf, basis, tab.weight)
     rhs = np.einsum("bik,k->bi", wf, tab.ybar * tab.weight)
     k_v = beta * integ[1, 1]
-    k_e = 2.0 * beta * integ[0, 1]
+    k_e = row_var * beta * integ[0, 1]
     gram[:, 1, 1] += 1.0 / k_v - vh[:, 0]
-    gram[:, 2, 2] += 1.0 / k_e
-    if np.max(np.abs(tab.mu0)) < 1e-12:  # no strong mean direction: m_s = 0
-        gram[:, 0, :] = gram[:, :, 0] = 0.0
-        gram[:, 0, 0] = 1.0
-        rhs[:, 0] = 0.0
+    absent = [0] if np.max(np.abs(tab.mu0)) < 1e-12 else []  # no strong mean direction
+    if row_var > 0:
+        gram[:, 2, 2] += 1.0 / k_e
+    else:  # unit rows: no row-norm direction
+        absent.append(2)
+    for i in absent:  # m_i = 0
+        gram[:, i, :] = gram[:, :, i] = 0.0
+        gram[:, i, i] = 1.0
+        rhs[:, i] = 0.0
     m_s, m_v, m_e = np.moveaxis(np.linalg.solve(gram, rhs[..., None])[..., 0], -1, 0)
     mt_th = _mean(tab, w * tab.mu1 * tab.ytau)
     m_th = k_v * mt_th
-    mt_v, mt_e = m_v / k_v, m_e / k_e
+    mt_v = m_v / k_v
+    mt_e = m_e / k_e if row_var > 0 else np.zeros_like(m_e)
 
     # second moments: E(k) = e0(k) + mu1^2 q_w + mus2 q_z, linear system with matrix 1 - J_G
     ell = m_s[:, None] * tab.mu0 + m_v[:, None] * tab.mu1 * tab.kappa + m_e[:, None] * tab.mu2 / 2
@@ -198,8 +208,8 @@ def solve(
     sig = mt_v**2 + mt_th**2
     prior = beta * np.stack(
         [
-            sig * integ[2, 2] + 2.0 * mt_e**2 * integ[1, 2],
-            sig * integ[1, 2] + 2.0 * mt_e**2 * integ[0, 2],
+            sig * integ[2, 2] + row_var * mt_e**2 * integ[1, 2],
+            sig * integ[1, 2] + row_var * mt_e**2 * integ[0, 2],
         ],
         -1,
     )

@@ -15,6 +15,7 @@ from collections.abc import Callable
 import numpy as np
 
 from srfpipe.functions import Activation
+from srfpipe.problem import SRF
 from srfpipe.theory.equivalence import shifted_coefficients
 
 BIN_NODES = 8
@@ -23,15 +24,17 @@ BIN_NODES = 8
 
 def conditional_mean(
     act: Activation,
-    r: float,
+    srf: SRF,
     m_s: np.ndarray,
     m_v: np.ndarray,
     m_e: np.ndarray,
     kappa: np.ndarray,
 ) -> np.ndarray:
-    """`L(kappa)`, shape (..., K), for order parameters of shape (...,) and `kappa` (K,)."""
+    """`L(kappa)`, shape (..., K), for order parameters of shape (...,) and `kappa` (K,); with
+    a bulk scale `c` the coefficients are those of `sigma_c` at the shift `(r/c) kappa`."""
     kappa = np.asarray(kappa, float)
-    mu0, mu1, _, mu2 = shifted_coefficients(act, r * kappa)
+    c = srf.bulk_scale
+    mu0, mu1, _, mu2 = shifted_coefficients(act, (srf.r / c) * kappa, c)
     m_s, m_v, m_e = (np.asarray(m, float)[..., None] for m in (m_s, m_v, m_e))
     return m_s * mu0 + m_v * mu1 * kappa + m_e * 0.5 * mu2
 

@@ -17,7 +17,7 @@ from scipy.optimize import minimize_scalar
 
 from srfpipe.problem import SRF, Problem
 from srfpipe.step import network_map
-from srfpipe.theory.curves import positive_grid, quadrature_tables
+from srfpipe.theory.curves import ROW_NORM_VARIANCE, positive_grid, quadrature_tables
 from srfpipe.theory.fixed_point import solve
 
 LAM_BOUNDS = (1e-5, 1e3)
@@ -60,8 +60,11 @@ def optimal_lam(
     tab, mp = quadrature_tables(problem, srf)
     logs = np.linspace(np.log(bounds[0]), np.log(bounds[1]), COARSE_POINTS)
 
+    row_var = ROW_NORM_VARIANCE[problem.w0_rows]
+
     def errors(psi: np.ndarray, lam: np.ndarray, start: np.ndarray | None = None):
-        sol = solve(tab, mp, psi, lam, problem.noise, start=start)
+        ridge = problem.ridge(lam, mp.beta / psi)  # the user's lam at alpha = beta/psi
+        sol = solve(tab, mp, psi, ridge, problem.noise, start=start, row_var=row_var)
         return np.where(sol.converged, sol.test_error, np.nan), np.stack([sol.V_w, sol.V_z], -1)
 
     # the coarse grids of every alpha in one batch, (A, G); refinements warm-started from it

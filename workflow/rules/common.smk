@@ -1,6 +1,7 @@
 # Configuration: schema validation, cross-field checks, stage keys, paths, resources.
 from srfpipe.config import (
     Experiment,
+    config_text,
     fmt,
     job_resources,
     stage_key,
@@ -11,6 +12,8 @@ from srfpipe.config import (
 from srfpipe.versions import code_version
 
 validate_config(config, workflow.source_path("../schemas/config.schema.yaml"))
+CONFIG_TEXT = config_text(config)
+logger.info(f"srfpipe: effective configuration (saved to results/config/):\n{CONFIG_TEXT}")
 
 EXP = Experiment.from_config(config)
 NAME = config["name"]
@@ -34,6 +37,7 @@ CURVES = f"results/curves/{NAME}.nc"
 VALIDATION = f"results/validation/{KEY['validation']}/d~{{d}}.nc"
 LEARNED = f"results/learned/{KEY['learned']}.nc"
 OPTIMAL = f"results/optimal/{KEY['optimal']}.nc"
+CONFIG = f"results/config/{NAME}.yaml"
 FIGURES = expand(
     "results/figures/{name}/{fig}.{ext}",
     name=NAME,
@@ -52,6 +56,7 @@ wildcard_constraints:
 
 localrules:
     all,
+    record_config,
     make_curves,
     plot_figures,
     plot_validation,

@@ -7,8 +7,8 @@ rule validate_theory:
         f"benchmarks/rules/validate_theory/{KEY['validation']}/d~{{d}}.tsv"
     threads: THREADS
     resources:
-        mem_mb=2000,
-        runtime=30,
+        mem_mb=lambda wc: job_resources(EXP, "validation", int(wc.d))["mem_mb"],
+        runtime=lambda wc: job_resources(EXP, "validation", int(wc.d))["runtime"],
     params:
         stage=PARAMS["validation"],
         code=code_version("validation"),

@@ -1,0 +1,10 @@
+rule record_config:
+    output:
+        CONFIG,
+    log:
+        f"logs/record_config/{NAME}.log",
+    params:
+        text=CONFIG_TEXT,
+        figures=FIGURES,
+    script:
+        "../scripts/record_config.py"
