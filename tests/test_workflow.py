@@ -211,7 +211,8 @@ def test_figures_the_config_no_longer_draws_are_removed(tiny_run):
     out = snakemake(tiny_run, "--cores", "1", config=TINY | {"validation": {"d": []}})
     assert out.returncode == 0, out.stderr[-2000:]
     assert sorted(f.name for f in figures.iterdir()) == [
-        "learning_curves.pdf", "learning_curves.png", "spike_diagnostics.pdf",
+        "learned_function.pdf", "learned_function.png", "learning_curves.pdf",
+        "learning_curves.png", "optimal_eta.pdf", "optimal_eta.png", "spike_diagnostics.pdf",
         "spike_diagnostics.png",
     ]  # fmt: skip
     saved = yaml.safe_load((tiny_run / "results/config/tiny.yaml").read_text())
