@@ -23,6 +23,8 @@ include: "workflow/rules/conditional.smk"
 include: "workflow/rules/validation.smk"
 include: "workflow/rules/curves.smk"
 include: "workflow/rules/plots.smk"
+include: "workflow/rules/learned.smk"
+include: "workflow/rules/optimal.smk"
 
 
 rule all:

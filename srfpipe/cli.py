@@ -30,6 +30,7 @@ from srfpipe.simulation import simulate
 from srfpipe.step import network_map
 from srfpipe.theory import learning_curve
 from srfpipe.theory.conditional import conditional_seeds
+from srfpipe.theory.optimize import COARSE_POINTS, optimal_eta, optimal_lam
 
 RECORD_FIELDS = (
     "test_error", "train_error", "converged", "readout_sq_norm", "residual", "iterations",
@@ -37,7 +38,14 @@ RECORD_FIELDS = (
 )  # fmt: skip
 DEFAULT = Problem()
 """Defaults of the problem flags: those of `Problem`, which equal the config schema's."""
-TABLE_FIELDS = ("alpha", "lam", "test_error", "train_error", "readout_sq_norm", "converged")
+TABLE_FIELDS = (
+    "alpha", "lam", "eta_opt", "lam_opt", "test_error", "train_error", "readout_sq_norm",
+    "converged", "at_bound",
+)  # fmt: skip
+OPTIMUM_FIELDS = {
+    "lam": ("lam_opt", "test_error", "at_bound"),
+    "eta": ("eta_opt", "lam_opt", "test_error", "at_bound"),
+}
 
 
 class UsageError(Exception):
@@ -255,8 +263,37 @@ def print_records(params: dict, records: list[dict], as_json: bool) -> None:
         print("  ".join(x.rjust(w) for x, w in zip(row, widths, strict=True)))
 
 
+def run_optimum(args: argparse.Namespace) -> None:
+    """`srfpipe theory --optimize lam|eta`: the best lambda (or eta and lambda) per alpha."""
+    if args.optimize == "eta":
+        if args.eta is not None or args.spike is not None:
+            raise UsageError("--optimize eta: give --alpha0 (the map), not --eta or --spike")
+        args = argparse.Namespace(**vars(args) | {"eta": "0"})
+        eta_max = _number("--eta-max", args.eta_max, 0.0, strict=True)
+    spec = spec_from_args(args)
+    try:
+        if args.optimize == "lam":
+            ds = optimal_lam(spec.problem, spec.resolved_srf(), spec.alpha)
+        else:
+            ds = optimal_eta(spec.problem, spec.alpha, np.linspace(0.0, eta_max, COARSE_POINTS))
+    except ValueError as err:
+        raise UsageError(f"--readout-init/--activation/--init-output: {err}") from None
+    records = [
+        {"alpha": float(a)}
+        | {f: ds[f].sel(alpha=a).values.item() for f in OPTIMUM_FIELDS[args.optimize]}
+        for a in ds.alpha.values
+    ]
+    params = spec.params() | {"optimize": args.optimize}
+    params.pop("lam")
+    if args.optimize == "eta":
+        params = {k: v for k, v in params.items() if k not in ("eta", "r")} | {"eta_max": eta_max}
+    print_records(params, records, args.json)
+
+
 def run_theory(args: argparse.Namespace) -> None:
-    """`srfpipe theory`: asymptotic errors on the alpha x lam grid."""
+    """`srfpipe theory`: asymptotic errors on the alpha x lam grid (or `run_optimum`)."""
+    if args.optimize is not None:
+        return run_optimum(args)
     spec = spec_from_args(args)
     if args.conditional:
         run_conditional(spec, args)
@@ -400,6 +437,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     theory.add_argument("--d", help="with --conditional: input dimension >= 8 (500)")
     theory.add_argument("--seeds", help="with --conditional: number of seeds >= 1 (4)")
+    theory.add_argument(
+        "--optimize",
+        choices=("lam", "eta"),
+        default=None,
+        help="best lambda per alpha (bounded search; --lam ignored), or best eta and lambda "
+        "per alpha through the map (needs --alpha0, searches eta in [0, --eta-max])",
+    )
+    theory.add_argument("--eta-max", default="8", help="upper end of the eta search, > 0")
     theory.set_defaults(func=run_theory)
     sim = sub.add_parser("simulate", help="simulated ridge learning curves (mean over seeds)")
     add_model_arguments(sim)

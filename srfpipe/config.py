@@ -393,16 +393,18 @@ def stage_params(exp: Experiment, stage: str) -> dict[str, Any]:
         "alpha": list(exp.alpha),
         "lam": list(exp.lam),
     }
+    readout = step | {
+        "alpha": list(exp.alpha),
+        "lam": list(exp.lam),
+        "lam_scale": pb.lam_scale,
+        "models": list(exp.models),
+    }
     stages = {
         "data": data,
         "step": step,
-        "readout": step
-        | {
-            "alpha": list(exp.alpha),
-            "lam": list(exp.lam),
-            "lam_scale": pb.lam_scale,
-            "models": list(exp.models),
-        },
+        "readout": readout,
+        "learned": readout | {"eta": list(exp.eta), "seeds": list(exp.seeds)},
+        "optimal": theory | {"eta": list(exp.eta)},
         "theory": theory,
         "validation": theory
         | {

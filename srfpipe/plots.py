@@ -30,8 +30,8 @@ def _save(fig: plt.Figure, paths: Sequence[str | Path]) -> None:
 
 def learning_curves(curves: xr.Dataset, paths: Sequence[str | Path]) -> None:
     """Test error against alpha: one column per eta, one row per lambda; simulated models
-    as markers with standard-error bars, theory as lines where present (dotted: its
-    alpha -> inf plateau)."""
+    as markers with standard-error bars, theory as smooth lines over its dense alpha grid
+    where present (dotted: its alpha -> inf plateau)."""
     etas, lams = curves["eta"].values, curves["lam"].values
     fig, axes = plt.subplots(
         len(lams),
@@ -56,7 +56,10 @@ def learning_curves(curves: xr.Dataset, paths: Sequence[str | Path]) -> None:
                         continue  # r = 0: every spiked theory is the RF theory
                     th = sel.sel(theory=name)
                     ax.plot(
-                        sel["alpha"], th["theory_test_error"], label=theory.label, **theory.style
+                        sel["alpha_theory"],
+                        th["theory_test_error"],
+                        label=theory.label,
+                        **theory.style,
                     )
                     ax.axhline(
                         float(th["theory_plateau"]), color=theory.style["color"], ls=":", lw=0.8
@@ -192,7 +195,7 @@ def theory_validation(datasets: Sequence[xr.Dataset], paths: Sequence[str | Path
         for j, eta in enumerate(etas):
             ax = axes[i, j]
             first = first_ds.sel(eta=eta, lam=lam)
-            ax.plot(first["alpha"], first["theory_test_error"], "k-", lw=1.2, label="theory")
+            ax.plot(first["alpha_theory"], first["theory_test_error"], "k-", lw=1.2, label="theory")
             for k, (d, ds) in enumerate(by_d.items()):
                 sel = ds.sel(eta=eta, lam=lam)
                 ax.errorbar(
@@ -209,4 +212,74 @@ def theory_validation(datasets: Sequence[xr.Dataset], paths: Sequence[str | Path
     handles, labels = axes[0, 0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="upper center", ncol=len(labels), frameon=False)
     fig.tight_layout(rect=(0, 0, 1, 0.95))
+    _save(fig, paths)
+
+
+def learned_function(learned: xr.Dataset, paths: Sequence[str | Path]) -> None:
+    """`E[f_hat | kappa]` against `kappa`, one panel per eta, at the largest alpha and the
+    middle lambda: binned simulations of the models the sRF theory predicts (markers,
+    standard-error bars), the theory's `L(kappa)` (line) and the target's `E[y | kappa]`
+    (dashed). `learned` is a `srfpipe.stages.learned_function` dataset."""
+    etas = learned["eta"].values
+    alpha = float(learned["alpha"].max())
+    lam = float(np.sort(learned["lam"].values)[learned.sizes["lam"] // 2])
+    fig, axes = plt.subplots(
+        1, len(etas), figsize=(2.4 * len(etas) + 0.4, 2.6), sharey=True, squeeze=False
+    )
+    models = [m for m in learned["model"].values if MODELS[str(m)].theory == "srf"]
+    for ax, eta in zip(axes[0], etas, strict=True):
+        sel = learned.sel(eta=eta, alpha=alpha, lam=lam)
+        ax.plot(
+            learned["kappa"], learned["target_mean"], "k--", lw=1, label=r"target $E[y|\kappa]$"
+        )
+        ax.plot(sel["kappa"], sel["theory_mean"], "k-", lw=1.2, label=r"theory $L(\kappa)$")
+        for model in models:
+            m = sel.sel(model=model)
+            ax.errorbar(
+                m["kappa_bin"], m["prediction_mean"], yerr=m["prediction_sem"],
+                ls="none", ms=3, capsize=1.5, mfc="none", label=MODELS[str(model)].label,
+                **MODELS[str(model)].style,
+            )  # fmt: skip
+        ax.set_title(rf"$\eta={eta:g}$ ($r={float(sel['r']):.2f}$)")
+        ax.set_xlabel(r"$\kappa = v\cdot x$")
+    axes[0, 0].set_ylabel(r"$E[\hat f(x)\,|\,\kappa]$")
+    handles, labels = axes[0, 0].get_legend_handles_labels()
+    fig.legend(
+        handles, labels, loc="upper center", ncol=len(labels), bbox_to_anchor=(0.5, 1.0),
+        frameon=False,
+    )  # fmt: skip
+    a = learned.attrs
+    fig.suptitle(
+        rf"target {a.get('target_label', '')}, $\alpha={alpha:g}$, $\lambda={lam:g}$,"
+        rf" $d={a.get('d', '?')}$, {a.get('n_seeds', '?')} seeds",
+        y=1.07,
+    )
+    fig.tight_layout(rect=(0, 0, 1, 0.9))
+    _save(fig, paths)
+
+
+def optimal_eta(optimal: xr.Dataset, curves: xr.Dataset, paths: Sequence[str | Path]) -> None:
+    """Theory error at the best lambda against eta, one line per alpha (circle: the refined
+    optimum), with the simulated network at its best lambda on the grid (markers).
+    `optimal` is a `srfpipe.stages.optimal_eta` dataset, `curves` a `make_curves` one."""
+    fig, ax = plt.subplots(figsize=(4.6, 3.2))
+    alphas = optimal["alpha"].values
+    colors = plt.cm.viridis(np.linspace(0.0, 0.9, alphas.size))
+    sim = curves["test_error_mean"].sel(model="network")
+    best = sim.fillna(np.inf).argmin("lam")
+    for alpha, color in zip(alphas, colors, strict=True):
+        th = optimal.sel(alpha=alpha)
+        ax.plot(optimal["eta"], th["profile_test_error"], color=color, lw=1.2,
+                label=rf"$\alpha={alpha:g}$")  # fmt: skip
+        ax.plot(th["eta_opt"], th["test_error"], "o", color=color, mfc="none", ms=6)
+        if alpha in curves["alpha"].values:
+            idx = best.sel(alpha=alpha)
+            s = curves.sel(model="network", alpha=alpha).isel(lam=idx)
+            ax.errorbar(s["eta"], s["test_error_mean"], yerr=s["test_error_sem"], ls="none",
+                        marker="s", ms=3.5, color=color, capsize=1.5)  # fmt: skip
+    ax.set_xlabel(r"step size $\eta$")
+    ax.set_ylabel(r"test error at the best $\lambda$")
+    ax.legend(ncol=2, fontsize=6.5)
+    ax.set_title(r"lines: theory (best $\lambda$); squares: network (best $\lambda$ on the grid)")
+    fig.tight_layout()
     _save(fig, paths)

@@ -38,6 +38,7 @@ class RidgeErrors:
     train_error: np.ndarray
     test_error: np.ndarray
     readout_sq_norm: np.ndarray  # ||b||^2 = ||a_hat||^2 / p
+    test_projection: np.ndarray | None = None  # (B, L): test_weights @ test predictions
 
 
 def _check_lams(lams: Sequence[float]) -> np.ndarray:
@@ -78,11 +79,18 @@ def coefficients_from_kernel(phi: np.ndarray, y: np.ndarray, lams: np.ndarray) -
 
 
 def _errors(
-    b: np.ndarray, phi: np.ndarray, y: np.ndarray, phi_test: np.ndarray, y_test: np.ndarray
+    b: np.ndarray,
+    phi: np.ndarray,
+    y: np.ndarray,
+    phi_test: np.ndarray,
+    y_test: np.ndarray,
+    test_weights: np.ndarray | None = None,
 ) -> RidgeErrors:
+    pred = matmul(phi_test, b)
     train = np.mean(np.square(y[:, None] - matmul(phi, b)), axis=0)
-    test = np.mean(np.square(y_test[:, None] - matmul(phi_test, b)), axis=0)
-    return RidgeErrors(train, test, np.sum(np.square(b), axis=0))
+    test = np.mean(np.square(y_test[:, None] - pred), axis=0)
+    proj = None if test_weights is None else test_weights @ pred
+    return RidgeErrors(train, test, np.sum(np.square(b), axis=0), proj)
 
 
 def ridge_reference(
@@ -106,6 +114,7 @@ def ridge_learning_curve(
     lams: Sequence[float] | np.ndarray,
     phi_test: np.ndarray | Callable[[slice], np.ndarray],
     y_test: np.ndarray,
+    test_weights: np.ndarray | None = None,
 ) -> list[RidgeErrors]:
     """Train/test errors and `||b||^2` on each prefix `phi[:n], y[:n]` for n in `ns` (in the
     order given), every lambda from one factorisation (`ridge_reference` is the definition).
@@ -116,6 +125,8 @@ def ridge_learning_curve(
     cost of the (n >= p) fits is one pass over the rows plus one band reduction per n.
     `phi_test` (n_test, p) may be given as a function of a row slice returning those rows
     of it: they are then computed in blocks of `TEST_ROWS` rows alongside the fits.
+    `test_weights` (B, n_test) gives `test_projection = test_weights @ predictions` (B, L),
+    e.g. binned means of the test predictions.
     """
     ns = [int(n) for n in ns]
     if any(n < 1 or n > phi.shape[0] for n in ns):
@@ -135,7 +146,9 @@ def ridge_learning_curve(
     else:
         side_tasks = []
     coefs = _fit_nested(phi, y, sorted(set(ns)), lam_of, side_tasks)
-    results = {n: _errors(b, phi[:n], y[:n], phi_test, y_test) for n, b in coefs.items()}
+    results = {
+        n: _errors(b, phi[:n], y[:n], phi_test, y_test, test_weights) for n, b in coefs.items()
+    }
     return [results[n] for n in ns]
 
 

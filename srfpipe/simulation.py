@@ -93,13 +93,15 @@ def fit_layers(
     ns: Sequence[int],
     lams: Sequence[float] | np.ndarray,
     dtype: np.dtype | type = np.float64,
+    test_weights: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
     """Ridge errors of each first layer, `{name: (M, A, L)}` for `ERRORS`, M = len(layers).
 
     x (n_train, d), y (n_train,): the training pool, fitted on its prefixes `ns` (A,);
     x_test (n_test, d), y_test; `lams` (L,) or one grid per n (A, L). The products `X W^T`
     and the activations are computed in `dtype`; the ridge fits in float64. Identical
-    layers are fitted once.
+    layers are fitted once. With `test_weights` (B, n_test), also `test_projection`
+    (M, A, B, L): those weights applied to the test predictions.
     """
     t0 = time.perf_counter()
     layers = _canonical(layers)
@@ -122,10 +124,15 @@ def fit_layers(
         return shared[key]
 
     out = {name: np.empty((len(layers), len(ns), np.shape(lams)[-1])) for name in ERRORS}
+    names = ERRORS
+    if test_weights is not None:
+        names = (*ERRORS, "test_projection")
+        shape = (len(layers), len(ns), test_weights.shape[0], np.shape(lams)[-1])
+        out["test_projection"] = np.empty(shape)
     for i, layer in enumerate(layers):
         same = next((j for j in range(i) if _same(layers[j], layer)), None)
         if same is not None:
-            for name in ERRORS:
+            for name in names:
                 out[name][i] = out[name][same]
             continue
         phi = features(act, x, pre("train", layer.base), layer.spike, layer.scale)
@@ -135,10 +142,10 @@ def fit_layers(
             return features(act, x_test[rows], pre_test, layer.spike, layer.scale)
 
         # the test features are computed, by row blocks, alongside the fits
-        curve = ridge_learning_curve(phi, y, ns, lams, test_rows, y_test)
+        curve = ridge_learning_curve(phi, y, ns, lams, test_rows, y_test, test_weights)
         del phi
         for k, errs in enumerate(curve):
-            for name in ERRORS:
+            for name in names:
                 out[name][i, k] = getattr(errs, name)
         log.info("layer %d of %d fitted, %.2fs", i + 1, len(layers), time.perf_counter() - t0)
     return out

@@ -19,3 +19,15 @@ def mean_sem(ds: xr.Dataset) -> xr.Dataset:
     res.attrs["n_seeds"] = n
     res.attrs["seed_values"] = ds["seed"].values.tolist()
     return res
+
+
+def bin_weights(x: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    """Averaging weights (B, n) of the points `x` (n,) over the B bins `edges` (B + 1,):
+    row b is `1/count_b` on the points of bin b (`[e_b, e_b+1)`), NaN for an empty bin."""
+    idx = np.searchsorted(edges, x, side="right") - 1
+    inside = (idx >= 0) & (idx < edges.size - 1)
+    w = np.zeros((edges.size - 1, x.size))
+    w[idx[inside], np.flatnonzero(inside)] = 1.0
+    count = w.sum(1, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return w / count

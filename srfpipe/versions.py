@@ -25,6 +25,8 @@ STAGE_MODULES: dict[str, str] = {
     "conditional": "srfpipe.stages.eval_conditional",
     "validation": "srfpipe.stages.validate_theory",
     "curves": "srfpipe.stages.make_curves",
+    "learned": "srfpipe.stages.learned_function",
+    "optimal": "srfpipe.stages.optimal_eta",
     "plots": "srfpipe.plots",
 }
 """The module of each stage (the stage key is the artifact folder under `results/`)."""

@@ -168,3 +168,16 @@ def test_unconverged_points_are_nan_with_a_warning(monkeypatch):
     assert int(ds.converged[0, 0]) == 0
     assert np.isnan(float(ds.test_error[0, 0])) and np.isnan(float(ds.q_z[0, 0]))
     assert np.isfinite(float(ds.residual[0, 0]))
+
+
+@pytest.mark.parametrize("alphas, beta", [([0.25, 0.5, 1, 1.5, 2, 3, 4], 2.0), ([0.5, 4], 8.0)])
+def test_dense_alpha_grid_holds_the_simulated_alphas_and_the_peak(alphas, beta):
+    from srfpipe.theory.curves import dense_alpha_grid
+
+    grid = dense_alpha_grid(alphas, beta)
+    assert grid.size >= 60 and np.all(np.diff(grid) > 0)
+    assert grid[0] == min(alphas) and grid[-1] == max(alphas)
+    assert np.all(np.isin(alphas, grid))
+    near = np.sum((grid > beta / 1.3) & (grid < beta * 1.3))
+    if min(alphas) < beta < max(alphas):  # denser near the peak than the log spacing
+        assert near >= 16

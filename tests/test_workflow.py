@@ -16,6 +16,9 @@ ROOT = Path(__file__).resolve().parents[1]
 TINY = yaml.safe_load((ROOT / "tests" / "configs" / "tiny.yaml").read_text())
 
 pytestmark = pytest.mark.workflow
+FIGURES = (
+    "learning_curves", "spike_diagnostics", "theory_validation", "learned_function", "optimal_eta"
+)  # fmt: skip
 
 
 def snakemake(workdir: Path, *args: str, config: dict | None = None) -> subprocess.CompletedProcess:
@@ -64,13 +67,13 @@ def tiny_run(tmp_path_factory):
 
 def test_outputs_exist_and_carry_parameters(tiny_run):
     for ext in ("png", "pdf"):
-        for fig in ("learning_curves", "spike_diagnostics", "theory_validation"):
+        for fig in FIGURES:
             assert (tiny_run / f"results/figures/tiny/{fig}.{ext}").stat().st_size > 1000
     artifacts = data_vars(tiny_run)
     stages = {ds.attrs.get("stage") for ds in artifacts.values()}
-    assert {"data", "step", "readout", "theory", "curves"} <= stages
+    assert {"data", "step", "readout", "theory", "curves", "learned", "optimal"} <= stages
     for name, ds in artifacts.items():
-        if ds.attrs["stage"] == "curves":
+        if ds.attrs["stage"] in ("curves", "learned"):
             continue
         p = params_of(ds)
         assert ds.attrs["srfpipe_version"] and ds.attrs["code_version"], name
@@ -78,9 +81,17 @@ def test_outputs_exist_and_carry_parameters(tiny_run):
             assert p["d"] == TINY["d"] and p["seed"] in TINY["seeds"], name
         elif ds.attrs["stage"] == "validation":
             assert p["eta"] == TINY["eta"] and p["d"] in TINY["validation"]["d"], name
+        elif ds.attrs["stage"] == "optimal":
+            assert p["eta"] == TINY["eta"] and np.all(np.isfinite(ds["eta_opt"])), name
         else:
             assert p["eta"] in TINY["eta"] and p["noise"] == TINY["noise"], name
     curves = xr.load_dataset(tiny_run / "results/curves/tiny.nc")
+    # dense theory: >= 60 alphas, the simulated ones held exactly
+    for ds in artifacts.values():
+        if ds.attrs["stage"] in ("theory", "validation"):
+            assert ds.sizes["alpha_theory"] >= 60
+    at_sim = curves["theory_test_error"].sel(alpha_theory=curves["alpha"].values)
+    assert np.all(np.isfinite(at_sim))
     err = curves["test_error_mean"]
     assert err.dims == ("eta", "model", "alpha", "lam") and np.all(np.isfinite(err))
     # eta = 0: the network is the RF model, exactly
@@ -108,6 +119,10 @@ def test_adding_an_eta_runs_only_its_jobs(tiny_run):
         "make_curves": 1,
         "plot_figures": 1,
         "plot_bulk_spectrum": 1,
+        "learned_function": 1,
+        "plot_learned_function": 1,
+        "optimal_eta": 1,
+        "plot_optimal_eta": 1,
         "record_config": 1,
         "all": 1,
     }, jobs
@@ -126,6 +141,10 @@ def test_changing_lambda_reruns_only_lambda_dependent_jobs(tiny_run):
         "make_curves": 1,
         "plot_figures": 1,
         "plot_bulk_spectrum": 1,
+        "learned_function": 1,
+        "plot_learned_function": 1,
+        "optimal_eta": 1,
+        "plot_optimal_eta": 1,
         "record_config": 1,
         "all": 1,
     }, jobs
@@ -145,8 +164,8 @@ def test_html_report_holds_the_figures(tiny_run):
     assert out.returncode == 0, out.stderr[-2000:]
     html = (tiny_run / "report.html").read_text(errors="ignore")
     assert len(html) > 100_000
-    for fig in ("learning_curves.png", "spike_diagnostics.png", "theory_validation.png"):
-        assert fig in html
+    for fig in FIGURES:
+        assert f"{fig}.png" in html
 
 
 @pytest.mark.parametrize("init_output", ["symmetric", "full"])
@@ -196,9 +215,9 @@ def test_figures_the_config_no_longer_draws_are_removed(tiny_run):
     out = snakemake(tiny_run, "--cores", "1", config=TINY | {"validation": {"d": []}})
     assert out.returncode == 0, out.stderr[-2000:]
     assert sorted(f.name for f in figures.iterdir()) == [
-        "bulk_spectrum.pdf", "bulk_spectrum.png", "learning_curves.pdf", "learning_curves.png",
-        "spike_diagnostics.pdf",
-        "spike_diagnostics.png",
+        "bulk_spectrum.pdf", "bulk_spectrum.png", "learned_function.pdf", "learned_function.png",
+        "learning_curves.pdf", "learning_curves.png", "optimal_eta.pdf", "optimal_eta.png",
+        "spike_diagnostics.pdf", "spike_diagnostics.png",
     ]  # fmt: skip
     saved = yaml.safe_load((tiny_run / "results/config/tiny.yaml").read_text())
     assert saved["validation"]["d"] == [] and saved["d"] == TINY["d"]

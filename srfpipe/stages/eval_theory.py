@@ -1,7 +1,11 @@
-"""eval_theory: asymptotic learning curves for one eta, over the alpha x lambda grid.
+"""eval_theory: asymptotic learning curves for one eta, over a dense alpha x the lambda grid.
 
-Writes, over (theory, alpha, lam), `test_error`, `train_error`, `readout_sq_norm`,
-`converged`; over (theory, alpha) the best error on the lambda grid (`optimal_test_error`);
+The alpha axis `alpha_theory` is `srfpipe.theory.curves.dense_alpha_grid`: at least 60
+points over the simulated range, denser near the peak `alpha = beta`, holding the simulated
+alphas exactly (select them with `.sel(alpha_theory=alpha)`). Writes, over
+(theory, alpha_theory, lam), `test_error`, `train_error`, `readout_sq_norm`, `converged`
+and the order parameters `m_s`, `m_v`, `m_e` (of `L(kappa)`, docs/theory.md section 3);
+over (theory, alpha_theory) the best error on the lambda grid (`optimal_test_error`);
 over (theory, lam) the `alpha -> inf` limit (`plateau`); and the map's `r`, `gamma`. The
 theories are those of the registry (`srfpipe.models.THEORIES`): `rf` (r = 0) and `srf`
 (the network map's sRF).
@@ -21,23 +25,24 @@ from srfpipe.problem import Problem
 from srfpipe.step import network_map
 from srfpipe.store import provenance
 from srfpipe.theory import learning_curve, optimal_ridge, plateau
+from srfpipe.theory.curves import dense_alpha_grid
 
 log = logging.getLogger(__name__)
 
-CURVE_VARS = ("test_error", "train_error", "readout_sq_norm", "converged")
+CURVE_VARS = ("test_error", "train_error", "readout_sq_norm", "converged", "m_s", "m_v", "m_e")
 
 
 def run(params: dict[str, Any], eta: float) -> xr.Dataset:
-    """Dataset over (theory, alpha, lam) for one eta (see the module docstring)."""
+    """Dataset over (theory, alpha_theory, lam) for one eta (see the module docstring)."""
     t0 = time.perf_counter()
     problem = Problem.from_config(params)
+    alphas = dense_alpha_grid(params["alpha"], problem.beta)
     curves = []
     for name, theory in THEORIES.items():
         srf = theory.srf(problem, eta)
-        ds = learning_curve(problem, srf, lam=params["lam"], alpha=params["alpha"])[
-            list(CURVE_VARS)
-        ]
+        ds = learning_curve(problem, srf, lam=params["lam"], alpha=alphas)[list(CURVE_VARS)]
         ds["optimal_test_error"] = optimal_ridge(ds)["test_error"]
+        ds = ds.rename(alpha="alpha_theory")
         ds["plateau"] = ("lam", np.array([plateau(problem, srf, lam) for lam in params["lam"]]))
         curves.append(ds.expand_dims(theory=[name]))
         log.info(

@@ -2,11 +2,13 @@
 joined with the theory curves where they exist. One dataset per experiment.
 
 Writes `<var>_mean`, `<var>_sem` over (eta, model, alpha, lam) for the readout errors and
-over (eta[, rank]) for the step diagnostics; `theory_<var>` over (eta, theory, alpha, lam)
-(`theory_optimal_test_error` over (eta, theory, alpha), `theory_plateau` over
-(eta, theory, lam)); with conditional theories, `conditional_<var>_mean`/`_sem` over
-(eta, alpha, lam) and the bulk's eigenvalue density pooled over seeds, `bulk_density`
-over (eta, eigenvalue) (normalised over the `p` eigenvalues of `W_b W_b^T`, zeros left out).
+over (eta[, rank]) for the step diagnostics; `theory_<var>` over
+(eta, theory, alpha_theory, lam) on the dense grid of `eval_theory`, which holds the simulated
+alphas exactly (`.sel(alpha_theory=alpha)`) (`theory_optimal_test_error` over
+(eta, theory, alpha_theory), `theory_plateau` over (eta, theory, lam)); with conditional
+theories, `conditional_<var>_mean`/`_sem` over (eta, alpha, lam) and the bulk's eigenvalue
+density pooled over seeds, `bulk_density` over (eta, eigenvalue) (normalised over the `p`
+eigenvalues of `W_b W_b^T`, zeros left out).
 """
 
 from __future__ import annotations

@@ -4,7 +4,9 @@ For each eta the sRF with the network map's `(r, gamma)` (prescribed exactly: `u
 `v.theta = gamma`) is simulated at dimension d over the experiment's alpha x lambda grid.
 All etas of a seed share its teacher, data and `W0` (so the pre-activations `X W0^T` are
 computed once per seed). Writes `<error>_mean`, `<error>_sem` over (eta, alpha, lam) next to
-`theory_test_error`, `theory_train_error`, and `r`, `gamma` over (eta,).
+`theory_test_error`, `theory_train_error` over (eta, alpha_theory, lam) on the dense grid
+(`srfpipe.theory.curves.dense_alpha_grid`, holding the simulated alphas exactly), and `r`,
+`gamma` over (eta,).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from srfpipe.stats import mean_sem
 from srfpipe.step import network_map, spike_with_overlap
 from srfpipe.store import provenance
 from srfpipe.theory import learning_curve
+from srfpipe.theory.curves import dense_alpha_grid
 
 log = logging.getLogger(__name__)
 
@@ -36,9 +39,7 @@ def run(params: dict[str, Any], d: int) -> xr.Dataset:
 
     def layers(draw: SeedDraw) -> list[Layer]:
         a, theta = draw.net.a, draw.theta
-        return [
-            Layer(draw.w0, spike_with_overlap(a, s.r, s.gamma, theta, draw.seed)) for s in srfs
-        ]
+        return [Layer(draw.w0, spike_with_overlap(a, s.r, s.gamma, theta, draw.seed)) for s in srfs]
 
     out = {name: np.empty((len(seeds), len(etas), len(alphas), len(lams))) for name in ERRORS}
     for i, seed in enumerate(seeds):
@@ -51,11 +52,11 @@ def run(params: dict[str, Any], d: int) -> xr.Dataset:
         coords={"seed": seeds, "eta": etas, "alpha": alphas, "lam": lams},
     )
     res = mean_sem(sim)
-    theory = [learning_curve(problem, s, lam=lams, alpha=alphas) for s in srfs]
+    dense = dense_alpha_grid(alphas, problem.beta)
+    theory = [learning_curve(problem, s, lam=lams, alpha=dense) for s in srfs]
     for name in ("test_error", "train_error"):
-        res[f"theory_{name}"] = xr.concat([t[name] for t in theory], dim="eta").assign_coords(
-            eta=etas
-        )
+        th = xr.concat([t[name] for t in theory], dim="eta").assign_coords(eta=etas)
+        res[f"theory_{name}"] = th.rename(alpha="alpha_theory")
     res["r"] = ("eta", [s.r for s in srfs])
     res["gamma"] = ("eta", [s.gamma for s in srfs])
     res.attrs = provenance("validation", params | {"d": d})

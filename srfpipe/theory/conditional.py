@@ -27,7 +27,7 @@ from srfpipe.simulation import SeedDraw
 from srfpipe.stats import mean_sem
 from srfpipe.step import top_singular
 from srfpipe.theory.coverage import theory_gap
-from srfpipe.theory.curves import ROW_NORM_VARIANCE, _positive_grid, solve_grid
+from srfpipe.theory.curves import ROW_NORM_VARIANCE, positive_grid, solve_grid
 from srfpipe.theory.equivalence import KAPPA_NODES, kappa_table
 from srfpipe.theory.spectrum import MP_NODES, EmpiricalSpectrum, marchenko_pastur
 
@@ -165,8 +165,8 @@ def conditional_curve(
     replaced by `p/d`). `s` (p,) overrides the spike profile; `ingredients` as
     `conditional_spectrum`. With the empirical spectrum, `bulk_eigenvalues` (mode,) are the
     non-zero eigenvalues of `c^2 B B^T`, i.e. of the bulk `W - r s v^T`."""
-    lam_arr = _positive_grid("lam", lam)
-    alpha_arr = _positive_grid("alpha", alpha)
+    lam_arr = positive_grid("lam", lam)
+    alpha_arr = positive_grid("alpha", alpha)
     sp = split(w, theta, problem.readout_init, s)
     gap = theory_gap(problem, spiked=sp.r > 0)
     if gap is not None:

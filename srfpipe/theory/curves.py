@@ -1,4 +1,5 @@
-"""Learning curves over an (alpha, lam) grid, optimal ridge, and the alpha -> inf plateau."""
+"""Learning curves over an (alpha, lam) grid, the dense alpha grid of smooth curves, optimal
+ridge on a grid, and the alpha -> inf plateau."""
 
 from __future__ import annotations
 
@@ -29,15 +30,15 @@ def _finite(name: str, value: float, low: float, strict: bool, high: float = np.
     return value
 
 
-def _positive_grid(name: str, values: Sequence[float]) -> np.ndarray:
+def positive_grid(name: str, values: Sequence[float]) -> np.ndarray:
     arr = np.atleast_1d(np.asarray(values, dtype=float))
     if arr.ndim != 1 or arr.size == 0 or not np.all(np.isfinite(arr)) or np.any(arr <= 0):
         raise ValueError(f"{name}: need a non-empty list of finite values > 0, got {arr.tolist()}")
     return arr
 
 
-def _setup(
-    problem: Problem, srf: SRF, kappa_nodes: int, mp_nodes: int
+def quadrature_tables(
+    problem: Problem, srf: SRF, kappa_nodes: int = KAPPA_NODES, mp_nodes: int = MP_NODES
 ) -> tuple[KappaTable, MarchenkoPastur]:
     """Check the case is covered by the equations, then tabulate kappa and MP quadratures."""
     r = _finite("r", srf.r, 0.0, strict=False)
@@ -50,6 +51,26 @@ def _setup(
         raise ValueError(gap)
     tab = kappa_table(problem.sigma, problem.target, r, gamma, kappa_nodes, bulk_scale)
     return tab, marchenko_pastur(beta, mp_nodes)
+
+
+DENSE_POINTS = 60
+"""Log-spaced points of a dense alpha grid over the simulated range."""
+PEAK_POINTS = 16
+"""Extra points of a dense alpha grid within a factor `PEAK_WIDTH` of the peak alpha = beta."""
+PEAK_WIDTH = 1.3
+
+
+def dense_alpha_grid(alpha: Sequence[float], beta: float) -> np.ndarray:
+    """Sorted grid (N,) for smooth theory curves over `[min alpha, max alpha]`: the given
+    `alpha` exactly, `DENSE_POINTS` log-spaced points, and `PEAK_POINTS` more near the
+    interpolation peak `alpha = beta` (where the curve is sharpest at small lambda)."""
+    arr = positive_grid("alpha", alpha)
+    lo, hi = float(arr.min()), float(arr.max())
+    if lo == hi:
+        return np.unique(arr)
+    peak = np.geomspace(beta / PEAK_WIDTH, beta * PEAK_WIDTH, PEAK_POINTS)
+    peak = peak[(peak > lo) & (peak < hi)]
+    return np.unique(np.concatenate([arr, np.geomspace(lo, hi, DENSE_POINTS), peak]))
 
 
 def learning_curve(
@@ -70,9 +91,9 @@ def learning_curve(
     are NaN with `converged = 0` (and a warning). `r = 0` (no spike) is the random-features
     model and accepts any readout init.
     """
-    lam_arr = _positive_grid("lam", lam)
-    alpha_arr = _positive_grid("alpha", alpha)
-    tab, mp = _setup(problem, srf, kappa_nodes, mp_nodes)
+    lam_arr = positive_grid("lam", lam)
+    alpha_arr = positive_grid("alpha", alpha)
+    tab, mp = quadrature_tables(problem, srf, kappa_nodes, mp_nodes)
     row_var = ROW_NORM_VARIANCE[problem.w0_rows]
     data = solve_grid(problem, tab, mp, row_var, lam_arr, alpha_arr)
     g = problem.target
@@ -186,7 +207,7 @@ def plateau(
     `lam beta/alpha` vanishes in this limit.
     """
     lam = float(problem.ridge(_finite("lam", lam, 0.0, strict=False), np.inf))
-    tab, mp = _setup(problem, srf, kappa_nodes, mp_nodes)
+    tab, mp = quadrature_tables(problem, srf, kappa_nodes, mp_nodes)
     if lam == 0.0 and tab.mus2 @ tab.weight < 1e-12:
         raise ValueError("plateau: lam = 0 needs a non-linear activation (mustar > 0)")
     row_var = ROW_NORM_VARIANCE[problem.w0_rows]

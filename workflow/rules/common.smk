@@ -25,7 +25,7 @@ WITH_THEORY = bool(config["theory"]) and THEORY_GAP is None
 if config["theory"] and THEORY_GAP:
     logger.warning(f"srfpipe: no theory curves for this config: {THEORY_GAP}")
 VALIDATION_D = [str(d) for d in config["validation"]["d"]] if WITH_THEORY else []
-STAGES = ["data", "step", "readout", "theory", "validation"]
+STAGES = ["data", "step", "readout", "theory", "validation", "learned", "optimal"]
 PARAMS = {s: stage_params(EXP, s) for s in STAGES}
 KEY = {s: stage_key(EXP, s) for s in STAGES}
 
@@ -37,13 +37,16 @@ CONDITIONAL = f"results/conditional/{KEY['readout']}/eta~{{eta}}_seed~{{seed}}.n
 WITH_CONDITIONAL = WITH_THEORY and EXP.problem.readout_init != "gaussian"
 CURVES = f"results/curves/{NAME}.nc"
 VALIDATION = f"results/validation/{KEY['validation']}/d~{{d}}.nc"
+LEARNED = f"results/learned/{KEY['learned']}.nc"
+OPTIMAL = f"results/optimal/{KEY['optimal']}.nc"
 CONFIG = f"results/config/{NAME}.yaml"
 FIGURES = expand(
     "results/figures/{name}/{fig}.{ext}",
     name=NAME,
     fig=["learning_curves", "spike_diagnostics"]
     + (["bulk_spectrum"] if WITH_CONDITIONAL else [])
-    + (["theory_validation"] if VALIDATION_D else []),
+    + (["theory_validation"] if VALIDATION_D else [])
+    + (["learned_function", "optimal_eta"] if WITH_THEORY else []),
     ext=["png", "pdf"],
 )
 
@@ -61,3 +64,6 @@ localrules:
     plot_figures,
     plot_validation,
     plot_bulk_spectrum,
+    learned_function,
+    plot_learned_function,
+    plot_optimal_eta,

@@ -1,0 +1,134 @@
+"""Optimal ridge `lambda` and step size `eta` from the asymptotic theory.
+
+Both are 1-D searches of the theory's test error: a coarse grid brackets the minimum (so
+a non-convex profile does not trap the search), then a bounded Brent search
+(`scipy.optimize.minimize_scalar`, method 'bounded') refines it inside the bracket;
+`lambda` is searched in `log lambda`. The step size acts through the network map
+(`srfpipe.step.network_map`): `r = eta mu1 ||beta_vec||` at fixed `gamma`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+import xarray as xr
+from scipy.optimize import minimize_scalar
+
+from srfpipe.problem import SRF, Problem
+from srfpipe.step import network_map
+from srfpipe.theory.curves import ROW_NORM_VARIANCE, positive_grid, quadrature_tables
+from srfpipe.theory.fixed_point import solve
+
+LAM_BOUNDS = (1e-5, 1e3)
+"""Search range of `lambda`."""
+COARSE_POINTS = 25
+"""Points of the bracketing grid of each search."""
+XATOL = 1e-5
+"""Absolute tolerance of the refinement (in `log lambda`, or in `eta`)."""
+
+
+def _refine(
+    f: Callable[[float], float], grid: np.ndarray, values: np.ndarray
+) -> tuple[float, float]:
+    """Minimum `(x, f(x))` of `f` given its `values` (G,) on the increasing `grid` (G,):
+    bounded Brent between the neighbours of the grid's best point (NaN values count as
+    +inf; all NaN gives `(nan, nan)`)."""
+    vals = np.where(np.isfinite(values), values, np.inf)
+    i = int(np.argmin(vals))
+    if not np.isfinite(vals[i]):
+        return np.nan, np.nan
+    lo, hi = grid[max(i - 1, 0)], grid[min(i + 1, grid.size - 1)]
+    res = minimize_scalar(f, bounds=(lo, hi), method="bounded", options={"xatol": XATOL})
+    if np.isfinite(res.fun) and res.fun <= vals[i]:
+        return float(res.x), float(res.fun)
+    return float(grid[i]), float(vals[i])
+
+
+def optimal_lam(
+    problem: Problem,
+    srf: SRF,
+    alpha: Sequence[float],
+    bounds: tuple[float, float] = LAM_BOUNDS,
+) -> xr.Dataset:
+    """Best ridge per alpha, dims ("alpha",): `lam_opt`, its `test_error` (noise included),
+    and `at_bound` (1 where the optimum is within 1e-3 relative of a bound of `bounds`).
+
+    The error is minimised over `log lambda` in `bounds`; NaN where nothing converged.
+    """
+    alpha_arr = positive_grid("alpha", alpha)
+    tab, mp = quadrature_tables(problem, srf)
+    logs = np.linspace(np.log(bounds[0]), np.log(bounds[1]), COARSE_POINTS)
+
+    row_var = ROW_NORM_VARIANCE[problem.w0_rows]
+
+    def errors(psi: np.ndarray, lam: np.ndarray, start: np.ndarray | None = None):
+        ridge = problem.ridge(lam, mp.beta / psi)  # the user's lam at alpha = beta/psi
+        sol = solve(tab, mp, psi, ridge, problem.noise, start=start, row_var=row_var)
+        return np.where(sol.converged, sol.test_error, np.nan), np.stack([sol.V_w, sol.V_z], -1)
+
+    # the coarse grids of every alpha in one batch, (A, G); refinements warm-started from it
+    psi = np.repeat(mp.beta / alpha_arr, logs.size)
+    coarse, start = errors(psi, np.tile(np.exp(logs), alpha_arr.size))
+    coarse, start = coarse.reshape(alpha_arr.size, -1), start.reshape(alpha_arr.size, -1, 2)
+    lam_opt, err = np.empty(alpha_arr.size), np.empty(alpha_arr.size)
+    for j, a in enumerate(alpha_arr):
+        x0 = start[j, np.argmin(np.nan_to_num(coarse[j], nan=np.inf))][None]
+
+        def at(t: float, psi: float = mp.beta / a, x0: np.ndarray = x0) -> float:
+            err = errors(np.array([psi]), np.exp([t]), x0 if np.all(np.isfinite(x0)) else None)[0]
+            return float(np.nan_to_num(err[0], nan=np.inf))
+
+        log_lam, err[j] = _refine(at, logs, coarse[j])
+        lam_opt[j] = np.exp(log_lam)
+    edge = np.isclose(lam_opt, bounds[0], rtol=1e-3) | np.isclose(lam_opt, bounds[1], rtol=1e-3)
+    return xr.Dataset(
+        {
+            "lam_opt": ("alpha", lam_opt),
+            "test_error": ("alpha", err),
+            "at_bound": ("alpha", edge.astype(np.int8)),
+        },
+        coords={"alpha": alpha_arr},
+    )
+
+
+def eta_profile(problem: Problem, eta: Sequence[float], alpha: Sequence[float]) -> xr.Dataset:
+    """Test error at the best lambda of the network map's sRF, dims ("eta", "alpha"):
+    `test_error` and `lam_opt` (`optimal_lam` at each eta of the list)."""
+    parts = [optimal_lam(problem, network_map(problem, e).srf, alpha) for e in eta]
+    out = xr.concat(parts, dim="eta").assign_coords(eta=np.asarray(eta, float))
+    return out[["test_error", "lam_opt"]]
+
+
+def optimal_eta(problem: Problem, alpha: Sequence[float], eta_grid: Sequence[float]) -> xr.Dataset:
+    """Best step size per alpha at the best lambda, dims ("alpha",): `eta_opt`, `lam_opt`,
+    `test_error`, `at_bound` (1 where `eta_opt` is an end of `eta_grid`), and the bracketing
+    profile `profile_test_error`, `profile_lam_opt` over ("eta", "alpha") (`eta_profile` on
+    the increasing `eta_grid`, which bounds the search)."""
+    grid = np.asarray(eta_grid, float)
+    if grid.ndim != 1 or grid.size < 2 or np.any(np.diff(grid) <= 0) or grid[0] < 0:
+        raise ValueError(f"eta_grid: need >= 2 increasing values >= 0, got {grid.tolist()}")
+    profile = eta_profile(problem, grid, alpha)
+    alpha_arr = profile["alpha"].values
+    eta_opt, err, lam = (np.empty(alpha_arr.size) for _ in range(3))
+    for j, a in enumerate(alpha_arr):
+
+        def at(e: float, a: float = a) -> float:
+            best = optimal_lam(problem, network_map(problem, e).srf, [a])["test_error"].item()
+            return best if np.isfinite(best) else np.inf
+
+        eta_opt[j], err[j] = _refine(at, grid, profile["test_error"].values[:, j])
+        srf = network_map(problem, eta_opt[j]).srf
+        lam[j] = optimal_lam(problem, srf, [a])["lam_opt"].item()
+    edge = np.isclose(eta_opt, grid[0], atol=1e-3) | np.isclose(eta_opt, grid[-1], atol=1e-3)
+    return xr.Dataset(
+        {
+            "eta_opt": ("alpha", eta_opt),
+            "lam_opt": ("alpha", lam),
+            "test_error": ("alpha", err),
+            "at_bound": ("alpha", edge.astype(np.int8)),
+            "profile_test_error": profile["test_error"],
+            "profile_lam_opt": profile["lam_opt"],
+        },
+        coords={"alpha": alpha_arr, "eta": grid},
+    )

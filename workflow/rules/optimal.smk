@@ -1,0 +1,34 @@
+rule optimal_eta:
+    output:
+        OPTIMAL,
+    log:
+        f"logs/optimal_eta/{KEY['optimal']}.log",
+    benchmark:
+        f"benchmarks/rules/optimal_eta/{KEY['optimal']}.tsv"
+    threads: 1
+    resources:
+        **job_resources(EXP, "optimal"),
+    params:
+        stage=PARAMS["optimal"],
+        code=code_version("optimal"),
+    script:
+        "../scripts/optimal_eta.py"
+
+
+rule plot_optimal_eta:
+    input:
+        optimal=OPTIMAL,
+        curves=CURVES,
+    output:
+        png=report(
+            f"results/figures/{NAME}/optimal_eta.png",
+            caption="../report/optimal_eta.rst",
+            category="Optimal step size",
+        ),
+        pdf=f"results/figures/{NAME}/optimal_eta.pdf",
+    log:
+        f"logs/plot_optimal_eta/{NAME}.log",
+    params:
+        code=code_version("plots"),
+    script:
+        "../scripts/plot_optimal_eta.py"
