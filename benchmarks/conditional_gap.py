@@ -32,17 +32,28 @@ LADDER = {
 """Cumulative ingredient sets; "split" is the sRF theory at the split's `(r, gamma, c)`."""
 
 
-def main() -> None:
+PROBLEM = Problem(
+    activation="tanh", target=target("tanh", 2.0, []), noise=0.1, beta=1.5, alpha0=2.0
+)
+"""tanh, `tanh(2z)`, `Delta = 0.1`, `beta = 1.5`, `alpha0 = 2`, Rademacher readout."""
+
+
+def arguments(etas: list[float], seeds: int) -> argparse.ArgumentParser:
+    """The grid, size, seeds and output flags shared with `two_steps.py`."""
     ap = argparse.ArgumentParser()
-    ap.add_argument("--eta", type=float, nargs="+", default=[1.0, 2.0, 3.0, 4.0])
+    ap.add_argument("--eta", type=float, nargs="+", default=etas)
     ap.add_argument("--alpha", type=float, nargs="+", default=[0.5, 1.0, 2.0, 4.0])
     ap.add_argument("--lam", type=float, nargs="+", default=[0.05, 0.5])
     ap.add_argument("--d", type=int, default=1000)
-    ap.add_argument("--seeds", type=int, default=10)
+    ap.add_argument("--seeds", type=int, default=seeds)
     ap.add_argument("--test-size", type=int, default=5000)
     ap.add_argument("--out", required=True)
-    args = ap.parse_args()
-    pb = Problem(activation="tanh", target=target("tanh", 2.0, []), noise=0.1, beta=1.5, alpha0=2.0)
+    return ap
+
+
+def main() -> None:
+    args = arguments([1.0, 2.0, 3.0, 4.0], 10).parse_args()
+    pb = PROBLEM
     lam, alpha = args.lam, args.alpha
     for eta in args.eta:
         srf = learning_curve(pb, network_map(pb, eta).srf, lam=lam, alpha=alpha).test_error

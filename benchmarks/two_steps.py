@@ -11,7 +11,6 @@ conditional theory of `W2` (docs/theory.md section 13). Writes one JSON line per
 
 from __future__ import annotations
 
-import argparse
 import json
 
 import matplotlib
@@ -19,11 +18,10 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+from conditional_gap import PROBLEM, arguments  # noqa: E402
 
 from srfpipe import data, step  # noqa: E402
-from srfpipe.functions import target  # noqa: E402
 from srfpipe.models import Layer  # noqa: E402
-from srfpipe.problem import Problem  # noqa: E402
 from srfpipe.simulation import SeedDraw, seed_errors  # noqa: E402
 from srfpipe.theory.conditional import conditional_curve  # noqa: E402
 
@@ -38,17 +36,10 @@ def second_step(draw: SeedDraw) -> np.ndarray:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--eta", type=float, nargs="+", default=[1.0, 2.0, 3.0])
-    ap.add_argument("--alpha", type=float, nargs="+", default=[0.5, 1.0, 2.0, 4.0])
-    ap.add_argument("--lam", type=float, nargs="+", default=[0.05, 0.5])
-    ap.add_argument("--d", type=int, default=1000)
-    ap.add_argument("--seeds", type=int, default=6)
-    ap.add_argument("--test-size", type=int, default=5000)
-    ap.add_argument("--out", required=True)
+    ap = arguments([1.0, 2.0, 3.0], 6)
     ap.add_argument("--figure")
     args = ap.parse_args()
-    pb = Problem(activation="tanh", target=target("tanh", 2.0, []), noise=0.1, beta=1.5, alpha0=2.0)
+    pb = PROBLEM
     lam, alpha = args.lam, args.alpha
     rows = []
     for eta in args.eta:
