@@ -176,6 +176,13 @@ CASES = (
         "constant",
         rows="unit",
     ),
+    # 15-20: neurons in groups (issue 14): ReLU with +-1 readout, Gaussian readouts
+    Case("relu", "tanh", 2.0, (), 0.1, 1.5, 1.5, 0.8, (0.1, 1.0), A4),
+    Case("relu", "hermite", 1.0, (0, 1, 1), 0.1, 1.0, 1.0, 0.9, (0.1, 0.5), A4),
+    Case("tanh", "tanh", 2.0, (), 0.1, 1.5, 1.5, 0.8, (0.1, 1.0), A4, "gaussian"),
+    Case("relu", "hermite", 1.0, (0, 1, 1), 0.1, 1.0, 1.0, 0.9, (0.1, 0.5), A4, "gaussian"),
+    Case("relu", "relu", 1.0, (), 0.1, 1.5, 1.2, 0.8, (0.05, 0.5), A4, "gaussian", bulk_slope=0.3),
+    Case("tanh", "tanh", 2.0, (), 0.1, 1.5, 2.0, 0.8, (0.05, 0.5), A4, "gaussian", bulk_slope=0.5),
 )
 
 

@@ -3,17 +3,29 @@
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from functools import partial
 
 import numpy as np
 import xarray as xr
 
 from srfpipe.functions import Activation, Target
-from srfpipe.theory.equivalence import KAPPA_NODES, KappaTable, kappa_table
+from srfpipe.theory.equivalence import (
+    GAUSSIAN_TYPES,
+    KAPPA_NODES,
+    BulkScale,
+    GroupTable,
+    KappaTable,
+    group_table,
+    kappa_table,
+    merge_types,
+    neuron_types,
+)
 from srfpipe.theory.fixed_point import ORDER_PARAMETERS, Solution, solve
+from srfpipe.theory.groups import solve_groups
 from srfpipe.theory.spectrum import MP_NODES, MarchenkoPastur, marchenko_pastur
 
-READOUT_INITS = ("rademacher", "constant")
+READOUT_INITS = ("rademacher", "constant", "gaussian")
 ROW_NORM_VARIANCE = {"gaussian": 2.0, "unit": 0.0}
 """`d Var ||w_i||^2` for each `rows` option of `W0`: iid `N(0, 1/d)` rows or unit rows."""
 
@@ -45,32 +57,36 @@ def _setup(
     readout_init: str,
     kappa_nodes: int,
     mp_nodes: int,
-    bulk_scale: float = 1.0,
+    bulk_scale: BulkScale = 1.0,
     rows: str = "gaussian",
-) -> tuple[KappaTable, MarchenkoPastur]:
-    """Check the case is covered by the equations, then tabulate kappa and MP quadratures."""
+    readout_nodes: int = GAUSSIAN_TYPES,
+    dimension: float | None = None,
+) -> tuple[Callable[..., Solution], KappaTable | GroupTable, MarchenkoPastur]:
+    """Check the inputs, tabulate the kappa and MP quadratures and pick the solver.
+
+    One neuron type (constant readout, Rademacher with odd `sigma`, or `r = 0` with one bulk
+    scale) runs `fixed_point.solve` exactly as before; several types run `solve_groups`.
+    Returns `solver(psi, lam, noise, start)`, the table and the MP quadrature.
+    """
     r = _finite("r", r, 0.0, strict=False)
     gamma = _finite("gamma", gamma, 0.0, strict=False, high=1.0)
     beta = _finite("beta", beta, 0.0, strict=True)
-    bulk_scale = _finite("bulk_scale", bulk_scale, 0.0, strict=True)
+    if not (callable(bulk_scale) or isinstance(bulk_scale, tuple)):
+        bulk_scale = _finite("bulk_scale", bulk_scale, 0.0, strict=True)
     if rows not in ROW_NORM_VARIANCE:
         raise ValueError(f"rows: unknown value {rows!r}; allowed: {tuple(ROW_NORM_VARIANCE)}")
-    if readout_init not in (*READOUT_INITS, "gaussian"):
+    if readout_init not in READOUT_INITS:
         raise ValueError(f"readout_init: unknown value {readout_init!r}; allowed: {READOUT_INITS}")
-    if r > 0 and readout_init == "gaussian":
-        raise ValueError(
-            "readout_init='gaussian' with r > 0: the spike strengths r*a_i then vary "
-            "continuously across neurons, which these equations do not cover; use "
-            "'rademacher' (odd sigma) or 'constant'"
-        )
-    if r > 0 and readout_init == "rademacher" and not activation.odd:
-        raise ValueError(
-            f"readout_init='rademacher' needs an odd activation when r > 0 (got "
-            f"{activation.name!r}): neurons with a_i = +1 and -1 then have different "
-            "coefficients, a case these equations do not cover; use readout_init='constant'"
-        )
-    tab = kappa_table(activation, target, r, gamma, kappa_nodes, bulk_scale)
-    return tab, marchenko_pastur(beta, mp_nodes)
+    types = merge_types(neuron_types(readout_init, bulk_scale, readout_nodes), r, activation.odd)
+    mp = marchenko_pastur(beta, mp_nodes)
+    row_var = ROW_NORM_VARIANCE[rows]
+    if types.pi.size == 1:
+        shift, c = r * float(types.s[0]), float(types.c[0])
+        tab = kappa_table(activation, target, shift, gamma, kappa_nodes, c)
+        return partial(solve, tab, mp, row_var=row_var), tab, mp
+    gtab = group_table(activation, target, r, gamma, types, kappa_nodes)
+    width = np.inf if dimension is None else beta * _finite("dimension", dimension, 0.0, True)
+    return partial(solve_groups, gtab, mp.beta, row_var=row_var, width=width), gtab, mp
 
 
 def learning_curve(
@@ -84,15 +100,23 @@ def learning_curve(
     gamma: float,
     readout_init: str = "rademacher",
     *,
-    bulk_scale: float = 1.0,
+    bulk_scale: BulkScale = 1.0,
     rows: str = "gaussian",
+    readout_nodes: int = GAUSSIAN_TYPES,
+    dimension: float | None = None,
     kappa_nodes: int = KAPPA_NODES,
     mp_nodes: int = MP_NODES,
 ) -> xr.Dataset:
     """Asymptotic sRF ridge errors on the grid `lams` (L,) x `alphas` (A,), dims ("lam", "alpha").
 
-    The sRF is `F = c W0 + u v^T` with `c = bulk_scale`; `rows` is "gaussian" (iid `W0`) or
-    "unit" (rows of `W0` of unit norm: no row-norm term). `test_error` includes the noise
+    The sRF is `F = diag(c) W0 + r a v^T` with `a` the readout init ("rademacher",
+    "constant" or "gaussian", every activation) and `c_i = c(a_i)` from `bulk_scale`: a
+    number, `(c0_sq, slope)` for `c^2 = c0_sq + slope a^2`, or a function of `a`. The Gaussian
+    readout uses `readout_nodes` neuron types (Gauss-Hermite); with several types, a finite
+    `dimension` d keeps the O(1/d) cost of their mean directions (docs/theory.md section 11;
+    `None` is the d -> inf limit, which a Gaussian readout approaches only logarithmically
+    in d). `rows` is "gaussian" (iid `W0`)
+    or "unit" (rows of `W0` of unit norm: no row-norm term). `test_error` includes the noise
     `Delta`; `readout_sq_norm = ||b||^2 = q_z` with `f(x) = b . phi(x)`. Unconverged points
     are NaN with `converged = 0` (and a warning). `r = 0` (no spike) is the random-features
     model and accepts any readout init.
@@ -100,10 +124,10 @@ def learning_curve(
     noise = _finite("noise", noise, 0.0, strict=False)
     lam_arr = _positive_grid("lam", lams)
     alpha_arr = _positive_grid("alpha", alphas)
-    tab, mp = _setup(
-        activation, target, r, gamma, beta, readout_init, kappa_nodes, mp_nodes, bulk_scale, rows
-    )
-    row_var = ROW_NORM_VARIANCE[rows]
+    solver, tab, mp = _setup(
+        activation, target, r, gamma, beta, readout_init, kappa_nodes, mp_nodes, bulk_scale,
+        rows, readout_nodes, dimension,
+    )  # fmt: skip
 
     fields = (*ORDER_PARAMETERS, "test_error", "train_error", "residual")
     out = {f: np.full((lam_arr.size, alpha_arr.size), np.nan) for f in fields}
@@ -112,7 +136,7 @@ def learning_curve(
     start = None
     for j in np.argsort(alpha_arr):  # warm start along increasing alpha
         psi = np.full(lam_arr.size, mp.beta / alpha_arr[j])
-        sol = solve(tab, mp, psi, lam_arr, noise, start=start, row_var=row_var)
+        sol = solver(psi, lam_arr, noise, start=start)
         start = _warm_start(sol, start)
         _store(out, sol, j)
         converged[:, j] = sol.converged
@@ -143,17 +167,25 @@ def learning_curve(
         "r": float(r),
         "gamma": float(gamma),
         "readout_init": readout_init,
-        "bulk_scale": float(bulk_scale),
+        "bulk_scale": _describe(bulk_scale),
         "rows": rows,
+        "neuron_types": int(np.size(tab.pi)) if isinstance(tab, GroupTable) else 1,
         "kappa_nodes": int(tab.kappa.size),  # nodes actually used (Hermite or panels)
         "mp_nodes": int(mp_nodes),
     }
     return xr.Dataset(data, coords=coords, attrs=attrs)
 
 
+def _describe(bulk_scale: BulkScale) -> float | str:
+    """The bulk scale as a NetCDF attribute: the number, or the rule's description."""
+    if isinstance(bulk_scale, tuple):
+        return f"c^2 = {bulk_scale[0]:g} + {bulk_scale[1]:g} a^2"
+    return "function of a" if callable(bulk_scale) else float(bulk_scale)
+
+
 def _warm_start(sol: Solution, previous: np.ndarray | None) -> np.ndarray | None:
-    """`(V_w, V_z)` of the converged points; unconverged ones keep the previous start."""
-    x = np.stack([sol.V_w, sol.V_z], -1)
+    """The variance unknowns of the converged points; unconverged ones keep the previous."""
+    x = sol.state
     good = sol.converged[:, None]
     if previous is None:
         return x if np.all(good) else None
@@ -196,22 +228,25 @@ def plateau(
     readout_init: str = "rademacher",
     lam: float = 0.0,
     *,
-    bulk_scale: float = 1.0,
+    bulk_scale: BulkScale = 1.0,
     rows: str = "gaussian",
+    readout_nodes: int = GAUSSIAN_TYPES,
+    dimension: float | None = None,
     kappa_nodes: int = KAPPA_NODES,
     mp_nodes: int = MP_NODES,
 ) -> float:
     """The `alpha -> inf` limit of the test error (noise included) at ridge `lam >= 0`.
 
     At `lam = 0` this is the error of the best predictor in the span of the `p = beta d`
-    features: what the sRF can express at all. `bulk_scale`, `rows`: as `learning_curve`.
+    features: what the sRF can express at all. Keywords as `learning_curve`.
     """
     noise = _finite("noise", noise, 0.0, strict=False)
     lam = _finite("lam", lam, 0.0, strict=False)
-    tab, mp = _setup(
-        activation, target, r, gamma, beta, readout_init, kappa_nodes, mp_nodes, bulk_scale, rows
-    )
-    if lam == 0.0 and tab.mus2 @ tab.weight < 1e-12:
+    solver, tab, _ = _setup(
+        activation, target, r, gamma, beta, readout_init, kappa_nodes, mp_nodes, bulk_scale,
+        rows, readout_nodes, dimension,
+    )  # fmt: skip
+    if lam == 0.0 and np.min(tab.mus2 @ tab.weight) < 1e-12:
         raise ValueError("plateau: lam = 0 needs a non-linear activation (mustar > 0)")
-    sol = solve(tab, mp, np.zeros(1), np.array([lam]), noise, row_var=ROW_NORM_VARIANCE[rows])
+    sol = solver(np.zeros(1), np.array([lam]), noise)
     return float(sol.test_error[0]) if sol.converged[0] else float("nan")

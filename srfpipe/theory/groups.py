@@ -1,0 +1,205 @@
+"""The sRF ridge fixed point with neurons of G types (docs/theory.md section 11).
+
+Type g (fraction `pi_g`) has coefficients `mu_j,g(kappa)` (arrays (G, K) of a `GroupTable`).
+Given `kappa` the feature covariance is `D1 W W^T D1 + D*` with `D1 = diag(mu1_g(i))`,
+`D* = diag(mus2_g(i))`, so the order parameters become per type: `T` (G x G) and `v_z` (G)
+with `V(k) = mu1(k)^T T mu1(k) + mus2(k) . v_z`; means `m_s, m_v, m_th, m_e` (G each);
+second moments `q_w` (G x G, `b^T P_g W W^T P_h b`) and `q_z` (G, `||P_g b||^2`).
+The variance unknowns are `x = (T_gh for g <= h, v_z)`; `G = 1` is the system of
+`fixed_point` (which `curves` keeps using for one type). Batch axis B first, as there.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from srfpipe.theory import fixed_point
+from srfpipe.theory.equivalence import GroupTable
+from srfpipe.theory.fixed_point import TOL, Solution, _relative
+from srfpipe.theory.spectrum import block_derivative, block_resolvent
+
+Array = np.ndarray
+
+
+class _Layout:
+    """Index maps between `x = (T_gh, g <= h; v_z)` and `(T (G, G), v_z (G))`."""
+
+    def __init__(self, g: int) -> None:
+        self.g = g
+        self.iu = np.triu_indices(g)
+        self.n = len(self.iu[0]) + g
+        # dV = sum_{g<=h} (2 - delta_gh) mu1_g mu1_h dT_gh + mus2 . dv_z
+        self.mult = np.concatenate([np.where(self.iu[0] == self.iu[1], 1.0, 2.0), np.ones(g)])
+
+    def pack(self, t: Array, v: Array) -> Array:
+        return np.concatenate([t[..., self.iu[0], self.iu[1]], v], -1)
+
+    def unpack(self, x: Array) -> tuple[Array, Array]:
+        k = len(self.iu[0])
+        t = np.zeros((*x.shape[:-1], self.g, self.g))
+        t[..., self.iu[0], self.iu[1]] = x[..., :k]
+        t[..., self.iu[1], self.iu[0]] = x[..., :k]
+        return t, x[..., k:]
+
+
+def _features(tab: GroupTable, lay: _Layout) -> Array:
+    """`(mu1_g mu1_h for g <= h, mus2_g)` at the nodes, shape (n, K)."""
+    return np.concatenate([tab.mu1[lay.iu[0]] * tab.mu1[lay.iu[1]], tab.mus2])
+
+
+class _State:
+    """The variance map at `x` (B, n): `w`, hats `(m, d)`, block resolvent `(q, R)`, `F(x)`."""
+
+    def __init__(
+        self, x: Array, tab: GroupTable, lay: _Layout, phi: Array, beta: float, psi: Array,
+        lam: Array, q0: Array | None,
+    ) -> None:  # fmt: skip
+        self.w = 1.0 / (1.0 + (x * lay.mult) @ phi)  # (B, K)
+        hat = (self.w * tab.weight) @ phi.T  # E[w phi]: (B, n)
+        self.m, dz = lay.unpack(hat)
+        self.d = lam[:, None] + dz
+        self.q, self.r = block_resolvent(self.m, self.d, tab.pi, beta, q0)
+        self.g = psi[:, None] * lay.pack(self.r, tab.pi * self.q)
+
+    def jacobian(self, tab: GroupTable, lay: _Layout, phi: Array, beta: float, psi: Array):
+        """`J = dF/dx` (B, n, n): `psi D(-E[w^2 phi (mult phi)^T])`, D the block derivative."""
+        hm = np.einsum("ik,bk,jk->bji", phi, self.w**2 * tab.weight, phi * lay.mult[:, None])
+        return psi[:, None, None] * self.derivative(-hm, tab, lay, beta)
+
+    def derivative(self, dirs: Array, tab: GroupTable, lay: _Layout, beta: float) -> Array:
+        """`D(dm, dd)`: derivative of `(R, pi q)` (packed like `x`) along directions `dirs`
+        (B, N, n) of the hats `(m, d)` packed like `x`; shape (B, n, N)."""
+        dm, dd = lay.unpack(dirs)
+        dy, dr = block_derivative(self.q, self.r, self.m, tab.pi, beta, dm, dd)
+        return np.swapaxes(lay.pack(dr, dy), -1, -2)
+
+
+def _warm_q(x: Array, lay: _Layout, pi: Array, psi: Array) -> Array | None:
+    """`q` implied by `v_z = psi pi q` (exact at the fixed point) as the inner warm start."""
+    if np.any(psi <= 0) or np.any(x[:, lay.n - lay.g :] <= 0):
+        return None
+    return x[:, lay.n - lay.g :] / (psi[:, None] * pi)
+
+
+def _solve_variances(tab, lay, phi, beta, psi, lam, start):
+    """`x` (B, n) by Newton (where it lowers the residual) safeguarded by the monotone
+    iteration `x <- F(x)`; returns `(x, relative residual, iterations)`."""
+    x = np.zeros((psi.size, lay.n)) if start is None else np.array(start, dtype=float)
+    iters = np.zeros(psi.size, dtype=int)
+    eye = np.eye(lay.n)
+    for _ in range(fixed_point.MAX_ITER):
+        st = _State(x, tab, lay, phi, beta, psi, lam, _warm_q(x, lay, tab.pi, psi))
+        scale = 1.0 + np.max(np.abs(x), -1)
+        rel = _relative(x, st.g, scale)
+        active = rel > TOL
+        if not np.any(active):
+            break
+        iters += active
+        jac = st.jacobian(tab, lay, phi, beta, psi)
+        newton = x - np.linalg.solve(eye - jac, (x - st.g)[..., None])[..., 0]
+        usable = np.all(newton[:, lay.n - lay.g :] > 0, -1) & np.all(np.isfinite(newton), -1)
+        trial = np.where(usable[:, None], newton, st.g)
+        with np.errstate(invalid="ignore", divide="ignore"):  # a bad trial is rejected below
+            new_g = _State(trial, tab, lay, phi, beta, psi, lam, None).g
+        trial = np.where((usable & ~(_relative(trial, new_g, scale) < rel))[:, None], st.g, trial)
+        x = np.where(active[:, None], trial, x)
+    st = _State(x, tab, lay, phi, beta, psi, lam, None)
+    return x, _relative(x, st.g, 1.0 + np.max(np.abs(x), -1)), iters
+
+
+def _strong_basis(mu0: Array, weight: Array) -> Array:
+    """`proj` (G, r0) such that `proj.T @ mu0` is an orthonormal (in `E_kappa`) basis of the
+    span of the mean functions `mu0_g`: only this span is fitted without penalty (types with
+    equal `mu0` share one direction; none if `mu0 = 0`)."""
+    u, sv, _ = np.linalg.svd(mu0 * np.sqrt(weight), full_matrices=False)
+    keep = sv > max(1e-10 * sv[0], 1e-12)
+    return u[:, keep] / sv[keep]
+
+
+def solve_groups(
+    tab: GroupTable,
+    beta: float,
+    psi: Array,
+    lam: Array,
+    noise: float,
+    start: Array | None = None,
+    row_var: float = 2.0,
+    width: float = np.inf,
+) -> Solution:
+    """Solve at points `(psi, lam)` (each (B,)); `start` (B, n) warm-starts `x`.
+
+    `row_var` as in `fixed_point.solve`; `width` is `p`: finite, it keeps the O(1/p) cost
+    of the mean directions, which decides how many of them a Gaussian readout fits.
+    The `Solution` order parameters are sums over types (`V_w = tr(W W^T Q)/n`,
+    `q_w = b^T W W^T b`, `q_z = ||b||^2`, `m_v = b.W v`, ...; `m_s` is the sum of the
+    minimum-norm per-type means); `state` is `x`.
+    """
+    psi = np.asarray(psi, dtype=float)
+    lam = np.asarray(lam, dtype=float)
+    g, bsz = tab.pi.size, psi.size
+    lay = _Layout(g)
+    phi = _features(tab, lay)
+    x, rel, iters = _solve_variances(tab, lay, phi, beta, psi, lam, start)
+    st = _State(x, tab, lay, phi, beta, psi, lam, None)
+    jac = st.jacobian(tab, lay, phi, beta, psi)
+    w, wt = st.w, tab.weight
+
+    # means: L(k) = strong . c + k mu1 . m_v + (mu2/2) . m_e (section 11). The mean
+    # directions 1_g cost m_s,g^2 / (p pi_g q_g): nothing as p -> inf (then only their span
+    # counts), but kept at finite width p, where p pi_g q_g need not be large (Gaussian types)
+    finite = bool(np.isfinite(width))
+    proj = np.eye(g) if finite else _strong_basis(tab.mu0, wt)
+    r0 = proj.shape[1]
+    basis = np.concatenate([proj.T @ tab.mu0, tab.mu1 * tab.kappa, 0.5 * tab.mu2])  # (r0 + 2G, K)
+    keep = np.arange(r0 + (2 * g if row_var > 0 else g))  # unit rows: no e directions
+    basis = basis[keep]
+    wf = w[:, None, :] * basis
+    gram = np.einsum("bik,jk,k->bij", wf, basis, wt)
+    rhs = np.einsum("bik,k->bi", wf, tab.ybar * wt)
+    pq = tab.pi * st.q  # (B, G)
+    reg = [1.0 / (width * pq)] if finite else []
+    reg += [1.0 / (beta * pq)] + ([1.0 / (row_var * beta * pq)] if row_var > 0 else [])
+    idx = np.arange(0 if finite else r0, keep.size)
+    gram[:, idx, idx] += np.concatenate(reg, -1)
+    sol = np.linalg.solve(gram, rhs[..., None])[..., 0]
+    coef, m_v = sol[:, :r0], sol[:, r0 : r0 + g]
+    m_e = sol[:, r0 + g :] if row_var > 0 else np.zeros((bsz, g))
+    ell = sol @ basis  # L(k), (B, K)
+    resid = w * (tab.ybar - ell)
+    mt_v = resid * tab.kappa @ (tab.mu1 * wt).T + np.einsum("bgh,bh->bg", st.m, m_v)
+    mt_th = (w * tab.ytau) @ (tab.mu1 * wt).T
+    m_th = beta * np.einsum("bgh,bh->bg", st.r, mt_th)
+    mt_e = resid @ (0.5 * tab.mu2 * wt).T
+
+    # second moments: E(k) = e0(k) + phi(k) . (mult q), (1 - J) q = -psi D(src)
+    m1v, m1th = m_v @ tab.mu1, m_th @ tab.mu1
+    e0 = tab.y2 + noise - 2.0 * tab.ybar * ell - 2.0 * m1th * tab.ytau + ell**2 - m1v**2
+    drive = (w * w * e0 * wt) @ phi.T  # E[w^2 e0 phi], (B, n)
+    outer = np.einsum("bg,bh->bgh", mt_v, mt_v) + np.einsum("bg,bh->bgh", mt_th, mt_th)
+    m_s = coef @ proj.T  # minimum-norm per-type means if p = inf, (B, G)
+    diag = row_var * beta * mt_e**2 + (m_s**2 / (width * pq**2) if finite else 0.0)
+    src = lay.pack(beta * outer, diag) + psi[:, None] * drive
+    q = np.linalg.solve(np.eye(lay.n) - jac, -st.derivative(src[:, None], tab, lay, beta))[..., 0]
+    q_w, q_z = lay.unpack(q)
+    err = e0 + (q * lay.mult) @ phi
+    test = err @ wt
+    train = (w * w * err) @ wt
+    stable = np.max(np.abs(np.linalg.eigvals(jac)), -1) < 1.0
+    physical = np.all(q_z >= 0, -1) & (train >= 0) & (test >= noise - 1e-10)
+    ok = (rel <= 100 * TOL) & stable & physical & np.isfinite(test) & np.isfinite(train)
+    return Solution(
+        V_w=x[:, : lay.n - g] @ lay.mult[: lay.n - g],
+        V_z=x[:, lay.n - g :].sum(-1),
+        m_s=m_s.sum(-1),
+        m_v=m_v.sum(-1),
+        m_th=m_th.sum(-1),
+        m_e=m_e.sum(-1),
+        q_w=q_w.sum((-1, -2)),
+        q_z=q_z.sum(-1),
+        test_error=test,
+        train_error=train,
+        residual=rel,
+        iterations=iters,
+        converged=ok,
+        state=x,
+    )
