@@ -126,15 +126,16 @@ def simulate_srf(case: Case, d: int, seed: int, test_size: int = 8000) -> tuple[
 Array = np.ndarray
 
 
-def theory(case: Case) -> tuple[Array, Array]:
-    """Theory test and train error, each (len(lams), len(alphas))."""
+def theory(case: Case, d: int | None = None) -> tuple[Array, Array]:
+    """Theory test and train error, each (len(lams), len(alphas)), at width `beta d`
+    (which only matters for several neuron types; `None`: the d -> inf limit)."""
     from srfpipe.theory import learning_curve
 
     act, tgt = case.functions()
     bulk = case.bulk if case.bulk_slope == 0.0 else (case.bulk**2, case.bulk_slope)
     ds = learning_curve(
         act, tgt, case.noise, case.beta, case.lams, case.alphas, case.r, case.gamma, case.init,
-        bulk_scale=bulk, rows=case.rows,
+        bulk_scale=bulk, rows=case.rows, dimension=d,
     )  # fmt: skip
     return ds.test_error.values, ds.train_error.values
 
@@ -188,7 +189,7 @@ CASES = (
 
 def run(case: Case, d: int, seeds: int, test_size: int, first_seed: int = 0) -> list[dict]:
     """Theory vs the mean (and standard error) of `seeds` simulations at size `d`."""
-    th_test, th_train = theory(case)
+    th_test, th_train = theory(case, d)
     draws = range(first_seed, first_seed + seeds)
     runs = np.array([simulate_srf(case, d, 1000 * d + s, test_size) for s in draws])
     mean, sem = runs.mean(0), runs.std(0, ddof=1) / np.sqrt(seeds)

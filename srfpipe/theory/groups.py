@@ -63,7 +63,8 @@ class _State:
 
     def jacobian(self, tab: GroupTable, lay: _Layout, phi: Array, beta: float, psi: Array):
         """`J = dF/dx` (B, n, n): `psi D(-E[w^2 phi (mult phi)^T])`, D the block derivative."""
-        hm = np.einsum("ik,bk,jk->bji", phi, self.w**2 * tab.weight, phi * lay.mult[:, None])
+        weighted = (phi * lay.mult[:, None])[None] * (self.w**2 * tab.weight)[:, None, :]
+        hm = weighted @ phi.T  # [b, j, i] = E[w^2 mult_j phi_j phi_i], (B, n, n)
         return psi[:, None, None] * self.derivative(-hm, tab, lay, beta)
 
     def derivative(self, dirs: Array, tab: GroupTable, lay: _Layout, beta: float) -> Array:

@@ -125,7 +125,7 @@ def block_derivative(
     n = np.eye(g) - beta * u
     s = np.swapaxes(u, -1, -2) ** 2 / pi[..., None, :]  # S^T: (S^T)_gf = U_fg^2 / pi_f
     lhs = np.eye(g) - beta * s
-    src = dd + np.einsum("bfg,bnfh,bhg->bng", n, dm, n)  # dd + diag(N^T dm N)
+    src = dd + np.sum(n[:, None] * (dm @ n[:, None]), -2)  # dd + diag(N^T dm N)
     a = -np.linalg.solve(lhs[:, None], src[..., None])[..., 0]  # (B, N, G)
     dy = pi * q[:, None] ** 2 * a
     ra = r[:, None] * (a / pi)[..., None, :]  # R diag(a / pi)
