@@ -157,7 +157,7 @@ def kappa_table(
 
 # --------------------------------------------------------------------------- neuron types
 
-GAUSSIAN_TYPES = 12
+GAUSSIAN_TYPES = 16
 """Default number of Gauss-Hermite types for the Gaussian readout (docs/theory.md, G table)."""
 
 BulkScale = float | tuple[float, float] | Callable[[Array], Array]
