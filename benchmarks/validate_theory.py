@@ -11,6 +11,8 @@ the Monte-Carlo variance).
 Training sets for the alpha grid are nested prefixes of one sample (one Gram update each).
 
     python benchmarks/validate_theory.py --d 500 1000 2000 --seeds 8 4 2
+    python benchmarks/validate_theory.py --d 1000 2000 --seeds 10 4 --cases 12 13 14 15 16 \
+        17 18 19 20
 """
 
 from __future__ import annotations
