@@ -256,6 +256,19 @@ def test_large_ridge_fits_only_the_span_of_the_type_means():
     assert float(ds.test_error[0, 0]) == pytest.approx(ref, rel=1e-5)
 
 
+def test_group_curves_plateau_and_unconverged_points(monkeypatch):
+    kw = {"bulk_scale": (1.0, 0.3), "dimension": 1000}
+    args = (RELU, HE2, 0.1, 1.5)
+    far = learning_curve(*args, [0.1], [1e7], 1.0, 0.9, "gaussian", **kw)
+    assert far.attrs["neuron_types"] == 16 and far.attrs["bulk_scale"] == "c^2 = 1 + 0.3 a^2"
+    got = plateau(*args, 1.0, 0.9, "gaussian", 0.1, **kw)
+    assert got == pytest.approx(float(far.test_error[0, 0]), rel=1e-5)
+    monkeypatch.setattr(fixed_point, "MAX_ITER", 1)
+    with pytest.warns(RuntimeWarning, match="did not converge"):
+        ds = learning_curve(*args, [0.01], [1.0], 1.0, 0.9, "rademacher")
+    assert int(ds.converged[0, 0]) == 0 and np.isnan(float(ds.test_error[0, 0]))
+
+
 def compare(case, d: int, seeds: int) -> list[dict]:
     """Theory vs the independent simulation; prints every point."""
     with threadpool_limits(1):

@@ -11,6 +11,9 @@ The variance unknowns are `x = (T_gh for g <= h, v_z)`; `G = 1` is the system of
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from functools import cached_property
+
 import numpy as np
 
 from srfpipe.theory import fixed_point
@@ -42,70 +45,78 @@ class _Layout:
         return t, x[..., k:]
 
 
-def _features(tab: GroupTable, lay: _Layout) -> Array:
-    """`(mu1_g mu1_h for g <= h, mus2_g)` at the nodes, shape (n, K)."""
-    return np.concatenate([tab.mu1[lay.iu[0]] * tab.mu1[lay.iu[1]], tab.mus2])
+@dataclass(frozen=True)
+class _Problem:
+    """One batch: the table, the layout, the features `phi` (n, K) of `V(k)` and the points."""
+
+    tab: GroupTable
+    lay: _Layout
+    beta: float
+    psi: Array
+    lam: Array
+
+    @cached_property
+    def phi(self) -> Array:
+        """`(mu1_g mu1_h for g <= h, mus2_g)` at the nodes, shape (n, K)."""
+        iu = self.lay.iu
+        return np.concatenate([self.tab.mu1[iu[0]] * self.tab.mu1[iu[1]], self.tab.mus2])
 
 
 class _State:
     """The variance map at `x` (B, n): `w`, hats `(m, d)`, block resolvent `(q, R)`, `F(x)`."""
 
-    def __init__(
-        self, x: Array, tab: GroupTable, lay: _Layout, phi: Array, beta: float, psi: Array,
-        lam: Array, q0: Array | None,
-    ) -> None:  # fmt: skip
-        self.w = 1.0 / (1.0 + (x * lay.mult) @ phi)  # (B, K)
-        hat = (self.w * tab.weight) @ phi.T  # E[w phi]: (B, n)
-        self.m, dz = lay.unpack(hat)
-        self.d = lam[:, None] + dz
-        self.q, self.r = block_resolvent(self.m, self.d, tab.pi, beta, q0)
-        self.g = psi[:, None] * lay.pack(self.r, tab.pi * self.q)
+    def __init__(self, x: Array, pb: _Problem, q0: Array | None = None) -> None:
+        self.w = 1.0 / (1.0 + (x * pb.lay.mult) @ pb.phi)  # (B, K)
+        self.m, dz = pb.lay.unpack((self.w * pb.tab.weight) @ pb.phi.T)  # E[w phi]
+        self.d = pb.lam[:, None] + dz
+        self.q, self.r = block_resolvent(self.m, self.d, pb.tab.pi, pb.beta, q0)
+        self.g = pb.psi[:, None] * pb.lay.pack(self.r, pb.tab.pi * self.q)
 
-    def jacobian(self, tab: GroupTable, lay: _Layout, phi: Array, beta: float, psi: Array):
+    def jacobian(self, pb: _Problem) -> Array:
         """`J = dF/dx` (B, n, n): `psi D(-E[w^2 phi (mult phi)^T])`, D the block derivative."""
-        weighted = (phi * lay.mult[:, None])[None] * (self.w**2 * tab.weight)[:, None, :]
-        hm = weighted @ phi.T  # [b, j, i] = E[w^2 mult_j phi_j phi_i], (B, n, n)
-        return psi[:, None, None] * self.derivative(-hm, tab, lay, beta)
+        weighted = (pb.phi * pb.lay.mult[:, None])[None] * (self.w**2 * pb.tab.weight)[:, None]
+        hm = weighted @ pb.phi.T  # [b, j, i] = E[w^2 mult_j phi_j phi_i], (B, n, n)
+        return pb.psi[:, None, None] * self.derivative(-hm, pb)
 
-    def derivative(self, dirs: Array, tab: GroupTable, lay: _Layout, beta: float) -> Array:
+    def derivative(self, dirs: Array, pb: _Problem) -> Array:
         """`D(dm, dd)`: derivative of `(R, pi q)` (packed like `x`) along directions `dirs`
         (B, N, n) of the hats `(m, d)` packed like `x`; shape (B, n, N)."""
-        dm, dd = lay.unpack(dirs)
-        dy, dr = block_derivative(self.q, self.r, self.m, tab.pi, beta, dm, dd)
-        return np.swapaxes(lay.pack(dr, dy), -1, -2)
+        dm, dd = pb.lay.unpack(dirs)
+        dy, dr = block_derivative(self.q, self.r, self.m, pb.tab.pi, pb.beta, dm, dd)
+        return np.swapaxes(pb.lay.pack(dr, dy), -1, -2)
 
 
-def _warm_q(x: Array, lay: _Layout, pi: Array, psi: Array) -> Array | None:
+def _warm_q(x: Array, pb: _Problem) -> Array | None:
     """`q` implied by `v_z = psi pi q` (exact at the fixed point) as the inner warm start."""
-    if np.any(psi <= 0) or np.any(x[:, lay.n - lay.g :] <= 0):
+    vz = x[:, pb.lay.n - pb.lay.g :]
+    if np.any(pb.psi <= 0) or np.any(vz <= 0):
         return None
-    return x[:, lay.n - lay.g :] / (psi[:, None] * pi)
+    return vz / (pb.psi[:, None] * pb.tab.pi)
 
 
-def _solve_variances(tab, lay, phi, beta, psi, lam, start):
+def _solve_variances(pb: _Problem, start: Array | None) -> tuple[Array, Array, Array]:
     """`x` (B, n) by Newton (where it lowers the residual) safeguarded by the monotone
     iteration `x <- F(x)`; returns `(x, relative residual, iterations)`."""
-    x = np.zeros((psi.size, lay.n)) if start is None else np.array(start, dtype=float)
-    iters = np.zeros(psi.size, dtype=int)
+    lay = pb.lay
+    x = np.zeros((pb.psi.size, lay.n)) if start is None else np.array(start, dtype=float)
+    iters = np.zeros(pb.psi.size, dtype=int)
     eye = np.eye(lay.n)
     for _ in range(fixed_point.MAX_ITER):
-        st = _State(x, tab, lay, phi, beta, psi, lam, _warm_q(x, lay, tab.pi, psi))
+        st = _State(x, pb, _warm_q(x, pb))
         scale = 1.0 + np.max(np.abs(x), -1)
         rel = _relative(x, st.g, scale)
         active = rel > TOL
         if not np.any(active):
             break
         iters += active
-        jac = st.jacobian(tab, lay, phi, beta, psi)
-        newton = x - np.linalg.solve(eye - jac, (x - st.g)[..., None])[..., 0]
+        newton = x - np.linalg.solve(eye - st.jacobian(pb), (x - st.g)[..., None])[..., 0]
         usable = np.all(newton[:, lay.n - lay.g :] > 0, -1) & np.all(np.isfinite(newton), -1)
         trial = np.where(usable[:, None], newton, st.g)
         with np.errstate(invalid="ignore", divide="ignore"):  # a bad trial is rejected below
-            new_g = _State(trial, tab, lay, phi, beta, psi, lam, None).g
+            new_g = _State(trial, pb).g
         trial = np.where((usable & ~(_relative(trial, new_g, scale) < rel))[:, None], st.g, trial)
         x = np.where(active[:, None], trial, x)
-    st = _State(x, tab, lay, phi, beta, psi, lam, None)
-    return x, _relative(x, st.g, 1.0 + np.max(np.abs(x), -1)), iters
+    return x, _relative(x, _State(x, pb).g, 1.0 + np.max(np.abs(x), -1)), iters
 
 
 def _strong_basis(mu0: Array, weight: Array) -> Array:
@@ -136,13 +147,12 @@ def solve_groups(
     minimum-norm per-type means); `state` is `x`.
     """
     psi = np.asarray(psi, dtype=float)
-    lam = np.asarray(lam, dtype=float)
     g, bsz = tab.pi.size, psi.size
-    lay = _Layout(g)
-    phi = _features(tab, lay)
-    x, rel, iters = _solve_variances(tab, lay, phi, beta, psi, lam, start)
-    st = _State(x, tab, lay, phi, beta, psi, lam, None)
-    jac = st.jacobian(tab, lay, phi, beta, psi)
+    pb = _Problem(tab, _Layout(g), beta, psi, np.asarray(lam, dtype=float))
+    lay, phi = pb.lay, pb.phi
+    x, rel, iters = _solve_variances(pb, start)
+    st = _State(x, pb)
+    jac = st.jacobian(pb)
     w, wt = st.w, tab.weight
 
     # means: L(k) = strong . c + k mu1 . m_v + (mu2/2) . m_e (section 11). The mean
@@ -180,7 +190,7 @@ def solve_groups(
     m_s = coef @ proj.T  # minimum-norm per-type means if p = inf, (B, G)
     diag = row_var * beta * mt_e**2 + (m_s**2 / (width * pq**2) if finite else 0.0)
     src = lay.pack(beta * outer, diag) + psi[:, None] * drive
-    q = np.linalg.solve(np.eye(lay.n) - jac, -st.derivative(src[:, None], tab, lay, beta))[..., 0]
+    q = np.linalg.solve(np.eye(lay.n) - jac, -st.derivative(src[:, None], pb))[..., 0]
     q_w, q_z = lay.unpack(q)
     err = e0 + (q * lay.mult) @ phi
     test = err @ wt
