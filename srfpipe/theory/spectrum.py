@@ -126,7 +126,7 @@ def block_derivative(
     s = np.swapaxes(u, -1, -2) ** 2 / pi[..., None, :]  # S^T: (S^T)_gf = U_fg^2 / pi_f
     lhs = np.eye(g) - beta * s
     src = dd + np.sum(n[:, None] * (dm @ n[:, None]), -2)  # dd + diag(N^T dm N)
-    a = -np.linalg.solve(lhs[:, None], src[..., None])[..., 0]  # (B, N, G)
+    a = -np.swapaxes(np.linalg.solve(lhs, np.swapaxes(src, -1, -2)), -1, -2)  # (B, N, G)
     dy = pi * q[:, None] ** 2 * a
     ra = r[:, None] * (a / pi)[..., None, :]  # R diag(a / pi)
     dr = ra @ r[:, None] - beta * r[:, None] @ dm @ r[:, None]
