@@ -115,11 +115,11 @@ def learning_curve(
     readout uses `readout_nodes` neuron types (Gauss-Hermite); with several types, a finite
     `dimension` d keeps the O(1/d) cost of their mean directions (docs/theory.md section 11;
     `None` is the d -> inf limit, which a Gaussian readout approaches only logarithmically
-    in d). `rows` is "gaussian" (iid `W0`)
-    or "unit" (rows of `W0` of unit norm: no row-norm term). `test_error` includes the noise
-    `Delta`; `readout_sq_norm = ||b||^2 = q_z` with `f(x) = b . phi(x)`. Unconverged points
-    are NaN with `converged = 0` (and a warning). `r = 0` (no spike) is the random-features
-    model and accepts any readout init.
+    in d). `rows` is "gaussian" (iid `W0`) or "unit" (rows of `W0` of unit norm: no row-norm
+    term). `test_error` includes the noise `Delta`; `readout_sq_norm = ||b||^2 = q_z` with
+    `f(x) = b . phi(x)`; with several types the order parameters are sums over types.
+    Unconverged points are NaN with `converged = 0` (and a warning). `r = 0` (no spike) with
+    one bulk scale is the random-features model for every readout init.
     """
     noise = _finite("noise", noise, 0.0, strict=False)
     lam_arr = _positive_grid("lam", lams)
