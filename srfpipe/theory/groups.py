@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
+from typing import NamedTuple
 
 import numpy as np
 
@@ -146,6 +147,59 @@ def _strong_basis(mu0: Array, weight: Array) -> Array:
     return u[:, keep] / sv[keep]
 
 
+class _Means(NamedTuple):
+    """Solution of the mean system (b): `L(k)` (B, K) and per-type overlaps (B, G)."""
+
+    ell: Array
+    m_s: Array
+    m_v: Array
+    m_th: Array
+    m_e: Array
+    mt_v: Array
+    mt_th: Array
+    mt_e: Array
+
+
+def _means(pb: _Problem, st: _State, row_var: float, width: float) -> _Means:
+    """The `3G` linear system for `(m_s, m_v, m_e)` and the conjugates (section 11, (b)).
+
+    The mean directions `1_g` cost `m_s,g^2 / (p pi_g q_g)`: nothing as `p -> inf` (then
+    only the span of the `mu0_g` counts), but kept at a finite width `p`, where
+    `p pi_g q_g` need not be large (Gaussian types).
+    """
+    tab, beta, g = pb.tab, pb.beta, pb.lay.g
+    w, wt = st.w, tab.weight
+    finite = bool(np.isfinite(width))
+    proj = np.eye(g) if finite else _strong_basis(tab.mu0, wt)
+    r0 = proj.shape[1]
+    basis = np.concatenate([proj.T @ tab.mu0, tab.mu1 * tab.kappa, 0.5 * tab.mu2])
+    basis = basis[: r0 + (2 * g if row_var > 0 else g)]  # unit rows: no e directions
+    wf = w[:, None, :] * basis
+    gram = np.einsum("bik,jk,k->bij", wf, basis, wt)
+    rhs = np.einsum("bik,k->bi", wf, tab.ybar * wt)
+    pq = tab.pi * st.q  # (B, G)
+    reg = [1.0 / (width * pq)] if finite else []
+    reg += [1.0 / (beta * pq)] + ([1.0 / (row_var * beta * pq)] if row_var > 0 else [])
+    idx = np.arange(0 if finite else r0, basis.shape[0])
+    gram[:, idx, idx] += np.concatenate(reg, -1)
+    sol = np.linalg.solve(gram, rhs[..., None])[..., 0]
+    m_v = sol[:, r0 : r0 + g]
+    m_e = sol[:, r0 + g :] if row_var > 0 else np.zeros_like(m_v)
+    ell = sol @ basis
+    resid = w * (tab.ybar - ell)
+    mt_th = (w * tab.ytau) @ (tab.mu1 * wt).T
+    return _Means(
+        ell=ell,
+        m_s=sol[:, :r0] @ proj.T,  # minimum-norm per-type means if p = inf
+        m_v=m_v,
+        m_th=beta * np.einsum("bgh,bh->bg", st.r, mt_th),
+        m_e=m_e,
+        mt_v=resid * tab.kappa @ (tab.mu1 * wt).T + np.einsum("bgh,bh->bg", st.m, m_v),
+        mt_th=mt_th,
+        mt_e=resid @ (0.5 * tab.mu2 * wt).T,
+    )
+
+
 def solve_groups(
     tab: GroupTable,
     beta: float,
@@ -165,64 +219,37 @@ def solve_groups(
     minimum-norm per-type means); `state` is `x`.
     """
     psi = np.asarray(psi, dtype=float)
-    g, bsz = tab.pi.size, psi.size
-    pb = _Problem(tab, _Layout(g), beta, psi, np.asarray(lam, dtype=float))
-    lay, phi = pb.lay, pb.phi
+    pb = _Problem(tab, _Layout(tab.pi.size), beta, psi, np.asarray(lam, dtype=float))
+    lay, phi, wt = pb.lay, pb.phi, tab.weight
     x, rel, iters = _solve_variances(pb, start)
     st = _State(x, pb)
     jac = st.jacobian(pb)
-    w, wt = st.w, tab.weight
+    mn = _means(pb, st, row_var, width)
 
-    # means: L(k) = strong . c + k mu1 . m_v + (mu2/2) . m_e (section 11). The mean
-    # directions 1_g cost m_s,g^2 / (p pi_g q_g): nothing as p -> inf (then only their span
-    # counts), but kept at finite width p, where p pi_g q_g need not be large (Gaussian types)
-    finite = bool(np.isfinite(width))
-    proj = np.eye(g) if finite else _strong_basis(tab.mu0, wt)
-    r0 = proj.shape[1]
-    basis = np.concatenate([proj.T @ tab.mu0, tab.mu1 * tab.kappa, 0.5 * tab.mu2])  # (r0 + 2G, K)
-    keep = np.arange(r0 + (2 * g if row_var > 0 else g))  # unit rows: no e directions
-    basis = basis[keep]
-    wf = w[:, None, :] * basis
-    gram = np.einsum("bik,jk,k->bij", wf, basis, wt)
-    rhs = np.einsum("bik,k->bi", wf, tab.ybar * wt)
-    pq = tab.pi * st.q  # (B, G)
-    reg = [1.0 / (width * pq)] if finite else []
-    reg += [1.0 / (beta * pq)] + ([1.0 / (row_var * beta * pq)] if row_var > 0 else [])
-    idx = np.arange(0 if finite else r0, keep.size)
-    gram[:, idx, idx] += np.concatenate(reg, -1)
-    sol = np.linalg.solve(gram, rhs[..., None])[..., 0]
-    coef, m_v = sol[:, :r0], sol[:, r0 : r0 + g]
-    m_e = sol[:, r0 + g :] if row_var > 0 else np.zeros((bsz, g))
-    ell = sol @ basis  # L(k), (B, K)
-    resid = w * (tab.ybar - ell)
-    mt_v = resid * tab.kappa @ (tab.mu1 * wt).T + np.einsum("bgh,bh->bg", st.m, m_v)
-    mt_th = (w * tab.ytau) @ (tab.mu1 * wt).T
-    m_th = beta * np.einsum("bgh,bh->bg", st.r, mt_th)
-    mt_e = resid @ (0.5 * tab.mu2 * wt).T
-
-    # second moments: E(k) = e0(k) + phi(k) . (mult q), (1 - J) q = -psi D(src)
-    m1v, m1th = m_v @ tab.mu1, m_th @ tab.mu1
-    e0 = tab.y2 + noise - 2.0 * tab.ybar * ell - 2.0 * m1th * tab.ytau + ell**2 - m1v**2
-    drive = (w * w * e0 * wt) @ phi.T  # E[w^2 e0 phi], (B, n)
-    outer = np.einsum("bg,bh->bgh", mt_v, mt_v) + np.einsum("bg,bh->bgh", mt_th, mt_th)
-    m_s = coef @ proj.T  # minimum-norm per-type means if p = inf, (B, G)
-    diag = row_var * beta * mt_e**2 + (m_s**2 / (width * pq**2) if finite else 0.0)
+    # second moments (c): E(k) = e0(k) + phi(k) . (mult q) and (1 - J) q = -D(src)
+    m1v, m1th = mn.m_v @ tab.mu1, mn.m_th @ tab.mu1
+    e0 = tab.y2 + noise - 2.0 * tab.ybar * mn.ell - 2.0 * m1th * tab.ytau + mn.ell**2 - m1v**2
+    drive = (st.w**2 * e0 * wt) @ phi.T  # E[w^2 e0 phi], (B, n)
+    outer = np.einsum("bg,bh->bgh", mn.mt_v, mn.mt_v) + np.einsum("bg,bh->bgh", mn.mt_th, mn.mt_th)
+    diag = row_var * beta * mn.mt_e**2
+    if np.isfinite(width):  # the norm of b along the mean directions
+        diag = diag + mn.m_s**2 / (width * (tab.pi * st.q) ** 2)
     src = lay.pack(beta * outer, diag) + psi[:, None] * drive
     q = np.linalg.solve(np.eye(lay.n) - jac, -st.derivative(src[:, None], pb))[..., 0]
     q_w, q_z = lay.unpack(q)
     err = e0 + (q * lay.mult) @ phi
-    test = err @ wt
-    train = (w * w * err) @ wt
-    stable = _spectral_radius(jac) < 1.0
+    test, train = err @ wt, (st.w**2 * err) @ wt
     physical = np.all(q_z >= 0, -1) & (train >= 0) & (test >= noise - 1e-10)
-    ok = (rel <= 100 * TOL) & stable & physical & np.isfinite(test) & np.isfinite(train)
+    ok = (rel <= 100 * TOL) & (_spectral_radius(jac) < 1.0) & physical
+    ok &= np.isfinite(test) & np.isfinite(train)
+    k = lay.n - lay.g
     return Solution(
-        V_w=x[:, : lay.n - g] @ lay.mult[: lay.n - g],
-        V_z=x[:, lay.n - g :].sum(-1),
-        m_s=m_s.sum(-1),
-        m_v=m_v.sum(-1),
-        m_th=m_th.sum(-1),
-        m_e=m_e.sum(-1),
+        V_w=x[:, :k] @ lay.mult[:k],
+        V_z=x[:, k:].sum(-1),
+        m_s=mn.m_s.sum(-1),
+        m_v=mn.m_v.sum(-1),
+        m_th=mn.m_th.sum(-1),
+        m_e=mn.m_e.sum(-1),
         q_w=q_w.sum((-1, -2)),
         q_z=q_z.sum(-1),
         test_error=test,
