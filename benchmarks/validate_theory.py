@@ -11,6 +11,8 @@ the Monte-Carlo variance).
 Training sets for the alpha grid are nested prefixes of one sample (one Gram update each).
 
     python benchmarks/validate_theory.py --d 500 1000 2000 --seeds 8 4 2
+    python benchmarks/validate_theory.py --d 1000 2000 --seeds 10 4 --cases 12 13 14 15 16 \
+        17 18 19 20
 """
 
 from __future__ import annotations
@@ -126,17 +128,16 @@ def simulate_srf(case: Case, d: int, seed: int, test_size: int = 8000) -> tuple[
 Array = np.ndarray
 
 
-def theory(case: Case) -> tuple[Array, Array]:
-    """Theory test and train error, each (len(lams), len(alphas))."""
+def theory(case: Case, d: int | None = None) -> tuple[Array, Array]:
+    """Theory test and train error, each (len(lams), len(alphas)), at width `beta d`
+    (which only matters for several neuron types; `None`: the d -> inf limit)."""
     from srfpipe.problem import SRF, Problem
     from srfpipe.theory import learning_curve
 
     act, tgt = case.functions()
-    if case.bulk_slope != 0.0:
-        raise NotImplementedError("per-neuron bulk scales: not in the theory yet")
     problem = Problem(act.name, tgt, case.noise, case.beta, case.init, w0_rows=case.rows)
-    srf = SRF(case.r, case.gamma, case.bulk)
-    ds = learning_curve(problem, srf, lam=case.lams, alpha=case.alphas)
+    srf = SRF(case.r, case.gamma, case.bulk, case.bulk_slope)
+    ds = learning_curve(problem, srf, lam=case.lams, alpha=case.alphas, dimension=d)
     ds = ds.transpose("lam", "alpha")
     return ds.test_error.values, ds.train_error.values
 
@@ -178,12 +179,19 @@ CASES = (
         "constant",
         rows="unit",
     ),
+    # 15-20: neurons in groups (issue 14): ReLU with +-1 readout, Gaussian readouts
+    Case("relu", "tanh", 2.0, (), 0.1, 1.5, 1.5, 0.8, (0.1, 1.0), A4),
+    Case("relu", "hermite", 1.0, (0, 1, 1), 0.1, 1.0, 1.0, 0.9, (0.1, 0.5), A4),
+    Case("tanh", "tanh", 2.0, (), 0.1, 1.5, 1.5, 0.8, (0.1, 1.0), A4, "gaussian"),
+    Case("relu", "hermite", 1.0, (0, 1, 1), 0.1, 1.0, 1.0, 0.9, (0.1, 0.5), A4, "gaussian"),
+    Case("relu", "relu", 1.0, (), 0.1, 1.5, 1.2, 0.8, (0.05, 0.5), A4, "gaussian", bulk_slope=0.3),
+    Case("tanh", "tanh", 2.0, (), 0.1, 1.5, 2.0, 0.8, (0.05, 0.5), A4, "gaussian", bulk_slope=0.5),
 )
 
 
 def run(case: Case, d: int, seeds: int, test_size: int, first_seed: int = 0) -> list[dict]:
     """Theory vs the mean (and standard error) of `seeds` simulations at size `d`."""
-    th_test, th_train = theory(case)
+    th_test, th_train = theory(case, d)
     draws = range(first_seed, first_seed + seeds)
     runs = np.array([simulate_srf(case, d, 1000 * d + s, test_size) for s in draws])
     mean, sem = runs.mean(0), runs.std(0, ddof=1) / np.sqrt(seeds)

@@ -99,6 +99,8 @@ class Spec:
         if self.srf is not None or self.eta is not None:
             srf = self.resolved_srf()
             out |= {"r": srf.r, "gamma": srf.gamma, "bulk_scale": srf.bulk_scale}
+            if srf.bulk_slope:
+                out["bulk_slope"] = srf.bulk_slope
         return out
 
 
@@ -298,10 +300,13 @@ def run_theory(args: argparse.Namespace) -> None:
     if args.conditional:
         run_conditional(spec, args)
         return
-    if args.d is not None or args.seeds is not None:
-        raise UsageError("--d/--seeds: only with --conditional")
+    if args.seeds is not None:
+        raise UsageError("--seeds: only with --conditional")
+    dimension = None if args.d is None else _number("--d", args.d, 8.0)
     try:
-        ds = learning_curve(spec.problem, spec.resolved_srf(), lam=spec.lam, alpha=spec.alpha)
+        ds = learning_curve(
+            spec.problem, spec.resolved_srf(), lam=spec.lam, alpha=spec.alpha, dimension=dimension
+        )
     except ValueError as err:
         raise UsageError(f"--readout-init/--activation/--init-output: {err}") from None
     records = []
@@ -435,7 +440,11 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="theory of the networks of `simulate --model network` (needs --eta --alpha0)",
     )
-    theory.add_argument("--d", help="with --conditional: input dimension >= 8 (500)")
+    theory.add_argument(
+        "--d",
+        help="input dimension >= 8: the finite-d cost of a Gaussian readout's neuron types "
+        "(default: d -> inf); with --conditional, the networks' size (500)",
+    )
     theory.add_argument("--seeds", help="with --conditional: number of seeds >= 1 (4)")
     theory.add_argument(
         "--optimize",

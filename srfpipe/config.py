@@ -392,6 +392,8 @@ def stage_params(exp: Experiment, stage: str) -> dict[str, Any]:
         "lam_scale": pb.lam_scale,
         "alpha": list(exp.alpha),
         "lam": list(exp.lam),
+        # a Gaussian readout's neuron types cost O(1/d) at finite d (docs/theory.md 11)
+        "dimension": exp.d if pb.readout_init == "gaussian" else None,
     }
     readout = step | {
         "alpha": list(exp.alpha),
@@ -438,7 +440,7 @@ def fmt(x: float) -> str:
 
 def theory_applies(exp: Experiment) -> str | None:
     """Why the theory does not cover this experiment, or None (`theory.theory_gap`)."""
-    return theory_gap(exp.problem, spiked=any(e > 0 for e in exp.eta))
+    return theory_gap(exp.problem)
 
 
 def job_resources(exp: Experiment, stage: str, d: int | None = None) -> dict[str, int]:

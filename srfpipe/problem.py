@@ -29,12 +29,21 @@ LAM_SCALES = ("samples", "features")
 
 @dataclass(frozen=True)
 class SRF:
-    """Parameters of an sRF `c W0 + u v^T`: spike strength `r` (`u = r a`), overlap
-    `gamma = v . theta`, bulk scale `c` (`bulk_scale`)."""
+    """Parameters of an sRF `diag(c) W0 + u v^T`: spike strength `r` (`u = r a`), overlap
+    `gamma = v . theta`, bulk scales `c_i^2 = bulk_scale^2 + bulk_slope a_i^2` (one bulk
+    scale `c = bulk_scale` unless `bulk_slope > 0`: the map's per-neuron scales for a
+    Gaussian readout)."""
 
     r: float
     gamma: float
     bulk_scale: float = 1.0
+    bulk_slope: float = 0.0
+
+    def scales(self, a: np.ndarray) -> float | np.ndarray:
+        """The bulk scale of each neuron for readout init `a` (p,): a number if they agree."""
+        if self.bulk_slope == 0.0:
+            return self.bulk_scale
+        return np.sqrt(self.bulk_scale**2 + self.bulk_slope * np.square(a))
 
 
 @dataclass(frozen=True)

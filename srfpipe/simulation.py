@@ -208,10 +208,10 @@ class SeedDraw:
         return step.spike_from_step(self.w1 - self.w0, self.theta)
 
     @property
-    def bulk_scale(self) -> float:
+    def bulk_scale(self) -> float | np.ndarray:
         if self.srf is None:
             raise ValueError("this model needs a prescribed sRF: give r and gamma")
-        return self.srf.bulk_scale
+        return self.srf.scales(self.net.a)
 
     @cached_property
     def spike(self) -> step.Spike:

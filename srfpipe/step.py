@@ -207,6 +207,7 @@ class NetworkMap:
     r: float
     gamma: float
     bulk_slope: float
+    per_neuron: bool = False  # Gaussian readout: the bulk scales differ between neurons
 
     @property
     def bulk_scale(self) -> float:
@@ -215,7 +216,10 @@ class NetworkMap:
 
     @property
     def srf(self) -> SRF:
-        """The paper's sRF `c_W W0 + u v^T` (Cui et al. 2024, Result 3.3)."""
+        """The paper's sRF `c_W W0 + u v^T` (Cui et al. 2024, Result 3.3); with a Gaussian
+        readout `diag(c) W0 + u v^T`, `c_i^2 = 1 + bulk_slope a_i^2`."""
+        if self.per_neuron:
+            return SRF(self.r, self.gamma, 1.0, self.bulk_slope)
         return SRF(self.r, self.gamma, self.bulk_scale)
 
     def bulk_scales(self, a: np.ndarray) -> np.ndarray:
@@ -234,6 +238,7 @@ def network_map(problem: Problem, eta: float) -> NetworkMap:
     y2 = g.second_moment + problem.noise
     slope = eta**2 * y2 * sigma.deriv_variance / problem.alpha0
     norm = sqrt(g.c1**2 + y2 / problem.alpha0)
+    per_neuron = problem.readout_init == "gaussian"
     if norm == 0.0:
-        return NetworkMap(0.0, 0.0, 0.0, slope)
-    return NetworkMap(norm, abs(eta * sigma.mu1 * norm), abs(g.c1) / norm, slope)
+        return NetworkMap(0.0, 0.0, 0.0, slope, per_neuron)
+    return NetworkMap(norm, abs(eta * sigma.mu1 * norm), abs(g.c1) / norm, slope, per_neuron)

@@ -145,20 +145,19 @@ def test_network_map_formula():
     assert network_map(problem, 0.0).r == 0.0
 
 
-def test_uncovered_cases_raise():
-    with pytest.raises(ValueError, match="odd activation"):
-        curve(RELU, TANH2, 0.1, 2.0, [0.1], [1.0], r=1.0, gamma=0.5)
-    with pytest.raises(ValueError, match="gaussian"):
-        curve(TANH, TANH2, 0.1, 2.0, [0.1], [1.0], r=1.0, gamma=0.5, readout_init="gaussian")
+def test_invalid_inputs_raise():
+    with pytest.raises(ValueError, match="readout_init"):
+        curve(TANH, TANH2, 0.1, 2.0, [0.1], [1.0], r=1.0, gamma=0.5, readout_init="x")
+    with pytest.raises(ValueError, match="init_output"):
+        learning_curve(Problem(init_output="full"), SRF(1.0, 0.5), lam=[0.1], alpha=[1.0])
     with pytest.raises(ValueError, match="gamma"):
         curve(TANH, TANH2, 0.1, 2.0, [0.1], [1.0], r=1.0, gamma=1.5)
     with pytest.raises(ValueError, match="lam"):
         curve(TANH, TANH2, 0.1, 2.0, [0.0], [1.0], r=1.0, gamma=0.5)
-    # without a spike the readout never enters the features: every init is covered
-    ds = curve(RELU, TANH2, 0.1, 2.0, [0.1], [1.0], r=0.0, gamma=0.5)
-    assert ds.converged.all()
-    ds = curve(RELU, TANH2, 0.1, 2.0, [0.1], [1.0], 1.0, 0.5, readout_init="constant")
-    assert ds.converged.all()
+    # every activation x readout init is covered (neurons in groups: tests/test_theory_groups)
+    for init in ("rademacher", "constant", "gaussian"):
+        ds = curve(RELU, TANH2, 0.1, 2.0, [0.1], [1.0], 1.0, 0.5, readout_init=init)
+        assert ds.converged.all()
 
 
 def test_unconverged_points_are_nan_with_a_warning(monkeypatch):

@@ -40,10 +40,13 @@ def run(params: dict[str, Any], eta: float) -> xr.Dataset:
     curves = []
     for name, theory in THEORIES.items():
         srf = theory.srf(problem, eta)
-        ds = learning_curve(problem, srf, lam=params["lam"], alpha=alphas)[list(CURVE_VARS)]
+        kw = {"dimension": params["dimension"]}
+        ds = learning_curve(problem, srf, lam=params["lam"], alpha=alphas, **kw)
+        ds = ds[list(CURVE_VARS)]
         ds["optimal_test_error"] = optimal_ridge(ds)["test_error"]
         ds = ds.rename(alpha="alpha_theory")
-        ds["plateau"] = ("lam", np.array([plateau(problem, srf, lam) for lam in params["lam"]]))
+        plateaus = [plateau(problem, srf, lam, **kw) for lam in params["lam"]]
+        ds["plateau"] = ("lam", np.array(plateaus))
         curves.append(ds.expand_dims(theory=[name]))
         log.info(
             "theory %s (r=%.4f, gamma=%.4f) in %.2fs",

@@ -1,7 +1,8 @@
 """validate_theory: the theory against direct sRF simulations at one size d, every eta.
 
-For each eta the sRF with the network map's `(r, gamma)` (prescribed exactly: `u = r a`,
-`v.theta = gamma`) is simulated at dimension d over the experiment's alpha x lambda grid.
+For each eta the sRF with the network map's `(r, gamma, c_W)` (prescribed exactly:
+`u = r a`, `v.theta = gamma`, bulk `c_W W0`) is simulated at dimension d over the
+experiment's alpha x lambda grid.
 All etas of a seed share its teacher, data and `W0` (so the pre-activations `X W0^T` are
 computed once per seed). Writes `<error>_mean`, `<error>_sem` over (eta, alpha, lam) next to
 `theory_test_error`, `theory_train_error` over (eta, alpha_theory, lam) on the dense grid
@@ -53,7 +54,7 @@ def run(params: dict[str, Any], d: int) -> xr.Dataset:
     )
     res = mean_sem(sim)
     dense = dense_alpha_grid(alphas, problem.beta)
-    theory = [learning_curve(problem, s, lam=lams, alpha=dense) for s in srfs]
+    theory = [learning_curve(problem, s, lam=lams, alpha=dense, dimension=d) for s in srfs]
     for name in ("test_error", "train_error"):
         th = xr.concat([t[name] for t in theory], dim="eta").assign_coords(eta=etas)
         res[f"theory_{name}"] = th.rename(alpha="alpha_theory")

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 import xarray as xr
@@ -29,6 +30,7 @@ from srfpipe.step import top_singular
 from srfpipe.theory.coverage import theory_gap
 from srfpipe.theory.curves import ROW_NORM_VARIANCE, positive_grid, solve_grid
 from srfpipe.theory.equivalence import KAPPA_NODES, kappa_table
+from srfpipe.theory.fixed_point import solve
 from srfpipe.theory.spectrum import MP_NODES, EmpiricalSpectrum, marchenko_pastur
 
 Array = np.ndarray
@@ -168,12 +170,15 @@ def conditional_curve(
     lam_arr = positive_grid("lam", lam)
     alpha_arr = positive_grid("alpha", alpha)
     sp = split(w, theta, problem.readout_init, s)
-    gap = theory_gap(problem, spiked=sp.r > 0)
+    gap = theory_gap(problem)
+    if gap is None and sp.r > 0 and problem.readout_init == "rademacher" and not problem.sigma.odd:
+        gap = "the conditional theory has one neuron type: a +-1 readout needs an odd sigma"
     if gap is not None:
         raise ValueError(gap)
     spec, row_var = conditional_spectrum(sp, theta, problem, ingredients)
     tab = kappa_table(problem.sigma, problem.target, sp.r, sp.gamma, kappa_nodes, sp.scale)
-    data = solve_grid(problem, tab, spec, row_var, lam_arr, alpha_arr)
+    solver = partial(solve, tab, spec, row_var=row_var)
+    data = solve_grid(problem, solver, spec.beta, lam_arr, alpha_arr)
     if "spectrum" in ingredients:
         data["bulk_eigenvalues"] = ("mode", sp.scale**2 * spec.om)
     attrs = {

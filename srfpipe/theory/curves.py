@@ -4,16 +4,31 @@ ridge on a grid, and the alpha -> inf plateau."""
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from functools import partial
+from typing import NamedTuple
 
 import numpy as np
 import xarray as xr
 
 from srfpipe.problem import SRF, Problem
 from srfpipe.theory.coverage import theory_gap
-from srfpipe.theory.equivalence import KAPPA_NODES, KappaTable, kappa_table
+from srfpipe.theory.equivalence import (
+    GAUSSIAN_TYPES,
+    KAPPA_NODES,
+    GroupTable,
+    KappaTable,
+    group_table,
+    kappa_table,
+    merge_types,
+    neuron_types,
+)
 from srfpipe.theory.fixed_point import ORDER_PARAMETERS, Solution, solve
+from srfpipe.theory.groups import solve_groups
 from srfpipe.theory.spectrum import MP_NODES, MarchenkoPastur, marchenko_pastur
+
+Solver = Callable[..., Solution]
+"""`solver(psi, lam, noise, start=None)`: the fixed point at the points `(psi, lam)` (B,)."""
 
 ROW_NORM_VARIANCE = {"gaussian": 2.0, "unit": 0.0}
 """`d Var ||w_i||^2` for each `w0_rows` option: iid `N(0, 1/d)` rows or unit rows."""
@@ -37,20 +52,51 @@ def positive_grid(name: str, values: Sequence[float]) -> np.ndarray:
     return arr
 
 
-def quadrature_tables(
-    problem: Problem, srf: SRF, kappa_nodes: int = KAPPA_NODES, mp_nodes: int = MP_NODES
-) -> tuple[KappaTable, MarchenkoPastur]:
-    """Check the case is covered by the equations, then tabulate kappa and MP quadratures."""
+class Equations(NamedTuple):
+    """The fixed point of one problem and sRF: its solver, tables and spectrum."""
+
+    solver: Solver
+    table: KappaTable | GroupTable
+    mp: MarchenkoPastur
+
+
+def equations(
+    problem: Problem,
+    srf: SRF,
+    *,
+    dimension: float | None = None,
+    readout_nodes: int = GAUSSIAN_TYPES,
+    kappa_nodes: int = KAPPA_NODES,
+    mp_nodes: int = MP_NODES,
+) -> Equations:
+    """Check the inputs, tabulate the kappa and MP quadratures and pick the solver.
+
+    The neurons fall into types `(pi_g, s_g, c_g)` (`equivalence.neuron_types`, merged when
+    they give the same features): one type (constant readout, Rademacher with odd `sigma`,
+    `r = 0` with one bulk scale) runs `fixed_point.solve`; several run
+    `groups.solve_groups`, where a finite `dimension` d keeps the O(1/d) cost of the types'
+    mean directions (docs/theory.md section 11; None is the d -> inf limit)."""
     r = _finite("r", srf.r, 0.0, strict=False)
     gamma = _finite("gamma", srf.gamma, 0.0, strict=False, high=1.0)
     beta = _finite("beta", problem.beta, 0.0, strict=True)
-    bulk_scale = _finite("bulk_scale", srf.bulk_scale, 0.0, strict=True)
+    _finite("bulk_scale", srf.bulk_scale, 0.0, strict=True)
+    _finite("bulk_slope", srf.bulk_slope, 0.0, strict=False)
     _finite("noise", problem.noise, 0.0, strict=False)
-    gap = theory_gap(problem, spiked=r > 0)
+    gap = theory_gap(problem)
     if gap is not None:
         raise ValueError(gap)
-    tab = kappa_table(problem.sigma, problem.target, r, gamma, kappa_nodes, bulk_scale)
-    return tab, marchenko_pastur(beta, mp_nodes)
+    rule = srf.bulk_scale if srf.bulk_slope == 0.0 else (srf.bulk_scale**2, srf.bulk_slope)
+    types = neuron_types(problem.readout_init, rule, readout_nodes)
+    types = merge_types(types, r, problem.sigma.odd)
+    mp = marchenko_pastur(beta, mp_nodes)
+    row_var = ROW_NORM_VARIANCE[problem.w0_rows]
+    if types.pi.size == 1:
+        shift, c = r * float(types.s[0]), float(types.c[0])
+        tab = kappa_table(problem.sigma, problem.target, shift, gamma, kappa_nodes, c)
+        return Equations(partial(solve, tab, mp, row_var=row_var), tab, mp)
+    gtab = group_table(problem.sigma, problem.target, r, gamma, types, kappa_nodes)
+    width = np.inf if dimension is None else beta * _finite("dimension", dimension, 0.0, True)
+    return Equations(partial(solve_groups, gtab, beta, row_var=row_var, width=width), gtab, mp)
 
 
 DENSE_POINTS = 60
@@ -79,23 +125,31 @@ def learning_curve(
     *,
     lam: Sequence[float],
     alpha: Sequence[float],
+    dimension: float | None = None,
+    readout_nodes: int = GAUSSIAN_TYPES,
     kappa_nodes: int = KAPPA_NODES,
     mp_nodes: int = MP_NODES,
 ) -> xr.Dataset:
     """Asymptotic errors of ridge on the sRF `srf` of `problem`, dims ("alpha", "lam").
 
-    The sRF is `F = c W0 + u v^T`, `c = srf.bulk_scale`; with `problem.w0_rows = "unit"`
-    (rows of `W0` of unit norm) the row-norm term is absent; `lam` is in the convention
-    `problem.lam_scale` (`Problem.ridge`). `test_error` includes the noise
-    `Delta`; `readout_sq_norm = ||b||^2 = q_z` with `f(x) = b . phi(x)`. Unconverged points
-    are NaN with `converged = 0` (and a warning). `r = 0` (no spike) is the random-features
-    model and accepts any readout init.
+    The sRF is `F = diag(c) W0 + r a v^T`, `a` the readout init (every activation x readout
+    init), `c_i^2 = bulk_scale^2 + bulk_slope a_i^2`; a Gaussian readout uses
+    `readout_nodes` neuron types and, for finite d, `dimension` (see `equations`). With
+    `problem.w0_rows = "unit"` (rows of `W0` of unit norm) the row-norm term is absent;
+    `lam` is in the convention `problem.lam_scale` (`Problem.ridge`). `test_error` includes
+    the noise `Delta`; `readout_sq_norm = ||b||^2 = q_z` with `f(x) = b . phi(x)`; with
+    several types the order parameters are sums over types. Unconverged points are NaN with
+    `converged = 0` (and a warning). `r = 0` (no spike) with one bulk scale is the
+    random-features model for every readout init.
     """
     lam_arr = positive_grid("lam", lam)
     alpha_arr = positive_grid("alpha", alpha)
-    tab, mp = quadrature_tables(problem, srf, kappa_nodes, mp_nodes)
-    row_var = ROW_NORM_VARIANCE[problem.w0_rows]
-    data = solve_grid(problem, tab, mp, row_var, lam_arr, alpha_arr)
+    eq = equations(
+        problem, srf, dimension=dimension, readout_nodes=readout_nodes,
+        kappa_nodes=kappa_nodes, mp_nodes=mp_nodes,
+    )  # fmt: skip
+    data = solve_grid(problem, eq.solver, eq.mp.beta, lam_arr, alpha_arr)
+    tab, mp = eq.table, eq.mp
     g = problem.target
     attrs = {
         "activation": problem.activation,
@@ -108,6 +162,8 @@ def learning_curve(
         "r": float(srf.r),
         "gamma": float(srf.gamma),
         "bulk_scale": float(srf.bulk_scale),
+        "bulk_slope": float(srf.bulk_slope),
+        "neuron_types": int(np.size(tab.pi)) if isinstance(tab, GroupTable) else 1,
         "readout_init": problem.readout_init,
         "w0_rows": problem.w0_rows,
         "kappa_nodes": int(tab.kappa.size),  # nodes actually used (Hermite or panels)
@@ -117,24 +173,19 @@ def learning_curve(
 
 
 def solve_grid(
-    problem: Problem,
-    tab: KappaTable,
-    mp: MarchenkoPastur,
-    row_var: float,
-    lam_arr: np.ndarray,
-    alpha_arr: np.ndarray,
+    problem: Problem, solver: Solver, beta: float, lam_arr: np.ndarray, alpha_arr: np.ndarray
 ) -> dict[str, tuple[tuple[str, str], np.ndarray]]:
-    """The fixed point on the grid `alpha_arr` (A,) x `lam_arr` (L,): Dataset variables of
-    dims ("alpha", "lam"); unconverged points NaN (with a warning)."""
+    """`solver` on the grid `alpha_arr` (A,) x `lam_arr` (L,), warm-started along increasing
+    alpha: Dataset variables of dims ("alpha", "lam"); unconverged points NaN (a warning)."""
     fields = (*ORDER_PARAMETERS, "test_error", "train_error", "residual")
     out = {f: np.full((lam_arr.size, alpha_arr.size), np.nan) for f in fields}
     converged = np.zeros((lam_arr.size, alpha_arr.size), dtype=np.int8)
     iterations = np.zeros((lam_arr.size, alpha_arr.size), dtype=np.int32)
     start = None
     for j in np.argsort(alpha_arr):  # warm start along increasing alpha
-        psi = np.full(lam_arr.size, mp.beta / alpha_arr[j])
+        psi = np.full(lam_arr.size, beta / alpha_arr[j])
         ridge = problem.ridge(lam_arr, alpha_arr[j])
-        sol = solve(tab, mp, psi, ridge, problem.noise, start=start, row_var=row_var)
+        sol = solver(psi, ridge, problem.noise, start=start)
         start = _warm_start(sol, start)
         _store(out, sol, j)
         converged[:, j] = sol.converged
@@ -158,8 +209,8 @@ def solve_grid(
 
 
 def _warm_start(sol: Solution, previous: np.ndarray | None) -> np.ndarray | None:
-    """`(V_w, V_z)` of the converged points; unconverged ones keep the previous start."""
-    x = np.stack([sol.V_w, sol.V_z], -1)
+    """The variance unknowns of the converged points; unconverged ones keep the previous."""
+    x = sol.state
     good = sol.converged[:, None]
     if previous is None:
         return x if np.all(good) else None
@@ -197,19 +248,23 @@ def plateau(
     srf: SRF,
     lam: float = 0.0,
     *,
+    dimension: float | None = None,
+    readout_nodes: int = GAUSSIAN_TYPES,
     kappa_nodes: int = KAPPA_NODES,
     mp_nodes: int = MP_NODES,
 ) -> float:
     """The `alpha -> inf` limit of the test error (noise included) at ridge `lam >= 0`.
 
     At `lam = 0` this is the error of the best predictor in the span of the `p = beta d`
-    features: what the sRF can express at all. With `lam_scale = "features"` the penalty
-    `lam beta/alpha` vanishes in this limit.
+    features: what the sRF can express at all (keywords as `learning_curve`). With
+    `lam_scale = "features"` the penalty `lam beta/alpha` vanishes in this limit.
     """
     lam = float(problem.ridge(_finite("lam", lam, 0.0, strict=False), np.inf))
-    tab, mp = quadrature_tables(problem, srf, kappa_nodes, mp_nodes)
-    if lam == 0.0 and tab.mus2 @ tab.weight < 1e-12:
+    eq = equations(
+        problem, srf, dimension=dimension, readout_nodes=readout_nodes,
+        kappa_nodes=kappa_nodes, mp_nodes=mp_nodes,
+    )  # fmt: skip
+    if lam == 0.0 and np.min(eq.table.mus2 @ eq.table.weight) < 1e-12:
         raise ValueError("plateau: lam = 0 needs a non-linear activation (mustar > 0)")
-    row_var = ROW_NORM_VARIANCE[problem.w0_rows]
-    sol = solve(tab, mp, np.zeros(1), np.array([lam]), problem.noise, row_var=row_var)
+    sol = eq.solver(np.zeros(1), np.array([lam]), problem.noise)
     return float(sol.test_error[0]) if sol.converged[0] else float("nan")

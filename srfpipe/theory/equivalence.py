@@ -12,6 +12,7 @@ with the shift `t/c`: the coefficients below then are those of `sigma_c`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -152,3 +153,96 @@ def kappa_table(
     mu0, mu1, mus2, mu2 = shifted_coefficients(act, shift * kappa, bulk_scale)
     ybar, ytau, y2 = target_moments(tgt, gamma, kappa)
     return KappaTable(kappa, weight, mu0, mu1, mus2, mu2, ybar, ytau, y2)
+
+
+# --------------------------------------------------------------------------- neuron types
+
+GAUSSIAN_TYPES = 16
+"""Default number of Gauss-Hermite types for the Gaussian readout (docs/theory.md, G table)."""
+
+BulkScale = float | tuple[float, float] | Callable[[Array], Array]
+"""`c`, `(c0_sq, slope)` meaning `c(s)^2 = c0_sq + slope s^2`, or a function `c(s)`."""
+
+
+@dataclass(frozen=True)
+class NeuronTypes:
+    """Neuron types, each array (G,): fraction `pi` (sums to 1), readout value `s` (the
+    spike of type g is `r s_g`) and bulk scale `c` (pre-activation `c_g w.x + r s_g kappa`)."""
+
+    pi: Array
+    s: Array
+    c: Array
+
+
+def bulk_scale_rule(bulk_scale: BulkScale) -> Callable[[Array], Array]:
+    """`c(s)` (vectorised) from a scalar, a `(c0_sq, slope)` pair or a callable."""
+    if callable(bulk_scale):
+        return lambda s: np.asarray(bulk_scale(np.asarray(s, float)), float) * np.ones_like(s)
+    if isinstance(bulk_scale, tuple):
+        c0_sq, slope = map(float, bulk_scale)
+        return lambda s: np.sqrt(c0_sq + slope * np.square(s))
+    return lambda s: np.full(np.shape(s), float(bulk_scale))
+
+
+def neuron_types(
+    readout_init: str, bulk_scale: BulkScale = 1.0, nodes: int = GAUSSIAN_TYPES
+) -> NeuronTypes:
+    """Types for a readout init: "constant" (`s = 1`), "rademacher" (`s = +-1`, 1/2 each) or
+    "gaussian" (`s ~ N(0, 1)` by `nodes`-point Gauss-Hermite quadrature); `c_g = c(s_g)`."""
+    if readout_init == "constant":
+        pi, s = np.ones(1), np.ones(1)
+    elif readout_init == "rademacher":
+        pi, s = np.full(2, 0.5), np.array([1.0, -1.0])
+    elif readout_init == "gaussian":
+        s, pi = (np.array(a) for a in gaussian_quadrature(nodes))
+    else:
+        raise ValueError(f"readout_init: unknown value {readout_init!r}")
+    c = bulk_scale_rule(bulk_scale)(s)
+    if not np.all(np.isfinite(c) & (c > 0)):
+        raise ValueError(f"bulk_scale: must be finite and > 0 for every type, got {c.tolist()}")
+    return NeuronTypes(pi, s, c)
+
+
+def merge_types(types: NeuronTypes, r: float, odd: bool) -> NeuronTypes:
+    """Merge types that give identical features: same `(r s, c)`, and for odd `sigma` same
+    `(r |s|, c)` (a type with `-s` is the type with `s` after `w -> -w`, `b -> -b`). Types are
+    sorted by `(c, r s)`; with `r = 0` the readout never enters the features."""
+    shift = r * (np.abs(types.s) if odd else types.s)
+    keys = sorted({(float(c), float(t)) for c, t in zip(types.c, shift, strict=True)})
+    pi = np.array([types.pi[(types.c == c) & (shift == t)].sum() for c, t in keys], dtype=float)
+    s = np.array([t / r if r > 0 else 1.0 for _, t in keys])
+    return NeuronTypes(pi, s, np.array([c for c, _ in keys]))
+
+
+@dataclass(frozen=True)
+class GroupTable:
+    """`KappaTable` for G types: `mu0, mu1, mus2, mu2` have shape (G, K) (type g at the
+    shift `(r s_g / c_g) kappa`, coefficients of `sigma_{c_g}`), `pi` (G,); the others (K,)."""
+
+    kappa: Array
+    weight: Array
+    pi: Array
+    mu0: Array
+    mu1: Array
+    mus2: Array
+    mu2: Array
+    ybar: Array
+    ytau: Array
+    y2: Array
+
+
+def group_table(
+    act: Activation,
+    tgt: Target,
+    r: float,
+    gamma: float,
+    types: NeuronTypes,
+    n: int = KAPPA_NODES,
+) -> GroupTable:
+    """Tabulate every type's coefficients and the target moments on the `kappa` nodes."""
+    shifts = r * types.s / types.c
+    kappa, weight = kappa_quadrature(tgt, gamma, float(np.max(np.abs(shifts))), n)
+    coefs = [shifted_coefficients(act, t * kappa, c) for t, c in zip(shifts, types.c, strict=True)]
+    mu0, mu1, mus2, mu2 = (np.stack(x) for x in zip(*coefs, strict=True))
+    ybar, ytau, y2 = target_moments(tgt, gamma, kappa)
+    return GroupTable(kappa, weight, types.pi, mu0, mu1, mus2, mu2, ybar, ytau, y2)

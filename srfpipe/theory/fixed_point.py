@@ -44,6 +44,7 @@ class Solution:
     residual: Array
     iterations: Array
     converged: Array
+    state: Array  # the variance unknowns, (B, n): (V_w, V_z) here; warm-starts the next solve
 
 
 def _mean(tab: KappaTable, f: Array) -> Array:
@@ -227,4 +228,5 @@ def solve(
         residual=rel,
         iterations=iters,
         converged=ok,
+        state=x,
     )

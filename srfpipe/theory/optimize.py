@@ -17,8 +17,7 @@ from scipy.optimize import minimize_scalar
 
 from srfpipe.problem import SRF, Problem
 from srfpipe.step import network_map
-from srfpipe.theory.curves import ROW_NORM_VARIANCE, positive_grid, quadrature_tables
-from srfpipe.theory.fixed_point import solve
+from srfpipe.theory.curves import equations, positive_grid
 
 LAM_BOUNDS = (1e-5, 1e3)
 """Search range of `lambda`."""
@@ -50,22 +49,23 @@ def optimal_lam(
     srf: SRF,
     alpha: Sequence[float],
     bounds: tuple[float, float] = LAM_BOUNDS,
+    dimension: float | None = None,
 ) -> xr.Dataset:
     """Best ridge per alpha, dims ("alpha",): `lam_opt`, its `test_error` (noise included),
-    and `at_bound` (1 where the optimum is within 1e-3 relative of a bound of `bounds`).
+    and `at_bound` (1 where the optimum is within 1e-3 relative of a bound of `bounds`);
+    `dimension` as `curves.equations`.
 
     The error is minimised over `log lambda` in `bounds`; NaN where nothing converged.
     """
     alpha_arr = positive_grid("alpha", alpha)
-    tab, mp = quadrature_tables(problem, srf)
+    eq = equations(problem, srf, dimension=dimension)
+    mp = eq.mp
     logs = np.linspace(np.log(bounds[0]), np.log(bounds[1]), COARSE_POINTS)
-
-    row_var = ROW_NORM_VARIANCE[problem.w0_rows]
 
     def errors(psi: np.ndarray, lam: np.ndarray, start: np.ndarray | None = None):
         ridge = problem.ridge(lam, mp.beta / psi)  # the user's lam at alpha = beta/psi
-        sol = solve(tab, mp, psi, ridge, problem.noise, start=start, row_var=row_var)
-        return np.where(sol.converged, sol.test_error, np.nan), np.stack([sol.V_w, sol.V_z], -1)
+        sol = eq.solver(psi, ridge, problem.noise, start=start)
+        return np.where(sol.converged, sol.test_error, np.nan), sol.state
 
     # the coarse grids of every alpha in one batch, (A, G); refinements warm-started from it
     psi = np.repeat(mp.beta / alpha_arr, logs.size)

@@ -116,3 +116,74 @@ def marchenko_pastur(beta: float, n: int = MP_NODES) -> MarchenkoPastur:
     om = centre + half * t
     nu = w * half**2 / (2.0 * np.pi * beta)
     return MarchenkoPastur(float(beta), om, nu, np.stack([nu, nu * om], axis=1))
+
+
+# --------------------------------------------------------------------------- neuron types
+#
+# Neurons of G types (type g: a fraction pi_g of the p rows; P_g projects on its rows) and the
+# matrix A = diag(d_g(i)) + sum_gh m_gh P_g W W^T P_h (m a G x G PSD matrix). Deterministic
+# equivalent (docs/theory.md section 11): with P = diag(pi_g q_g),
+#   q_g = 1/(d_g + Theta_gg),  Theta = m - beta m R m,  R = (P^-1 + beta m)^-1,
+# q_g = (1/p_g) tr P_g A^-1 and R_gh = (1/p) tr(A^-1 P_g W W^T P_h).
+
+_BLOCK_TOL = 1e-14
+_BLOCK_MAX_ITER = 500
+
+
+def _block_r(q: Array, m: Array, pi: Array, beta: float) -> Array:
+    """`R = (P^-1 + beta m)^-1 = s (I + beta s m s)^-1 s`, `s = sqrt(pi q)`; (B, G, G)."""
+    s = np.sqrt(pi * q)
+    b = np.eye(q.shape[-1]) + beta * s[..., :, None] * m * s[..., None, :]
+    return s[..., :, None] * np.linalg.inv(b) * s[..., None, :]
+
+
+def block_resolvent(
+    m: Array, d: Array, pi: Array, beta: float, q: Array | None = None
+) -> tuple[Array, Array]:
+    """`(q, R)` for `m` (B, G, G), `d` (B, G) > 0, `pi` (G,); `q` (B, G) warm-starts.
+
+    `q <- 1/(d + diag Theta(q))` is increasing in `q`, so iterating it from 0 rises to the
+    solution; Newton's step (analytic G x G Jacobian) is taken where it lowers the residual.
+    """
+    q = 1.0 / (d + np.diagonal(m, axis1=-2, axis2=-1)) if q is None else np.array(q, float)
+    eye = np.eye(q.shape[-1])
+    for _ in range(_BLOCK_MAX_ITER):
+        r = _block_r(q, m, pi, beta)
+        u = r @ m
+        theta = m - beta * m @ u
+        f = 1.0 / (d + np.diagonal(theta, axis1=-2, axis2=-1))
+        res = np.max(np.abs(q - f) / f, -1)
+        if np.all(res < _BLOCK_TOL):
+            break
+        # dF_g/dq_f = F_g^2 beta U_fg^2 / (pi_f q_f^2)
+        jac = f[..., :, None] ** 2 * beta * np.swapaxes(u, -1, -2) ** 2 / (pi * q**2)[..., None, :]
+        newton = q - np.linalg.solve(eye - jac, (q - f)[..., None])[..., 0]
+        ok = np.all(newton > 0, -1)
+        trial = np.where(ok[..., None], newton, f)
+        r_t = _block_r(trial, m, pi, beta)
+        f_t = 1.0 / (d + np.diagonal(m - beta * m @ r_t @ m, axis1=-2, axis2=-1))
+        better = np.max(np.abs(trial - f_t) / f_t, -1) < res
+        q = np.where((ok & better)[..., None], trial, f)
+    return q, _block_r(q, m, pi, beta)
+
+
+def block_derivative(
+    q: Array, r: Array, m: Array, pi: Array, beta: float, dm: Array, dd: Array
+) -> tuple[Array, Array]:
+    """Derivatives of `(y, R)`, `y_g = pi_g q_g = (1/p) tr P_g A^-1`, along `(dm, dd)`.
+
+    `q` (B, G), `r`, `m` (B, G, G) at the solution; `dm` (B, N, G, G) symmetric and `dd`
+    (B, N, G) are N directions. Returns `dy` (B, N, G) and `dR` (B, N, G, G). These are minus
+    the second-order traces, e.g. `-(1/p) tr(A^-1 P_g A^-1 X)` for `dA = X`.
+    """
+    g = q.shape[-1]
+    u = r @ m  # U = R m
+    n = np.eye(g) - beta * u
+    s = np.swapaxes(u, -1, -2) ** 2 / pi[..., None, :]  # S^T: (S^T)_gf = U_fg^2 / pi_f
+    lhs = np.eye(g) - beta * s
+    src = dd + np.sum(n[:, None] * (dm @ n[:, None]), -2)  # dd + diag(N^T dm N)
+    a = -np.swapaxes(np.linalg.solve(lhs, np.swapaxes(src, -1, -2)), -1, -2)  # (B, N, G)
+    dy = pi * q[:, None] ** 2 * a
+    ra = r[:, None] * (a / pi)[..., None, :]  # R diag(a / pi)
+    dr = ra @ r[:, None] - beta * r[:, None] @ dm @ r[:, None]
+    return dy, dr
