@@ -25,7 +25,7 @@ from srfpipe.problem import Problem
 from srfpipe.stats import mean_sem
 from srfpipe.store import params_of, provenance
 from srfpipe.theory.equivalence import target_moments
-from srfpipe.theory.learned import bin_average, conditional_mean
+from srfpipe.theory.learned import bin_average, conditional_mean, single_type
 
 KAPPA_POINTS = 101
 """Points of the fine kappa grid of the theory lines."""
@@ -43,7 +43,11 @@ def theory_curves(theory: xr.Dataset, alpha: Sequence[float], edges: np.ndarray)
     kappa = np.linspace(edges[0], edges[-1], KAPPA_POINTS)
 
     def mean(k: np.ndarray) -> np.ndarray:
-        return conditional_mean(problem.sigma, srf, *m, k)
+        if single_type(problem, srf):
+            return conditional_mean(problem.sigma, srf, *m, k)
+        # neurons in types: L(kappa) needs each type's order parameters, which the theory
+        # artifact sums over types; no theory line rather than a wrong one
+        return np.full((*np.shape(m[0]), np.size(k)), np.nan)
 
     dims = ("alpha", "lam")
     return xr.Dataset(

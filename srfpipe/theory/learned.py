@@ -15,8 +15,8 @@ from collections.abc import Callable
 import numpy as np
 
 from srfpipe.functions import Activation
-from srfpipe.problem import SRF
-from srfpipe.theory.equivalence import shifted_coefficients
+from srfpipe.problem import SRF, Problem
+from srfpipe.theory.equivalence import merge_types, neuron_types, shifted_coefficients
 
 BIN_NODES = 8
 """Gauss-Legendre nodes per bin of `bin_average`."""
@@ -37,6 +37,13 @@ def conditional_mean(
     mu0, mu1, _, mu2 = shifted_coefficients(act, (srf.r / c) * kappa, c)
     m_s, m_v, m_e = (np.asarray(m, float)[..., None] for m in (m_s, m_v, m_e))
     return m_s * mu0 + m_v * mu1 * kappa + m_e * 0.5 * mu2
+
+
+def single_type(problem: Problem, srf: SRF) -> bool:
+    """Whether all neurons of the sRF are of one type (then `conditional_mean` applies)."""
+    rule = srf.bulk_scale if srf.bulk_slope == 0.0 else (srf.bulk_scale**2, srf.bulk_slope)
+    types = neuron_types(problem.readout_init, rule)
+    return merge_types(types, srf.r, problem.sigma.odd).pi.size == 1
 
 
 def bin_average(f: Callable[[np.ndarray], np.ndarray], edges: np.ndarray) -> np.ndarray:

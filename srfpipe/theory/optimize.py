@@ -70,7 +70,8 @@ def optimal_lam(
     # the coarse grids of every alpha in one batch, (A, G); refinements warm-started from it
     psi = np.repeat(mp.beta / alpha_arr, logs.size)
     coarse, start = errors(psi, np.tile(np.exp(logs), alpha_arr.size))
-    coarse, start = coarse.reshape(alpha_arr.size, -1), start.reshape(alpha_arr.size, -1, 2)
+    coarse = coarse.reshape(alpha_arr.size, -1)
+    start = start.reshape(alpha_arr.size, -1, *start.shape[1:])
     lam_opt, err = np.empty(alpha_arr.size), np.empty(alpha_arr.size)
     for j, a in enumerate(alpha_arr):
         x0 = start[j, np.argmin(np.nan_to_num(coarse[j], nan=np.inf))][None]
