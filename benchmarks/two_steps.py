@@ -2,8 +2,9 @@
 
 The first step is that of `srfpipe simulate --model network` (`SeedDraw`); the second uses
 the next `alpha0 d` rows of the seed's step stream, with the same `eta`, readout `a` and
-`init_output: zero`. Per (eta, seed): the ridge test error of `sigma(W2 x)` and the
-conditional theory of `W2` (docs/theory.md section 13). Writes one JSON line per
+`init_output: zero` (`step.take_steps`, as the workflow with `steps: 2`). Per (eta, seed):
+the ridge test error of `sigma(W2 x)` and the conditional theory of `W2` (docs/theory.md
+section 13). Writes one JSON line per
 (eta, alpha, lam) and, with `--figure`, network (markers) vs conditional theory (lines).
 
     python benchmarks/two_steps.py --eta 1 2 3 --d 1000 --seeds 6 --out two.jsonl --figure two.png
@@ -11,6 +12,7 @@ conditional theory of `W2` (docs/theory.md section 13). Writes one JSON line per
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import matplotlib
@@ -20,33 +22,23 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from conditional_gap import PROBLEM, arguments  # noqa: E402
 
-from srfpipe import data, step  # noqa: E402
 from srfpipe.models import Layer  # noqa: E402
 from srfpipe.simulation import SeedDraw, seed_errors  # noqa: E402
 from srfpipe.theory.conditional import conditional_curve  # noqa: E402
-
-
-def second_step(draw: SeedDraw) -> np.ndarray:
-    """`W2` (p, d): a step of size `eta` from `W1` on the next `n0` rows of the step stream."""
-    pb = draw.problem
-    n0 = pb.n0(draw.d)
-    x, y = data.sample(draw.seed, "step", 2 * n0, draw.theta, pb.target, pb.noise)
-    net = step.Network(draw.w1, draw.net.a)
-    return step.gradient_step(net, x[n0:], y[n0:], draw.eta, pb.sigma, "zero")
 
 
 def main() -> None:
     ap = arguments([1.0, 2.0, 3.0], 6)
     ap.add_argument("--figure")
     args = ap.parse_args()
-    pb = PROBLEM
+    pb = dataclasses.replace(PROBLEM, steps=2)  # the workflow's `steps: 2`
     lam, alpha = args.lam, args.alpha
     rows = []
     for eta in args.eta:
         sim, theory, outliers = [], [], []
         for seed in range(args.seeds):
             draw = SeedDraw(pb, args.d, seed, eta=eta)
-            w2 = second_step(draw)
+            w2 = draw.w1  # after both steps (`step.take_steps`)
             errs = seed_errors(
                 pb, lambda s, w2=w2: [Layer(w2)], args.d, seed, alpha, lam, args.test_size
             )

@@ -366,7 +366,7 @@ def stage_params(exp: Experiment, stage: str) -> dict[str, Any]:
         "d": exp.d,
         "target": pb.target_json(),
         "noise": pb.noise,
-        "n0": exp.n0,
+        "n0": exp.n0 * pb.steps,  # the step split: one batch of n0 rows per step
         "n_train": exp.n_train,
         "n_test": exp.test_size,
     }
@@ -378,6 +378,7 @@ def stage_params(exp: Experiment, stage: str) -> dict[str, Any]:
         "readout_init": pb.readout_init,
         "init_output": pb.init_output,
         "w0_rows": pb.w0_rows,
+        "steps": pb.steps,
         "precision": exp.precision,
     }
     theory = {

@@ -42,8 +42,10 @@ def learning_curves(curves: xr.Dataset, paths: Sequence[str | Path]) -> None:
         squeeze=False,
     )
     has_theory = "theory_test_error" in curves
-    if has_theory:  # the RF theory and the theories of the plotted models
+    if has_theory:  # the RF theory and the theories of the plotted models (one step's map)
         wanted = {"rf"} | {MODELS[str(m)].theory for m in curves["model"].values}
+        if curves.attrs.get("steps", 1) > 1:
+            wanted = {"rf"}
         drawn = [str(t) for t in curves["theory"].values if t in wanted]
     for i, lam in enumerate(lams):
         for j, eta in enumerate(etas):

@@ -2,7 +2,8 @@
 
 A `Problem` fixes what is learned and by which student (docs/model.md): the activation
 `sigma`, the target `g` and label noise `Delta`, the width ratio `beta = p/d`, the readout
-at initialisation, the output entering the step, and the step's batch ratio `alpha0`.
+at initialisation, the output entering the step, the step's batch ratio `alpha0` and the
+number of giant steps (each on a fresh batch of `alpha0 d` samples).
 Sizes are ratios to `d`; `d` itself, the grids (`alpha`, `lam`, `eta`) and the seeds are
 chosen per run. An sRF adds its parameters `SRF(r, gamma, bulk_scale)`.
 """
@@ -59,6 +60,7 @@ class Problem:
     alpha0: float | None = None
     w0_rows: str = "gaussian"
     lam_scale: str = "samples"
+    steps: int = 1
 
     def ridge(self, lam: float | np.ndarray, alpha: float | np.ndarray) -> np.ndarray:
         """The penalty `lambda` of docs/model.md for the user's `lam` at sample ratio `alpha`:

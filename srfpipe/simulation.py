@@ -182,19 +182,20 @@ class SeedDraw:
         if self.eta is None:
             raise ValueError("this model needs a step: give eta (and alpha0)")
         pb = self.problem
-        return data.sample(self.seed, "step", pb.n0(self.d), self.theta, pb.target, pb.noise)
+        n = pb.n0(self.d) * pb.steps
+        return data.sample(self.seed, "step", n, self.theta, pb.target, pb.noise)
 
     @cached_property
     def w1(self) -> np.ndarray:
         x0, y0 = self._batch
-        return step.gradient_step(
-            self.net, x0, y0, self.eta, self.problem.sigma, self.problem.init_output
-        )
+        pb = self.problem
+        return step.take_steps(self.net, x0, y0, self.eta, pb.sigma, pb.init_output, pb.steps)
 
     @cached_property
     def spike_map(self) -> step.Spike:
         x0, y0 = self._batch
-        beta_vec = step.linear_response(x0, y0)
+        n0 = x0.shape[0] // self.problem.steps  # the map is that of the first step's batch
+        beta_vec = step.linear_response(x0[:n0], y0[:n0])
         return step.spike_from_map(
             self.net.a, beta_vec, self.eta, self.problem.sigma.mu1, self.theta
         )

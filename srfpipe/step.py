@@ -110,6 +110,29 @@ def gradient_step(
     return net.w + (eta / n0) * net.a[:, None] * grad_dir
 
 
+def take_steps(
+    net: Network,
+    x: np.ndarray,
+    y: np.ndarray,
+    eta: float,
+    act: Activation,
+    init_output: str,
+    steps: int = 1,
+    dtype: np.dtype | type = np.float64,
+) -> np.ndarray:
+    """The first layer after `steps` giant steps, step k on rows `k n0 ... (k+1) n0 - 1` of
+    x (steps n0, d), y: each a fresh batch, `a` fixed. The first step's residual follows
+    `init_output`; later ones use `y` (`init_output: zero`) or `y - f_k(x)`, the output of
+    the current network (`full`, `symmetric`: the pairs no longer cancel after a step)."""
+    n0 = x.shape[0] // steps
+    w = gradient_step(net, x[:n0], y[:n0], eta, act, init_output, dtype)
+    later = "zero" if init_output == "zero" else "full"
+    for k in range(1, steps):
+        rows = slice(k * n0, (k + 1) * n0)
+        w = gradient_step(Network(w, net.a), x[rows], y[rows], eta, act, later, dtype)
+    return w
+
+
 def loss(w: np.ndarray, a: np.ndarray, x: np.ndarray, y: np.ndarray, act: Activation) -> float:
     """`L(W) = (1/(2 n0)) sum (y - f(x))^2` for a non-symmetric network (tests, diagnostics)."""
     f = act(x @ w.T) @ a / np.sqrt(a.shape[0])

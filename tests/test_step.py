@@ -120,3 +120,18 @@ def test_theory_map_matches_measured_spike_at_d2000():
         mean, se = np.mean(vals), np.std(vals, ddof=1) / np.sqrt(len(vals))
         print(f"{name}: measured {mean:.5f} +- {se:.5f}, theory map {exact:.5f}")
         assert abs(mean - exact) < 3 * se + 1e-3 * exact
+
+
+def test_take_steps_is_successive_steps_on_fresh_batches():
+    net, x, y = _problem(d=6, p=5, n0=12, init_output="zero")
+    one = step.take_steps(net, x, y, 0.8, ACT, "zero", steps=1)
+    np.testing.assert_array_equal(one, step.gradient_step(net, x, y, 0.8, ACT, "zero"))
+    two = step.take_steps(net, x, y, 0.8, ACT, "zero", steps=2)
+    w1 = step.gradient_step(net, x[:6], y[:6], 0.8, ACT, "zero")
+    w2 = step.gradient_step(step.Network(w1, net.a), x[6:], y[6:], 0.8, ACT, "zero")
+    np.testing.assert_array_equal(two, w2)
+    full = step.take_steps(net, x, y, 0.8, ACT, "full", steps=2)  # residual y - f_1(x)
+    w1 = step.gradient_step(net, x[:6], y[:6], 0.8, ACT, "full")
+    f1 = step.forward(step.Network(w1, net.a), x[6:], ACT)
+    w2 = step.gradient_step(step.Network(w1, net.a), x[6:], y[6:] - f1, 0.8, ACT, "zero")
+    np.testing.assert_allclose(full, w2, rtol=1e-12, atol=1e-14)

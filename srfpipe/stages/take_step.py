@@ -52,7 +52,7 @@ def run(params: dict[str, Any], seed: int, eta: float, data_ds: xr.Dataset) -> x
     x0, y0 = generate_data.inputs(data_ds, "step")
     net = initial_network(params, seed)
     dtype = np.dtype(params["precision"])
-    w1 = step.gradient_step(net, x0, y0, eta, act, params["init_output"], dtype)
+    w1 = step.take_steps(net, x0, y0, eta, act, params["init_output"], problem.steps, dtype)
     log.info(
         "step: p=%d d=%d n0=%d eta=%g in %.2fs",
         *w1.shape,
@@ -61,7 +61,8 @@ def run(params: dict[str, Any], seed: int, eta: float, data_ds: xr.Dataset) -> x
         time.perf_counter() - t0,
     )
     delta = w1 - net.w
-    beta_vec = step.linear_response(x0, y0)
+    n0 = x0.shape[0] // problem.steps  # the map is that of the first step's batch
+    beta_vec = step.linear_response(x0[:n0], y0[:n0])
     spike_map = step.spike_from_map(net.a, beta_vec, eta, act.mu1, theta)
     # one partial eigensolve of W1 - W0 gives the spike and its top singular values
     if np.any(delta):

@@ -24,7 +24,9 @@ THEORY_GAP = theory_applies(EXP)
 WITH_THEORY = bool(config["theory"]) and THEORY_GAP is None
 if config["theory"] and THEORY_GAP:
     logger.warning(f"srfpipe: no theory curves for this config: {THEORY_GAP}")
-VALIDATION_D = [str(d) for d in config["validation"]["d"]] if WITH_THEORY else []
+# the network map (sRF theory lines, validation, learned function, optimal eta) is one step's
+ONE_STEP = WITH_THEORY and EXP.problem.steps == 1
+VALIDATION_D = [str(d) for d in config["validation"]["d"]] if ONE_STEP else []
 STAGES = ["data", "step", "readout", "theory", "validation", "learned", "optimal"]
 PARAMS = {s: stage_params(EXP, s) for s in STAGES}
 KEY = {s: stage_key(EXP, s) for s in STAGES}
@@ -46,7 +48,7 @@ FIGURES = expand(
     fig=["learning_curves", "spike_diagnostics"]
     + (["bulk_spectrum"] if WITH_CONDITIONAL else [])
     + (["theory_validation"] if VALIDATION_D else [])
-    + (["learned_function", "optimal_eta"] if WITH_THEORY else []),
+    + (["learned_function", "optimal_eta"] if ONE_STEP else []),
     ext=["png", "pdf"],
 )
 
