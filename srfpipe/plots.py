@@ -21,6 +21,11 @@ CONDITIONAL_STYLE = dict(color="C0", ls="--", lw=1.2, label="network (conditiona
 """The conditional theory of the network's own `W1` (mean over seeds)."""
 
 
+def _grid_size(columns: int, rows: int) -> tuple[float, float]:
+    """Figure size (inches) of a grid of panels, large enough for the legend on top."""
+    return max(2.3 * columns + 0.6, 7.0), max(2.0 * rows + 0.6, 4.0)
+
+
 def _save(fig: plt.Figure, paths: Sequence[str | Path]) -> None:
     for path in paths:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
@@ -36,7 +41,7 @@ def learning_curves(curves: xr.Dataset, paths: Sequence[str | Path]) -> None:
     fig, axes = plt.subplots(
         len(lams),
         len(etas),
-        figsize=(2.3 * len(etas) + 0.6, 2.0 * len(lams) + 0.6),
+        figsize=_grid_size(len(etas), len(lams)),
         sharex=True,
         sharey="row",
         squeeze=False,
@@ -189,7 +194,7 @@ def theory_validation(datasets: Sequence[xr.Dataset], paths: Sequence[str | Path
     first_ds = next(iter(by_d.values()))
     etas, lams = first_ds["eta"].values, first_ds["lam"].values
     fig, axes = plt.subplots(
-        len(lams), len(etas), figsize=(2.3 * len(etas) + 0.6, 2.0 * len(lams) + 0.6),
+        len(lams), len(etas), figsize=_grid_size(len(etas), len(lams)),
         sharex=True, sharey="row", squeeze=False,
     )  # fmt: skip
     markers = ["o", "s", "^", "D", "v"]
