@@ -115,10 +115,9 @@ def add_model_arguments(parser: argparse.ArgumentParser) -> None:
     g = parser.add_argument_group("model")
     g.add_argument("--activation", default=DEFAULT.activation, help=f"one of {sorted(ACTIVATIONS)}")
     g.add_argument("--target", default="tanh", help=f"one of {list(TARGET_NAMES)}")
-    g.add_argument("--target-scale", default=None, help="c in g(z) = NAME(c z), > 0 (default 1)")
+    g.add_argument("--target-scale", help="c in g(z) = NAME(c z), > 0 (default 1)")
     g.add_argument(
         "--target-coefficients",
-        default=None,
         help="c0,c1,... of a hermite target: g(z) = sum c_k He_k(z)/sqrt(k!)",
     )
     g.add_argument("--noise", default=str(DEFAULT.noise), help="label noise variance Delta >= 0")
@@ -134,15 +133,11 @@ def add_model_arguments(parser: argparse.ArgumentParser) -> None:
         help=f"one of {LAM_SCALES}: features is the paper's (Phi^T Phi + lam p I)",
     )
     s = parser.add_argument_group("spike (either --spike and --gamma, or --eta and --alpha0)")
-    s.add_argument("--spike", default=None, help="spike strength r >= 0 (u = r a)")
-    s.add_argument("--gamma", default=None, help="overlap v.theta in [0, 1]")
-    s.add_argument(
-        "--bulk-scale", default=None, help="bulk scale c > 0 of c W0 + u v^T (default 1)"
-    )
-    s.add_argument(
-        "--eta", default=None, help="learning rate eta >= 0 (the network map: r, gamma, c_W)"
-    )
-    s.add_argument("--alpha0", default=None, help="first-step batch ratio n0/d > 0")
+    s.add_argument("--spike", help="spike strength r >= 0 (u = r a)")
+    s.add_argument("--gamma", help="overlap v.theta in [0, 1]")
+    s.add_argument("--bulk-scale", help="bulk scale c > 0 of c W0 + u v^T (default 1)")
+    s.add_argument("--eta", help="learning rate eta >= 0 (the network map: r, gamma, c_W)")
+    s.add_argument("--alpha0", help="first-step batch ratio n0/d > 0")
 
 
 def _number(
@@ -452,7 +447,6 @@ def build_parser() -> argparse.ArgumentParser:
     theory.add_argument(
         "--optimize",
         choices=("lam", "eta"),
-        default=None,
         help="best lambda per alpha (bounded search; --lam ignored), or best eta and lambda "
         "per alpha through the map (needs --alpha0, searches eta in [0, --eta-max])",
     )
