@@ -317,8 +317,7 @@ def run_theory(args: argparse.Namespace) -> None:
         ds = learning_curve(
             spec.problem, spec.resolved_srf(), lam=spec.lam, alpha=spec.alpha, dimension=dimension
         )
-    records = _grid_records(ds, {f: f for f in RECORD_FIELDS})
-    print_records(spec.params(), records, args.json)
+    print_records(spec.params(), _grid_records(ds, {f: f for f in RECORD_FIELDS}), args.json)
 
 
 def run_conditional(spec: Spec, args: argparse.Namespace) -> None:
@@ -332,9 +331,8 @@ def run_conditional(spec: Spec, args: argparse.Namespace) -> None:
         ds = conditional_seeds(
             spec.problem, eta=spec.eta, d=d, seeds=range(seeds), lam=spec.lam, alpha=spec.alpha
         )
-    records = _grid_records(ds, MEAN_FIELDS)
     params = spec.params() | {"model": "network (conditional theory)", "d": d, "seeds": seeds}
-    print_records(params, records, args.json)
+    print_records(params, _grid_records(ds, MEAN_FIELDS), args.json)
 
 
 def _grid_records(ds: xr.Dataset, fields: dict[str, str]) -> list[dict]:
@@ -393,9 +391,8 @@ def run_simulate(args: argparse.Namespace) -> None:
         )
     if tty:
         print(file=sys.stderr)
-    records = _grid_records(ds, MEAN_FIELDS)
     params = spec.params() | {"model": model, "d": d, "seeds": seeds, "test_size": test_size}
-    print_records(params, records, args.json)
+    print_records(params, _grid_records(ds, MEAN_FIELDS), args.json)
 
 
 def run_manifest(args: argparse.Namespace) -> int:
