@@ -15,7 +15,8 @@ import json
 import math
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -38,6 +39,11 @@ RECORD_FIELDS = (
 )  # fmt: skip
 DEFAULT = Problem()
 """Defaults of the problem flags: those of `Problem`, which equal the config schema's."""
+MEAN_FIELDS = {
+    f"{name}{sem}": f"{name}{sem or '_mean'}"
+    for name in ("test_error", "train_error", "readout_sq_norm")
+    for sem in ("", "_sem")
+}
 TABLE_FIELDS = (
     "alpha", "lam", "eta_opt", "lam_opt", "test_error", "train_error", "readout_sq_norm",
     "converged", "at_bound",
@@ -109,10 +115,9 @@ def add_model_arguments(parser: argparse.ArgumentParser) -> None:
     g = parser.add_argument_group("model")
     g.add_argument("--activation", default=DEFAULT.activation, help=f"one of {sorted(ACTIVATIONS)}")
     g.add_argument("--target", default="tanh", help=f"one of {list(TARGET_NAMES)}")
-    g.add_argument("--target-scale", default=None, help="c in g(z) = NAME(c z), > 0 (default 1)")
+    g.add_argument("--target-scale", help="c in g(z) = NAME(c z), > 0 (default 1)")
     g.add_argument(
         "--target-coefficients",
-        default=None,
         help="c0,c1,... of a hermite target: g(z) = sum c_k He_k(z)/sqrt(k!)",
     )
     g.add_argument("--noise", default=str(DEFAULT.noise), help="label noise variance Delta >= 0")
@@ -128,15 +133,11 @@ def add_model_arguments(parser: argparse.ArgumentParser) -> None:
         help=f"one of {LAM_SCALES}: features is the paper's (Phi^T Phi + lam p I)",
     )
     s = parser.add_argument_group("spike (either --spike and --gamma, or --eta and --alpha0)")
-    s.add_argument("--spike", default=None, help="spike strength r >= 0 (u = r a)")
-    s.add_argument("--gamma", default=None, help="overlap v.theta in [0, 1]")
-    s.add_argument(
-        "--bulk-scale", default=None, help="bulk scale c > 0 of c W0 + u v^T (default 1)"
-    )
-    s.add_argument(
-        "--eta", default=None, help="learning rate eta >= 0 (the network map: r, gamma, c_W)"
-    )
-    s.add_argument("--alpha0", default=None, help="first-step batch ratio n0/d > 0")
+    s.add_argument("--spike", help="spike strength r >= 0 (u = r a)")
+    s.add_argument("--gamma", help="overlap v.theta in [0, 1]")
+    s.add_argument("--bulk-scale", help="bulk scale c > 0 of c W0 + u v^T (default 1)")
+    s.add_argument("--eta", help="learning rate eta >= 0 (the network map: r, gamma, c_W)")
+    s.add_argument("--alpha0", help="first-step batch ratio n0/d > 0")
 
 
 def _number(
@@ -162,9 +163,9 @@ def _numbers(
     return tuple(_number(flag, t, low, high, strict) for t in items)
 
 
-def _integer(flag: str, text: str, low: float, high: float = math.inf) -> int:
+def _integer(flag: str, text: str, low: float, high: float = math.inf, strict: bool = False) -> int:
     """Parse one integer in `[low, high]` (`10.7` is refused, not truncated)."""
-    value = _number(flag, text, low, high)
+    value = _number(flag, text, low, high, strict)
     if not value.is_integer():
         raise UsageError(
             f"{flag}: {text!r} is not an integer; allowed: integers in [{low:g}, {high:g}]"
@@ -178,8 +179,20 @@ def _choice(flag: str, value: str, allowed: Sequence[str]) -> str:
     return value
 
 
-def _optional(flag: str, text: str | None, *limits) -> float | None:
-    return None if text is None else _number(flag, text, *limits)
+def _config(key: str, text: str | None, parse: Callable = _number):
+    """`parse` the flag of config `key` (`--` and dashes) within the schema's `bounds`;
+    None stays None."""
+    flag = "--" + key.replace(".", "-").replace("_", "-")
+    return None if text is None else parse(flag, text, *bounds(key))
+
+
+@contextmanager
+def _refused(flags: str = "--readout-init/--activation/--init-output") -> Iterator[None]:
+    """Turn a ValueError of the theory (a problem it does not cover) into a UsageError."""
+    try:
+        yield
+    except ValueError as err:
+        raise UsageError(f"{flags}: {err}") from None
 
 
 def spec_from_args(args: argparse.Namespace) -> Spec:
@@ -203,7 +216,7 @@ def spec_from_args(args: argparse.Namespace) -> Spec:
                 f"--target-coefficients: only allowed with --target hermite, not {name!r}"
             )
         scale = "1" if args.target_scale is None else args.target_scale
-        tgt = target(name, _number("--target-scale", scale, *bounds("target.scale")))
+        tgt = target(name, _config("target.scale", scale))
     spike_given = args.spike is not None or args.gamma is not None
     map_given = args.eta is not None or args.alpha0 is not None
     if spike_given and map_given:
@@ -217,13 +230,13 @@ def spec_from_args(args: argparse.Namespace) -> Spec:
     problem = Problem(
         activation=act,
         target=tgt,
-        noise=_number("--noise", args.noise, *bounds("noise")),
-        beta=_number("--beta", args.beta, *bounds("beta")),
+        noise=_config("noise", args.noise),
+        beta=_config("beta", args.beta),
         readout_init=_choice("--readout-init", args.readout_init, READOUT_INITS),
         init_output=_choice("--init-output", args.init_output, INIT_OUTPUTS),
         w0_rows=_choice("--w0-rows", args.w0_rows, W0_ROWS),
         lam_scale=_choice("--lam-scale", args.lam_scale, LAM_SCALES),
-        alpha0=_optional("--alpha0", args.alpha0, *bounds("alpha0")),
+        alpha0=_config("alpha0", args.alpha0),
     )
     srf = None
     if spike_given:
@@ -234,10 +247,10 @@ def spec_from_args(args: argparse.Namespace) -> Spec:
         )
     return Spec(
         problem=problem,
-        lam=_numbers("--lam", args.lam, *bounds("lam")),
-        alpha=_numbers("--alpha", args.alpha, *bounds("alpha")),
+        lam=_config("lam", args.lam, _numbers),
+        alpha=_config("alpha", args.alpha, _numbers),
         srf=srf,
-        eta=_optional("--eta", args.eta, *bounds("eta")),
+        eta=_config("eta", args.eta),
     )
 
 
@@ -254,8 +267,7 @@ def print_records(params: dict, records: list[dict], as_json: bool) -> None:
         out = {"params": params, "records": [{k: _clean(v) for k, v in r.items()} for r in records]}
         print(json.dumps(out))
         return
-    cols = [c for c in TABLE_FIELDS if records and c in records[0]]
-    cols += [c for c in ("test_error_sem",) if records and c in records[0]]
+    cols = [c for c in (*TABLE_FIELDS, "test_error_sem") if records and c in records[0]]
     cells = [
         [f"{r[c]:.6g}" if isinstance(r[c], float) else str(r[c]) for c in cols] for r in records
     ]
@@ -273,13 +285,11 @@ def run_optimum(args: argparse.Namespace) -> None:
         args = argparse.Namespace(**vars(args) | {"eta": "0"})
         eta_max = _number("--eta-max", args.eta_max, 0.0, strict=True)
     spec = spec_from_args(args)
-    try:
+    with _refused():
         if args.optimize == "lam":
             ds = optimal_lam(spec.problem, spec.resolved_srf(), spec.alpha)
         else:
             ds = optimal_eta(spec.problem, spec.alpha, np.linspace(0.0, eta_max, COARSE_POINTS))
-    except ValueError as err:
-        raise UsageError(f"--readout-init/--activation/--init-output: {err}") from None
     records = [
         {"alpha": float(a)}
         | {f: ds[f].sel(alpha=a).values.item() for f in OPTIMUM_FIELDS[args.optimize]}
@@ -303,20 +313,11 @@ def run_theory(args: argparse.Namespace) -> None:
     if args.seeds is not None:
         raise UsageError("--seeds: only with --conditional")
     dimension = None if args.d is None else _number("--d", args.d, 8.0)
-    try:
+    with _refused():
         ds = learning_curve(
             spec.problem, spec.resolved_srf(), lam=spec.lam, alpha=spec.alpha, dimension=dimension
         )
-    except ValueError as err:
-        raise UsageError(f"--readout-init/--activation/--init-output: {err}") from None
-    records = []
-    for alpha in ds.alpha.values:
-        for lam in ds.lam.values:
-            point = ds.sel(alpha=alpha, lam=lam)
-            rec = {"alpha": float(alpha), "lam": float(lam)}
-            rec.update({f: point[f].values.item() for f in RECORD_FIELDS})
-            records.append(rec)
-    print_records(spec.params(), records, args.json)
+    print_records(spec.params(), _grid_records(ds, {f: f for f in RECORD_FIELDS}), args.json)
 
 
 def run_conditional(spec: Spec, args: argparse.Namespace) -> None:
@@ -326,28 +327,23 @@ def run_conditional(spec: Spec, args: argparse.Namespace) -> None:
         raise UsageError("--conditional: needs --eta and --alpha0")
     d = int(_number("--d", args.d or "500", 8.0))
     seeds = int(_number("--seeds", args.seeds or "4", 1.0))
-    try:
+    with _refused("--conditional"):
         ds = conditional_seeds(
             spec.problem, eta=spec.eta, d=d, seeds=range(seeds), lam=spec.lam, alpha=spec.alpha
         )
-    except ValueError as err:
-        raise UsageError(f"--conditional: {err}") from None
-    records = _mean_records(ds)
     params = spec.params() | {"model": "network (conditional theory)", "d": d, "seeds": seeds}
-    print_records(params, records, args.json)
+    print_records(params, _grid_records(ds, MEAN_FIELDS), args.json)
 
 
-def _mean_records(ds: xr.Dataset) -> list[dict]:
-    """One record per (alpha, lam): the `*_mean` of each error and its `*_sem`."""
+def _grid_records(ds: xr.Dataset, fields: dict[str, str]) -> list[dict]:
+    """One record per (alpha, lam) of `ds`: `alpha`, `lam`, then `{key: ds[var]}` per `fields`
+    item (`MEAN_FIELDS`: the `*_mean` of each error and its `*_sem`)."""
     records = []
     for alpha in ds.alpha.values:
         for lam in ds.lam.values:
             point = ds.sel(alpha=alpha, lam=lam)
             rec = {"alpha": float(alpha), "lam": float(lam)}
-            for name in ("test_error", "train_error", "readout_sq_norm"):
-                rec[name] = float(point[f"{name}_mean"])
-                rec[f"{name}_sem"] = float(point[f"{name}_sem"])
-            records.append(rec)
+            records.append(rec | {k: point[v].values.item() for k, v in fields.items()})
     return records
 
 
@@ -355,11 +351,11 @@ def run_simulate(args: argparse.Namespace) -> None:
     """`srfpipe simulate`: mean and standard error over seeds of one model's errors."""
     spec = spec_from_args(args)
     model = _choice("--model", args.model, list(MODELS))
-    d = _integer("--d", args.d, *bounds("d")[:2])
+    d = _config("d", args.d, _integer)
     seeds = _integer("--seeds", args.seeds, 1.0)
-    test_size = _integer("--test-size", args.test_size, *bounds("test_size")[:2])
-    threads = _integer("--threads", args.threads, *bounds("threads")[:2])
-    mem_limit = _number("--mem-limit-mb", args.mem_limit_mb, *bounds("mem_limit_mb"))
+    test_size = _config("test_size", args.test_size, _integer)
+    threads = _config("threads", args.threads, _integer)
+    mem_limit = _config("mem_limit_mb", args.mem_limit_mb)
     if MODELS[model].prescribed and spec.srf is None:
         raise UsageError(f"--model {model}: needs --spike and --gamma")
     if model != "rf" and not MODELS[model].prescribed and spec.eta is None:
@@ -395,9 +391,8 @@ def run_simulate(args: argparse.Namespace) -> None:
         )
     if tty:
         print(file=sys.stderr)
-    records = _mean_records(ds)
     params = spec.params() | {"model": model, "d": d, "seeds": seeds, "test_size": test_size}
-    print_records(params, records, args.json)
+    print_records(params, _grid_records(ds, MEAN_FIELDS), args.json)
 
 
 def run_manifest(args: argparse.Namespace) -> int:
@@ -449,7 +444,6 @@ def build_parser() -> argparse.ArgumentParser:
     theory.add_argument(
         "--optimize",
         choices=("lam", "eta"),
-        default=None,
         help="best lambda per alpha (bounded search; --lam ignored), or best eta and lambda "
         "per alpha through the map (needs --alpha0, searches eta in [0, --eta-max])",
     )

@@ -150,12 +150,9 @@ class Experiment:
     def n0(self) -> int:
         return self.problem.n0(self.d)
 
-    def n(self, alpha: float) -> int:
-        return round(alpha * self.d)
-
     @property
     def n_train(self) -> int:
-        return self.n(max(self.alpha))
+        return round(max(self.alpha) * self.d)
 
 
 class ConfigError(ValueError):
@@ -239,9 +236,13 @@ def _step_words(d: int, p: int, n0: int) -> int:
     return n0 * (d + 3 * p) + 4 * p * d + 2 * min(p, d) ** 2
 
 
-def _validation_size(exp: Experiment, d: int) -> tuple[int, int]:
-    """`(p, n_train)` of the validation job at size d."""
-    return exp.problem.p(d), round(max(exp.alpha) * d)
+def _fit_size(exp: Experiment, stage: str, d: int | None) -> tuple[int, int, int, int]:
+    """`(d, p, n_train, test_size)` of a fitting job: the readout, or validation at size d."""
+    if stage == "readout":
+        return exp.d, exp.p, exp.n_train, exp.test_size
+    if d is None:
+        raise ValueError("validation: give the size d of the job")
+    return d, exp.problem.p(d), round(max(exp.alpha) * d), exp.validation["test_size"]
 
 
 def job_memory_mb(exp: Experiment, stage: str, d: int | None = None) -> float:
@@ -251,13 +252,8 @@ def job_memory_mb(exp: Experiment, stage: str, d: int | None = None) -> float:
         words = 2 * max(exp.n0, exp.n_train, exp.test_size) * exp.d
     elif stage == "step":
         words = _step_words(exp.d, exp.p, exp.n0)
-    elif stage == "readout":
-        words = _fit_words(exp.d, exp.p, exp.n_train, exp.test_size, exp.threads)
-    elif stage == "validation":
-        if d is None:
-            raise ValueError("validation: give the size d of the job")
-        p, n_train = _validation_size(exp, d)
-        words = _fit_words(d, p, n_train, exp.validation["test_size"], exp.threads)
+    elif stage in ("readout", "validation"):
+        words = _fit_words(*_fit_size(exp, stage, d), exp.threads)
     else:
         return SMALL_JOB_MB
     return _mb(words)
@@ -381,15 +377,8 @@ def stage_params(exp: Experiment, stage: str) -> dict[str, Any]:
         "steps": pb.steps,
         "precision": exp.precision,
     }
-    theory = {
-        "activation": pb.activation,
-        "target": pb.target_json(),
-        "noise": pb.noise,
-        "beta": pb.beta,
-        "alpha0": pb.alpha0,
-        "readout_init": pb.readout_init,
-        "init_output": pb.init_output,
-        "w0_rows": pb.w0_rows,
+    problem = "activation target noise beta alpha0 readout_init init_output w0_rows".split()
+    theory = {k: step[k] for k in problem} | {
         "lam_scale": pb.lam_scale,
         "alpha": list(exp.alpha),
         "lam": list(exp.lam),
@@ -461,14 +450,9 @@ def job_resources(exp: Experiment, stage: str, d: int | None = None) -> dict[str
         r = min(exp.p, exp.d)
         flops = 4 * exp.n0 * exp.d * exp.p + 4 * exp.p * exp.d * r + 10 * r**3
     elif stage == "readout":
-        flops = fit_flops(exp.d, exp.p, exp.n_train, exp.test_size, len(exp.models))
-    elif stage == "validation":
-        if d is None:
-            raise ValueError("validation: give the size d of the job")
-        p, n_train = _validation_size(exp, d)
-        flops = len(exp.validation["seeds"]) * fit_flops(
-            d, p, n_train, exp.validation["test_size"], len(exp.eta)
-        )
+        flops = fit_flops(*_fit_size(exp, stage, d), len(exp.models))
+    elif stage == "validation":  # every eta on each validation seed
+        flops = len(exp.validation["seeds"]) * fit_flops(*_fit_size(exp, stage, d), len(exp.eta))
     else:
         flops = 0.0
     mem = job_memory_mb(exp, stage, d)

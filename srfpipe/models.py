@@ -2,40 +2,25 @@
 predicts it. The readout stage, `srfpipe simulate`, the theory stage and the plots all
 iterate over `MODELS` and `THEORIES`; a new model is one `register(Model(...))`.
 
-A model's first layer is built from a `FirstLayers` source: the step artifact of one
+A model's first layer is built from a source of first layers: the step artifact of one
 `(eta, seed)` in the workflow (`srfpipe.stages.take_step.StepLayers`), or one seed's draw
-in a direct simulation (`srfpipe.simulation.SeedDraw`).
+in a direct simulation (`srfpipe.simulation.SeedDraw`). Its attributes, computed on demand:
+`w0`, `w1` (p, d) before and after the step; `spike_map` (the theory map's spike of the step
+batch), `spike_extracted` (top singular pair of `W1 - W0`), `bulk_scales` (p,) (the map's
+`c_i = sqrt(1 + slope a_i^2)`); `spike` (prescribed `(r, gamma)`: `u = r a`,
+`v.theta = gamma`) and `bulk_scale` (prescribed `c`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any
 
 import numpy as np
 
 from srfpipe.problem import SRF, Problem
 from srfpipe.step import Spike, network_map
-
-
-class FirstLayers(Protocol):
-    """What a model's first layer is built from (each attribute computed on demand)."""
-
-    @property
-    def w0(self) -> np.ndarray: ...  # (p, d) at initialisation
-    @property
-    def w1(self) -> np.ndarray: ...  # (p, d) after the step
-    @property
-    def spike_map(self) -> Spike: ...  # theory-map spike of the step batch
-    @property
-    def spike_extracted(self) -> Spike: ...  # top singular pair of W1 - W0
-    @property
-    def bulk_scales(self) -> np.ndarray: ...  # (p,) the map's c_i = sqrt(1 + slope a_i^2)
-    @property
-    def spike(self) -> Spike: ...  # prescribed (r, gamma): u = r a, v.theta = gamma
-    @property
-    def bulk_scale(self) -> float: ...  # prescribed bulk scale c
 
 
 @dataclass(frozen=True)
@@ -65,7 +50,7 @@ class Model:
     name: str
     label: str
     style: dict
-    layer: Callable[[FirstLayers], Layer]
+    layer: Callable[[Any], Layer]  # from a source of first layers (module docstring)
     theory: str | None
     description: str
     prescribed: bool = False  # needs a prescribed spike (not a step): not a workflow model

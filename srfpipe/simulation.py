@@ -153,7 +153,7 @@ def fit_layers(
 
 class SeedDraw:
     """One seed's draw of a problem at size d (teacher, `W0`, `a`, step batch), with the
-    first layers of the registry's models computed on demand (a `models.FirstLayers`).
+    first layers of the registry's models computed on demand (the source `srfpipe.models` names).
 
     `eta` is the step size (models built from a step); `srf` the prescribed spike."""
 

@@ -116,7 +116,7 @@ def run(params: dict[str, Any], seed: int, eta: float, data_ds: xr.Dataset) -> x
 
 
 class StepLayers:
-    """The first layers of one step artifact (a `srfpipe.models.FirstLayers`): `W1`, the
+    """The first layers of one step artifact (the source `srfpipe.models` names): `W1`, the
     spikes, and `W0` regenerated from the seed and checked against the stored digest."""
 
     def __init__(self, step_ds: xr.Dataset) -> None:
