@@ -6,11 +6,15 @@ sets of empirical ingredients (docs/theory.md section 13). Prints one JSON line 
 (eta, alpha, lam) with means and standard errors over seeds; paired gaps are per seed.
 
     python benchmarks/conditional_gap.py --eta 1 2 3 4 --d 1000 --seeds 10 --out gap.jsonl
+
+Other students and teachers (defaults: `PROBLEM`), e.g.
+`--activation relu --readout-init constant --target hermite --target-coefficients 0,1,1`.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 
 import numpy as np
@@ -48,12 +52,28 @@ def arguments(etas: list[float], seeds: int) -> argparse.ArgumentParser:
     ap.add_argument("--seeds", type=int, default=seeds)
     ap.add_argument("--test-size", type=int, default=5000)
     ap.add_argument("--out", required=True)
+    ap.add_argument("--activation", default=PROBLEM.activation)
+    ap.add_argument("--readout-init", default=PROBLEM.readout_init)
+    ap.add_argument("--target", default=PROBLEM.target.name)
+    ap.add_argument("--target-scale", type=float, default=PROBLEM.target.scale)
+    ap.add_argument("--target-coefficients", default="", help="comma-separated, for hermite")
     return ap
+
+
+def problem(args: argparse.Namespace) -> Problem:
+    """`PROBLEM` with the activation, target and readout init of the command line."""
+    coefficients = [float(c) for c in args.target_coefficients.split(",") if c.strip()]
+    return dataclasses.replace(
+        PROBLEM,
+        activation=args.activation,
+        readout_init=args.readout_init,
+        target=target(args.target, args.target_scale, coefficients),
+    )
 
 
 def main() -> None:
     args = arguments([1.0, 2.0, 3.0, 4.0], 10).parse_args()
-    pb = PROBLEM
+    pb = problem(args)
     lam, alpha = args.lam, args.alpha
     for eta in args.eta:
         srf = learning_curve(pb, network_map(pb, eta).srf, lam=lam, alpha=alpha).test_error
@@ -75,6 +95,8 @@ def main() -> None:
             for i, a in enumerate(alpha):
                 for j, lm in enumerate(lam):
                     row = {"eta": eta, "alpha": a, "lam": lm, "d": args.d, "seeds": args.seeds}
+                    row |= {"activation": pb.activation, "readout_init": pb.readout_init}
+                    row["target"] = pb.target_json()
                     row["sim"] = float(sim_arr[:, i, j].mean())
                     row["sim_se"] = float(sim_arr[:, i, j].std(ddof=1) / np.sqrt(args.seeds))
                     row["srf"] = float(srf.values[i, j])
