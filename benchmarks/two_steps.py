@@ -20,7 +20,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
-from conditional_gap import PROBLEM, arguments  # noqa: E402
+from conditional_gap import arguments, problem  # noqa: E402
 
 from srfpipe.models import Layer  # noqa: E402
 from srfpipe.simulation import SeedDraw, seed_errors  # noqa: E402
@@ -31,7 +31,7 @@ def main() -> None:
     ap = arguments([1.0, 2.0, 3.0], 6)
     ap.add_argument("--figure")
     args = ap.parse_args()
-    pb = dataclasses.replace(PROBLEM, steps=2)  # the workflow's `steps: 2`
+    pb = dataclasses.replace(problem(args), steps=2)  # the workflow's `steps: 2`
     lam, alpha = args.lam, args.alpha
     rows = []
     for eta in args.eta:
