@@ -277,6 +277,11 @@ def print_records(params: dict, records: list[dict], as_json: bool) -> None:
         print("  ".join(x.rjust(w) for x, w in zip(row, widths, strict=True)))
 
 
+def _dimension(args: argparse.Namespace) -> float | None:
+    """`--d` of `srfpipe theory` (a Gaussian readout's finite-d cost), None if not given."""
+    return None if args.d is None else _number("--d", args.d, 8.0)
+
+
 def run_optimum(args: argparse.Namespace) -> None:
     """`srfpipe theory --optimize lam|eta`: the best lambda (or eta and lambda) per alpha."""
     if args.optimize == "eta":
@@ -285,11 +290,13 @@ def run_optimum(args: argparse.Namespace) -> None:
         args = argparse.Namespace(**vars(args) | {"eta": "0"})
         eta_max = _number("--eta-max", args.eta_max, 0.0, strict=True)
     spec = spec_from_args(args)
+    dimension = _dimension(args)
     with _refused():
         if args.optimize == "lam":
-            ds = optimal_lam(spec.problem, spec.resolved_srf(), spec.alpha)
+            ds = optimal_lam(spec.problem, spec.resolved_srf(), spec.alpha, dimension=dimension)
         else:
-            ds = optimal_eta(spec.problem, spec.alpha, np.linspace(0.0, eta_max, COARSE_POINTS))
+            grid = np.linspace(0.0, eta_max, COARSE_POINTS)
+            ds = optimal_eta(spec.problem, spec.alpha, grid, dimension=dimension)
     records = [
         {"alpha": float(a)}
         | {f: ds[f].sel(alpha=a).values.item() for f in OPTIMUM_FIELDS[args.optimize]}
@@ -312,7 +319,7 @@ def run_theory(args: argparse.Namespace) -> None:
         return
     if args.seeds is not None:
         raise UsageError("--seeds: only with --conditional")
-    dimension = None if args.d is None else _number("--d", args.d, 8.0)
+    dimension = _dimension(args)
     with _refused():
         ds = learning_curve(
             spec.problem, spec.resolved_srf(), lam=spec.lam, alpha=spec.alpha, dimension=dimension

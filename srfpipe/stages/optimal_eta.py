@@ -30,9 +30,9 @@ def run(params: dict[str, Any]) -> xr.Dataset:
     """The dataset of the module docstring."""
     t0 = time.perf_counter()
     top = ETA_SPAN * max(max(params["eta"]), 1.0)
-    out = optimal_eta(
-        Problem.from_config(params), params["alpha"], np.linspace(0.0, top, ETA_POINTS)
-    )
+    grid = np.linspace(0.0, top, ETA_POINTS)
+    problem = Problem.from_config(params)
+    out = optimal_eta(problem, params["alpha"], grid, dimension=params["dimension"])
     out.attrs = provenance("optimal", params)
     log.info("optimal eta at %d alphas in %.1fs", out.sizes["alpha"], time.perf_counter() - t0)
     return out
