@@ -22,7 +22,7 @@ def curve(act, g, noise, beta, lams, alphas, r, gamma, readout_init="rademacher"
     """`learning_curve` for an sRF of these parameters, dims ("lam", "alpha")."""
     problem = Problem(act.name, g, noise, beta, readout_init)
     ds = learning_curve(problem, SRF(r, gamma), lam=lams, alpha=alphas)
-    return ds.transpose("lam", "alpha")
+    return ds.transpose("lam", "alpha", ...)
 
 
 def mp_quad(f, beta):

@@ -49,7 +49,8 @@ def learning_curve(
 ):  # fmt: skip
     """`curves.learning_curve` of these parameters, dims ("lam", "alpha")."""
     pb, srf = _problem_srf(act, g, noise, beta, r, gamma, readout_init, bulk_scale, rows)
-    return curves.learning_curve(pb, srf, lam=lams, alpha=alphas, **kw).transpose("lam", "alpha")
+    ds = curves.learning_curve(pb, srf, lam=lams, alpha=alphas, **kw)
+    return ds.transpose("lam", "alpha", ...)  # per-type means (G > 1) keep "type" last
 
 
 def plateau(

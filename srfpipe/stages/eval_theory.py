@@ -6,7 +6,10 @@ alphas exactly (select them with `.sel(alpha_theory=alpha)`). Writes, over
 (theory, alpha_theory, lam), `test_error`, `train_error`, `readout_sq_norm`, `converged`
 and the order parameters `m_s`, `m_v`, `m_e` (of `L(kappa)`, docs/theory.md section 3);
 over (theory, alpha_theory) the best error on the lambda grid (`optimal_test_error`);
-over (theory, lam) the `alpha -> inf` limit (`plateau`); and the map's `r`, `gamma`. The
+over (theory, lam) the `alpha -> inf` limit (`plateau`); and the map's `r`, `gamma`. When a
+theory has several neuron types (docs/theory.md section 11) the per-type means `m_s_type`,
+`m_v_type`, `m_e_type` over (theory, alpha_theory, lam, type) are added (a one-type theory
+fills `type = 0` with its `m_s, m_v, m_e`; absent types are NaN). The
 theories are those of the registry (`srfpipe.models.THEORIES`): `rf` (r = 0) and `srf`
 (the network map's sRF).
 """
@@ -30,6 +33,8 @@ from srfpipe.theory.curves import dense_alpha_grid
 log = logging.getLogger(__name__)
 
 CURVE_VARS = ("test_error", "train_error", "readout_sq_norm", "converged", "m_s", "m_v", "m_e")
+TYPE_VARS = ("m_s_type", "m_v_type", "m_e_type")
+"""Per-type means of `L(kappa)`: only from theories with several neuron types."""
 
 
 def run(params: dict[str, Any], eta: float) -> xr.Dataset:
@@ -42,12 +47,12 @@ def run(params: dict[str, Any], eta: float) -> xr.Dataset:
         srf = theory.srf(problem, eta)
         kw = {"dimension": params["dimension"]}
         ds = learning_curve(problem, srf, lam=params["lam"], alpha=alphas, **kw)
-        ds = ds[list(CURVE_VARS)]
+        ds = ds[[*CURVE_VARS, *(v for v in TYPE_VARS if v in ds)]]
         ds["optimal_test_error"] = optimal_ridge(ds)["test_error"]
         ds = ds.rename(alpha="alpha_theory")
         plateaus = [plateau(problem, srf, lam, **kw) for lam in params["lam"]]
         ds["plateau"] = ("lam", np.array(plateaus))
-        curves.append(ds.expand_dims(theory=[name]))
+        curves.append(ds)
         log.info(
             "theory %s (r=%.4f, gamma=%.4f) in %.2fs",
             name,
@@ -55,7 +60,13 @@ def run(params: dict[str, Any], eta: float) -> xr.Dataset:
             srf.gamma,
             time.perf_counter() - t0,
         )
-    out = xr.concat(curves, dim="theory", combine_attrs="drop")
+    if any(TYPE_VARS[0] in ds for ds in curves):  # the type axis only when some G > 1
+        for ds in curves:
+            for v in TYPE_VARS:
+                if v not in ds:
+                    ds[v] = ds[v.removesuffix("_type")].expand_dims(type=[0], axis=-1)
+    curves = [ds.expand_dims(theory=[name]) for ds, name in zip(curves, THEORIES, strict=True)]
+    out = xr.concat(curves, dim="theory", join="outer", combine_attrs="drop")
     srf = network_map(problem, eta).srf
     out["r"] = ((), srf.r)
     out["gamma"] = ((), srf.gamma)

@@ -8,7 +8,8 @@ error over seeds of the binned test predictions); over (eta, kappa_bin) `label_m
 `label_sem` and `kappa_mean` (bin means of `y` and `kappa`); from the sRF theory (the
 network map's `r, gamma` of each eta, at the simulated alphas): `theory_mean` over
 (eta, alpha, lam, kappa) on a fine kappa grid and `theory_binned` over
-(eta, alpha, lam, kappa_bin) (its Gaussian average over each bin); `target_mean` over
+(eta, alpha, lam, kappa_bin) (its Gaussian average over each bin; with several neuron
+types from the artifact's per-type means); `target_mean` over
 (kappa,) and `target_binned` over (kappa_bin,): `E[y | kappa]`; the map's `r` over (eta,)
 and `gamma`.
 """
@@ -25,11 +26,12 @@ from srfpipe.problem import Problem
 from srfpipe.stats import mean_sem
 from srfpipe.store import params_of, provenance
 from srfpipe.theory.equivalence import target_moments
-from srfpipe.theory.learned import bin_average, conditional_mean, single_type
+from srfpipe.theory.learned import bin_average, conditional_mean, srf_types, types_mean
 
 KAPPA_POINTS = 101
 """Points of the fine kappa grid of the theory lines."""
 SIMULATED = ("binned_prediction", "binned_label", "binned_kappa")
+TYPE_MEANS = ("m_s", "m_v", "m_e")
 
 
 def theory_curves(theory: xr.Dataset, alpha: Sequence[float], edges: np.ndarray) -> xr.Dataset:
@@ -39,15 +41,22 @@ def theory_curves(theory: xr.Dataset, alpha: Sequence[float], edges: np.ndarray)
     problem = Problem.from_config(params)
     srf = THEORIES["srf"].srf(problem, params["eta"])
     th = theory.sel(theory="srf", alpha_theory=list(alpha)).rename(alpha_theory="alpha")
-    m = [th[k].transpose("alpha", "lam").values for k in ("m_s", "m_v", "m_e")]
     kappa = np.linspace(edges[0], edges[-1], KAPPA_POINTS)
+    types = srf_types(problem, srf)
+    if types.pi.size == 1:
+        m = [th[k].transpose("alpha", "lam").values for k in ("m_s", "m_v", "m_e")]
 
-    def mean(k: np.ndarray) -> np.ndarray:
-        if single_type(problem, srf):
+        def mean(k: np.ndarray) -> np.ndarray:
             return conditional_mean(problem.sigma, srf, *m, k)
-        # neurons in types: L(kappa) needs each type's order parameters, which the theory
-        # artifact sums over types; no theory line rather than a wrong one
-        return np.full((*np.shape(m[0]), np.size(k)), np.nan)
+
+    else:  # neurons in types: the per-type means of eval_theory (section 11)
+        if "m_s_type" not in th:
+            raise ValueError("learned_function: the theory artifact has no per-type means")
+        sel = th.isel(type=slice(0, types.pi.size))
+        mt = [sel[f"{k}_type"].transpose("alpha", "lam", "type").values for k in TYPE_MEANS]
+
+        def mean(k: np.ndarray) -> np.ndarray:
+            return types_mean(problem.sigma, srf.r, types, *mt, k)
 
     dims = ("alpha", "lam")
     return xr.Dataset(

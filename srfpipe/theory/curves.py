@@ -23,7 +23,7 @@ from srfpipe.theory.equivalence import (
     merge_types,
     neuron_types,
 )
-from srfpipe.theory.fixed_point import ORDER_PARAMETERS, Solution, solve
+from srfpipe.theory.fixed_point import ORDER_PARAMETERS, Solution, TypeMeans, solve
 from srfpipe.theory.groups import solve_groups
 from srfpipe.theory.spectrum import MP_NODES, MarchenkoPastur, marchenko_pastur
 
@@ -138,7 +138,9 @@ def learning_curve(
     `problem.w0_rows = "unit"` (rows of `W0` of unit norm) the row-norm term is absent;
     `lam` is in the convention `problem.lam_scale` (`Problem.ridge`). `test_error` includes
     the noise `Delta`; `readout_sq_norm = ||b||^2 = q_z` with `f(x) = b . phi(x)`; with
-    several types the order parameters are sums over types. Unconverged points are NaN with
+    several types the order parameters are sums over types, and `m_s_type`, `m_v_type`,
+    `m_e_type` (dims ("alpha", "lam", "type"), types in the order of
+    `learned.srf_types`) are the per-type means of `L(kappa)`. Unconverged points are NaN with
     `converged = 0` (and a warning). `r = 0` (no spike) with one bulk scale is the
     random-features model for every readout init.
     """
@@ -169,7 +171,10 @@ def learning_curve(
         "kappa_nodes": int(tab.kappa.size),  # nodes actually used (Hermite or panels)
         "mp_nodes": int(mp_nodes),
     }
-    return xr.Dataset(data, coords={"alpha": alpha_arr, "lam": lam_arr}, attrs=attrs)
+    coords = {"alpha": alpha_arr, "lam": lam_arr}
+    if "m_s_type" in data:
+        coords["type"] = np.arange(np.size(tab.pi))
+    return xr.Dataset(data, coords=coords, attrs=attrs)
 
 
 def solve_grid(
@@ -181,6 +186,7 @@ def solve_grid(
     out = {f: np.full((lam_arr.size, alpha_arr.size), np.nan) for f in fields}
     converged = np.zeros((lam_arr.size, alpha_arr.size), dtype=np.int8)
     iterations = np.zeros((lam_arr.size, alpha_arr.size), dtype=np.int32)
+    per_type: dict[str, np.ndarray] = {}
     start = None
     for j in np.argsort(alpha_arr):  # warm start along increasing alpha
         psi = np.full(lam_arr.size, beta / alpha_arr[j])
@@ -188,6 +194,11 @@ def solve_grid(
         sol = solver(psi, ridge, problem.noise, start=start)
         start = _warm_start(sol, start)
         _store(out, sol, j)
+        if sol.per_type is not None:
+            for f in TypeMeans._fields:
+                v = getattr(sol.per_type, f)  # (L, G)
+                per_type.setdefault(f, np.full((lam_arr.size, alpha_arr.size, v.shape[-1]), np.nan))
+                per_type[f][:, j] = v
         converged[:, j] = sol.converged
         iterations[:, j] = sol.iterations
     bad = converged == 0
@@ -200,11 +211,15 @@ def solve_grid(
         for f in fields:
             if f != "residual":
                 out[f][bad] = np.nan
+        for v in per_type.values():
+            v[bad] = np.nan
     out["readout_sq_norm"] = out["q_z"].copy()
     dims = ("alpha", "lam")
     data = {f: (dims, v.T) for f, v in out.items()}
     data["converged"] = (dims, converged.T)
     data["iterations"] = (dims, iterations.T)
+    for f, v in per_type.items():  # several neuron types only
+        data[f"{f}_type"] = ((*dims, "type"), v.transpose(1, 0, 2))
     return data
 
 

@@ -45,6 +45,16 @@ class Solution:
     iterations: Array
     converged: Array
     state: Array  # the variance unknowns, (B, n): (V_w, V_z) here; warm-starts the next solve
+    per_type: TypeMeans | None = None  # several types (`groups.solve_groups`) only
+
+
+class TypeMeans(NamedTuple):
+    """Per-type mean order parameters `m_s,g, m_v,g, m_e,g`, each (B, G), of a G-type
+    solution: `L(kappa) = sum_g [mu0_g m_s,g + mu1_g kappa m_v,g + (mu2_g/2) m_e,g]`."""
+
+    m_s: Array
+    m_v: Array
+    m_e: Array
 
 
 def _mean(tab: KappaTable, f: Array) -> Array:

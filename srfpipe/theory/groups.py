@@ -19,7 +19,7 @@ import numpy as np
 
 from srfpipe.theory import fixed_point
 from srfpipe.theory.equivalence import GroupTable
-from srfpipe.theory.fixed_point import TOL, Solution, _relative
+from srfpipe.theory.fixed_point import TOL, Solution, TypeMeans, _relative
 from srfpipe.theory.spectrum import block_derivative, block_resolvent
 
 Array = np.ndarray
@@ -216,7 +216,8 @@ def solve_groups(
     of the mean directions, which decides how many of them a Gaussian readout fits.
     The `Solution` order parameters are sums over types (`V_w = tr(W W^T Q)/n`,
     `q_w = b^T W W^T b`, `q_z = ||b||^2`, `m_v = b.W v`, ...; `m_s` is the sum of the
-    minimum-norm per-type means); `state` is `x`.
+    minimum-norm per-type means); `per_type` holds the per-type means `m_s, m_v, m_e`
+    (B, G) of `L(kappa)` before that sum; `state` is `x`.
     """
     psi = np.asarray(psi, dtype=float)
     pb = _Problem(tab, _Layout(tab.pi.size), beta, psi, np.asarray(lam, dtype=float))
@@ -258,4 +259,5 @@ def solve_groups(
         iterations=iters,
         converged=ok,
         state=x,
+        per_type=TypeMeans(mn.m_s, mn.m_v, mn.m_e),
     )

@@ -6,6 +6,11 @@ mus sqrt(q_z) xi_2` with `tau, xi_1, xi_2` standard Gaussians independent of `ka
 `E[f_hat | kappa] = L(kappa) = mu0(r k) m_s + mu1(r k) k m_v + (mu2(r k)/2) m_e`: the
 `m_th` (teacher's orthogonal part) and noise terms average out. At `r = 0` the `mu_j` are
 constants, so `L` is affine in `kappa` (linear for odd `sigma`).
+
+With neurons of G types (docs/theory.md section 11; type g: fraction `pi_g`, spike
+`r s_g`, bulk scale `c_g`) `b.phi` splits over the types and `L(kappa) = sum_g [mu0_g m_s,g
++ mu1_g kappa m_v,g + (mu2_g/2) m_e,g]`, the coefficients of `sigma_{c_g}` at the shift
+`(r s_g/c_g) kappa` and the per-type means of `groups.solve_groups` (`types_mean`).
 """
 
 from __future__ import annotations
@@ -16,7 +21,13 @@ import numpy as np
 
 from srfpipe.functions import Activation
 from srfpipe.problem import SRF, Problem
-from srfpipe.theory.equivalence import merge_types, neuron_types, shifted_coefficients
+from srfpipe.theory.equivalence import (
+    GAUSSIAN_TYPES,
+    NeuronTypes,
+    merge_types,
+    neuron_types,
+    shifted_coefficients,
+)
 
 BIN_NODES = 8
 """Gauss-Legendre nodes per bin of `bin_average`."""
@@ -39,11 +50,36 @@ def conditional_mean(
     return m_s * mu0 + m_v * mu1 * kappa + m_e * 0.5 * mu2
 
 
+def types_mean(
+    act: Activation,
+    r: float,
+    types: NeuronTypes,
+    m_s: np.ndarray,
+    m_v: np.ndarray,
+    m_e: np.ndarray,
+    kappa: np.ndarray,
+) -> np.ndarray:
+    """`L(kappa)`, shape (..., K), for neurons of the (merged) `types` (G,) with per-type
+    order parameters of shape (..., G) and `kappa` (K,): the sum over types of
+    `conditional_mean`'s terms, type g with the coefficients of `equivalence.group_table`."""
+    kappa = np.asarray(kappa, float)
+    shifts = r * types.s / types.c
+    coefs = [shifted_coefficients(act, t * kappa, c) for t, c in zip(shifts, types.c, strict=True)]
+    mu0, mu1, _, mu2 = (np.stack(x) for x in zip(*coefs, strict=True))  # (G, K) each
+    m_s, m_v, m_e = (np.asarray(m, float) for m in (m_s, m_v, m_e))
+    return m_s @ mu0 + m_v @ (mu1 * kappa) + m_e @ (0.5 * mu2)
+
+
+def srf_types(problem: Problem, srf: SRF, nodes: int = GAUSSIAN_TYPES) -> NeuronTypes:
+    """The merged neuron types of the sRF, in the order of `curves.equations` (and so of the
+    `type` axis of `learning_curve`'s per-type order parameters)."""
+    rule = srf.bulk_scale if srf.bulk_slope == 0.0 else (srf.bulk_scale**2, srf.bulk_slope)
+    return merge_types(neuron_types(problem.readout_init, rule, nodes), srf.r, problem.sigma.odd)
+
+
 def single_type(problem: Problem, srf: SRF) -> bool:
     """Whether all neurons of the sRF are of one type (then `conditional_mean` applies)."""
-    rule = srf.bulk_scale if srf.bulk_slope == 0.0 else (srf.bulk_scale**2, srf.bulk_slope)
-    types = neuron_types(problem.readout_init, rule)
-    return merge_types(types, srf.r, problem.sigma.odd).pi.size == 1
+    return srf_types(problem, srf).pi.size == 1
 
 
 def bin_average(f: Callable[[np.ndarray], np.ndarray], edges: np.ndarray) -> np.ndarray:
