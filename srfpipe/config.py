@@ -378,12 +378,16 @@ def stage_params(exp: Experiment, stage: str) -> dict[str, Any]:
         "precision": exp.precision,
     }
     problem = "activation target noise beta alpha0 readout_init init_output w0_rows".split()
+    several_types = pb.readout_init == "gaussian" or (
+        pb.readout_init == "rademacher" and not pb.sigma.odd
+    )
     theory = {k: step[k] for k in problem} | {
         "lam_scale": pb.lam_scale,
         "alpha": list(exp.alpha),
         "lam": list(exp.lam),
-        # a Gaussian readout's neuron types cost O(1/d) at finite d (docs/theory.md 11)
-        "dimension": exp.d if pb.readout_init == "gaussian" else None,
+        # with several neuron types (Gaussian readout; +-1 readout and a non-odd sigma) their
+        # mean directions cost O(1/d) at finite d (docs/theory.md 11); one type: no d
+        "dimension": exp.d if several_types else None,
     }
     readout = step | {
         "alpha": list(exp.alpha),
