@@ -138,7 +138,7 @@ def theory(case: Case, d: int | None = None) -> tuple[Array, Array]:
     problem = Problem(act.name, tgt, case.noise, case.beta, case.init, w0_rows=case.rows)
     srf = SRF(case.r, case.gamma, case.bulk, case.bulk_slope)
     ds = learning_curve(problem, srf, lam=case.lams, alpha=case.alphas, dimension=d)
-    ds = ds.transpose("lam", "alpha")
+    ds = ds.transpose("lam", "alpha", ...)
     return ds.test_error.values, ds.train_error.values
 
 

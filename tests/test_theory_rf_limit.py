@@ -72,7 +72,7 @@ def test_r0_matches_classical_rf_ridge(act, tgt, scale, coef, noise, beta, gamma
     lams, alphas = [0.05, 0.3, 1.0], [0.5, 1.0, 2.0, 4.0]
     ds = learning_curve(
         Problem(act, g, noise, beta), SRF(0.0, gamma), lam=lams, alpha=alphas
-    ).transpose("lam", "alpha")
+    ).transpose("lam", "alpha", ...)
     worst = 0.0
     for i, lam in enumerate(lams):
         for j, alpha in enumerate(alphas):
@@ -96,7 +96,7 @@ def test_r0_matches_sampled_deterministic_equivalent():
 
     ds = learning_curve(
         Problem("tanh", g, 0.1, beta), SRF(0.0, 0.4), lam=[0.05, 0.5], alpha=[0.5, 2.0, 4.0]
-    ).transpose("lam", "alpha")
+    ).transpose("lam", "alpha", ...)
     for i, lam in enumerate([0.05, 0.5]):
         for j, alpha in enumerate([0.5, 2.0, 4.0]):
             ref = rf_ridge_error(a, g, 0.1, beta, lam, alpha, expect)
