@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from srfpipe.problem import Problem
-from srfpipe.theory.coverage import theory_gap
+from srfpipe.theory.coverage import conditional_gap, several_types, theory_gap
 
 SCHEMA = Path(__file__).resolve().parents[1] / "workflow" / "schemas" / "config.schema.yaml"
 """The JSON schema: the one source of the config's types, ranges, enums and defaults."""
@@ -378,16 +378,13 @@ def stage_params(exp: Experiment, stage: str) -> dict[str, Any]:
         "precision": exp.precision,
     }
     problem = "activation target noise beta alpha0 readout_init init_output w0_rows".split()
-    several_types = pb.readout_init == "gaussian" or (
-        pb.readout_init == "rademacher" and not pb.sigma.odd
-    )
     theory = {k: step[k] for k in problem} | {
         "lam_scale": pb.lam_scale,
         "alpha": list(exp.alpha),
         "lam": list(exp.lam),
         # with several neuron types (Gaussian readout; +-1 readout and a non-odd sigma) their
         # mean directions cost O(1/d) at finite d (docs/theory.md 11); one type: no d
-        "dimension": exp.d if several_types else None,
+        "dimension": exp.d if several_types(pb) else None,
     }
     readout = step | {
         "alpha": list(exp.alpha),
@@ -435,6 +432,11 @@ def fmt(x: float) -> str:
 def theory_applies(exp: Experiment) -> str | None:
     """Why the theory does not cover this experiment, or None (`theory.theory_gap`)."""
     return theory_gap(exp.problem)
+
+
+def conditional_applies(exp: Experiment) -> str | None:
+    """Why the conditional theory does not cover this experiment, or None."""
+    return conditional_gap(exp.problem)
 
 
 def job_resources(exp: Experiment, stage: str, d: int | None = None) -> dict[str, int]:

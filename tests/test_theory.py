@@ -180,3 +180,15 @@ def test_dense_alpha_grid_holds_the_simulated_alphas_and_the_peak(alphas, beta):
     near = np.sum((grid > beta / 1.3) & (grid < beta * 1.3))
     if min(alphas) < beta < max(alphas):  # denser near the peak than the log spacing
         assert near >= 16
+
+
+def test_conditional_coverage_is_one_neuron_type():
+    """The conditional theory (one type) refuses what needs several types; the workflow
+    asks the same predicate, so it plans no eval_conditional job for them."""
+    from srfpipe.theory.coverage import conditional_gap, theory_gap
+
+    relu_pm = Problem("relu", TANH2, 0.1, 1.5, "rademacher")
+    assert theory_gap(relu_pm) is None and "one neuron type" in conditional_gap(relu_pm)
+    assert "one neuron type" in conditional_gap(Problem("tanh", TANH2, readout_init="gaussian"))
+    assert conditional_gap(Problem("tanh", TANH2, 0.1, 1.5, "rademacher")) is None
+    assert conditional_gap(Problem("relu", TANH2, 0.1, 1.5, "constant")) is None

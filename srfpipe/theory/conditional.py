@@ -27,7 +27,7 @@ from srfpipe.problem import Problem
 from srfpipe.simulation import SeedDraw
 from srfpipe.stats import mean_sem
 from srfpipe.step import top_singular
-from srfpipe.theory.coverage import theory_gap
+from srfpipe.theory.coverage import conditional_gap, theory_gap
 from srfpipe.theory.curves import ROW_NORM_VARIANCE, positive_grid, solve_grid
 from srfpipe.theory.equivalence import KAPPA_NODES, kappa_table
 from srfpipe.theory.fixed_point import solve
@@ -170,9 +170,7 @@ def conditional_curve(
     lam_arr = positive_grid("lam", lam)
     alpha_arr = positive_grid("alpha", alpha)
     sp = split(w, theta, problem.readout_init, s)
-    gap = theory_gap(problem)
-    if gap is None and sp.r > 0 and problem.readout_init == "rademacher" and not problem.sigma.odd:
-        gap = "the conditional theory has one neuron type: a +-1 readout needs an odd sigma"
+    gap = conditional_gap(problem) if sp.r > 0 else theory_gap(problem)
     if gap is not None:
         raise ValueError(gap)
     spec, row_var = conditional_spectrum(sp, theta, problem, ingredients)

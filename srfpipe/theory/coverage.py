@@ -1,4 +1,4 @@
-"""Which problems the asymptotic theory covers: the one predicate used by config and theory."""
+"""Which problems the asymptotic theory covers: the predicates used by config and theory."""
 
 from __future__ import annotations
 
@@ -16,3 +16,21 @@ def theory_gap(problem: Problem) -> str | None:
             "adds a second, W0-dependent spike"
         )
     return None
+
+
+def several_types(problem: Problem) -> bool:
+    """Whether the neurons of a spiked sRF of `problem` come in several types (docs/theory.md
+    section 11): a Gaussian readout, or a +-1 readout with a non-odd `sigma`."""
+    init = problem.readout_init
+    return init == "gaussian" or (init == "rademacher" and not problem.sigma.odd)
+
+
+def conditional_gap(problem: Problem) -> str | None:
+    """Why the conditional theory of a spiked first layer does not cover `problem` (it has
+    one neuron type), or None."""
+    if several_types(problem):
+        return (
+            f"readout_init={problem.readout_init!r} with activation={problem.activation!r}: "
+            "the conditional theory has one neuron type (a +-1 readout needs an odd sigma)"
+        )
+    return theory_gap(problem)

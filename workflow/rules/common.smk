@@ -1,6 +1,7 @@
 # Configuration: schema validation, cross-field checks, stage keys, paths, resources.
 from srfpipe.config import (
     Experiment,
+    conditional_applies,
     config_text,
     fmt,
     job_resources,
@@ -36,7 +37,7 @@ STEP = f"results/step/{KEY['step']}/eta~{{eta}}_seed~{{seed}}.nc"
 READOUT = f"results/readout/{KEY['readout']}/eta~{{eta}}_seed~{{seed}}.nc"
 THEORY = f"results/theory/{KEY['theory']}/eta~{{eta}}.nc"
 CONDITIONAL = f"results/conditional/{KEY['readout']}/eta~{{eta}}_seed~{{seed}}.nc"
-WITH_CONDITIONAL = WITH_THEORY and EXP.problem.readout_init != "gaussian"
+WITH_CONDITIONAL = bool(config["theory"]) and conditional_applies(EXP) is None
 CURVES = f"results/curves/{NAME}.nc"
 VALIDATION = f"results/validation/{KEY['validation']}/d~{{d}}.nc"
 LEARNED = f"results/learned/{KEY['learned']}.nc"
