@@ -87,16 +87,32 @@ def nonfinite(value: Any, node: dict[str, Any], key: str = "") -> Iterator[str]:
             yield from nonfinite(v, props.get(k, {}), f"{key}.{k}".lstrip("."))
 
 
-def bounds(key: str) -> tuple[float, float, bool]:
-    """`(low, high, low_exclusive)` of a numeric config key (of its items for a list);
-    dotted for nested keys (`target.scale`). The CLI takes its ranges from here."""
+def schema_node(key: str) -> dict[str, Any]:
+    """The schema of config `key`, dotted for nested keys (`target.coefficients`)."""
     node: dict[str, Any] = {"properties": schema()["properties"]}
     for part in key.split("."):
         node = node["properties"][part]
+    return node
+
+
+def bounds(key: str) -> tuple[float, float, bool]:
+    """`(low, high, low_exclusive)` of a numeric config key (of its items for a list);
+    dotted for nested keys (`target.scale`). The CLI and `Problem` take their ranges here."""
+    node = schema_node(key)
     node = node.get("items", node)
     if "exclusiveMinimum" in node:
         return node["exclusiveMinimum"], node.get("maximum", math.inf), True
     return node.get("minimum", -math.inf), node.get("maximum", math.inf), False
+
+
+def interval(low: float, high: float, strict: bool = False) -> str:
+    """`[low, high]` as text (`(low, high]` if `strict`; an infinite end is open)."""
+    return f"{'(' if strict else '['}{low:g}, {high:g}]".replace("inf]", "inf)")
+
+
+def in_range(value: float, low: float, high: float, strict: bool = False) -> bool:
+    """Whether `value` is finite and in `interval(low, high, strict)`."""
+    return math.isfinite(value) and low <= value <= high and not (strict and value == low)
 
 
 def with_defaults(config: dict[str, Any]) -> dict[str, Any]:
@@ -210,7 +226,10 @@ def validate_config(config: dict[str, Any], schema_path: str) -> None:
     lines += nonfinite(config, schema)
     if not lines:
         validate(config, schema_path)  # fills defaults
-        lines = check(config)
+        try:
+            lines = check(config)
+        except ValueError as err:  # cross-field rules of `Problem` (e.g. a target's keys)
+            lines = [str(err)]
     if lines:
         raise ConfigError("invalid configuration:\n  " + "\n  ".join(sorted(set(lines))))
 
@@ -272,7 +291,7 @@ def simulate_memory_mb(
     p = problem.p(d)
     words = _fit_words(d, p, round(max(alpha) * d), test_size, threads)
     if problem.alpha0 is not None:
-        words = max(words, _step_words(d, p, problem.n0(d)))
+        words = max(words, _step_words(d, p, problem.n0(d) * problem.steps))
     return _mb(words)
 
 
