@@ -432,11 +432,20 @@ def run_simulate(args: argparse.Namespace) -> None:
         raise UsageError(f"--model {model}: needs --spike and --gamma")
     if model != "rf" and not MODELS[model].prescribed and spec.eta is None:
         raise UsageError(f"--model {model}: needs --eta and --alpha0")
-    if spec.problem.steps > 1 and model not in STEPPED_MODELS:
-        raise UsageError(
-            f"--steps: --model {model} does not use steps after the first; more than 1 only "
-            f"with --model {' or '.join(STEPPED_MODELS)}"
-        )
+    if model == "rf" and spec.problem.readout_init != DEFAULT.readout_init:
+        raise UsageError("--readout-init: unused by --model rf (features of W0 alone)")
+    if model not in STEPPED_MODELS:
+        stepped = f"only with --model {' or '.join(STEPPED_MODELS)}"
+        if spec.problem.steps > 1:
+            raise UsageError(
+                f"--steps: --model {model} does not use steps after the first; more than 1 "
+                + stepped
+            )
+        if spec.problem.init_output == "full":
+            raise UsageError(
+                f"--init-output: 'full' changes only the step's residual, unused by --model "
+                f"{model}; 'full' " + stepped
+            )
     problems = size_problems(spec.problem, d, spec.alpha, prefix="--")
     if problems:
         raise UsageError("; ".join(problems))

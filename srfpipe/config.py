@@ -312,8 +312,14 @@ def peak_memory_mb(exp: Experiment, validation: bool = True) -> float:
 
 def size_problems(problem: Problem, d: int, alpha: Sequence[float], prefix: str = "") -> list[str]:
     """Sizes that leave nothing to compute: width p, step batch n0 (when the problem has a
-    step) and training sets n below 1. Keys are named `prefix + key` (`--` for the CLI)."""
+    step) and training sets n below 1; an odd width p for `init_output` 'symmetric'.
+    Keys are named `prefix + key` (`--` for the CLI)."""
     errors = []
+    if problem.init_output == "symmetric" and problem.p(d) % 2:
+        errors.append(
+            f"{prefix}{'init-output' if prefix else 'init_output'}: 'symmetric' needs an even "
+            f"width p = round(beta*d), got p={problem.p(d)} (beta={problem.beta}, d={d})"
+        )
     if problem.p(d) < 1:
         errors.append(
             f"{prefix}beta: {problem.beta} gives a width p = round(beta*d) = 0 at d={d}; "
@@ -337,15 +343,10 @@ def check(config: dict[str, Any], mem_limit_mb: float | None = None) -> list[str
     """Cross-field problems of a schema-valid config, one message per problem (empty if fine)."""
     exp = Experiment.from_config(config)
     errors = size_problems(exp.problem, exp.d, exp.alpha)
-    for d in exp.validation["d"]:
+    for d in exp.validation["d"] if theory_applies(exp) is None else []:  # else not run
         errors += [f"validation.d: {e}" for e in size_problems(exp.problem, d, exp.alpha)]
     if errors:
         return errors
-    if exp.problem.init_output == "symmetric" and exp.p % 2:
-        errors.append(
-            f"init_output: 'symmetric' needs an even width p = round(beta*d), got p={exp.p} "
-            f"(beta={exp.problem.beta}, d={exp.d})"
-        )
     for key, values in (("seeds", exp.seeds), ("eta", exp.eta)):
         if len(set(values)) != len(values):
             errors.append(f"{key}: values must be distinct, got {list(values)}")

@@ -186,6 +186,15 @@ REFUSED += [  # issue 19: each refused before any work, naming the flag and what
         "--steps: --model srf_map does not use steps after the first",
     ),
     ([*SIM, "--model", "rf", *MAP], "--model rf: random features at initialisation use neither"),
+    ([*SIM, "--model", "rf", "--readout-init", "gaussian"], "--readout-init: unused by --model rf"),
+    (
+        [*SIM, "--model", "srf_map", *MAP, "--init-output", "full"],
+        "--init-output: 'full' changes only the step's residual, unused by --model srf_map",
+    ),
+    (
+        [*SIM, "--model", "rf", "--init-output", "symmetric", "--beta", "1", "--d", "101"],
+        "--init-output: 'symmetric' needs an even width p = round(beta*d), got p=101",
+    ),
 ]
 
 
