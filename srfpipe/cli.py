@@ -233,9 +233,7 @@ def _refused(flags: str = "--readout-init/--activation/--init-output") -> Iterat
 
 def spec_from_args(args: argparse.Namespace) -> Spec:
     """Validate the shared flags into a Spec (raises UsageError)."""
-    act = _choice("--activation", args.activation, sorted(ACTIVATIONS))
-    name = _choice("--target", args.target, TARGET_NAMES)
-    if name == "hermite" and args.target_coefficients is None:
+    if args.target == "hermite" and args.target_coefficients is None:
         raise UsageError("--target-coefficients: required with --target hermite (e.g. 0,1,0,0.5)")
     spike_given = args.spike is not None or args.gamma is not None
     map_given = args.eta is not None or args.alpha0 is not None
@@ -251,18 +249,18 @@ def spec_from_args(args: argparse.Namespace) -> Spec:
         _unused("--steps", args.steps, "only with --eta/--alpha0 (the steps' rate and batch)")
     try:  # `Problem` checks the problem's values, naming their config keys
         problem = Problem(
-            activation=act,
+            activation=args.activation,
             target=target(
-                name,
+                args.target,
                 _config("target.scale", args.target_scale, default="1"),
                 _config("target.coefficients", args.target_coefficients, _numbers),
             ),
             noise=_config("noise", args.noise),
             beta=_config("beta", args.beta),
-            readout_init=_choice("--readout-init", args.readout_init, READOUT_INITS),
-            init_output=_choice("--init-output", args.init_output, INIT_OUTPUTS),
-            w0_rows=_choice("--w0-rows", args.w0_rows, W0_ROWS),
-            lam_scale=_choice("--lam-scale", args.lam_scale, LAM_SCALES),
+            readout_init=args.readout_init,
+            init_output=args.init_output,
+            w0_rows=args.w0_rows,
+            lam_scale=args.lam_scale,
             alpha0=_config("alpha0", args.alpha0),
             steps=_config("steps", args.steps, _integer, default="1"),
         )
@@ -327,6 +325,16 @@ def _dimension(args: argparse.Namespace, problem: Problem) -> int | None:
     return _integer("--d", args.d, bounds("d")[0])
 
 
+def _one_step(spec: Spec) -> Spec:
+    """`spec`, refused if it has several steps: the sRF map and its theory describe one."""
+    if spec.problem.steps > 1:
+        raise UsageError(
+            f"--steps: {spec.problem.steps}: the sRF map and its theory describe one step; "
+            "more than 1 only with --conditional"
+        )
+    return spec
+
+
 def run_optimum(args: argparse.Namespace) -> None:
     """`srfpipe theory --optimize lam|eta`: the best lambda (or eta and lambda) per alpha."""
     why = f"unused by --optimize {args.optimize}"
@@ -337,8 +345,14 @@ def run_optimum(args: argparse.Namespace) -> None:
         if args.eta is not None or args.spike is not None:
             raise UsageError("--optimize eta: give --alpha0 (the map), not --eta or --spike")
         args = argparse.Namespace(**vars(args) | {"eta": "0"})
-        eta_max = _number("--eta-max", args.eta_max or "8", 0.0, bounds("eta")[1], strict=True)
-    spec = spec_from_args(args)
+        eta_max = _number(
+            "--eta-max",
+            "8" if args.eta_max is None else args.eta_max,
+            0.0,
+            bounds("eta")[1],
+            strict=True,
+        )
+    spec = _one_step(spec_from_args(args))
     dimension = _dimension(args, spec.problem)
     with _refused():
         if args.optimize == "lam":
@@ -362,11 +376,6 @@ def run_theory(args: argparse.Namespace) -> None:
     """`srfpipe theory`: asymptotic errors on the alpha x lam grid (or `run_optimum`)."""
     if args.optimize != "eta":
         _unused("--eta-max", args.eta_max, "only with --optimize eta")
-    if not args.conditional and args.steps not in (None, "1"):
-        raise UsageError(
-            f"--steps: {args.steps!r}: the sRF map and its theory describe one step; "
-            "more than 1 only with --conditional"
-        )
     if args.optimize is not None:
         return run_optimum(args)
     spec = spec_from_args(args)
@@ -374,6 +383,7 @@ def run_theory(args: argparse.Namespace) -> None:
         run_conditional(spec, args)
         return
     _unused("--seeds", args.seeds, "only with --conditional")
+    _one_step(spec)
     dimension = _dimension(args, spec.problem)
     with _refused():
         ds = learning_curve(

@@ -174,11 +174,16 @@ REFUSED += [  # issue 19: each refused before any work, naming the flag and what
         "--eta-max: '1e300' is out of range; allowed: (0, 1000]",
     ),
     ([*BASE, "--eta-max", "3"], "--eta-max: only with --optimize eta"),
+    (
+        ["theory", "--optimize", "eta", "--eta-max", "", "--alpha0", "4"],
+        "--eta-max: '' is not a number; allowed: (0, 1000]",
+    ),
+    (["theory", "--optimize", "lam", *MAP, "--steps", "3"], "--steps: 3: the sRF map"),
     ([*BASE, "--seeds", "3"], "--seeds: only with --conditional"),
     ([*BASE, "--d", "100"], "--d: unused: the theory depends on d only when neurons come in"),
     ([*BASE, "--bulk-scale", ""], "--bulk-scale: '' is not a number; allowed: (0, inf)"),
     ([*BASE, "--steps", "1"], "--steps: only with --eta/--alpha0"),
-    (["theory", *MAP, "--steps", "2"], "--steps: '2': the sRF map and its theory describe one"),
+    (["theory", *MAP, "--steps", "2"], "--steps: 2: the sRF map and its theory describe one"),
     ([*COND, "--alpha0", "4", "--steps", "1.5"], "--steps: '1.5' is not an integer"),
     ([*COND, "--alpha0", "4", "--steps", "9"], "--steps: '9' is out of range; allowed: [1, 8]"),
     (
