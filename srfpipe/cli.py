@@ -536,8 +536,8 @@ def build_parser() -> argparse.ArgumentParser:
     theory.add_argument(
         "--d",
         help="input dimension, an integer >= 8: the finite-d cost of several neuron types "
-        "(a Gaussian readout; without it d -> inf), or with --conditional the networks' "
-        "size (default there: 500)",
+        "(a Gaussian readout, or +-1 with a non-odd sigma; else d -> inf), or with "
+        "--conditional the networks' size (default there: 500)",
     )
     theory.add_argument("--seeds", help="with --conditional: number of seeds >= 1 (default: 4)")
     theory.add_argument(
