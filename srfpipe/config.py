@@ -3,7 +3,8 @@
 `validate_config` is the one validation path: `coerce` turns the strings of Snakemake's
 `--config` into the schema's types, the JSON schema (`workflow/schemas/config.schema.yaml`)
 checks types, ranges and enums and fills defaults, `nonfinite` refuses NaN and infinities,
-and `check` adds what a schema cannot express (`size_problems` is shared with the CLI).
+and `check` adds what a schema cannot express (`size_problems` is shared with the CLI;
+`Problem.__post_init__` checks the problem's values against the same schema).
 `stage_params` returns, for each stage, exactly the parameters its artifact depends on
 (cumulatively along the chain data -> step -> readout; theory beside it), and `stage_key`
 hashes them into the short directory name under `results/<stage>/`.
