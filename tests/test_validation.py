@@ -20,7 +20,8 @@ def test_validation_simulates_the_srf_of_its_theory(readout_init):
     """The stored `(r, gamma, c)` are the theory's sRF, and the simulated errors are those of
     `simulate(model="srf")` with them on the same seeds: same layer, same data, so equal up
     to the rounding of a different but equivalent evaluation order (1e-12 relative)."""
-    cfg = TINY | {"eta": [0.0, 2.0], "alpha": [0.5, 2.0], "lam": [0.1], "readout_init": readout_init}
+    cfg = TINY | {"eta": [0.0, 2.0], "alpha": [0.5, 2.0], "lam": [0.1]}
+    cfg["readout_init"] = readout_init
     params = stage_params(Experiment.from_config(cfg), "validation")
     d = 24
     ds = validate_theory.run(params, d)
