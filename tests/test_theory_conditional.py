@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import numpy as np
@@ -18,9 +19,11 @@ PROBLEM = Problem(activation="tanh", target=target("tanh", 2.0), noise=0.1, beta
 LAM, ALPHA = [0.05, 0.5], [0.5, 1.0, 2.0, 4.0]
 
 
-def _srf_layer(srf: SRF, d: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+def _srf_layer(
+    srf: SRF, d: int, seed: int, problem: Problem = PROBLEM
+) -> tuple[np.ndarray, np.ndarray]:
     """`c W0 + r a v^T` with `v.theta = gamma` exactly, and theta."""
-    draw = SeedDraw(PROBLEM, d, seed, srf=srf)
+    draw = SeedDraw(problem, d, seed, srf=srf)
     w = srf.bulk_scale * draw.w0
     if srf.r > 0:
         w = w + np.outer(draw.spike.u, draw.spike.v)
@@ -39,11 +42,14 @@ def test_split_recovers_the_srf_parameters():
     assert split(w0, theta, "rademacher").outliers == 0
 
 
-def test_spectral_measures_match_direct_quadratic_forms():
-    """`int F dmu_X` against `x^T (c0 + c1 B B^T)^-1 x` etc. by dense solves (p > d)."""
-    w, theta = _srf_layer(SRF(1.0, 0.6, 1.1), 120, 1)
+@pytest.mark.parametrize("beta", [1.5, 0.5])
+def test_spectral_measures_match_direct_quadratic_forms(beta):
+    """`int F dmu_X` against `x^T (c0 + c1 B B^T)^-1 x` etc. by dense solves, p > d (the
+    eigendecomposition of B^T B) and p < d (that of B B^T)."""
+    problem = dataclasses.replace(PROBLEM, beta=beta)
+    w, theta = _srf_layer(SRF(1.0, 0.6, 1.1), 120, 1, problem)
     sp = split(w, theta, "rademacher")
-    spec, _ = conditional_spectrum(sp, theta, PROBLEM)
+    spec, _ = conditional_spectrum(sp, theta, problem)
     b = sp.bulk
     p = b.shape[0]
     perp = theta - sp.gamma * sp.v
@@ -62,6 +68,23 @@ def test_spectral_measures_match_direct_quadratic_forms():
             assert integ["signal", 0, 2][k, x] == pytest.approx(u @ inv @ inv @ u, rel=1e-9)
             want = u @ inv @ b @ b.T @ inv @ u
             assert integ["signal", 1, 2][k, x] == pytest.approx(want, rel=1e-9)
+
+
+def test_wide_layers_use_the_small_side_with_the_same_numbers():
+    """p < d: the non-zero spectrum and projections from B B^T (p, p) equal those of the
+    d x d eigendecomposition of B^T B to 1e-10 (different rounding, same quantities)."""
+    problem = dataclasses.replace(PROBLEM, beta=0.25)
+    w, theta = _srf_layer(SRF(1.0, 0.6, 1.1), 160, 2, problem)
+    sp = split(w, theta, "rademacher")
+    spec, _ = conditional_spectrum(sp, theta, problem)
+    b = sp.bulk
+    om, right = np.linalg.eigh(b.T @ b)  # (d, d): the previous path
+    keep = om > 1e-12 * om[-1]
+    om, right = om[keep], right[:, keep]
+    assert om.size == b.shape[0]
+    np.testing.assert_allclose(spec.om, om, rtol=1e-10)
+    weight_v = ((right.T @ (b.T @ (b @ sp.v))) / np.sqrt(om)) ** 2
+    np.testing.assert_allclose(spec.signal_weight[0, : om.size], weight_v, rtol=1e-8, atol=1e-12)
 
 
 def test_marchenko_pastur_ingredients_give_the_srf_theory():

@@ -28,7 +28,7 @@ if config["theory"] and THEORY_GAP:
 # the network map (sRF theory lines, validation, learned function, optimal eta) is one step's
 ONE_STEP = WITH_THEORY and EXP.problem.steps == 1
 VALIDATION_D = [str(d) for d in config["validation"]["d"]] if ONE_STEP else []
-STAGES = ["data", "step", "readout", "theory", "validation", "learned", "optimal"]
+STAGES = ["data", "step", "readout", "conditional", "theory", "validation", "learned", "optimal"]
 PARAMS = {s: stage_params(EXP, s) for s in STAGES}
 KEY = {s: stage_key(EXP, s) for s in STAGES}
 
@@ -36,7 +36,7 @@ DATA = f"results/data/{KEY['data']}/seed~{{seed}}.nc"
 STEP = f"results/step/{KEY['step']}/eta~{{eta}}_seed~{{seed}}.nc"
 READOUT = f"results/readout/{KEY['readout']}/eta~{{eta}}_seed~{{seed}}.nc"
 THEORY = f"results/theory/{KEY['theory']}/eta~{{eta}}.nc"
-CONDITIONAL = f"results/conditional/{KEY['readout']}/eta~{{eta}}_seed~{{seed}}.nc"
+CONDITIONAL = f"results/conditional/{KEY['conditional']}/eta~{{eta}}_seed~{{seed}}.nc"
 WITH_CONDITIONAL = bool(config["theory"]) and conditional_applies(EXP) is None
 CURVES = f"results/curves/{NAME}.nc"
 VALIDATION = f"results/validation/{KEY['validation']}/d~{{d}}.nc"
