@@ -221,3 +221,14 @@ def test_figures_the_config_no_longer_draws_are_removed(tiny_run):
     ]  # fmt: skip
     saved = yaml.safe_load((tiny_run / "results/config/tiny.yaml").read_text())
     assert saved["validation"]["d"] == [] and saved["d"] == TINY["d"]
+
+
+@pytest.mark.parametrize("models", [["rf"], ["srf_plain"]])
+def test_optimal_eta_figure_without_the_network(tiny_run, tmp_path, models):
+    """`models: [rf]` or `[srf_plain]`: the figure draws the theory without network markers."""
+    from srfpipe import plots
+
+    curves = xr.load_dataset(tiny_run / "results/curves/tiny.nc").sel(model=models)
+    optimal = xr.load_dataset(next((tiny_run / "results/optimal").glob("*.nc")))
+    plots.optimal_eta(optimal, curves, [tmp_path / "optimal_eta.png"])
+    assert (tmp_path / "optimal_eta.png").stat().st_size > 1000
