@@ -12,7 +12,7 @@ import json
 import os
 import shutil
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
@@ -100,14 +100,17 @@ def load(path: str | os.PathLike[str]) -> xr.Dataset:
         raise CorruptArtifact(path, err) from err
 
 
-def prune(folder: str | os.PathLike[str], keep: Sequence[str | os.PathLike[str]]) -> list[Path]:
-    """Delete the figures (`*.png`, `*.pdf`) in `folder` that are not in `keep`; return them."""
-    kept = {Path(k).resolve() for k in keep}
-    stale = [
-        f
-        for f in sorted(Path(folder).glob("*"))
-        if f.suffix in (".png", ".pdf") and f.resolve() not in kept
-    ]
+def prune(
+    folder: str | os.PathLike[str], keep: Collection[str], made: Collection[str]
+) -> list[Path]:
+    """Delete the figures of `folder` that srfpipe makes (file names `made`) but no longer
+    draws (not in `keep`); return them. Any other file stays, and so does a link or
+    anything in a linked folder (a link is never followed)."""
+    folder = Path(folder)
+    if folder.is_symlink() or not folder.is_dir():
+        return []
+    stale = [folder / name for name in sorted(set(made) - set(keep))]
+    stale = [f for f in stale if f.is_file() and not f.is_symlink()]
     for f in stale:
         f.unlink()
     return stale

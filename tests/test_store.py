@@ -112,9 +112,29 @@ def test_full_disk_is_explained(tmp_path, monkeypatch):
     assert list(tmp_path.iterdir()) == []
 
 
-def test_prune_removes_only_figures_not_drawn(tmp_path):
-    for name in ("a.png", "a.pdf", "old.png", "old.pdf", "notes.txt"):
-        (tmp_path / name).write_text("x")
-    removed = store.prune(tmp_path, [str(tmp_path / "a.png"), str(tmp_path / "a.pdf")])
+def test_prune_removes_only_figures_srfpipe_made_and_no_longer_draws(tmp_path):
+    made = ["a.png", "a.pdf", "old.png", "old.pdf"]
+    figures = tmp_path / "figures"
+    figures.mkdir()
+    for name in (*made, "my_notes.pdf", "plot.png", "notes.txt"):
+        (figures / name).write_text("x")
+    removed = store.prune(figures, ["a.png", "a.pdf"], made)
     assert [p.name for p in removed] == ["old.pdf", "old.png"]
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.pdf", "a.png", "notes.txt"]
+    left = sorted(p.name for p in figures.iterdir())
+    assert left == ["a.pdf", "a.png", "my_notes.pdf", "notes.txt", "plot.png"]
+
+
+def test_prune_never_follows_a_link(tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "old.png").write_text("user's")
+    (outside / "target.pdf").write_text("user's")
+    linked = tmp_path / "linked"
+    linked.symlink_to(outside)  # a symlinked figures folder
+    assert store.prune(linked, [], ["old.png"]) == []
+    figures = tmp_path / "figures"
+    figures.mkdir()
+    (figures / "old.pdf").symlink_to(outside / "target.pdf")  # a link named like a figure
+    assert store.prune(figures, [], ["old.png", "old.pdf"]) == []
+    assert sorted(p.name for p in outside.iterdir()) == ["old.png", "target.pdf"]
+    assert (figures / "old.pdf").is_symlink()

@@ -43,6 +43,14 @@ VALIDATION = f"results/validation/{KEY['validation']}/d~{{d}}.nc"
 LEARNED = f"results/learned/{KEY['learned']}.nc"
 OPTIMAL = f"results/optimal/{KEY['optimal']}.nc"
 CONFIG = f"results/config/{NAME}.yaml"
+ALL_FIGURES = expand(
+    "{fig}.{ext}",
+    fig=[
+        "learning_curves", "spike_diagnostics", "bulk_spectrum", "theory_validation",
+        "learned_function", "optimal_eta",
+    ],
+    ext=["png", "pdf"],
+)  # every figure srfpipe makes (record_config prunes only these names)
 FIGURES = expand(
     "results/figures/{name}/{fig}.{ext}",
     name=NAME,
