@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import uuid
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -90,14 +91,54 @@ def save(ds: xr.Dataset, path: str | os.PathLike[str]) -> None:
         raise
 
 
-def load(path: str | os.PathLike[str]) -> xr.Dataset:
-    """Read an artifact fully into memory and close the file (CorruptArtifact if unreadable)."""
+class MisplacedArtifact(ValueError):
+    """A readable artifact that is not the one its path and its consumer expect."""
+
+    def __init__(self, path: str | os.PathLike[str], problems: Sequence[str]) -> None:
+        super().__init__(
+            f"{path}: not the artifact expected here ({'; '.join(problems)}); it was copied or "
+            "moved from elsewhere: delete it and rerun (the workflow makes it again)"
+        )
+
+
+WILDCARD = re.compile(r"([a-z]+)~([^_]+)")
+"""`name~value` parts of an artifact's file name (`eta~1_seed~0.nc`, `d~200.nc`)."""
+
+
+def load(
+    path: str | os.PathLike[str], stage: str | None = None, expect: dict[str, Any] | None = None
+) -> xr.Dataset:
+    """Read an artifact fully into memory and close the file (CorruptArtifact if unreadable).
+
+    With `stage`, check that it is the artifact expected at `path` (MisplacedArtifact if
+    not): its recorded stage is `stage`, its recorded parameters hold the values of the
+    file name's wildcards (`eta~1_seed~0.nc`: eta 1, seed 0) and agree with `expect` (the
+    consumer's parameters) on every key they share."""
     if not Path(path).is_file():
         raise FileNotFoundError(f"{path}: no such artifact")
     try:
-        return xr.load_dataset(path, engine="netcdf4")
+        ds = xr.load_dataset(path, engine="netcdf4")
     except (OSError, ValueError, RuntimeError) as err:
         raise CorruptArtifact(path, err) from err
+    if stage is None:
+        return ds
+    if ds.attrs.get("stage") != stage or "params_json" not in ds.attrs:
+        raise MisplacedArtifact(path, [f"stage {ds.attrs.get('stage')!r}, expected {stage!r}"])
+    recorded = params_of(ds)
+    problems = [
+        f"{key} {recorded.get(key)!r} where the file name says {text}"
+        for key, text in WILDCARD.findall(Path(path).stem)
+        if not isinstance(recorded.get(key), int | float) or recorded[key] != float(text)
+    ]
+    expected = json.loads(json.dumps(expect or {}))
+    problems += [
+        f"{key} {recorded[key]!r}, expected {value!r}"
+        for key, value in expected.items()
+        if key in recorded and recorded[key] != value
+    ]
+    if problems:
+        raise MisplacedArtifact(path, problems)
+    return ds
 
 
 def prune(

@@ -138,3 +138,24 @@ def test_prune_never_follows_a_link(tmp_path):
     assert store.prune(figures, [], ["old.png", "old.pdf"]) == []
     assert sorted(p.name for p in outside.iterdir()) == ["old.png", "target.pdf"]
     assert (figures / "old.pdf").is_symlink()
+
+
+def test_a_misplaced_artifact_is_refused(tmp_path):
+    """The issue's `cp eta~1_seed~0.nc eta~1_seed~1.nc`: the recorded seed contradicts the
+    name; also a wrong stage, and parameters that disagree with the consumer's."""
+    params = {"d": 8, "alpha": [0.5, 1.0], "seed": 0, "eta": 1.0}
+    ds = xr.Dataset({"v": ("i", np.arange(3.0))})
+    ds.attrs |= store.provenance("step", params)
+    good = tmp_path / "eta~1_seed~0.nc"
+    store.save(ds, good)
+    expect = {"d": 8, "alpha": (0.5, 1.0), "lam": [0.1], "seed": 0, "eta": 1.0}
+    store.load(good, "step", expect)  # right stage, name and parameters
+    copied = tmp_path / "eta~1_seed~1.nc"
+    shutil.copy(good, copied)
+    with pytest.raises(store.MisplacedArtifact, match=r"seed 0 where the file name says 1"):
+        store.load(copied, "step")
+    with pytest.raises(store.MisplacedArtifact, match=r"stage 'step', expected 'data'"):
+        store.load(good, "data")
+    with pytest.raises(store.MisplacedArtifact, match=r"d 8, expected 16.*delete it and rerun"):
+        store.load(good, "step", expect | {"d": 16})
+    assert store.load(copied).attrs["stage"] == "step"  # without a stage: no check

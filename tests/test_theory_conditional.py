@@ -13,6 +13,7 @@ from srfpipe.functions import target
 from srfpipe.problem import SRF, Problem
 from srfpipe.simulation import SeedDraw
 from srfpipe.theory.conditional import conditional_curve, conditional_spectrum, split
+from srfpipe.theory.coverage import conditional_gap
 from srfpipe.theory.curves import learning_curve
 
 PROBLEM = Problem(activation="tanh", target=target("tanh", 2.0), noise=0.1, beta=1.5, alpha0=2.0)
@@ -116,3 +117,18 @@ def test_cli_conditional_prints_mean_and_sem(capsys):
     out = json.loads(capsys.readouterr().out)
     rec = out["records"][0]
     assert out["params"]["seeds"] == 2 and rec["test_error"] > 0.1 and rec["test_error_sem"] > 0
+
+
+def test_a_constant_readout_against_the_target_is_not_covered():
+    """Constant readout, target -z: the step's spike has r < 0; the coverage predicate
+    refuses it (so the workflow plans no conditional job) exactly as the split does."""
+    problem = dataclasses.replace(
+        PROBLEM, readout_init="constant", target=target("hermite", coefficients=(0.0, -1.0))
+    )
+    assert "r < 0" in conditional_gap(problem)
+    draw = SeedDraw(problem, 100, 0, eta=1.0)
+    with pytest.raises(ValueError, match="r < 0"):
+        split(draw.w1, draw.theta, "constant")
+    plus = dataclasses.replace(problem, target=target("hermite", coefficients=(0.0, 1.0)))
+    assert conditional_gap(plus) is None
+    assert split(SeedDraw(plus, 100, 0, eta=1.0).w1, draw.theta, "constant").r > 0

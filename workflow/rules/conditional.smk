@@ -34,5 +34,6 @@ rule plot_bulk_spectrum:
         f"logs/plot_bulk_spectrum/{NAME}.log",
     params:
         code=code_version("plots"),
+        expect=PARAMS["readout"],
     script:
         "../scripts/plot_bulk_spectrum.py"
