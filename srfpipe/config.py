@@ -183,9 +183,24 @@ REQUIRED_HINT = (
 )
 
 
-def validate_config(config: dict[str, Any], schema_path: str) -> None:
+def _unsigned_zero(value: Any) -> Any:
+    """`value` with every -0.0 made 0.0, recursively (`eta: [-0.0]` is the eta `0`)."""
+    if isinstance(value, float) and value == 0.0:
+        return 0.0
+    if isinstance(value, list):
+        return [_unsigned_zero(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _unsigned_zero(v) for k, v in value.items()}
+    return value
+
+
+def validate_config(
+    config: dict[str, Any], schema_path: str, overrides: dict[str, Any] | None = None
+) -> None:
     """Make `config` valid in place or raise: convert `--config` strings (`coerce`), map
     aliases (`dim` -> `d`), check the schema, refuse NaN/inf, fill defaults, `check`.
+    `overrides` are the `--config` values merged into `config`: an alias given there
+    replaces its key from the config file; both given in one place are refused.
 
     Raises ConfigError with one line per problem: the key, the value and what is allowed."""
     import jsonschema
@@ -194,10 +209,16 @@ def validate_config(config: dict[str, Any], schema_path: str) -> None:
 
     with open(schema_path) as fh:
         schema = yaml.safe_load(fh)
+    given = overrides or {}
     for alias, key in ALIASES.items():
+        if alias in config and key in config and (alias not in given or key in given):
+            raise ConfigError(
+                f"invalid configuration:\n  {key}, {alias}: both given ({key}={config[key]!r}, "
+                f"{alias}={config[alias]!r}); {alias} is another name for {key}: give one"
+            )
         if alias in config:
             config[key] = config.pop(alias)
-    config.update(coerce(config, schema))
+    config.update(_unsigned_zero(coerce(config, schema)))
     lines = []
     for err in jsonschema.Draft202012Validator(schema).iter_errors(config):
         key = "".join(f"[{k}]" if isinstance(k, int) else f".{k}" for k in err.absolute_path)

@@ -211,3 +211,20 @@ def test_eta_wildcards_round_trip_exactly():
     assert texts[:4] == ["0", "1", "1.0000001", "0.1234567"]
     assert [float(t) for t in texts] == values
     assert all(re.fullmatch(r"[0-9][0-9.e+-]*", t) for t in texts)  # the wildcard constraint
+
+
+def test_negative_zero_is_zero():
+    """`eta=[-0.0]` is the eta 0 (its wildcard `0`), not a `-0` no rule can make."""
+    cfg = copy.deepcopy(TINY) | {"eta": ["-0.0", 1.0]}
+    validate_config(cfg, SCHEMA)
+    assert cfg["eta"] == [0.0, 1.0] and str(cfg["eta"][0]) == "0.0"
+    assert fmt(cfg["eta"][0]) == "0"
+
+
+def test_d_and_its_alias_dim_in_one_place_are_refused():
+    both = copy.deepcopy(TINY) | {"dim": 40}
+    assert "d, dim: both given (d=32, dim=40); dim is another name for d" in problems(both)
+    # `--config dim=40` over a config file's d: the override wins
+    cfg = copy.deepcopy(TINY) | {"dim": 40}
+    validate_config(cfg, SCHEMA, overrides={"dim": "40"})
+    assert cfg["d"] == 40 and "dim" not in cfg

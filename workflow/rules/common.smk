@@ -12,7 +12,9 @@ from srfpipe.config import (
 )
 from srfpipe.versions import code_version
 
-validate_config(config, workflow.source_path("../schemas/config.schema.yaml"))
+validate_config(
+    config, workflow.source_path("../schemas/config.schema.yaml"), workflow.config_settings.config
+)
 CONFIG_TEXT = config_text(config)
 logger.info(f"srfpipe: effective configuration (saved to results/config/):\n{CONFIG_TEXT}")
 
