@@ -159,7 +159,8 @@ def prune(
 
 def manifest(root: str | os.PathLike[str] = "results") -> list[dict[str, Any]]:
     """One record per artifact under `root`: path, stage, key (its folder) and parameters;
-    a file that cannot be read gets a record with its `error` instead.
+    a file that cannot be read, or a NetCDF file srfpipe did not write, gets a record with
+    its `error` instead.
 
     Reads only the attributes, so it is quick on large result trees. Raises
     FileNotFoundError if `root` is not a folder."""
@@ -173,8 +174,15 @@ def manifest(root: str | os.PathLike[str] = "results") -> list[dict[str, Any]]:
         try:
             with netCDF4.Dataset(path) as nc:
                 attrs = {k: nc.getncattr(k) for k in nc.ncattrs()}
-            rec |= {"stage": attrs["stage"], "params": json.loads(attrs["params_json"])}
-        except (OSError, KeyError, ValueError) as err:
+        except OSError as err:
             rec["error"] = str(CorruptArtifact(path, err))
+        else:
+            try:
+                rec |= {"stage": attrs["stage"], "params": json.loads(attrs["params_json"])}
+            except (KeyError, ValueError):
+                rec["error"] = (
+                    f"{path}: a readable NetCDF file but not an srfpipe artifact (no 'stage' "
+                    "and 'params_json' attributes); srfpipe leaves it alone"
+                )
         records.append(rec)
     return records

@@ -93,10 +93,15 @@ def test_corrupt_artifact_names_the_file_and_the_remedy(tmp_path):
     for name in ("trunc.nc", "junk.nc"):
         with pytest.raises(store.CorruptArtifact, match=f"{name}: .*delete it and rerun"):
             store.load(tmp_path / name)
+    xr.Dataset({"t": ("i", [1.0])}).to_netcdf(tmp_path / "other.nc")  # someone else's
     records = store.manifest(tmp_path)
-    assert [r["path"].rsplit("/", 1)[1] for r in records] == ["good.nc", "junk.nc", "trunc.nc"]
+    names = ["good.nc", "junk.nc", "other.nc", "trunc.nc"]
+    assert [r["path"].rsplit("/", 1)[1] for r in records] == names
     assert "error" not in records[0] and records[0]["stage"] == "data"
-    assert all("delete it and rerun" in r["error"] for r in records[1:])
+    assert all("delete it and rerun" in records[i]["error"] for i in (1, 3))
+    other = records[2]["error"]
+    assert "not an srfpipe artifact" in other and "leaves it alone" in other
+    assert "delete" not in other and "corrupt" not in other
     with pytest.raises(FileNotFoundError, match="no such results folder"):
         store.manifest(tmp_path / "missing")
 

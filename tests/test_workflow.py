@@ -253,3 +253,12 @@ def test_no_conditional_job_where_it_would_fail(tmp_path):
     target = {"name": "hermite", "coefficients": [0, -1]}
     jobs = planned_jobs(tmp_path, TINY | {"readout_init": "constant", "target": target})
     assert "eval_conditional" not in jobs and jobs["fit_readout"] > 0
+
+
+def test_adding_a_model_reruns_no_conditional_job(tiny_run):
+    """eval_conditional has its own key (the step, the grids): a new model reruns the
+    readouts and what joins them, not the conditional theories."""
+    models = ["rf", "network", "srf_map", "srf_extracted", "srf_plain"]
+    jobs = planned_jobs(tiny_run, TINY | {"models": models})
+    assert "eval_conditional" not in jobs
+    assert jobs["fit_readout"] == len(TINY["seeds"]) * len(TINY["eta"])
