@@ -1,36 +1,20 @@
 """The memory model (`srfpipe.config.job_memory_mb`) covers what the jobs allocate."""
 
-import copy
 import tracemalloc
-from pathlib import Path
 
 import pytest
-import yaml
+from test_config import DEFAULT, problems
 
 from srfpipe.config import (
     INTERPRETER_MB,
-    ConfigError,
     Experiment,
     conditional_problems,
     job_memory_mb,
     job_resources,
     memory_by_job,
     stage_params,
-    validate_config,
 )
 from srfpipe.stages import generate_data, take_step
-
-ROOT = Path(__file__).resolve().parents[1]
-SCHEMA = str(ROOT / "workflow" / "schemas" / "config.schema.yaml")
-DEFAULT = yaml.safe_load((ROOT / "config.yaml").read_text())
-
-
-def problems(cfg: dict) -> str:
-    try:
-        validate_config(copy.deepcopy(cfg), SCHEMA)
-    except ConfigError as err:
-        return str(err)
-    return ""
 
 
 def _arrays_mb(fn, *args) -> float:
