@@ -224,9 +224,9 @@ def test_figures_the_config_no_longer_draws_are_removed(tiny_run):
     assert saved["validation"]["d"] == [] and saved["d"] == TINY["d"]
 
 
-@pytest.mark.parametrize("models", [["rf"], ["srf_plain"]])
+@pytest.mark.parametrize("models", [["rf"], ["rf", "srf_map"]])
 def test_optimal_eta_figure_without_the_network(tiny_run, tmp_path, models):
-    """`models: [rf]` or `[srf_plain]`: the figure draws the theory without network markers."""
+    """`models: [rf]` (no markers) or without the network (markers of srf_map)."""
     from srfpipe import plots
 
     curves = xr.load_dataset(tiny_run / "results/curves/tiny.nc").sel(model=models)
