@@ -154,7 +154,7 @@ def test_command_line_strings_are_converted_by_the_schema():
         "validation": {"d": ["24"]},
         "target": {"name": "relu", "scale": "3"},
     }
-    validate_config(cfg, SCHEMA)
+    validate_config(cfg, SCHEMA, overrides={"dim": "64"})  # dim given by --config
     assert "dim" not in cfg and cfg["d"] == 64
     assert cfg["eta"] == [0, 1.5, 0.001] and cfg["theory"] is False
     assert cfg["validation"] == {"d": [24], "seeds": [0, 1, 2, 3], "test_size": 4000}
