@@ -10,7 +10,7 @@ from scipy import integrate
 from srfpipe.functions import activation, target
 from srfpipe.problem import SRF, Problem
 from srfpipe.step import network_map
-from srfpipe.theory import fixed_point, learning_curve, optimal_ridge, plateau
+from srfpipe.theory import fixed_point, iterate, learning_curve, optimal_ridge, plateau
 from srfpipe.theory.equivalence import kappa_quadrature, shifted_coefficients
 from srfpipe.theory.spectrum import marchenko_pastur
 
@@ -161,7 +161,7 @@ def test_invalid_inputs_raise():
 
 
 def test_unconverged_points_are_nan_with_a_warning(monkeypatch):
-    monkeypatch.setattr(fixed_point, "MAX_ITER", 1)
+    monkeypatch.setattr(iterate, "MAX_ITER", 1)
     with pytest.warns(RuntimeWarning, match="did not converge"):
         ds = curve(TANH, TANH2, 0.1, 2.0, [0.01], [2.0], r=1.0, gamma=0.5)
     assert int(ds.converged[0, 0]) == 0

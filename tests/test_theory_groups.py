@@ -18,7 +18,7 @@ from threadpoolctl import threadpool_limits
 
 from srfpipe.functions import activation, target
 from srfpipe.problem import SRF, Problem
-from srfpipe.theory import curves, fixed_point
+from srfpipe.theory import curves, fixed_point, iterate
 from srfpipe.theory.equivalence import (
     NeuronTypes,
     group_table,
@@ -67,7 +67,9 @@ validate = importlib.util.module_from_spec(_SPEC)
 sys.modules["validate_theory"] = validate
 _SPEC.loader.exec_module(validate)
 
-# test errors of the solver before bulk scale / rows / groups existed (float.hex, exact)
+# test errors of the solver before bulk scale / rows / groups existed (float.hex), to 1e-12
+# relative: other BLAS kernels (another CPU) and the shared iterator change the last bits
+# (benchmarks/compare_solver.py measures < 1e-13 against the previous solver in-process)
 REFERENCE = {
     # tanh, tanh(2z), D = 0.1, beta = 2, lam (0.05, 0.3, 1) [first row], alpha (4, 0.5, 1, 2),
     # r = 1.5, gamma = 0.8, R
@@ -83,10 +85,11 @@ REFERENCE = {
 
 
 def _exact(values: np.ndarray, key: str) -> None:
-    np.testing.assert_array_equal(values.ravel(), [float.fromhex(h) for h in REFERENCE[key]])
+    want = [float.fromhex(h) for h in REFERENCE[key]]
+    np.testing.assert_allclose(values.ravel(), want, rtol=1e-12, atol=0)
 
 
-def test_defaults_are_bit_identical_to_the_previous_solver():
+def test_defaults_agree_with_the_previous_solver():
     ds = learning_curve(TANH, TANH2, 0.1, 2.0, [0.05, 0.3, 1.0], [4.0, 0.5, 1.0, 2.0], 1.5, 0.8)
     _exact(ds.test_error.values[0], "tanh")
     kw = {"bulk_scale": 1.0, "rows": "gaussian"}
@@ -290,7 +293,7 @@ def test_group_curves_plateau_and_unconverged_points(monkeypatch):
     assert far.attrs["neuron_types"] == 16 and far.attrs["bulk_slope"] == 0.3
     got = plateau(*args, 1.0, 0.9, "gaussian", 0.1, **kw)
     assert got == pytest.approx(float(far.test_error[0, 0]), rel=1e-5)
-    monkeypatch.setattr(fixed_point, "MAX_ITER", 1)
+    monkeypatch.setattr(iterate, "MAX_ITER", 1)
     with pytest.warns(RuntimeWarning, match="did not converge"):
         ds = learning_curve(*args, [0.01], [1.0], 1.0, 0.9, "rademacher")
     assert int(ds.converged[0, 0]) == 0 and np.isnan(float(ds.test_error[0, 0]))

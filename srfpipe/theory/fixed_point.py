@@ -16,13 +16,11 @@ from typing import NamedTuple
 import numpy as np
 
 from srfpipe.theory.equivalence import KappaTable
+from srfpipe.theory.iterate import converged, solve_fixed_point
 from srfpipe.theory.spectrum import MarchenkoPastur
 
 Array = np.ndarray
 
-TOL = 1e-11
-"""Relative residual below which `(V_w, V_z)` count as converged."""
-MAX_ITER = 2000
 NEWTON_RADIUS = 0.99
 ORDER_PARAMETERS = ("V_w", "V_z", "m_s", "m_v", "m_th", "m_e", "q_w", "q_z")
 
@@ -72,28 +70,38 @@ class _Step(NamedTuple):
     vh: Array  # (vh_w, vh_z), (B, 2)
 
 
-def _variance_step(
-    x: Array, tab: KappaTable, mp: MarchenkoPastur, psi: Array, lam: Array, jacobian: bool = True
-) -> _Step:
-    """Evaluate the variance map `G` (and its Jacobian); the fixed point is `x = G(x)`."""
-    coef = tab.coef
-    w = 1.0 / (1.0 + x @ coef)
-    ww = w * tab.weight
-    vh = ww @ coef.T
-    integ = mp.integrals(lam + vh[:, 1], vh[:, 0])
-    g = np.empty_like(x)
-    g[:, 0] = psi * integ[1, 1]
-    g[:, 1] = psi * integ[0, 1]
-    jac = None
-    if jacobian:
-        m = (ww * w) @ tab.coef_products  # E[w^2 c_i c_j]: (B, 3) = (11, 12, 22)
-        jac = np.empty((x.shape[0], 2, 2))
-        i22, i12, i02 = integ[2, 2], integ[1, 2], integ[0, 2]
-        jac[:, 0, 0] = psi * (i22 * m[:, 0] + i12 * m[:, 1])
-        jac[:, 0, 1] = psi * (i22 * m[:, 1] + i12 * m[:, 2])
-        jac[:, 1, 0] = psi * (i12 * m[:, 0] + i02 * m[:, 1])
-        jac[:, 1, 1] = psi * (i12 * m[:, 1] + i02 * m[:, 2])
-    return _Step(g, jac, w, integ, vh)
+@dataclass(frozen=True)
+class _VarianceMap:
+    """The map `G` of `(V_w, V_z)` at the points `(psi, lam)` (B,): an `iterate.VarianceMap`."""
+
+    tab: KappaTable
+    mp: MarchenkoPastur
+    psi: Array
+    lam: Array
+
+    def step(self, x: Array, jacobian: bool = True) -> _Step:
+        """Evaluate `G` (and its Jacobian) at `x` (B, 2); the fixed point is `x = G(x)`."""
+        tab, psi = self.tab, self.psi
+        w = 1.0 / (1.0 + x @ tab.coef)
+        ww = w * tab.weight
+        vh = ww @ tab.coef.T
+        integ = self.mp.integrals(self.lam + vh[:, 1], vh[:, 0])
+        g = psi[:, None] * np.stack([integ[1, 1], integ[0, 1]], -1)
+        jac = None
+        if jacobian:
+            m = (ww * w) @ tab.coef_products  # E[w^2 c_i c_j]: (B, 3) = (11, 12, 22)
+            jac = psi[:, None, None] * (
+                _spectral_matrix(integ) @ np.stack([m[:, :2], m[:, 1:]], -2)
+            )
+        return _Step(g, jac, w, integ, vh)
+
+    def __call__(self, x: Array, jacobian: bool) -> tuple[Array, Array | None]:
+        st = self.step(x, jacobian)
+        return st.g, st.jac
+
+    def newton_usable(self, newton: Array, jac: Array) -> Array:
+        """Newton is locally reliable: spectral radius of `J` below `NEWTON_RADIUS`, `x > 0`."""
+        return (_spectral_radius(jac) < NEWTON_RADIUS) & np.all(newton > 0, -1)
 
 
 def _spectral_matrix(integ: dict) -> Array:
@@ -103,60 +111,11 @@ def _spectral_matrix(integ: dict) -> Array:
     )
 
 
-def _relative(x: Array, g: Array, scale: Array) -> Array:
-    return np.max(np.abs(x - g), -1) / scale
-
-
-def _solve_2x2(a: Array, b: Array) -> Array:
-    """`a^{-1} b` for a (B, 2, 2), b (B, 2), by Cramer's rule."""
-    det = a[:, 0, 0] * a[:, 1, 1] - a[:, 0, 1] * a[:, 1, 0]
-    return (
-        np.stack(
-            [
-                a[:, 1, 1] * b[:, 0] - a[:, 0, 1] * b[:, 1],
-                a[:, 0, 0] * b[:, 1] - a[:, 1, 0] * b[:, 0],
-            ],
-            -1,
-        )
-        / det[:, None]
-    )
-
-
 def _spectral_radius(jac: Array) -> Array:
     """Largest eigenvalue of 2x2 matrices with non-negative entries (Perron root), (B,)."""
     half_tr = 0.5 * (jac[:, 0, 0] + jac[:, 1, 1])
     det = jac[:, 0, 0] * jac[:, 1, 1] - jac[:, 0, 1] * jac[:, 1, 0]
     return half_tr + np.sqrt(np.maximum(half_tr**2 - det, 0.0))
-
-
-def _solve_variances(
-    tab: KappaTable, mp: MarchenkoPastur, psi: Array, lam: Array, start: Array | None
-) -> tuple[Array, Array, Array]:
-    """`(V_w, V_z)` (B, 2) by safeguarded Newton; returns `(x, relative residual, iterations)`.
-
-    `G` is increasing, so plain iteration `x <- G(x)` from `x = 0` rises monotonically to the
-    fixed point. Newton's step is taken only where it is locally reliable (spectral radius of
-    `J_G` below `NEWTON_RADIUS`, step keeps `x > 0`, residual decreases); elsewhere we iterate.
-    """
-    x = np.zeros((psi.size, 2)) if start is None else np.array(start, dtype=float)
-    iters = np.zeros(psi.size, dtype=int)
-    eye = np.eye(2)
-    for _ in range(MAX_ITER):
-        step = _variance_step(x, tab, mp, psi, lam)
-        scale = 1.0 + np.max(np.abs(x), -1)
-        rel = _relative(x, step.g, scale)
-        active = rel > TOL
-        if not np.any(active):
-            break
-        iters += active
-        newton = x - _solve_2x2(eye - step.jac, x - step.g)
-        usable = (_spectral_radius(step.jac) < NEWTON_RADIUS) & np.all(newton > 0, -1)
-        trial = np.where(usable[:, None], newton, step.g)
-        new = _relative(trial, _variance_step(trial, tab, mp, psi, lam, False).g, scale)
-        trial = np.where((usable & ~(new < rel))[:, None], step.g, trial)
-        x = np.where(active[:, None], trial, x)
-    g = _variance_step(x, tab, mp, psi, lam, False).g
-    return x, _relative(x, g, 1.0 + np.max(np.abs(x), -1)), iters
 
 
 def solve(
@@ -175,9 +134,9 @@ def solve(
     """
     psi = np.asarray(psi, dtype=float)
     lam = np.asarray(lam, dtype=float)
-    x, rel, iters = _solve_variances(tab, mp, psi, lam, start)
-    _, jac, w, integ, vh = _variance_step(x, tab, mp, psi, lam)
-    assert jac is not None
+    vmap = _VarianceMap(tab, mp, psi, lam)
+    x, rel, iters = solve_fixed_point(vmap, np.zeros((psi.size, 2)) if start is None else start)
+    _, jac, w, integ, vh = vmap.step(x)
 
     # means: basis f = (mu0, mu1 kappa, mu2/2) of L(kappa) = f . (m_s, m_v, m_e)
     basis = np.stack([tab.mu0, tab.mu1 * tab.kappa, 0.5 * tab.mu2])  # (3, K)
@@ -216,14 +175,19 @@ def solve(
     drive = np.stack([_mean(tab, w2 * tab.mu1**2 * e0), _mean(tab, w2 * tab.mus2 * e0)], -1)
     prior = mp.prior(integ, mt_v, mt_th, mt_e, row_var)
     source = prior + psi[:, None] * (spec @ drive[..., None])[..., 0]
-    q = _solve_2x2(np.eye(2) - jac, source)
+    q = np.linalg.solve(np.eye(2) - jac, source[..., None])[..., 0]
     err = e0 + q[:, :1] * tab.mu1**2 + q[:, 1:] * tab.mus2
     test = _mean(tab, err)
     train = _mean(tab, w2 * err)
 
-    stable = _spectral_radius(jac) < 1.0
-    physical = np.all(q >= 0, -1) & (train >= 0) & (test >= noise - 1e-10)
-    ok = (rel <= 100 * TOL) & stable & physical & np.isfinite(test) & np.isfinite(train)
+    ok = converged(
+        rel,
+        _spectral_radius(jac),
+        nonnegative=np.all(q >= 0, -1),
+        test=test,
+        train=train,
+        noise=noise,
+    )
     return Solution(
         V_w=x[:, 0],
         V_z=x[:, 1],
