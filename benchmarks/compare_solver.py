@@ -18,13 +18,12 @@ import types
 from functools import partial
 
 import numpy as np
+from common import REPO  # noqa: E402
 
 from srfpipe.functions import target
 from srfpipe.problem import SRF, Problem
 from srfpipe.theory import curves
 from srfpipe.theory.groups import solve_groups
-
-from common import REPO  # noqa: E402
 
 HE2 = target("hermite", 1.0, (0.0, 1.0, 1.0))
 TANH2 = target("tanh", 2.0)
@@ -32,7 +31,8 @@ CASES = {  # name: (problem, sRF, dimension)
     "tanh R": (Problem("tanh", TANH2, 0.1, 2.0), SRF(1.5, 0.8), None),
     "tanh R r=3 sign": (Problem("tanh", target("sign"), 0.1, 0.7), SRF(3.0, 0.95), None),
     "relu O": (Problem("relu", TANH2, 0.1, 1.5, "constant"), SRF(1.0, 0.8), None),
-    "relu O He2 unit": (Problem("relu", HE2, 0.1, 1.0, "constant", w0_rows="unit"), SRF(1.0, 0.9), None),
+    "relu O He2 unit": (Problem("relu", HE2, 0.1, 1.0, "constant", w0_rows="unit"),
+                        SRF(1.0, 0.9), None),
     "erf O c=1.3": (Problem("erf", HE2, 0.0, 3.0, "constant"), SRF(0.7, 0.5, 1.3), None),
     "relu R G=2": (Problem("relu", TANH2, 0.1, 2.0), SRF(1.5, 0.8), None),
     "tanh gauss d=1000": (Problem("tanh", TANH2, 0.1, 2.0, "gaussian"), SRF(1.5, 0.8), 1000),
@@ -50,10 +50,15 @@ def load_old(rev: str) -> tuple[types.ModuleType, types.ModuleType]:
     for name in ("fixed_point", "groups"):
         text = subprocess.run(
             ["git", "-C", str(REPO), "show", f"{rev}:srfpipe/theory/{name}.py"],
-            capture_output=True, text=True, check=True,
-        ).stdout  # fmt: skip
-        text = text.replace("from srfpipe.theory import fixed_point", "import old_fixed_point as fixed_point")
-        text = text.replace("from srfpipe.theory.fixed_point import", "from old_fixed_point import")
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for new, old in [
+            ("from srfpipe.theory import fixed_point", "import old_fixed_point as fixed_point"),
+            ("from srfpipe.theory.fixed_point import", "from old_fixed_point import"),
+        ]:
+            text = text.replace(new, old)
         mod = types.ModuleType(f"old_{name}")
         sys.modules[mod.__name__] = mod
         exec(compile(text, f"{rev}:{name}.py", "exec"), mod.__dict__)  # noqa: S102

@@ -60,6 +60,7 @@ def plateau(
     pb, srf = _problem_srf(act, g, noise, beta, r, gamma, readout_init, bulk_scale, rows)
     return curves.plateau(pb, srf, lam, **kw)
 
+
 _SPEC = importlib.util.spec_from_file_location(
     "validate_theory", Path(__file__).parents[1] / "benchmarks" / "validate_theory.py"
 )
