@@ -27,10 +27,10 @@ from srfpipe.functions import ACTIVATIONS, TARGET_NAMES, target
 from srfpipe.linalg.parallel import job_threads
 from srfpipe.models import MODELS
 from srfpipe.problem import INIT_OUTPUTS, LAM_SCALES, READOUT_INITS, SRF, W0_ROWS, Problem
-from srfpipe.simulation import simulate
-from srfpipe.step import network_map
-from srfpipe.theory import learning_curve
+from srfpipe.simulation import SeedDraw, simulate
 from srfpipe.theory.conditional import conditional_seeds
+from srfpipe.theory.curves import learning_curve
+from srfpipe.theory.network_map import network_map
 from srfpipe.theory.optimize import COARSE_POINTS, optimal_eta, optimal_lam
 
 RECORD_FIELDS = (
@@ -335,9 +335,8 @@ def run_conditional(spec: Spec, args: argparse.Namespace) -> None:
     d = int(_number("--d", args.d or "500", 8.0))
     seeds = int(_number("--seeds", args.seeds or "4", 1.0))
     with _refused("--conditional"):
-        ds = conditional_seeds(
-            spec.problem, eta=spec.eta, d=d, seeds=range(seeds), lam=spec.lam, alpha=spec.alpha
-        )
+        draws = (SeedDraw(spec.problem, d, s, eta=spec.eta) for s in range(seeds))
+        ds = conditional_seeds(spec.problem, draws, lam=spec.lam, alpha=spec.alpha)
     params = spec.params() | {"model": "network (conditional theory)", "d": d, "seeds": seeds}
     print_records(params, _grid_records(ds, MEAN_FIELDS), args.json)
 

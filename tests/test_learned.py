@@ -13,9 +13,7 @@ from srfpipe.models import MODELS
 from srfpipe.problem import SRF, Problem
 from srfpipe.simulation import SeedDraw, fit_layers
 from srfpipe.stats import bin_weights
-from srfpipe.step import network_map
-from srfpipe.theory import learning_curve
-from srfpipe.theory.curves import equations
+from srfpipe.theory.curves import equations, learning_curve
 from srfpipe.theory.equivalence import NeuronTypes, group_table, kappa_table
 from srfpipe.theory.fixed_point import solve
 from srfpipe.theory.groups import _Layout, _means, _Problem, _State, solve_groups
@@ -26,6 +24,7 @@ from srfpipe.theory.learned import (
     srf_types,
     types_mean,
 )
+from srfpipe.theory.network_map import network_map
 from srfpipe.theory.spectrum import marchenko_pastur
 
 PROBLEM = Problem(target=target("tanh", 2.0), noise=0.1, beta=1.0, alpha0=2.0)

@@ -9,9 +9,10 @@ from scipy import integrate
 
 from srfpipe.functions import activation, target
 from srfpipe.problem import SRF, Problem
-from srfpipe.step import network_map
-from srfpipe.theory import iterate, learning_curve, optimal_ridge, plateau
+from srfpipe.theory import iterate
+from srfpipe.theory.curves import learning_curve, optimal_ridge, plateau
 from srfpipe.theory.equivalence import kappa_quadrature, shifted_coefficients
+from srfpipe.theory.network_map import network_map
 from srfpipe.theory.spectrum import marchenko_pastur
 
 TANH, ERF, RELU = activation("tanh"), activation("erf"), activation("relu")

@@ -25,10 +25,9 @@ import xarray as xr
 
 from srfpipe.models import THEORIES
 from srfpipe.problem import Problem
-from srfpipe.step import network_map
 from srfpipe.store import provenance
-from srfpipe.theory import learning_curve, optimal_ridge, plateau
-from srfpipe.theory.curves import dense_alpha_grid
+from srfpipe.theory.curves import dense_alpha_grid, learning_curve, optimal_ridge, plateau
+from srfpipe.theory.network_map import network_map
 
 log = logging.getLogger(__name__)
 

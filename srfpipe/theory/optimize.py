@@ -4,7 +4,7 @@ Both are 1-D searches of the theory's test error: a coarse grid brackets the min
 a non-convex profile does not trap the search), then a bounded Brent search
 (`scipy.optimize.minimize_scalar`, method 'bounded') refines it inside the bracket;
 `lambda` is searched in `log lambda`. The step size acts through the network map
-(`srfpipe.step.network_map`): `r = eta mu1 ||beta_vec||` at fixed `gamma`.
+(`srfpipe.theory.network_map`): `r = eta mu1 ||beta_vec||` at fixed `gamma`.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ import xarray as xr
 from scipy.optimize import minimize_scalar
 
 from srfpipe.problem import SRF, Problem
-from srfpipe.step import network_map
 from srfpipe.theory.curves import equations, positive_grid
+from srfpipe.theory.network_map import network_map
 
 LAM_BOUNDS = (1e-5, 1e3)
 """Search range of `lambda`."""
