@@ -58,10 +58,6 @@ class KappaTable:
         return np.stack([a * a, a * b, b * b], axis=1)
 
 
-HOMOGENEOUS = ("relu", "linear")
-"""Activations with `sigma(c z) = c sigma(z)` for `c > 0`: their closed forms carry over."""
-
-
 def scaled_moments(act: Activation, t: Array, scale: float = 1.0) -> tuple[Array, Array, Array]:
     """`Activation.shifted_moments` of `sigma_c(z) = sigma(c z)`, `c = scale > 0`.
 
@@ -70,7 +66,7 @@ def scaled_moments(act: Activation, t: Array, scale: float = 1.0) -> tuple[Array
     """
     if scale == 1.0:
         return act.shifted_moments(t)
-    if act.name in HOMOGENEOUS:
+    if act.homogeneous:  # sigma(c z) = c sigma(z): the closed forms carry over
         m0, m1, second = act.shifted_moments(t)
         return scale * m0, scale * m1, scale**2 * second
     z, w = gaussian_quadrature()
@@ -104,9 +100,6 @@ def target_moments(tgt: Target, gamma: float, kappa: Array) -> tuple[Array, Arra
     return tgt.gaussian_moments(gamma * kappa, std)
 
 
-NONSMOOTH_TARGETS = ("sign", "relu")
-"""Targets whose conditional moments have a jump or kink at kappa = 0 as gamma -> 1."""
-
 _PANEL_EDGES = np.array([0.0, 0.02, 0.08, 0.25, 0.6, 1.2, 2.2, 3.5, 5.5, 9.0])
 _PANEL_NODES = 16
 
@@ -121,10 +114,10 @@ def kappa_quadrature(
     non-smooth target is nearly aligned (its moments given `kappa` jump or kink at 0 as
     `gamma -> 1`): Gauss-Hermite then converges only algebraically (2.6% error at 121 nodes
     on `E|tanh(3 kappa)|`; 6e-4 on an r = 3 learning curve), so for `r > 1` or
-    (`gamma > 0.5` and target sign/relu) we use Gauss-Legendre panels on `[-9, 9]` graded
+    (`gamma > 0.5` and a non-smooth target) we use Gauss-Legendre panels on `[-9, 9]` graded
     towards the breakpoint `kappa = 0`, times the Gaussian density (5e-5 on that curve).
     """
-    if r <= 1.0 and (tgt.name not in NONSMOOTH_TARGETS or gamma <= 0.5):
+    if r <= 1.0 and (not tgt.nonsmooth or gamma <= 0.5):
         nodes, weights = gaussian_quadrature(n)
         return np.asarray(nodes), np.asarray(weights)
     x, w = np.polynomial.legendre.leggauss(_PANEL_NODES)
