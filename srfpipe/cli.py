@@ -30,13 +30,10 @@ from srfpipe.problem import INIT_OUTPUTS, LAM_SCALES, READOUT_INITS, SRF, W0_ROW
 from srfpipe.simulation import SeedDraw, simulate
 from srfpipe.theory.conditional import conditional_seeds
 from srfpipe.theory.curves import learning_curve
+from srfpipe.theory.fixed_point import CURVE_OUTPUTS as RECORD_FIELDS
 from srfpipe.theory.network_map import network_map
 from srfpipe.theory.optimize import COARSE_POINTS, optimal_eta, optimal_lam
 
-RECORD_FIELDS = (
-    "test_error", "train_error", "converged", "readout_sq_norm", "residual", "iterations",
-    "V_w", "V_z", "m_s", "m_v", "m_th", "m_e", "q_w", "q_z",
-)  # fmt: skip
 DEFAULT = Problem()
 """Defaults of the problem flags: those of `Problem`, which equal the config schema's."""
 MEAN_FIELDS = {

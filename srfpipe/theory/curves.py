@@ -23,7 +23,14 @@ from srfpipe.theory.equivalence import (
     merge_types,
     neuron_types,
 )
-from srfpipe.theory.fixed_point import ORDER_PARAMETERS, Solution, TypeMeans, solve
+from srfpipe.theory.fixed_point import (
+    CURVE_OUTPUTS,
+    STATUS,
+    TYPE_MEANS,
+    Solution,
+    TypeMeans,
+    solve,
+)
 from srfpipe.theory.groups import solve_groups
 from srfpipe.theory.spectrum import MP_NODES, MarchenkoPastur, marchenko_pastur
 
@@ -179,48 +186,38 @@ def learning_curve(
 
 def solve_grid(
     problem: Problem, solver: Solver, beta: float, lam_arr: np.ndarray, alpha_arr: np.ndarray
-) -> dict[str, tuple[tuple[str, str], np.ndarray]]:
+) -> dict[str, tuple[tuple[str, ...], np.ndarray]]:
     """`solver` on the grid `alpha_arr` (A,) x `lam_arr` (L,), warm-started along increasing
-    alpha: Dataset variables of dims ("alpha", "lam"); unconverged points NaN (a warning)."""
-    fields = (*ORDER_PARAMETERS, "test_error", "train_error", "residual")
-    out = {f: np.full((lam_arr.size, alpha_arr.size), np.nan) for f in fields}
-    converged = np.zeros((lam_arr.size, alpha_arr.size), dtype=np.int8)
-    iterations = np.zeros((lam_arr.size, alpha_arr.size), dtype=np.int32)
-    per_type: dict[str, np.ndarray] = {}
+    alpha: the variables `CURVE_OUTPUTS` (and `TYPE_MEANS`, several types) of dims ("alpha",
+    "lam") (and "type"); unconverged points NaN (a warning)."""
+    names = [f for f in CURVE_OUTPUTS if f != "readout_sq_norm"]
+    sols = []
     start = None
     for j in np.argsort(alpha_arr):  # warm start along increasing alpha
         psi = np.full(lam_arr.size, beta / alpha_arr[j])
-        ridge = problem.ridge(lam_arr, alpha_arr[j])
-        sol = solver(psi, ridge, problem.noise, start=start)
+        sol = solver(psi, problem.ridge(lam_arr, alpha_arr[j]), problem.noise, start=start)
         start = _warm_start(sol, start)
-        _store(out, sol, j)
-        if sol.per_type is not None:
-            for f in TypeMeans._fields:
-                v = getattr(sol.per_type, f)  # (L, G)
-                per_type.setdefault(f, np.full((lam_arr.size, alpha_arr.size, v.shape[-1]), np.nan))
-                per_type[f][:, j] = v
-        converged[:, j] = sol.converged
-        iterations[:, j] = sol.iterations
-    bad = converged == 0
+        sols.append((j, sol))
+    sols = [sol for _, sol in sorted(sols, key=lambda js: js[0])]  # (A,) in grid order
+    out = {f: np.stack([getattr(sol, f) for sol in sols]) for f in names}  # (A, L)
+    if sols[0].per_type is not None:
+        for f, m in zip(TYPE_MEANS, TypeMeans._fields, strict=True):
+            out[f] = np.stack([getattr(sol.per_type, m) for sol in sols])  # (A, L, G)
+    bad = out["converged"] == 0
     if np.any(bad):
         warnings.warn(
             f"theory: {int(bad.sum())} of {bad.size} points did not converge; reported as NaN",
             RuntimeWarning,
             stacklevel=3,
         )
-        for f in fields:
-            if f != "residual":
-                out[f][bad] = np.nan
-        for v in per_type.values():
-            v[bad] = np.nan
+        for f, v in out.items():
+            if f not in STATUS:
+                v[bad] = np.nan
     out["readout_sq_norm"] = out["q_z"].copy()
-    dims = ("alpha", "lam")
-    data = {f: (dims, v.T) for f, v in out.items()}
-    data["converged"] = (dims, converged.T)
-    data["iterations"] = (dims, iterations.T)
-    for f, v in per_type.items():  # several neuron types only
-        data[f"{f}_type"] = ((*dims, "type"), v.transpose(1, 0, 2))
-    return data
+    out["converged"] = out["converged"].astype(np.int8)
+    out["iterations"] = out["iterations"].astype(np.int32)
+    dims = ("alpha", "lam", "type")
+    return {f: (dims[: out[f].ndim], out[f]) for f in (*CURVE_OUTPUTS, *TYPE_MEANS) if f in out}
 
 
 def _warm_start(sol: Solution, previous: np.ndarray | None) -> np.ndarray | None:
@@ -230,11 +227,6 @@ def _warm_start(sol: Solution, previous: np.ndarray | None) -> np.ndarray | None
     if previous is None:
         return x if np.all(good) else None
     return np.where(good, x, previous)
-
-
-def _store(out: dict[str, np.ndarray], sol: Solution, j: int) -> None:
-    for f in out:
-        out[f][:, j] = getattr(sol, f)
 
 
 def optimal_ridge(ds: xr.Dataset) -> xr.Dataset:

@@ -10,8 +10,8 @@ axis of length B (one entry per point); kappa-node arrays have shape (B, K).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import NamedTuple
+from dataclasses import dataclass, field, fields
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -22,26 +22,33 @@ from srfpipe.theory.spectrum import MarchenkoPastur
 Array = np.ndarray
 
 NEWTON_RADIUS = 0.99
-ORDER_PARAMETERS = ("V_w", "V_z", "m_s", "m_v", "m_th", "m_e", "q_w", "q_z")
+
+
+def _kind(kind: str) -> Any:
+    return field(metadata={"kind": kind})
 
 
 @dataclass(frozen=True)
 class Solution:
-    """Order parameters and errors, each of shape (B,); `test_error` includes the noise."""
+    """Errors, status and order parameters, each (B,); `test_error` includes the noise.
 
-    V_w: Array
-    V_z: Array
-    m_s: Array
-    m_v: Array
-    m_th: Array
-    m_e: Array
-    q_w: Array
-    q_z: Array
-    test_error: Array
-    train_error: Array
-    residual: Array
-    iterations: Array
-    converged: Array
+    A field's kind ("error", "status", "order") makes it an output of `learning_curve`,
+    `srfpipe theory` and the theory artifact (`CURVE_OUTPUTS`); fields without are internal.
+    """
+
+    test_error: Array = _kind("error")
+    train_error: Array = _kind("error")
+    converged: Array = _kind("status")
+    residual: Array = _kind("status")
+    iterations: Array = _kind("status")
+    V_w: Array = _kind("order")
+    V_z: Array = _kind("order")
+    m_s: Array = _kind("order")
+    m_v: Array = _kind("order")
+    m_th: Array = _kind("order")
+    m_e: Array = _kind("order")
+    q_w: Array = _kind("order")
+    q_z: Array = _kind("order")
     state: Array  # the variance unknowns, (B, n): (V_w, V_z) here; warm-starts the next solve
     per_type: TypeMeans | None = None  # several types (`groups.solve_groups`) only
 
@@ -53,6 +60,20 @@ class TypeMeans(NamedTuple):
     m_s: Array
     m_v: Array
     m_e: Array
+
+
+def _outputs(kind: str) -> tuple[str, ...]:
+    return tuple(f.name for f in fields(Solution) if f.metadata.get("kind") == kind)
+
+
+ORDER_PARAMETERS = _outputs("order")
+ERRORS = (*_outputs("error"), "readout_sq_norm")
+"""The errors; `readout_sq_norm = ||b||^2` is the order parameter `q_z` under its own name."""
+STATUS = _outputs("status")
+CURVE_OUTPUTS = (*ERRORS, *STATUS, *ORDER_PARAMETERS)
+"""The ("alpha", "lam") variables of `learning_curve`, in order."""
+TYPE_MEANS = tuple(f"{m}_type" for m in TypeMeans._fields)
+"""The per-type means of `learning_curve` (dims ("alpha", "lam", "type"); G > 1 only)."""
 
 
 def _mean(tab: KappaTable, f: Array) -> Array:
