@@ -66,6 +66,12 @@ class Equations(NamedTuple):
     table: KappaTable | GroupTable
     mp: MarchenkoPastur
 
+    @property
+    def unknowns(self) -> int:
+        """Length of the solver's state: `(V_w, V_z)`, or `(T_gh for g <= h, v_z)` of G types."""
+        g = np.size(self.table.pi) if isinstance(self.table, GroupTable) else 1
+        return 2 if g == 1 else g * (g + 1) // 2 + g
+
 
 def equations(
     problem: Problem,

@@ -34,16 +34,14 @@ class _Layout:
         self.n = len(self.iu[0]) + g
         # dV = sum_{g<=h} (2 - delta_gh) mu1_g mu1_h dT_gh + mus2 . dv_z
         self.mult = np.concatenate([np.where(self.iu[0] == self.iu[1], 1.0, 2.0), np.ones(g)])
+        self.full = np.empty((g, g), dtype=int)  # position of T_gh in x, (G, G)
+        self.full[self.iu] = self.full[self.iu[::-1]] = np.arange(len(self.iu[0]))
 
     def pack(self, t: Array, v: Array) -> Array:
         return np.concatenate([t[..., self.iu[0], self.iu[1]], v], -1)
 
     def unpack(self, x: Array) -> tuple[Array, Array]:
-        k = len(self.iu[0])
-        t = np.zeros((*x.shape[:-1], self.g, self.g))
-        t[..., self.iu[0], self.iu[1]] = x[..., :k]
-        t[..., self.iu[1], self.iu[0]] = x[..., :k]
-        return t, x[..., k:]
+        return x[..., self.full], x[..., len(self.iu[0]) :]
 
 
 @dataclass(frozen=True)
