@@ -123,6 +123,10 @@ def test_spike_helps_and_plateau_is_the_alpha_limit():
     )
     best = plateau(problem, SRF(1.5, 0.8))  # lam = 0: projection on the feature span
     assert 0.1 < best < float(far.test_error[0, 0])
+    # a list of lambdas solves from one set of tables, as each lambda alone
+    lams = [0.0, 0.1, 1.0]
+    one_by_one = [plateau(problem, SRF(1.5, 0.8), lam=lam) for lam in lams]
+    np.testing.assert_allclose(plateau(problem, SRF(1.5, 0.8), lam=lams), one_by_one, rtol=1e-12)
 
 
 def test_optimal_ridge_is_the_grid_minimum():

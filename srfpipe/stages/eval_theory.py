@@ -20,7 +20,6 @@ import logging
 import time
 from typing import Any
 
-import numpy as np
 import xarray as xr
 
 from srfpipe.models import THEORIES
@@ -47,8 +46,7 @@ def run(params: dict[str, Any], eta: float) -> xr.Dataset:
         ds = ds[[*CURVE_VARS, *(v for v in TYPE_VARS if v in ds)]]
         ds["optimal_test_error"] = optimal_ridge(ds)["test_error"]
         ds = ds.rename(alpha="alpha_theory")
-        plateaus = [plateau(problem, srf, lam, **kw) for lam in params["lam"]]
-        ds["plateau"] = ("lam", np.array(plateaus))
+        ds["plateau"] = ("lam", plateau(problem, srf, params["lam"], **kw))
         curves.append(ds)
         log.info(
             "theory %s (r=%.4f, gamma=%.4f) in %.2fs",

@@ -259,25 +259,30 @@ def optimal_ridge(ds: xr.Dataset) -> xr.Dataset:
 def plateau(
     problem: Problem,
     srf: SRF,
-    lam: float = 0.0,
+    lam: float | Sequence[float] = 0.0,
     *,
     dimension: float | None = None,
     readout_nodes: int = GAUSSIAN_TYPES,
     kappa_nodes: int = KAPPA_NODES,
     mp_nodes: int = MP_NODES,
-) -> float:
-    """The `alpha -> inf` limit of the test error (noise included) at ridge `lam >= 0`.
+) -> float | np.ndarray:
+    """The `alpha -> inf` limit of the test error (noise included) at ridge `lam >= 0` (a
+    number, or a list: an array (L,), from one set of tables); NaN where unconverged.
 
     At `lam = 0` this is the error of the best predictor in the span of the `p = beta d`
     features: what the sRF can express at all (keywords as `learning_curve`). With
     `lam_scale = "features"` the penalty `lam beta/alpha` vanishes in this limit.
     """
-    lam = float(problem.ridge(_finite("lam", lam, 0.0, strict=False), np.inf))
+    lams = np.atleast_1d(np.asarray(lam, dtype=float))
+    if lams.ndim != 1 or not np.all(np.isfinite(lams) & (lams >= 0)):
+        raise ValueError(f"lam: must be finite numbers >= 0, got {lams.tolist()}")
+    ridge = problem.ridge(lams, np.inf)
     eq = equations(
         problem, srf, dimension=dimension, readout_nodes=readout_nodes,
         kappa_nodes=kappa_nodes, mp_nodes=mp_nodes,
     )  # fmt: skip
-    if lam == 0.0 and np.min(eq.table.mus2 @ eq.table.weight) < 1e-12:
+    if np.any(ridge == 0.0) and np.min(eq.table.mus2 @ eq.table.weight) < 1e-12:
         raise ValueError("plateau: lam = 0 needs a non-linear activation (mustar > 0)")
-    sol = eq.solver(np.zeros(1), np.array([lam]), problem.noise)
-    return float(sol.test_error[0]) if sol.converged[0] else float("nan")
+    sol = eq.solver(np.zeros(lams.size), ridge, problem.noise)
+    out = np.where(sol.converged, sol.test_error, np.nan)
+    return float(out[0]) if np.ndim(lam) == 0 else out
