@@ -82,8 +82,10 @@ def main() -> None:
     worst = 0.0
     for name, (pb, srf, dim) in CASES.items():
         eq = curves.equations(pb, srf, dimension=dim)
-        new = curves.solve_grid(pb, eq.solver, eq.mp.beta, LAM, ALPHA)
-        old = curves.solve_grid(pb, old_solver(eq, fp, gr), eq.mp.beta, LAM, ALPHA)
+        new = curves.solve_grid(pb, eq.solver, beta=eq.mp.beta, lam_arr=LAM, alpha_arr=ALPHA)
+        old = curves.solve_grid(
+            pb, old_solver(eq, fp, gr), beta=eq.mp.beta, lam_arr=LAM, alpha_arr=ALPHA
+        )
         same = np.array_equal(new["converged"][1], old["converged"][1])
         rel = {}
         for f in FIELDS:

@@ -140,10 +140,10 @@ def test_unit_rows_remove_only_the_row_norm_term():
     tab = kappa_table(RELU, HE2, 1.0, 0.9)
     mp = marchenko_pastur(1.0)
     psi, lam = np.array([1.0, 0.25]), np.array([0.1, 0.1])
-    unit = fixed_point.solve(tab, mp, psi, lam, 0.1, row_var=0.0)
+    unit = fixed_point.solve(tab, mp, psi, lam, noise=0.1, row_var=0.0)
     flat = dataclasses.replace(tab, mu2=np.zeros_like(tab.mu2))
-    ref = fixed_point.solve(flat, mp, psi, lam, 0.1)
-    full = fixed_point.solve(tab, mp, psi, lam, 0.1)
+    ref = fixed_point.solve(flat, mp, psi, lam, noise=0.1)
+    full = fixed_point.solve(tab, mp, psi, lam, noise=0.1)
     np.testing.assert_array_equal(unit.m_e, 0.0)
     np.testing.assert_allclose(unit.test_error, ref.test_error, rtol=1e-12)
     gap = (unit.test_error - full.test_error) / full.test_error
@@ -185,7 +185,9 @@ def test_block_deterministic_equivalent_matches_sampled_matrices():
     np.testing.assert_allclose(r[0], quad, atol=0.1 * np.abs(r).max())  # one random v
     dm = rng.standard_normal((3, 3))
     dm, ddir = dm + dm.T, rng.standard_normal(3)
-    dy, dr = block_derivative(q, r, m[None], pi, beta, dm[None, None], ddir[None, None])
+    dy, dr = block_derivative(
+        q, r, m[None], pi=pi, beta=beta, dm=dm[None, None], dd=ddir[None, None]
+    )
     da = dm[types][:, types] * k + np.diag(ddir[types])
     dq = -a_inv @ da @ a_inv
     dy_s = [dq.diagonal()[b].sum() / p for b in blocks]
@@ -206,7 +208,9 @@ def test_block_resolvent_with_one_type_is_marchenko_pastur():
         np.array([[[[1.0]]], [[[0.0]]]]).reshape(1, 2, 1, 1),
         np.array([0.0, 1.0]).reshape(1, 2, 1),
     )
-    dy, dr = block_derivative(q, r, np.full((1, 1, 1), vh), np.ones(1), 1.7, *dirs)
+    dy, dr = block_derivative(
+        q, r, np.full((1, 1, 1), vh), pi=np.ones(1), beta=1.7, dm=dirs[0], dd=dirs[1]
+    )
     ref = [integ[1, 2][0], integ[0, 2][0], integ[2, 2][0], integ[1, 2][0]]
     np.testing.assert_allclose(-np.concatenate([dy.ravel(), dr.ravel()]), ref, rtol=1e-10)
 
@@ -224,13 +228,13 @@ def test_group_solver_reduces_to_the_one_type_solver(act, tgt, r, gamma, beta):
     Rademacher pair s = +-1 all give `fixed_point.solve`."""
     tab, mp = kappa_table(act, tgt, r, gamma), marchenko_pastur(beta)
     psi, lam = np.array([3.0, 1.0, 0.4, 0.0]), np.array([0.05, 0.05, 0.5, 0.1])
-    ref = fixed_point.solve(tab, mp, psi, lam, 0.1)
+    ref = fixed_point.solve(tab, mp, psi, lam, noise=0.1)
     typesets = [NeuronTypes(np.ones(1), np.ones(1), np.ones(1))]
     typesets.append(NeuronTypes(np.array([0.3, 0.7]), np.ones(2), np.ones(2)))
     if act.odd:
         typesets.append(neuron_types("rademacher"))
     for types in typesets:
-        sol = solve_groups(group_table(act, tgt, r, gamma, types), beta, psi, lam, 0.1)
+        sol = solve_groups(group_table(act, tgt, r, gamma, types), beta, psi, lam, noise=0.1)
         assert sol.converged.all()
         for f in ("test_error", "train_error", "q_z", "q_w", "m_th"):
             np.testing.assert_allclose(getattr(sol, f), getattr(ref, f), rtol=1e-11, err_msg=f)
@@ -249,7 +253,7 @@ def test_merged_types_and_the_random_features_limit():
     # ... also through the group solver with distinct (unmerged) readout values
     types = NeuronTypes(np.array([0.5, 0.5]), np.array([1.0, -1.0]), np.ones(2))
     sol = solve_groups(
-        group_table(RELU, HE2, 0.0, 0.7, types), 1.5, np.array([3.0]), np.array([0.05]), 0.1
+        group_table(RELU, HE2, 0.0, 0.7, types), 1.5, np.array([3.0]), np.array([0.05]), noise=0.1
     )
     assert sol.test_error[0] == pytest.approx(ref[0, 0], rel=1e-11)
 
@@ -260,7 +264,7 @@ def test_odd_sigma_folds_the_gaussian_readout():
     types = neuron_types("gaussian", (1.0, 0.4), 12)
     tab = group_table(TANH, TANH2, 1.5, 0.8, types)
     psi, lam = np.array([1.5, 0.5]), np.array([0.05, 0.5])
-    unfolded = solve_groups(tab, 1.5, psi, lam, 0.1, width=1500.0)
+    unfolded = solve_groups(tab, 1.5, psi, lam, noise=0.1, width=1500.0)
     ds = learning_curve(
         TANH, TANH2, 0.1, 1.5, [0.05, 0.5], [1.0, 3.0], 1.5, 0.8, "gaussian",
         bulk_scale=(1.0, 0.4), readout_nodes=12, dimension=1000,

@@ -172,9 +172,11 @@ def conditional_curve(
     if gap is not None:
         raise ValueError(gap)
     spec, row_var = conditional_spectrum(sp, theta, problem, ingredients)
-    tab = kappa_table(problem.sigma, problem.target, sp.r, sp.gamma, kappa_nodes, sp.scale)
+    tab = kappa_table(
+        problem.sigma, problem.target, sp.r, sp.gamma, n=kappa_nodes, bulk_scale=sp.scale
+    )
     solver = partial(solve, tab, spec, row_var=row_var)
-    data = solve_grid(problem, solver, spec.beta, lam_arr, alpha_arr)
+    data = solve_grid(problem, solver, beta=spec.beta, lam_arr=lam_arr, alpha_arr=alpha_arr)
     if "spectrum" in ingredients:
         data["bulk_eigenvalues"] = ("mode", sp.scale**2 * spec.om)
     attrs = {

@@ -20,8 +20,7 @@ from srfpipe.theory.equivalence import (
     KappaTable,
     group_table,
     kappa_table,
-    merge_types,
-    neuron_types,
+    srf_types,
 )
 from srfpipe.theory.fixed_point import (
     CURVE_OUTPUTS,
@@ -35,21 +34,10 @@ from srfpipe.theory.groups import solve_groups
 from srfpipe.theory.spectrum import MP_NODES, MarchenkoPastur, marchenko_pastur
 
 Solver = Callable[..., Solution]
-"""`solver(psi, lam, noise, start=None)`: the fixed point at the points `(psi, lam)` (B,)."""
+"""`solver(psi, lam, noise=noise, start=None)`: the fixed point at the points `(psi, lam)` (B,)."""
 
 ROW_NORM_VARIANCE = {"gaussian": 2.0, "unit": 0.0}
 """`d Var ||w_i||^2` for each `w0_rows` option: iid `N(0, 1/d)` rows or unit rows."""
-
-
-def _finite(name: str, value: float, low: float, strict: bool, high: float = np.inf) -> float:
-    value = float(value)
-    ok = np.isfinite(value) and (value > low if strict else value >= low) and value <= high
-    if not ok:
-        bound = f"{'>' if strict else '>='} {low:g}" + (
-            f" and <= {high:g}" if high < np.inf else ""
-        )
-        raise ValueError(f"{name}: must be a finite number {bound}, got {value}")
-    return value
 
 
 def positive_grid(name: str, values: Sequence[float]) -> np.ndarray:
@@ -82,33 +70,37 @@ def equations(
     kappa_nodes: int = KAPPA_NODES,
     mp_nodes: int = MP_NODES,
 ) -> Equations:
-    """Check the inputs, tabulate the kappa and MP quadratures and pick the solver.
+    """Check the sRF and `dimension`, tabulate the kappa and MP quadratures and pick the solver.
 
     The neurons fall into types `(pi_g, s_g, c_g)` (`equivalence.neuron_types`, merged when
     they give the same features): one type (constant readout, Rademacher with odd `sigma`,
     `r = 0` with one bulk scale) runs `fixed_point.solve`; several run
     `groups.solve_groups`, where a finite `dimension` d keeps the O(1/d) cost of the types'
     mean directions (docs/theory.md section 11; None is the d -> inf limit)."""
-    r = _finite("r", srf.r, 0.0, strict=False)
-    gamma = _finite("gamma", srf.gamma, 0.0, strict=False, high=1.0)
-    beta = _finite("beta", problem.beta, 0.0, strict=True)
-    _finite("bulk_scale", srf.bulk_scale, 0.0, strict=True)
-    _finite("bulk_slope", srf.bulk_slope, 0.0, strict=False)
-    _finite("noise", problem.noise, 0.0, strict=False)
+    r, gamma, beta = float(srf.r), float(srf.gamma), float(problem.beta)
+    for name, value, low, high in [
+        ("r", r, 0.0, np.inf),
+        ("gamma", gamma, 0.0, 1.0),
+        ("bulk_slope", srf.bulk_slope, 0.0, np.inf),
+        ("bulk_scale", srf.bulk_scale, 0.0, None),  # None: strictly above `low`
+        ("dimension", 1.0 if dimension is None else dimension, 0.0, None),
+    ]:  # the sRF's values (`Problem` checks its own)
+        if not (np.isfinite(value) and (value > low if high is None else low <= value <= high)):
+            bound = f"> {low:g}" if high is None else f">= {low:g}"
+            bound += f" and <= {high:g}" if high and high < np.inf else ""
+            raise ValueError(f"{name}: must be a finite number {bound}, got {value}")
     gap = theory_gap(problem)
     if gap is not None:
         raise ValueError(gap)
-    rule = srf.bulk_scale if srf.bulk_slope == 0.0 else (srf.bulk_scale**2, srf.bulk_slope)
-    types = neuron_types(problem.readout_init, rule, readout_nodes)
-    types = merge_types(types, r, problem.sigma.odd)
+    types = srf_types(problem, srf, readout_nodes)
     mp = marchenko_pastur(beta, mp_nodes)
     row_var = ROW_NORM_VARIANCE[problem.w0_rows]
     if types.pi.size == 1:
         shift, c = r * float(types.s[0]), float(types.c[0])
-        tab = kappa_table(problem.sigma, problem.target, shift, gamma, kappa_nodes, c)
+        tab = kappa_table(problem.sigma, problem.target, shift, gamma, n=kappa_nodes, bulk_scale=c)
         return Equations(partial(solve, tab, mp, row_var=row_var), tab, mp)
-    gtab = group_table(problem.sigma, problem.target, r, gamma, types, kappa_nodes)
-    width = np.inf if dimension is None else beta * _finite("dimension", dimension, 0.0, True)
+    gtab = group_table(problem.sigma, problem.target, r, gamma, types, n=kappa_nodes)
+    width = np.inf if dimension is None else beta * dimension
     return Equations(partial(solve_groups, gtab, beta, row_var=row_var, width=width), gtab, mp)
 
 
@@ -123,7 +115,7 @@ def dense_alpha_grid(alpha: Sequence[float], beta: float) -> np.ndarray:
     """Sorted grid (N,) for smooth theory curves over `[min alpha, max alpha]`: the given
     `alpha` exactly, `DENSE_POINTS` log-spaced points, and `PEAK_POINTS` more near the
     interpolation peak `alpha = beta` (where the curve is sharpest at small lambda)."""
-    arr = positive_grid("alpha", alpha)
+    arr = np.asarray(alpha, dtype=float)
     lo, hi = float(arr.min()), float(arr.max())
     if lo == hi:
         return np.unique(arr)
@@ -163,7 +155,7 @@ def learning_curve(
         problem, srf, dimension=dimension, readout_nodes=readout_nodes,
         kappa_nodes=kappa_nodes, mp_nodes=mp_nodes,
     )  # fmt: skip
-    data = solve_grid(problem, eq.solver, eq.mp.beta, lam_arr, alpha_arr)
+    data = solve_grid(problem, eq.solver, beta=eq.mp.beta, lam_arr=lam_arr, alpha_arr=alpha_arr)
     tab, mp = eq.table, eq.mp
     g = problem.target
     attrs = {
@@ -191,7 +183,7 @@ def learning_curve(
 
 
 def solve_grid(
-    problem: Problem, solver: Solver, beta: float, lam_arr: np.ndarray, alpha_arr: np.ndarray
+    problem: Problem, solver: Solver, *, beta: float, lam_arr: np.ndarray, alpha_arr: np.ndarray
 ) -> dict[str, tuple[tuple[str, ...], np.ndarray]]:
     """`solver` on the grid `alpha_arr` (A,) x `lam_arr` (L,), warm-started along increasing
     alpha: the variables `CURVE_OUTPUTS` (and `TYPE_MEANS`, several types) of dims ("alpha",
@@ -201,7 +193,7 @@ def solve_grid(
     start = None
     for j in np.argsort(alpha_arr):  # warm start along increasing alpha
         psi = np.full(lam_arr.size, beta / alpha_arr[j])
-        sol = solver(psi, problem.ridge(lam_arr, alpha_arr[j]), problem.noise, start=start)
+        sol = solver(psi, problem.ridge(lam_arr, alpha_arr[j]), noise=problem.noise, start=start)
         start = _warm_start(sol, start)
         sols.append((j, sol))
     sols = [sol for _, sol in sorted(sols, key=lambda js: js[0])]  # (A,) in grid order
@@ -283,6 +275,6 @@ def plateau(
     )  # fmt: skip
     if np.any(ridge == 0.0) and np.min(eq.table.mus2 @ eq.table.weight) < 1e-12:
         raise ValueError("plateau: lam = 0 needs a non-linear activation (mustar > 0)")
-    sol = eq.solver(np.zeros(lams.size), ridge, problem.noise)
+    sol = eq.solver(np.zeros(lams.size), ridge, noise=problem.noise)
     out = np.where(sol.converged, sol.test_error, np.nan)
     return float(out[0]) if np.ndim(lam) == 0 else out

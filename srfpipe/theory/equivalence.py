@@ -19,6 +19,7 @@ from functools import cached_property
 import numpy as np
 
 from srfpipe.functions import Activation, Target, gaussian_quadrature
+from srfpipe.problem import SRF, Problem
 
 Array = np.ndarray
 
@@ -134,6 +135,7 @@ def kappa_table(
     tgt: Target,
     r: float,
     gamma: float,
+    *,
     n: int = KAPPA_NODES,
     bulk_scale: float = 1.0,
 ) -> KappaTable:
@@ -190,10 +192,7 @@ def neuron_types(
         s, pi = (np.array(a) for a in gaussian_quadrature(nodes))
     else:
         raise ValueError(f"readout_init: unknown value {readout_init!r}")
-    c = bulk_scale_rule(bulk_scale)(s)
-    if not np.all(np.isfinite(c) & (c > 0)):
-        raise ValueError(f"bulk_scale: must be finite and > 0 for every type, got {c.tolist()}")
-    return NeuronTypes(pi, s, c)
+    return NeuronTypes(pi, s, bulk_scale_rule(bulk_scale)(s))
 
 
 def merge_types(types: NeuronTypes, r: float, odd: bool) -> NeuronTypes:
@@ -205,6 +204,13 @@ def merge_types(types: NeuronTypes, r: float, odd: bool) -> NeuronTypes:
     pi = np.array([types.pi[(types.c == c) & (shift == t)].sum() for c, t in keys], dtype=float)
     s = np.array([t / r if r > 0 else 1.0 for _, t in keys])
     return NeuronTypes(pi, s, np.array([c for c, _ in keys]))
+
+
+def srf_types(problem: Problem, srf: SRF, nodes: int = GAUSSIAN_TYPES) -> NeuronTypes:
+    """The merged neuron types of the sRF (those of `curves.equations`, in the order of the
+    `type` axis of `learning_curve`'s per-type order parameters)."""
+    rule = srf.bulk_scale if srf.bulk_slope == 0.0 else (srf.bulk_scale**2, srf.bulk_slope)
+    return merge_types(neuron_types(problem.readout_init, rule, nodes), srf.r, problem.sigma.odd)
 
 
 @dataclass(frozen=True)
@@ -230,6 +236,7 @@ def group_table(
     r: float,
     gamma: float,
     types: NeuronTypes,
+    *,
     n: int = KAPPA_NODES,
 ) -> GroupTable:
     """Tabulate every type's coefficients and the target moments on the `kappa` nodes."""

@@ -144,6 +144,7 @@ def solve(
     mp: MarchenkoPastur,
     psi: Array,
     lam: Array,
+    *,
     noise: float,
     start: Array | None = None,
     row_var: float = 2.0,

@@ -81,7 +81,7 @@ class _State:
         """`D(dm, dd)`: derivative of `(R, pi q)` (packed like `x`) along directions `dirs`
         (B, N, n) of the hats `(m, d)` packed like `x`; shape (B, n, N)."""
         dm, dd = pb.lay.unpack(dirs)
-        dy, dr = block_derivative(self.q, self.r, self.m, pb.tab.pi, pb.beta, dm, dd)
+        dy, dr = block_derivative(self.q, self.r, self.m, pi=pb.tab.pi, beta=pb.beta, dm=dm, dd=dd)
         return np.swapaxes(pb.lay.pack(dr, dy), -1, -2)
 
 
@@ -196,6 +196,7 @@ def solve_groups(
     beta: float,
     psi: Array,
     lam: Array,
+    *,
     noise: float,
     start: Array | None = None,
     row_var: float = 2.0,

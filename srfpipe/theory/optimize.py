@@ -89,7 +89,7 @@ def _optimal_lam(
 
     def errors(psi: np.ndarray, lam: np.ndarray, start: np.ndarray | None = None):
         ridge = problem.ridge(lam, mp.beta / psi)  # the user's lam at alpha = beta/psi
-        sol = eq.solver(psi, ridge, problem.noise, start=start)
+        sol = eq.solver(psi, ridge, noise=problem.noise, start=start)
         return np.where(sol.converged, sol.test_error, np.nan), sol.state
 
     # the coarse grids of every alpha in one batch, (A, G); refinements warm-started from it
