@@ -20,7 +20,6 @@ from srfpipe.theory.groups import _Layout, _means, _Problem, _State, solve_group
 from srfpipe.theory.learned import (
     bin_average,
     conditional_mean,
-    single_type,
     srf_types,
     types_mean,
 )
@@ -122,7 +121,7 @@ def test_types_mean_is_the_solvers_mean_function(readout):
     """At the kappa nodes `types_mean` is the solver's own `L(k)` (the mean system's fit)."""
     problem = Problem("relu", PROBLEM.target, 0.1, 1.5, readout, alpha0=2.0)
     srf = network_map(problem, 2.0).srf
-    assert not single_type(problem, srf)
+    assert srf_types(problem, srf).pi.size > 1
     eq = equations(problem, srf, dimension=1000)
     tab, types = eq.table, srf_types(problem, srf)
     psi, lam = np.array([0.75, 0.5]), np.array([0.1, 0.01])

@@ -23,11 +23,9 @@ class VarianceMap(Protocol):
 
     def __call__(self, x: Array, jacobian: bool) -> tuple[Array, Array | None]:
         """`F(x)` (B, n) and, if asked, `J = dF/dx` (B, n, n)."""
-        ...
 
     def newton_usable(self, newton: Array, jac: Array) -> Array:
         """Where (B,) Newton's point `newton` (B, n) may be tried (it must keep `x` valid)."""
-        ...
 
 
 def relative(x: Array, g: Array, scale: Array) -> Array:

@@ -20,8 +20,8 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from srfpipe.functions import Activation
-from srfpipe.problem import SRF, Problem
-from srfpipe.theory.equivalence import NeuronTypes, shifted_coefficients, srf_types
+from srfpipe.problem import SRF
+from srfpipe.theory.equivalence import NeuronTypes, shifted_coefficients
 
 BIN_NODES = 8
 """Gauss-Legendre nodes per bin of `bin_average`."""
@@ -52,11 +52,6 @@ def types_mean(
     mu0, mu1, _, mu2 = (np.stack(x) for x in zip(*coefs, strict=True))  # (G, K) each
     m_s, m_v, m_e = (np.asarray(m, float) for m in means)
     return m_s @ mu0 + m_v @ (mu1 * kappa) + m_e @ (0.5 * mu2)
-
-
-def single_type(problem: Problem, srf: SRF) -> bool:
-    """Whether all neurons of the sRF are of one type (then `conditional_mean` applies)."""
-    return srf_types(problem, srf).pi.size == 1
 
 
 def bin_average(f: Callable[[np.ndarray], np.ndarray], edges: np.ndarray) -> np.ndarray:

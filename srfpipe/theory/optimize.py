@@ -118,28 +118,23 @@ def eta_profile(
     alpha: Sequence[float],
     *,
     dimension: float | None = None,
+    states: list[np.ndarray] | None = None,
 ) -> xr.Dataset:
     """Test error at the best lambda of the network map's sRF, dims ("eta", "alpha"):
-    `test_error` and `lam_opt` (`optimal_lam` at each eta of the list)."""
-    alpha_arr = positive_grid("alpha", alpha)
-    opt, _ = _profile(problem, np.asarray(eta, float), alpha_arr, dimension)
-    return xr.Dataset(
-        {"test_error": (("eta", "alpha"), opt[1]), "lam_opt": (("eta", "alpha"), opt[0])},
-        coords={"eta": np.asarray(eta, float), "alpha": alpha_arr},
-    )
-
-
-def _profile(
-    problem: Problem, eta: np.ndarray, alpha_arr: np.ndarray, dimension: float | None
-) -> tuple[np.ndarray, list[np.ndarray]]:
-    """`(lam_opt, test_error)` (2, E, A) at each eta, each eta's coarse search warm-started
-    from the previous one's fixed points; and those fixed points per eta."""
-    out, states, start = np.empty((2, eta.size, alpha_arr.size)), [], None
+    `test_error` and `lam_opt` (`optimal_lam` at each eta of the list, each warm-started
+    from the previous eta's fixed points); `states` (a list) receives those per eta."""
+    alpha_arr, eta = positive_grid("alpha", alpha), np.asarray(eta, float)
+    out, start = np.empty((2, eta.size, alpha_arr.size)), None
     for i, e in enumerate(eta):
         srf = network_map(problem, e).srf
         *out[:, i], start = _optimal_lam(problem, srf, alpha_arr, dimension=dimension, start=start)
-        states.append(start)
-    return out, states
+        if states is not None:
+            states.append(start)
+    dims = ("eta", "alpha")
+    return xr.Dataset(
+        {"test_error": (dims, out[1]), "lam_opt": (dims, out[0])},
+        coords={"eta": eta, "alpha": alpha_arr},
+    )
 
 
 def optimal_eta(
@@ -157,8 +152,9 @@ def optimal_eta(
     grid = np.asarray(eta_grid, float)
     if grid.ndim != 1 or grid.size < 2 or np.any(np.diff(grid) <= 0) or grid[0] < 0:
         raise ValueError(f"eta_grid: need >= 2 increasing values >= 0, got {grid.tolist()}")
-    alpha_arr = positive_grid("alpha", alpha)
-    (lam_grid, err_grid), states = _profile(problem, grid, alpha_arr, dimension)
+    states: list[np.ndarray] = []
+    profile = eta_profile(problem, grid, alpha, dimension=dimension, states=states)
+    alpha_arr, err_grid = profile["alpha"].values, profile["test_error"].values
     eta_opt, err, lam = (np.empty(alpha_arr.size) for _ in range(3))
     for j, a in enumerate(alpha_arr):
 
@@ -178,8 +174,8 @@ def optimal_eta(
             "lam_opt": ("alpha", lam),
             "test_error": ("alpha", err),
             "at_bound": ("alpha", edge.astype(np.int8)),
-            "profile_test_error": (("eta", "alpha"), err_grid),
-            "profile_lam_opt": (("eta", "alpha"), lam_grid),
+            "profile_test_error": profile["test_error"],
+            "profile_lam_opt": profile["lam_opt"],
         },
         coords={"alpha": alpha_arr, "eta": grid},
     )
