@@ -14,15 +14,10 @@ from srfpipe.problem import SRF, Problem
 from srfpipe.simulation import SeedDraw, fit_layers
 from srfpipe.stats import bin_weights
 from srfpipe.theory.curves import equations, learning_curve
-from srfpipe.theory.equivalence import NeuronTypes, group_table, kappa_table
+from srfpipe.theory.equivalence import NeuronTypes, group_table, kappa_table, srf_types
 from srfpipe.theory.fixed_point import solve
 from srfpipe.theory.groups import _Layout, _means, _Problem, _State, solve_groups
-from srfpipe.theory.learned import (
-    bin_average,
-    conditional_mean,
-    srf_types,
-    types_mean,
-)
+from srfpipe.theory.learned import bin_average, conditional_mean, types_mean
 from srfpipe.theory.network_map import network_map
 from srfpipe.theory.spectrum import marchenko_pastur
 

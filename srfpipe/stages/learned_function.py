@@ -25,8 +25,8 @@ from srfpipe.models import THEORIES
 from srfpipe.problem import Problem
 from srfpipe.stats import mean_sem
 from srfpipe.store import params_of, provenance
-from srfpipe.theory.equivalence import target_moments
-from srfpipe.theory.learned import bin_average, conditional_mean, srf_types, types_mean
+from srfpipe.theory.equivalence import srf_types, target_moments
+from srfpipe.theory.learned import bin_average, conditional_mean, types_mean
 
 KAPPA_POINTS = 101
 """Points of the fine kappa grid of the theory lines."""
