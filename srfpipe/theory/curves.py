@@ -151,10 +151,8 @@ def learning_curve(
     """
     lam_arr = positive_grid("lam", lam)
     alpha_arr = positive_grid("alpha", alpha)
-    eq = equations(
-        problem, srf, dimension=dimension, readout_nodes=readout_nodes,
-        kappa_nodes=kappa_nodes, mp_nodes=mp_nodes,
-    )  # fmt: skip
+    nodes = {"readout_nodes": readout_nodes, "kappa_nodes": kappa_nodes, "mp_nodes": mp_nodes}
+    eq = equations(problem, srf, dimension=dimension, **nodes)
     data = solve_grid(problem, eq.solver, beta=eq.mp.beta, lam_arr=lam_arr, alpha_arr=alpha_arr)
     tab, mp = eq.table, eq.mp
     g = problem.target
@@ -269,10 +267,8 @@ def plateau(
     if lams.ndim != 1 or not np.all(np.isfinite(lams) & (lams >= 0)):
         raise ValueError(f"lam: must be finite numbers >= 0, got {lams.tolist()}")
     ridge = problem.ridge(lams, np.inf)
-    eq = equations(
-        problem, srf, dimension=dimension, readout_nodes=readout_nodes,
-        kappa_nodes=kappa_nodes, mp_nodes=mp_nodes,
-    )  # fmt: skip
+    nodes = {"readout_nodes": readout_nodes, "kappa_nodes": kappa_nodes, "mp_nodes": mp_nodes}
+    eq = equations(problem, srf, dimension=dimension, **nodes)
     if np.any(ridge == 0.0) and np.min(eq.table.mus2 @ eq.table.weight) < 1e-12:
         raise ValueError("plateau: lam = 0 needs a non-linear activation (mustar > 0)")
     sol = eq.solver(np.zeros(lams.size), ridge, noise=problem.noise)
