@@ -202,14 +202,8 @@ def solve(
     test = _mean(tab, err)
     train = _mean(tab, w2 * err)
 
-    ok = converged(
-        rel,
-        _spectral_radius(jac),
-        nonnegative=np.all(q >= 0, -1),
-        test=test,
-        train=train,
-        noise=noise,
-    )
+    q_ok = np.all(q >= 0, -1)
+    ok = converged(rel, _spectral_radius(jac), q_ok=q_ok, test=test, train=train, noise=noise)
     return Solution(
         V_w=x[:, 0],
         V_z=x[:, 1],

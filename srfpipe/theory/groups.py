@@ -234,14 +234,8 @@ def solve_groups(
     q_w, q_z = lay.unpack(q)
     err = e0 + (q * lay.mult) @ phi
     test, train = err @ wt, (st.w**2 * err) @ wt
-    ok = converged(
-        rel,
-        _spectral_radius(jac),
-        nonnegative=np.all(q_z >= 0, -1),
-        test=test,
-        train=train,
-        noise=noise,
-    )
+    q_ok = np.all(q_z >= 0, -1)
+    ok = converged(rel, _spectral_radius(jac), q_ok=q_ok, test=test, train=train, noise=noise)
     k = lay.n - lay.g
     return Solution(
         V_w=x[:, :k] @ lay.mult[:k],

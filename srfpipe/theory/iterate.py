@@ -61,8 +61,9 @@ def solve_fixed_point(f: VarianceMap, start: Array) -> tuple[Array, Array, Array
 
 
 def converged(
-    rel: Array, radius: Array, *, nonnegative: Array, test: Array, train: Array, noise: float
+    rel: Array, radius: Array, *, q_ok: Array, test: Array, train: Array, noise: float
 ) -> Array:
-    """Points (B,) that converged to a stable (`radius` of `J` below 1), physical solution."""
-    physical = nonnegative & (train >= 0) & (test >= noise - 1e-10)
+    """Points (B,) that converged to a stable (`radius` of `J` below 1), physical (`q_ok`:
+    second moments >= 0) solution."""
+    physical = q_ok & (train >= 0) & (test >= noise - 1e-10)
     return (rel <= 100 * TOL) & (radius < 1.0) & physical & np.isfinite(test) & np.isfinite(train)

@@ -10,6 +10,7 @@ a non-convex profile does not trap the search), then a bounded Brent search
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from functools import cache
 
 import numpy as np
 import xarray as xr
@@ -158,6 +159,7 @@ def optimal_eta(
     eta_opt, err, lam = (np.empty(alpha_arr.size) for _ in range(3))
     for j, a in enumerate(alpha_arr):
 
+        @cache  # the search's last point is its optimum: its lambda is reused below
         def best(e: float, a: float = a, j: int = j) -> tuple[float, float]:
             near = states[int(np.argmin(np.abs(grid - e)))]
             near = near.reshape(alpha_arr.size, COARSE_POINTS, -1)[j]
