@@ -45,9 +45,9 @@ FIELDS = ("V_w", "V_z", "m_s", "m_v", "m_th", "m_e", "q_w", "q_z", "test_error",
 
 def load_old(rev: str) -> tuple[types.ModuleType, types.ModuleType]:
     """The `fixed_point` and `groups` modules of commit `rev`, loaded as `old_fixed_point`
-    and `old_groups` (the second importing the first)."""
+    and `old_groups` (importing each other and `old_spectrum`, its block resolvent)."""
     mods = []
-    for name in ("fixed_point", "groups"):
+    for name in ("spectrum", "fixed_point", "groups"):
         text = subprocess.run(
             ["git", "-C", str(REPO), "show", f"{rev}:srfpipe/theory/{name}.py"],
             capture_output=True,
@@ -57,13 +57,14 @@ def load_old(rev: str) -> tuple[types.ModuleType, types.ModuleType]:
         for new, old in [
             ("from srfpipe.theory import fixed_point", "import old_fixed_point as fixed_point"),
             ("from srfpipe.theory.fixed_point import", "from old_fixed_point import"),
+            ("from srfpipe.theory.spectrum import", "from old_spectrum import"),
         ]:
             text = text.replace(new, old)
         mod = types.ModuleType(f"old_{name}")
         sys.modules[mod.__name__] = mod
         exec(compile(text, f"{rev}:{name}.py", "exec"), mod.__dict__)  # noqa: S102
         mods.append(mod)
-    return mods[0], mods[1]
+    return mods[1], mods[2]
 
 
 def old_solver(eq: curves.Equations, fp: types.ModuleType, gr: types.ModuleType):

@@ -243,8 +243,9 @@ def test_group_solver_reduces_to_the_one_type_solver(act, tgt, r, gamma, beta):
 def test_merged_types_and_the_random_features_limit():
     assert merge_types(neuron_types("rademacher"), 1.0, odd=True).pi.tolist() == [1.0]
     assert merge_types(neuron_types("rademacher"), 1.0, odd=False).pi.size == 2
-    assert merge_types(neuron_types("gaussian", 1.0, 12), 1.0, odd=True).pi.size == 6
-    assert merge_types(neuron_types("gaussian", (1.0, 0.3), 12), 0.0, odd=False).pi.size == 6
+    assert merge_types(neuron_types("gaussian", SRF(1.0, 0.0), 12), 1.0, odd=True).pi.size == 6
+    sloped = neuron_types("gaussian", SRF(0.0, 0.0, 1.0, 0.3), 12)
+    assert merge_types(sloped, 0.0, odd=False).pi.size == 6
     # r = 0: the readout never enters the features, so every init is the same RF model
     args = (RELU, HE2, 0.1, 1.5, [0.05, 0.5], [0.5, 2.0], 0.0, 0.7)
     ref = learning_curve(*args, "constant").test_error.values
@@ -261,7 +262,7 @@ def test_merged_types_and_the_random_features_limit():
 def test_odd_sigma_folds_the_gaussian_readout():
     """For odd sigma the types s and -s give the same features up to signs: 12 Gauss-Hermite
     types solved without folding equal the default (6 folded types)."""
-    types = neuron_types("gaussian", (1.0, 0.4), 12)
+    types = neuron_types("gaussian", SRF(0.0, 0.0, 1.0, 0.4), 12)
     tab = group_table(TANH, TANH2, 1.5, 0.8, types)
     psi, lam = np.array([1.5, 0.5]), np.array([0.05, 0.5])
     unfolded = solve_groups(tab, 1.5, psi, lam, noise=0.1, width=1500.0)

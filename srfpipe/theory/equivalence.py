@@ -12,7 +12,6 @@ with the shift `t/c`: the coefficients below then are those of `sigma_c`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -155,9 +154,6 @@ def kappa_table(
 GAUSSIAN_TYPES = 16
 """Default number of Gauss-Hermite types for the Gaussian readout (docs/theory.md, G table)."""
 
-BulkScale = float | tuple[float, float] | Callable[[Array], Array]
-"""`c`, `(c0_sq, slope)` meaning `c(s)^2 = c0_sq + slope s^2`, or a function `c(s)`."""
-
 
 @dataclass(frozen=True)
 class NeuronTypes:
@@ -169,21 +165,12 @@ class NeuronTypes:
     c: Array
 
 
-def bulk_scale_rule(bulk_scale: BulkScale) -> Callable[[Array], Array]:
-    """`c(s)` (vectorised) from a scalar, a `(c0_sq, slope)` pair or a callable."""
-    if callable(bulk_scale):
-        return lambda s: np.asarray(bulk_scale(np.asarray(s, float)), float) * np.ones_like(s)
-    if isinstance(bulk_scale, tuple):
-        c0_sq, slope = map(float, bulk_scale)
-        return lambda s: np.sqrt(c0_sq + slope * np.square(s))
-    return lambda s: np.full(np.shape(s), float(bulk_scale))
-
-
 def neuron_types(
-    readout_init: str, bulk_scale: BulkScale = 1.0, nodes: int = GAUSSIAN_TYPES
+    readout_init: str, srf: SRF | None = None, nodes: int = GAUSSIAN_TYPES
 ) -> NeuronTypes:
     """Types for a readout init: "constant" (`s = 1`), "rademacher" (`s = +-1`, 1/2 each) or
-    "gaussian" (`s ~ N(0, 1)` by `nodes`-point Gauss-Hermite quadrature); `c_g = c(s_g)`."""
+    "gaussian" (`s ~ N(0, 1)` by `nodes`-point Gauss-Hermite quadrature); the bulk scales
+    `c_g` of the sRF (`SRF.scales`, all 1 without one) at `a = s_g`."""
     if readout_init == "constant":
         pi, s = np.ones(1), np.ones(1)
     elif readout_init == "rademacher":
@@ -192,7 +179,8 @@ def neuron_types(
         s, pi = (np.array(a) for a in gaussian_quadrature(nodes))
     else:
         raise ValueError(f"readout_init: unknown value {readout_init!r}")
-    return NeuronTypes(pi, s, bulk_scale_rule(bulk_scale)(s))
+    c = 1.0 if srf is None else srf.scales(s)
+    return NeuronTypes(pi, s, np.broadcast_to(c, s.shape).astype(float))
 
 
 def merge_types(types: NeuronTypes, r: float, odd: bool) -> NeuronTypes:
@@ -209,8 +197,7 @@ def merge_types(types: NeuronTypes, r: float, odd: bool) -> NeuronTypes:
 def srf_types(problem: Problem, srf: SRF, nodes: int = GAUSSIAN_TYPES) -> NeuronTypes:
     """The merged neuron types of the sRF (those of `curves.equations`, in the order of the
     `type` axis of `learning_curve`'s per-type order parameters)."""
-    rule = srf.bulk_scale if srf.bulk_slope == 0.0 else (srf.bulk_scale**2, srf.bulk_slope)
-    return merge_types(neuron_types(problem.readout_init, rule, nodes), srf.r, problem.sigma.odd)
+    return merge_types(neuron_types(problem.readout_init, srf, nodes), srf.r, problem.sigma.odd)
 
 
 @dataclass(frozen=True)

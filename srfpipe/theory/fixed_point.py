@@ -81,16 +81,6 @@ def _mean(tab: KappaTable, f: Array) -> Array:
     return f @ tab.weight
 
 
-class _Step(NamedTuple):
-    """One evaluation of the variance map at `x` (B, 2)."""
-
-    g: Array  # G(x), (B, 2)
-    jac: Array | None  # J_G = psi [[I22, I12], [I12, I02]] M, (B, 2, 2)
-    w: Array  # 1/(1 + V(kappa)), (B, K)
-    integ: dict  # I(a, j), each (B,)
-    vh: Array  # (vh_w, vh_z), (B, 2)
-
-
 @dataclass(frozen=True)
 class _VarianceMap:
     """The map `G` of `(V_w, V_z)` at the points `(psi, lam)` (B,): an `iterate.VarianceMap`."""
@@ -100,8 +90,10 @@ class _VarianceMap:
     psi: Array
     lam: Array
 
-    def step(self, x: Array, jacobian: bool = True) -> _Step:
-        """Evaluate `G` (and its Jacobian) at `x` (B, 2); the fixed point is `x = G(x)`."""
+    def step(self, x: Array, jacobian: bool = True) -> tuple[Array, Any, Array, dict, Array]:
+        """`G(x)` (B, 2), its Jacobian `psi [[I22, I12], [I12, I02]] M` (B, 2, 2) if asked,
+        `w = 1/(1 + V(kappa))` (B, K), `I(a, j)` (each (B,)) and `(vh_w, vh_z)` (B, 2) at `x`
+        (B, 2); the fixed point is `x = G(x)`."""
         tab, psi = self.tab, self.psi
         w = 1.0 / (1.0 + x @ tab.coef)
         ww = w * tab.weight
@@ -114,11 +106,10 @@ class _VarianceMap:
             jac = psi[:, None, None] * (
                 _spectral_matrix(integ) @ np.stack([m[:, :2], m[:, 1:]], -2)
             )
-        return _Step(g, jac, w, integ, vh)
+        return g, jac, w, integ, vh
 
     def __call__(self, x: Array, jacobian: bool) -> tuple[Array, Array | None]:
-        st = self.step(x, jacobian)
-        return st.g, st.jac
+        return self.step(x, jacobian)[:2]
 
     def newton_usable(self, newton: Array, jac: Array) -> Array:
         """Newton is locally reliable: spectral radius of `J` below `NEWTON_RADIUS`, `x > 0`."""
