@@ -37,17 +37,14 @@ from srfpipe.functions import ACTIVATIONS, TARGET_NAMES, target
 from srfpipe.linalg.parallel import job_threads
 from srfpipe.models import MODELS
 from srfpipe.problem import INIT_OUTPUTS, LAM_SCALES, READOUT_INITS, SRF, W0_ROWS, Problem
-from srfpipe.simulation import simulate
-from srfpipe.step import network_map
-from srfpipe.theory import learning_curve
+from srfpipe.simulation import SeedDraw, simulate
 from srfpipe.theory.conditional import conditional_seeds
 from srfpipe.theory.coverage import several_types
+from srfpipe.theory.curves import learning_curve
+from srfpipe.theory.fixed_point import CURVE_OUTPUTS as RECORD_FIELDS
+from srfpipe.theory.network_map import network_map
 from srfpipe.theory.optimize import COARSE_POINTS, optimal_eta, optimal_lam
 
-RECORD_FIELDS = (
-    "test_error", "train_error", "converged", "readout_sq_norm", "residual", "iterations",
-    "V_w", "V_z", "m_s", "m_v", "m_th", "m_e", "q_w", "q_z",
-)  # fmt: skip
 DEFAULT = Problem()
 """Defaults of the problem flags: those of `Problem`, which equal the config schema's."""
 MEAN_FIELDS = {
@@ -418,9 +415,8 @@ def run_conditional(spec: Spec, args: argparse.Namespace) -> None:
             f"{seeds} seeds): {minutes[0]:.0f}-{minutes[1]:.0f} min", file=sys.stderr
         )  # fmt: skip
     with _refused("--conditional"):
-        ds = conditional_seeds(
-            spec.problem, eta=spec.eta, d=d, seeds=range(seeds), lam=spec.lam, alpha=spec.alpha
-        )
+        draws = (SeedDraw(spec.problem, d, s, eta=spec.eta) for s in range(seeds))
+        ds = conditional_seeds(spec.problem, draws, lam=spec.lam, alpha=spec.alpha)
     params = spec.params() | {"model": "network (conditional theory)", "d": d, "seeds": seeds}
     if spec.problem.steps > 1:
         params["steps"] = spec.problem.steps
