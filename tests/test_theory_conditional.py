@@ -121,13 +121,16 @@ def test_cli_conditional_prints_mean_and_sem(capsys):
 
 
 def test_cli_conditional_refuses_a_size_before_work_and_estimates_a_long_run(capsys):
-    """The issue's `--d 200000` (a 400000 x 200000 layer) is refused naming the flag and
-    the limit; `--d 6000` states its cost first (shown here without running it)."""
+    """The issue's `--d 200000` is refused by the range of `d`; `--d 100000` (a 200000 x
+    100000 layer) by the memory limit, naming the flag and the limit; `--d 6000` states its
+    cost first (shown here without running it)."""
     args = "--target tanh --target-scale 2 --noise 0.1 --beta 2 --lam 0.1 --alpha 1,2".split()
     args += "--conditional --eta 1 --alpha0 4 --seeds 1".split()
     assert main(["theory", *args, "--d", "200000"]) == 2
+    assert "--d: '200000' is out of range; allowed: [8, 100000]" in capsys.readouterr().err
+    assert main(["theory", *args, "--d", "100000"]) == 2
     err = capsys.readouterr().err
-    assert "--d: 200000 needs about" in err and "> limit 16000 MB" in err
+    assert "--d: 100000 needs about" in err and "> limit 16000 MB" in err
     mb, flops = conditional_cost(Problem(beta=2.0, alpha0=4.0), 6000)
     assert 5000 < mb < 16000 and flops > 1e12  # above the CLI's 1e11 flop notice
 
