@@ -168,7 +168,6 @@ REFUSED += [  # issue 19: each refused before any work, naming the flag and what
         "--conditional: unused by --optimize lam",
     ),
     (["theory", "--optimize", "lam", "--seeds", "3", *MAP], "--seeds: unused by --optimize lam"),
-    (["theory", "--optimize", "eta", "--lam", "0.1", "--alpha0", "4"], "--lam: unused by"),
     (
         ["theory", "--optimize", "eta", "--eta-max", "1e300", "--alpha0", "4"],
         "--eta-max: '1e300' is out of range; allowed: (0, 1000]",
@@ -300,3 +299,11 @@ def test_readme_flags_exist_and_flags_are_config_keys():
     keys += ["threads", "mem_limit_mb", "target.scale", "target.coefficients"]
     simulate = {f for a in sub["simulate"]._actions for f in a.option_strings}
     assert {"--" + k.replace(".", "-").replace("_", "-") for k in keys} <= simulate
+
+
+def test_lam_with_optimize_is_noted_not_refused(capsys):
+    """Issue 19's own reproduction passes `--lam` with `--optimize eta`: lambda is searched,
+    so `--lam` is reported unused on stderr and the run goes on."""
+    args = ["theory", "--optimize", "lam", "--lam", "0.1", "--alpha", "1", *MAP, "--json"]
+    assert main(args) == 0
+    assert "--lam unused: --optimize searches lambda" in capsys.readouterr().err
