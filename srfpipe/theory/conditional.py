@@ -14,7 +14,7 @@ Marchenko-Pastur (`spectrum.EmpiricalSpectrum`).
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from functools import partial
 
@@ -203,14 +203,18 @@ def conditional_seeds(
     seeds: Sequence[int],
     lam: Sequence[float],
     alpha: Sequence[float],
+    progress: Callable[[int, int], None] | None = None,
 ) -> xr.Dataset:
     """The conditional theory of the one-step networks `W1` of `srfpipe simulate --model
     network` (`simulation.SeedDraw`) over (seed, alpha, lam), with `*_mean`/`*_sem` over
-    seeds of `test_error`, `train_error`, `readout_sq_norm`."""
+    seeds of `test_error`, `train_error`, `readout_sq_norm`; `progress(done, total)` after
+    each seed."""
     per_seed = []
-    for seed in seeds:
+    for i, seed in enumerate(seeds):
         draw = SeedDraw(problem, d, seed, eta=eta)
         ds = conditional_curve(problem, draw.w1, draw.theta, lam=lam, alpha=alpha, s=draw.net.a)
         per_seed.append(ds[["test_error", "train_error", "readout_sq_norm"]])
+        if progress is not None:
+            progress(i + 1, len(seeds))
     ds = xr.concat(per_seed, dim="seed").assign_coords(seed=list(seeds))
     return ds.merge(mean_sem(ds))

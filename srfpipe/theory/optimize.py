@@ -98,11 +98,16 @@ def eta_profile(
     eta: Sequence[float],
     alpha: Sequence[float],
     dimension: float | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> xr.Dataset:
     """Test error at the best lambda of the network map's sRF, dims ("eta", "alpha"):
-    `test_error` and `lam_opt` (`optimal_lam` at each eta of the list)."""
-    parts = [optimal_lam(problem, network_map(problem, e).srf, alpha, dimension=dimension)
-             for e in eta]  # fmt: skip
+    `test_error` and `lam_opt` (`optimal_lam` at each eta of the list; `progress(done,
+    total)` after each)."""
+    parts = []
+    for i, e in enumerate(eta):
+        parts.append(optimal_lam(problem, network_map(problem, e).srf, alpha, dimension=dimension))
+        if progress is not None:
+            progress(i + 1, len(eta))
     out = xr.concat(parts, dim="eta").assign_coords(eta=np.asarray(eta, float))
     return out[["test_error", "lam_opt"]]
 
@@ -112,15 +117,19 @@ def optimal_eta(
     alpha: Sequence[float],
     eta_grid: Sequence[float],
     dimension: float | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> xr.Dataset:
     """Best step size per alpha at the best lambda, dims ("alpha",): `eta_opt`, `lam_opt`,
     `test_error`, `at_bound` (1 where `eta_opt` is an end of `eta_grid`), and the bracketing
     profile `profile_test_error`, `profile_lam_opt` over ("eta", "alpha") (`eta_profile` on
-    the increasing `eta_grid`, which bounds the search); `dimension` as `curves.equations`."""
+    the increasing `eta_grid`, which bounds the search); `dimension` as `curves.equations`;
+    `progress(done, total)` after each profile point and each refined alpha."""
     grid = np.asarray(eta_grid, float)
     if grid.ndim != 1 or grid.size < 2 or np.any(np.diff(grid) <= 0) or grid[0] < 0:
         raise ValueError(f"eta_grid: need >= 2 increasing values >= 0, got {grid.tolist()}")
-    profile = eta_profile(problem, grid, alpha, dimension)
+    total = grid.size + len(alpha)
+    report = None if progress is None else lambda done, _: progress(done, total)
+    profile = eta_profile(problem, grid, alpha, dimension, report)
     alpha_arr = profile["alpha"].values
     eta_opt, err, lam = (np.empty(alpha_arr.size) for _ in range(3))
     for j, a in enumerate(alpha_arr):
@@ -133,6 +142,8 @@ def optimal_eta(
         eta_opt[j], err[j] = _refine(at, grid, profile["test_error"].values[:, j])
         srf = network_map(problem, eta_opt[j]).srf
         lam[j] = optimal_lam(problem, srf, [a], dimension=dimension)["lam_opt"].item()
+        if report is not None:
+            report(grid.size + j + 1, total)
     edge = np.isclose(eta_opt, grid[0], atol=1e-3) | np.isclose(eta_opt, grid[-1], atol=1e-3)
     return xr.Dataset(
         {
