@@ -1,4 +1,7 @@
 # Configuration: schema validation, cross-field checks, stage keys, paths, resources.
+import os
+from pathlib import Path
+
 from srfpipe.config import (
     Experiment,
     conditional_applies,
@@ -12,6 +15,9 @@ from srfpipe.config import (
 )
 from srfpipe.versions import code_version
 
+# the checkout the conda environment installs (workflow/envs/srfpipe.yaml), also when this
+# workflow is a module of another one
+os.environ.setdefault("SRFPIPE_ROOT", str(Path(workflow.source_path("../../pyproject.toml")).parent))
 validate_config(config, workflow.source_path("../schemas/config.schema.yaml"))
 CONFIG_TEXT = config_text(config)
 logger.info(f"srfpipe: effective configuration (saved to results/config/):\n{CONFIG_TEXT}")

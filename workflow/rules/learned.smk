@@ -4,6 +4,8 @@ rule learned_function:
         theories=expand(THEORY, eta=ETAS),
     output:
         LEARNED,
+    conda:
+        "../envs/srfpipe.yaml"
     log:
         f"logs/learned_function/{KEY['learned']}.log",
     params:
@@ -22,6 +24,8 @@ rule plot_learned_function:
             category="Learned function",
         ),
         pdf=f"results/figures/{NAME}/learned_function.pdf",
+    conda:
+        "../envs/srfpipe.yaml"
     log:
         f"logs/plot_learned_function/{NAME}.log",
     params:
