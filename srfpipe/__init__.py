@@ -1,10 +1,10 @@
 """srfpipe: one-gradient-step two-layer networks, spiked random features and their asymptotics.
 
-The notebook API (docs/api.md) is importable from here: `srfpipe.Problem`, `srfpipe.SRF`,
-`srfpipe.target`, `srfpipe.network_map`, `srfpipe.theory_curve`, `srfpipe.optimal_lam`,
-`srfpipe.optimal_eta`, `srfpipe.conditional_curve`, `srfpipe.simulate`, `srfpipe.load_run`,
-the registries `srfpipe.MODELS`, `srfpipe.THEORIES`, and the figures `srfpipe.plots`. They
-are imported on first use, so `import srfpipe` stays cheap for the workflow's jobs.
+The notebook API (docs/api.md, `srfpipe.api`) is importable from here: `Problem`, `SRF`,
+`target`, `network_map`, `theory_curve`, `learned_function`, `optimal_lam`, `optimal_eta`,
+`conditional_curve`, `simulate`, `load_run`, the registries `MODELS`, `THEORIES`, and the
+figures `plots`. They are imported on first use, so `import srfpipe` stays cheap for the
+workflow's jobs.
 """
 
 from importlib import import_module
@@ -18,8 +18,8 @@ except PackageNotFoundError:  # running from a source tree without installation
 
 __all__ = [
     "Problem", "SRF", "target", "MODELS", "THEORIES", "network_map", "srf_of", "theory_curve",
-    "optimal_lam", "optimal_eta", "conditional_curve", "simulate", "runnable_models",
-    "load_run", "Run", "progress_printer", "plots",
+    "learned_function", "optimal_lam", "optimal_eta", "conditional_curve", "simulate",
+    "runnable_models", "load_run", "Run", "progress_printer", "plots",
 ]  # fmt: skip
 
 

@@ -18,17 +18,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
+import numpy as np
 import xarray as xr
 
 from srfpipe import simulation
-from srfpipe.functions import target
+from srfpipe.functions import target as target  # re-exported
 from srfpipe.linalg.parallel import job_threads
 from srfpipe.models import MODELS, THEORIES
 from srfpipe.problem import SRF, Problem
-from srfpipe.step import network_map
+from srfpipe.step import network_map as network_map  # re-exported
 from srfpipe.theory import learning_curve
 from srfpipe.theory import optimize as _optimize
 from srfpipe.theory.conditional import conditional_seeds
+from srfpipe.theory.equivalence import target_moments
+from srfpipe.theory.learned import mean_function
 
 Progress = Callable[[int, int], None]
 """`progress(done, total)`, called after each seed or point of a long loop."""
@@ -78,6 +81,33 @@ def theory_curve(
         problem, srf_of(problem, eta=eta, srf=srf, theory=theory),
         lam=lam, alpha=alpha, dimension=dimension,
     )  # fmt: skip
+
+
+def learned_function(
+    problem: Problem,
+    *,
+    lam: Sequence[float],
+    alpha: Sequence[float],
+    eta: float | None = None,
+    srf: SRF | None = None,
+    kappa: Sequence[float] | None = None,
+    dimension: float | None = None,
+) -> xr.Dataset:
+    """The predictor's mean along the spike, `E[f_hat(x) | kappa]` with `kappa = v.x`, from
+    the theory of `theory_curve`: `theory_mean` over ("alpha", "lam", "kappa") and the
+    target's `E[y | kappa]`, `target_mean` over ("kappa",) (as the `learned_function`
+    artifact; `kappa` default: 101 points in [-3, 3])."""
+    srf = srf_of(problem, eta=eta, srf=srf)
+    curve = learning_curve(problem, srf, lam=lam, alpha=alpha, dimension=dimension)
+    k = np.linspace(-3.0, 3.0, 101) if kappa is None else np.asarray(kappa, float)
+    return xr.Dataset(
+        {
+            "theory_mean": (("alpha", "lam", "kappa"), mean_function(problem, srf, curve)(k)),
+            "target_mean": ("kappa", target_moments(problem.target, srf.gamma, k)[0]),
+        },
+        coords={"alpha": curve["alpha"].values, "lam": curve["lam"].values, "kappa": k},
+        attrs={"r": srf.r, "gamma": srf.gamma, "bulk_scale": srf.bulk_scale},
+    )
 
 
 def optimal_lam(
@@ -231,9 +261,3 @@ def load_run(name: str = "default", results: str | Path = "results") -> Run:
         validation=validation,
     )
 
-
-__all__ = [
-    "Problem", "SRF", "target", "MODELS", "THEORIES", "network_map", "srf_of", "theory_curve",
-    "optimal_lam", "optimal_eta", "conditional_curve", "simulate", "runnable_models",
-    "load_run", "Run", "progress_printer",
-]  # fmt: skip

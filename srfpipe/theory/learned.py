@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
+import xarray as xr
 
 from srfpipe.functions import Activation
 from srfpipe.problem import SRF, Problem
@@ -80,6 +81,25 @@ def srf_types(problem: Problem, srf: SRF, nodes: int = GAUSSIAN_TYPES) -> Neuron
 def single_type(problem: Problem, srf: SRF) -> bool:
     """Whether all neurons of the sRF are of one type (then `conditional_mean` applies)."""
     return srf_types(problem, srf).pi.size == 1
+
+
+def mean_function(
+    problem: Problem, srf: SRF, curve: xr.Dataset
+) -> Callable[[np.ndarray], np.ndarray]:
+    """`kappa (K,) -> L(kappa)` (A, L, K) of the sRF `srf` from its learning curve `curve`
+    over ("alpha", "lam"): `conditional_mean` of its `m_s, m_v, m_e` (one neuron type), or
+    `types_mean` of its per-type `m_s_type, m_v_type, m_e_type` (several)."""
+    types = srf_types(problem, srf)
+    if types.pi.size == 1:
+        m = [curve[k].transpose("alpha", "lam").values for k in ("m_s", "m_v", "m_e")]
+        return lambda kappa: conditional_mean(problem.sigma, srf, *m, kappa)
+    if "m_s_type" not in curve:
+        raise ValueError("learned function: the theory has no per-type means (m_s_type)")
+    mt = [
+        curve[f"{k}_type"].isel(type=slice(0, types.pi.size)).transpose("alpha", "lam", "type")
+        .values for k in ("m_s", "m_v", "m_e")
+    ]  # fmt: skip
+    return lambda kappa: types_mean(problem.sigma, srf.r, types, *mt, kappa)
 
 
 def bin_average(f: Callable[[np.ndarray], np.ndarray], edges: np.ndarray) -> np.ndarray:

@@ -17,7 +17,8 @@ from srfpipe.versions import code_version
 
 # the checkout the conda environment installs (workflow/envs/srfpipe.yaml), also when this
 # workflow is a module of another one
-os.environ.setdefault("SRFPIPE_ROOT", str(Path(workflow.source_path("../../pyproject.toml")).parent))
+ROOT = Path(workflow.source_path("../../pyproject.toml")).parent
+os.environ.setdefault("SRFPIPE_ROOT", str(ROOT))
 validate_config(config, workflow.source_path("../schemas/config.schema.yaml"))
 CONFIG_TEXT = config_text(config)
 logger.info(f"srfpipe: effective configuration (saved to results/config/):\n{CONFIG_TEXT}")
