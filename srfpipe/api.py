@@ -139,7 +139,7 @@ def optimal_eta(
     `profile_lam_opt` over (eta, alpha))."""
     if not eta_max > 0:
         raise ValueError(f"eta_max: must be > 0, got {eta_max}")
-    grid = [eta_max * i / (points - 1) for i in range(points)]
+    grid = np.linspace(0.0, eta_max, points)
     return _optimize.optimal_eta(problem, alpha, grid, dimension=dimension, progress=progress)
 
 

@@ -72,6 +72,11 @@ def _grid(
     return grid.flat[0].figure, grid, False
 
 
+def _dotted(theory: str) -> tuple[int, tuple[float, float]]:
+    """A dotted line style, sparser for each later theory of the registry (greyscale)."""
+    return 0, (1.0, 1.0 + 1.5 * list(THEORIES).index(theory))
+
+
 def _grid_size(columns: int, rows: int) -> tuple[float, float]:
     """Figure size (inches) of a grid of panels, large enough for the legend on top."""
     return max(2.3 * columns + 0.6, 7.0), max(2.0 * rows + 0.6, 4.0)
@@ -139,8 +144,8 @@ def learning_curves(
                         **theory.style,
                     )  # fmt: skip
                     ax.axhline(
-                        float(th["theory_plateau"]), color=theory.style["color"], ls=":", lw=0.8,
-                        label=rf"{theory.label}, $\alpha\to\infty$",
+                        float(th["theory_plateau"]), color=theory.style["color"], lw=0.8,
+                        ls=_dotted(name), label=rf"{theory.label}, $\alpha\to\infty$",
                     )  # fmt: skip
             if "conditional_test_error_mean" in sel:
                 ax.plot(sel["alpha"], sel["conditional_test_error_mean"], **CONDITIONAL_STYLE)
