@@ -260,4 +260,3 @@ def load_run(name: str = "default", results: str | Path = "results") -> Run:
         optimal=optional(root / "optimal" / f"{stage_key(exp, 'optimal')}.nc"),
         validation=validation,
     )
-

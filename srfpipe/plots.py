@@ -36,7 +36,8 @@ SERIES = [
 ]  # fmt: skip
 """Colour and marker of the k-th series of a figure (e.g. the sizes d of a validation)."""
 OPTIMUM = dict(ls="none", marker="o", mfc="none", ms=6, label="optimum (theory)")
-NETWORK_OPTIMUM = dict(ls="none", marker="s", ms=3.5, label=r"network, best $\lambda$ on the grid")
+SIMULATED_OPTIMUM = dict(ls="none", marker="s", ms=3.5)
+"""Markers of `optimal_eta`: the theory's optimum, a simulated model at its best lambda."""
 Paths = Sequence[str | Path] | str | Path
 
 
@@ -351,36 +352,39 @@ def optimal_eta(
     ax: Axes | None = None,
 ) -> Figure:
     """Theory error at the best lambda against eta, one line per alpha (open circle: the
-    refined optimum), with the simulated network at its best lambda on the grid (squares)
-    when `curves` (a `make_curves` dataset) has it. `optimal` is a
-    `srfpipe.stages.optimal_eta` dataset (or `srfpipe.optimal_eta`'s)."""
+    refined optimum), with a simulated model at its best lambda on the grid (squares) when
+    `curves` (a `make_curves` dataset) has one: the network, else a model the sRF theory
+    predicts. `optimal` is a `srfpipe.stages.optimal_eta` dataset (or `srfpipe.optimal_eta`'s)."""
     fig, grid, created = _grid(ax, 1, 1, (4.6, 3.4))
     ax = grid[0, 0]
     alphas = optimal["alpha"].values
     colors = plt.cm.viridis(np.linspace(0.0, 0.85, alphas.size))
     styles = ["-", "--", "-.", ":"]
-    marks = {k: v for k, v in OPTIMUM.items() if k != "label"}
-    squares = {k: v for k, v in NETWORK_OPTIMUM.items() if k != "label"}
-    network = curves is not None and "network" in curves["model"].values
-    if network:
-        sim = curves["test_error_mean"].sel(model="network")
-        best = sim.fillna(np.inf).argmin("lam")
+    # markers: the network, else another model the sRF theory predicts, else none
+    models = [] if curves is None else [
+        str(m) for m in curves["model"].values if MODELS[str(m)].theory == "srf"
+    ]  # fmt: skip
+    model = "network" if "network" in models else next(iter(models), None)
+    if model is not None:
+        best = curves["test_error_mean"].sel(model=model).fillna(np.inf).argmin("lam")
+        label = rf"{MODELS[model].label}, best $\lambda$ on the grid"
+        squares = SIMULATED_OPTIMUM | {"label": label}
     for k, (alpha, color) in enumerate(zip(alphas, colors, strict=True)):
         th = optimal.sel(alpha=alpha)
         ax.plot(optimal["eta"], th["profile_test_error"], color=color, lw=1.2,
                 ls=styles[k % len(styles)], label=rf"theory, $\alpha={alpha:g}$")  # fmt: skip
-        ax.plot(th["eta_opt"], th["test_error"], label=OPTIMUM["label"], color=color, **marks)
-        if network and alpha in curves["alpha"].values:
-            s = curves.sel(model="network", alpha=alpha).isel(lam=best.sel(alpha=alpha))
+        ax.plot(th["eta_opt"], th["test_error"], color=color, **OPTIMUM)
+        if model is not None and alpha in curves["alpha"].values:
+            s = curves.sel(model=model, alpha=alpha).isel(lam=best.sel(alpha=alpha))
             ax.errorbar(
                 s["eta"], s["test_error_mean"], yerr=s["test_error_sem"], color=color,
-                label=NETWORK_OPTIMUM["label"], capsize=1.5, **squares,
+                capsize=1.5, **squares,
             )  # fmt: skip
     # one legend entry per marker kind, in black (each marker has the colour of its alpha)
     lines = [h for h in ax.get_lines() if h.get_label().startswith("theory")]
-    proxies = [Line2D([], [], color="k", **marks, label=OPTIMUM["label"])]
-    if network:
-        proxies.append(Line2D([], [], color="k", **squares, label=NETWORK_OPTIMUM["label"]))
+    proxies = [Line2D([], [], color="k", **OPTIMUM)]
+    if model is not None:
+        proxies.append(Line2D([], [], color="k", **squares))
     ax.set_xlabel(r"step size $\eta$")
     ax.set_ylabel(r"test error at the best $\lambda$")
     ax.legend(handles=[*lines, *proxies], ncol=2, fontsize=6.5)
