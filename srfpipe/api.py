@@ -22,6 +22,7 @@ import numpy as np
 import xarray as xr
 
 from srfpipe import simulation
+from srfpipe.config import Experiment, bounds, size_problems, stage_key
 from srfpipe.functions import target as target  # re-exported
 from srfpipe.linalg.parallel import job_threads
 from srfpipe.models import MODELS, THEORIES
@@ -137,8 +138,10 @@ def optimal_eta(
     `[0, eta_max]` from a profile of `points` step sizes: the `optimal_eta` artifact
     (`eta_opt`, `lam_opt`, `test_error`, `at_bound` over alpha; `profile_test_error`,
     `profile_lam_opt` over (eta, alpha))."""
-    if not eta_max > 0:
-        raise ValueError(f"eta_max: must be > 0, got {eta_max}")
+    if not 0 < eta_max < float("inf"):
+        raise ValueError(f"eta_max: must be a finite number > 0, got {eta_max}")
+    if points < 2:
+        raise ValueError(f"points: need at least 2 step sizes, got {points}")
     grid = np.linspace(0.0, eta_max, points)
     return _optimize.optimal_eta(problem, alpha, grid, dimension=dimension, progress=progress)
 
@@ -156,7 +159,7 @@ def conditional_curve(
     """The conditional theory of the very networks `simulate(..., models=["network"])`
     builds (their own `W1`), over ("seed", "alpha", "lam"), with `*_mean`/`*_sem` of
     `test_error`, `train_error`, `readout_sq_norm` over seeds."""
-    seeds = _seeds(seeds)
+    seeds, d = _seeds(seeds), _integer("d", d)
     return conditional_seeds(
         problem, eta=eta, d=d, seeds=seeds, lam=lam, alpha=alpha, progress=progress
     )
@@ -191,8 +194,8 @@ def simulate(
     name (a str) drops the "model" dim. `threads` changes the speed, not the numbers."""
     seeds = _seeds(seeds)
     names = runnable_models(eta, srf) if models is None else models
-    from srfpipe.config import size_problems
-
+    d, test_size = _integer("d", d), _integer("test_size", test_size)
+    threads = _integer("threads", threads)
     problems = size_problems(problem, d, alpha)
     if problems:
         raise ValueError("; ".join(problems))
@@ -201,6 +204,14 @@ def simulate(
             problem, names, d=d, seeds=seeds, alpha=alpha, lam=lam, test_size=test_size,
             eta=eta, srf=srf, progress=progress,
         )  # fmt: skip
+
+
+def _integer(key: str, value: int) -> int:
+    """`value`, an integer within the config schema's range of `key` (else ValueError)."""
+    low, high, _ = bounds(key)
+    if isinstance(value, bool) or not float(value).is_integer() or not low <= value <= high:
+        raise ValueError(f"{key}: need an integer in [{low:g}, {high:g}], got {value!r}")
+    return int(value)
 
 
 def _seeds(seeds: int | Sequence[int]) -> list[int]:
@@ -231,7 +242,6 @@ def load_run(name: str = "default", results: str | Path = "results") -> Run:
     folder `results`, found from the configuration it saved (`results/config/<name>.yaml`)."""
     import yaml
 
-    from srfpipe.config import Experiment, stage_key
     from srfpipe.store import load
 
     root = Path(results)

@@ -77,6 +77,9 @@ def test_simulate_fits_models_together_as_alone():
         (dict(models=["nope"], eta=1.0), "model: unknown value 'nope'"),
         (dict(models=["rf"], seeds=0), "seeds: need at least 1"),
         (dict(models=["rf"], alpha=[0.001]), "alpha: 0.001 gives n = round"),
+        (dict(models=["rf"], d=0), r"d: need an integer in \[8, "),
+        (dict(models=["rf"], d=40.5), "d: need an integer"),
+        (dict(models=["rf"], threads=0), "threads: need an integer"),
     ],
 )
 def test_simulate_refuses_bad_input_before_work(kw, match):
