@@ -176,6 +176,47 @@ def learning_curves(
 
 
 @_styled
+def test_errors(
+    sim: xr.Dataset | None = None,
+    theories: dict[str, xr.Dataset] | None = None,
+    paths: Paths = (),
+    *,
+    lam: float | None = None,
+    ax: Axes | None = None,
+) -> Figure:
+    """Test error against alpha at one `lam` (default: the first) on one panel: a
+    `srfpipe.simulate` dataset (each model: markers with standard-error bars) and
+    `srfpipe.theory_curve` datasets (lines), keyed by their registry theory (`"srf"`,
+    `"rf"`, `"srf_plain"`) or by a label of your own."""
+    fig, grid, created = _grid(ax, 1, 1, (4.6, 3.4))
+    ax = grid[0, 0]
+    for name, curve in (theories or {}).items():
+        first = float(curve["lam"][0]) if lam is None else lam
+        theory = THEORIES.get(name)
+        style = theory.style if theory else {"color": PALETTE["black"], "ls": ":"}
+        label = theory.label if theory else name
+        ax.plot(curve["alpha"], curve["test_error"].sel(lam=first), label=label, **style)
+    if sim is not None:
+        sel = sim.sel(lam=float(sim["lam"][0]) if lam is None else lam)
+        models = sel["model"].values if "model" in sel.dims else [sim.attrs["model"]]
+        for name in models:
+            m = sel.sel(model=name) if "model" in sel.dims else sel
+            model = MODELS[str(name)]
+            ax.errorbar(
+                m["alpha"], m["test_error_mean"], yerr=m["test_error_sem"], ls="none", ms=4,
+                capsize=1.5, mfc="none", label=model.label, **model.style,
+            )  # fmt: skip
+        a = sim.attrs
+        ax.set_title(rf"$d={a.get('d', '?')}$, {a.get('n_seeds', '?')} seeds", fontsize=8)
+    ax.set_xlabel(r"$\alpha = n/d$")
+    ax.set_ylabel(r"test error $\epsilon_g$")
+    ax.legend(fontsize=7)
+    if created:
+        fig.tight_layout()
+    return _finish(fig, paths, created)
+
+
+@_styled
 def spike_diagnostics(
     curves: xr.Dataset, paths: Paths = (), *, axes: Sequence[Axes] | None = None
 ) -> Figure:

@@ -2,6 +2,7 @@
 simulations of several models on one draw, progress callbacks, figures on the caller's axes."""
 
 import io
+import json
 import subprocess
 import sys
 
@@ -137,6 +138,56 @@ def test_figures_draw_on_the_callers_axes_and_label_everything(tmp_path):
     assert "optimum (theory)" in legend
     srfpipe.plots.optimal_eta(opt, paths=[tmp_path / "a.png"])
     assert (tmp_path / "a.png").stat().st_size > 5_000
+    sim = srfpipe.simulate(PROBLEM, ["rf", "network"], eta=1.0, **SMALL)
+    curve = srfpipe.theory_curve(PROBLEM, eta=1.0, lam=[0.1], alpha=[0.5, 1, 2])
+    fig, ax = plt.subplots()
+    srfpipe.plots.test_errors(sim, {"srf": curve, "mine": curve}, ax=ax)
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert legend == ["theory, sRF ($c_W$)", "mine", "RF ($W_0$)", "network ($W_1$)"]
     with pytest.raises(ValueError, match="axes: need 1 axes"):
         srfpipe.plots.optimal_eta(opt, ax=np.array([ax, ax]))
     plt.close("all")
+
+
+SIM_FLAGS = [
+    "simulate", "--model", "network", "--d", "40", "--seeds", "3", "--eta", "1", "--alpha0", "2",
+    "--target-scale", "2", "--noise", "0.1", "--alpha", "0.5,1", "--lam", "0.1",
+    "--test-size", "300", "--threads", "1", "--json",
+]  # fmt: skip
+
+
+def test_cli_simulate_is_the_api_with_progress_unless_quiet(capsys):
+    """`srfpipe simulate` prints the API's numbers and one progress line per seed on stderr
+    (not a terminal here: lines, no carriage returns); `--quiet` prints none."""
+    from srfpipe.cli import main
+
+    assert main(SIM_FLAGS) == 0
+    out, err = capsys.readouterr()
+    lines = [line.split(" (")[0] for line in err.splitlines()]
+    assert lines == [f"srfpipe simulate: seed {k}/3" for k in (1, 2, 3)] and "\r" not in err
+    records = json.loads(out)["records"]
+    ds = srfpipe.simulate(
+        PROBLEM, "network", d=40, seeds=3, alpha=[0.5, 1.0], lam=[0.1], test_size=300, eta=1.0
+    )
+    got = [r["test_error_mean"] for r in records]
+    np.testing.assert_array_equal(got, ds["test_error_mean"].values.ravel())
+    assert main([*SIM_FLAGS, "--quiet"]) == 0
+    assert capsys.readouterr().err == ""
+
+
+def test_cli_long_theory_runs_report_progress(capsys):
+    """`theory --conditional` reports each seed, `theory --optimize eta` each point."""
+    from srfpipe.cli import main
+
+    common = ["--target-scale", "2", "--noise", "0.1", "--alpha0", "2", "--alpha", "1"]
+    assert main(["theory", "--conditional", "--eta", "1", "--d", "40", "--seeds", "2",
+                 "--lam", "0.1", *common]) == 0  # fmt: skip
+    err = capsys.readouterr().err
+    assert [line.split(" (")[0] for line in err.splitlines()] == [
+        "srfpipe theory --conditional: seed 1/2", "srfpipe theory --conditional: seed 2/2"
+    ]
+    assert main(["theory", "--optimize", "eta", "--eta-max", "2", *common]) == 0
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 26 and err[-1].startswith("srfpipe theory --optimize eta: point 26/26")
+    assert main(["theory", "--optimize", "eta", "--eta-max", "2", "--quiet", *common]) == 0
+    assert capsys.readouterr().err == ""
