@@ -133,7 +133,10 @@ def test_resources_scale_with_size():
 
 
 @pytest.mark.workflow
-@pytest.mark.parametrize("override", [{"d": -3}, {"activation": "softplus"}])
+@pytest.mark.parametrize(
+    "override",
+    [{"d": -3}, {"activation": "softplus"}, {"target": {"name": "tanh", "coefficients": [1, 2]}}],
+)
 def test_snakemake_refuses_bad_config_before_writing(tmp_path, override):
     out = snakemake(tmp_path, "--cores", "1", config=TINY | override)
     print(out.stderr[-500:])
@@ -209,3 +212,61 @@ def test_eta_wildcards_round_trip_exactly():
     assert texts[:4] == ["0", "1", "1.0000001", "0.1234567"]
     assert [float(t) for t in texts] == values
     assert all(re.fullmatch(r"[0-9][0-9.e+-]*", t) for t in texts)  # the wildcard constraint
+
+
+HERMITE = {"name": "hermite", "coefficients": [0.0, 1.0]}
+TARGETS = [  # issue 19: target keys that would be ignored or overflow, refused naming the key
+    (
+        {"name": "tanh", "coefficients": [1, 2]},
+        "target.coefficients: only used by a hermite target",
+    ),
+    (HERMITE | {"coefficients": [0, 1e200]}, "target.coefficients[1]: 1e+200 is greater than"),
+    (HERMITE | {"coefficients": [0.1] * 17}, "target.coefficients: [0.1, 0.1,"),
+    (HERMITE | {"scale": 3}, "target.scale: not used by a hermite target"),
+    ({"name": "hermite"}, "target.coefficients: a hermite target needs >= 1 coefficient"),
+]
+
+
+@pytest.mark.parametrize("value,message", TARGETS, ids=[m[:30] for _, m in TARGETS])
+def test_target_keys_that_would_be_ignored_or_overflow_are_refused(value, message):
+    found = problems(with_("target", value))
+    assert message in found, found
+    assert problems(with_("target", HERMITE | {"coefficients": [0, 1e6], "scale": 1})) == ""
+
+
+def test_problem_checks_its_values_against_the_schema():
+    """The Python API meets the same rules as config and CLI (`Problem.__post_init__`)."""
+    from srfpipe.functions import target
+    from srfpipe.problem import Problem
+
+    for kwargs, message in [
+        ({"target": target("hermite", 1.0, [0.0, 1e200])}, "target.coefficients: 1e+200"),
+        ({"target": target("tanh", 1.0, [1.0])}, "target.coefficients: only used by"),
+        ({"target": target("tanh", 2000.0)}, "target.scale: 2000.0 is out of range"),
+        ({"beta": 0.0}, "beta: 0.0 is out of range; allowed: (0, 64]"),
+        ({"noise": float("nan")}, "noise: nan is out of range"),
+        ({"alpha0": -1.0}, "alpha0: -1.0 is out of range"),
+        ({"steps": 1.5}, "steps: 1.5 is not an integer"),
+        ({"steps": 0}, "steps: 0 is out of range; allowed: [1, 8]"),
+        ({"lam_scale": "paper"}, "lam_scale: 'paper' is not allowed"),
+        ({"activation": "cos"}, "activation: 'cos' is not allowed"),
+    ]:
+        with pytest.raises(ValueError, match=re.escape(message)):
+            Problem(**kwargs)
+
+
+def test_errors_scale_as_the_target_squared_up_to_the_coefficient_bound():
+    """At the schema's bound |c_k| <= 1e6 the numbers are still exact: with no noise and a
+    prescribed sRF, scaling the target by c scales every error by c^2 (to 1e-9 relative;
+    the fixed point is scale-free, so only rounding differs)."""
+    from srfpipe.functions import target
+    from srfpipe.problem import SRF, Problem
+    from srfpipe.theory import learning_curve
+
+    def errors(scale: float):
+        pb = Problem(target=target("hermite", 1.0, [0.0, scale, 0.0, scale / 2]), noise=0.0)
+        ds = learning_curve(pb, SRF(1.0, 0.5), lam=[0.1], alpha=[1.0, 4.0])
+        return ds["test_error"].values, ds["train_error"].values
+
+    (t1, r1), (tb, rb) = errors(1.0), errors(1e6)
+    assert tb == pytest.approx(1e12 * t1, rel=1e-9) and rb == pytest.approx(1e12 * r1, rel=1e-9)

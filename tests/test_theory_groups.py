@@ -150,7 +150,7 @@ def test_unit_rows_remove_only_the_row_norm_term():
 def test_new_keywords_are_checked():
     with pytest.raises(ValueError, match="bulk_scale"):
         learning_curve(TANH, TANH2, 0.1, 2.0, [0.1], [1.0], 1.0, 0.5, bulk_scale=0.0)
-    with pytest.raises(KeyError):
+    with pytest.raises(ValueError, match="w0_rows: .orthogonal. is not allowed"):
         learning_curve(TANH, TANH2, 0.1, 2.0, [0.1], [1.0], 1.0, 0.5, rows="orthogonal")
 
 
