@@ -23,17 +23,13 @@ from dataclasses import dataclass
 import numpy as np
 import xarray as xr
 
+from srfpipe import api
 from srfpipe.config import bounds, in_range, interval, schema, simulate_memory_mb, size_problems
 from srfpipe.functions import ACTIVATIONS, TARGET_NAMES, target
-from srfpipe.linalg.parallel import job_threads
 from srfpipe.models import MODELS
 from srfpipe.problem import INIT_OUTPUTS, LAM_SCALES, READOUT_INITS, SRF, W0_ROWS, Problem
-from srfpipe.simulation import simulate
-from srfpipe.step import network_map
-from srfpipe.theory import learning_curve
-from srfpipe.theory.conditional import conditional_seeds
 from srfpipe.theory.coverage import several_types
-from srfpipe.theory.optimize import COARSE_POINTS, optimal_eta, optimal_lam
+from srfpipe.theory.optimize import COARSE_POINTS
 
 RECORD_FIELDS = (
     "test_error", "train_error", "converged", "readout_sq_norm", "residual", "iterations",
@@ -100,7 +96,7 @@ class Spec:
             return self.srf
         if self.eta is None:
             raise UsageError("--spike/--gamma: give both, or --eta and --alpha0 instead")
-        return network_map(self.problem, self.eta).srf
+        return api.srf_of(self.problem, eta=self.eta)
 
     def params(self) -> dict:
         """The inputs as JSON, named as in the config (with the sRF actually used)."""
@@ -335,6 +331,11 @@ def _one_step(spec: Spec) -> Spec:
     return spec
 
 
+def _progress(args: argparse.Namespace, what: str) -> api.Progress | None:
+    """One line per seed or point on stderr (`api.progress_printer`), none with --quiet."""
+    return None if args.quiet else api.progress_printer(what)
+
+
 def run_optimum(args: argparse.Namespace) -> None:
     """`srfpipe theory --optimize lam|eta`: the best lambda (or eta and lambda) per alpha."""
     why = f"unused by --optimize {args.optimize}"
@@ -356,10 +357,18 @@ def run_optimum(args: argparse.Namespace) -> None:
     dimension = _dimension(args, spec.problem)
     with _refused():
         if args.optimize == "lam":
-            ds = optimal_lam(spec.problem, spec.resolved_srf(), spec.alpha, dimension=dimension)
+            ds = api.optimal_lam(
+                spec.problem, srf=spec.resolved_srf(), alpha=spec.alpha, dimension=dimension
+            )
         else:
-            grid = np.linspace(0.0, eta_max, COARSE_POINTS)
-            ds = optimal_eta(spec.problem, spec.alpha, grid, dimension=dimension)
+            ds = api.optimal_eta(
+                spec.problem,
+                alpha=spec.alpha,
+                eta_max=eta_max,
+                points=COARSE_POINTS,
+                dimension=dimension,
+                progress=_progress(args, "srfpipe theory --optimize eta: point"),
+            )
     records = [
         {"alpha": float(a)}
         | {f: ds[f].sel(alpha=a).values.item() for f in OPTIMUM_FIELDS[args.optimize]}
@@ -386,8 +395,12 @@ def run_theory(args: argparse.Namespace) -> None:
     _one_step(spec)
     dimension = _dimension(args, spec.problem)
     with _refused():
-        ds = learning_curve(
-            spec.problem, spec.resolved_srf(), lam=spec.lam, alpha=spec.alpha, dimension=dimension
+        ds = api.theory_curve(
+            spec.problem,
+            srf=spec.resolved_srf(),
+            lam=spec.lam,
+            alpha=spec.alpha,
+            dimension=dimension,
         )
     print_records(spec.params(), _grid_records(ds, {f: f for f in RECORD_FIELDS}), args.json)
 
@@ -403,8 +416,14 @@ def run_conditional(spec: Spec, args: argparse.Namespace) -> None:
     if problems:
         raise UsageError("; ".join(problems))
     with _refused("--conditional"):
-        ds = conditional_seeds(
-            spec.problem, eta=spec.eta, d=d, seeds=range(seeds), lam=spec.lam, alpha=spec.alpha
+        ds = api.conditional_curve(
+            spec.problem,
+            eta=spec.eta,
+            d=d,
+            seeds=seeds,
+            lam=spec.lam,
+            alpha=spec.alpha,
+            progress=_progress(args, "srfpipe theory --conditional: seed"),
         )
     params = spec.params() | {"model": "network (conditional theory)", "d": d, "seeds": seeds}
     if spec.problem.steps > 1:
@@ -466,27 +485,19 @@ def run_simulate(args: argparse.Namespace) -> None:
             f"(--d {d}, --beta {spec.problem.beta:g}, max --alpha {max(spec.alpha):g}, "
             f"--test-size {test_size}, --threads {threads}); lower them or raise --mem-limit-mb"
         )
-    tty = sys.stderr.isatty()
-
-    def progress(done: int, total: int) -> None:
-        if tty:
-            print(f"\rsrfpipe simulate: seed {done}/{total}", end="", file=sys.stderr, flush=True)
-
-    with job_threads(threads):  # the same numbers for any thread count
-        ds = simulate(
-            spec.problem,
-            model,
-            d=d,
-            seeds=range(seeds),
-            alpha=spec.alpha,
-            lam=spec.lam,
-            test_size=test_size,
-            eta=spec.eta,
-            srf=spec.srf,
-            progress=progress,
-        )
-    if tty:
-        print(file=sys.stderr)
+    ds = api.simulate(
+        spec.problem,
+        model,
+        d=d,
+        seeds=seeds,
+        alpha=spec.alpha,
+        lam=spec.lam,
+        test_size=test_size,
+        eta=spec.eta,
+        srf=spec.srf,
+        threads=threads,
+        progress=_progress(args, "srfpipe simulate: seed"),
+    )
     params = spec.params() | {"model": model, "d": d, "seeds": seeds, "test_size": test_size}
     if spec.problem.steps > 1:
         params["steps"] = spec.problem.steps
@@ -529,6 +540,11 @@ def build_parser() -> argparse.ArgumentParser:
     add_model_arguments(theory)
     theory.add_argument("--json", action="store_true", help="print one JSON object")
     theory.add_argument(
+        "--quiet",
+        action="store_true",
+        help="no progress lines on stderr (--conditional: one per seed; --optimize eta: per point)",
+    )
+    theory.add_argument(
         "--conditional",
         action="store_true",
         help="theory of the networks of `simulate --model network` (needs --eta --alpha0)",
@@ -569,6 +585,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="refuse sizes whose estimated memory exceeds this",
     )
     sim.add_argument("--json", action="store_true", help="print one JSON object")
+    sim.add_argument(
+        "--quiet", action="store_true", help="no progress lines on stderr (one per seed)"
+    )
     sim.set_defaults(func=run_simulate)
     man = sub.add_parser("manifest", help="list artifacts and their parameters")
     man.add_argument("root", nargs="?", default="results", help="results folder")
