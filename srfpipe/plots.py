@@ -101,8 +101,19 @@ def _legend(fig: Figure, grid: np.ndarray, created: bool, ncol: int = 6) -> None
     )  # fmt: skip
 
 
-def _finish(fig: Figure, paths: Paths, created: bool) -> Figure:
-    """Save `fig` to each of `paths` (none: no file); close it if we created and saved it."""
+def _finish(
+    fig: Figure,
+    paths: Paths,
+    created: bool,
+    title: str | None = None,
+    place: tuple[float, float] = (1.0, 0.95),
+) -> Figure:
+    """Lay out a figure we created (with `title` at height `place[0]`, the panels below
+    `place[1]`), save `fig` to each of `paths` (none: no file), close it if we created
+    and saved it."""
+    if created and title is not None:
+        fig.suptitle(title, y=place[0])
+        fig.tight_layout(rect=(0, 0, 1, place[1]))
     if isinstance(paths, str | Path):
         paths = [paths]
     for path in paths:
@@ -163,16 +174,13 @@ def learning_curves(
             if j == 0:
                 ax.set_ylabel(r"test error $\epsilon_g$")
     _legend(fig, grid, created, ncol=4)
-    if created:
-        a = curves.attrs
-        fig.suptitle(
-            rf"{a.get('activation', '')} network, target {a.get('target_label', '')},"
-            rf" $\Delta={a.get('noise', 0):g}$, $d={a.get('d', '?')}$, $p={a.get('p', '?')}$,"
-            rf" {a.get('n_seeds', '?')} seeds",
-            y=1.06,
-        )
-        fig.tight_layout(rect=(0, 0, 1, 0.92))
-    return _finish(fig, paths, created)
+    a = curves.attrs
+    title = (
+        rf"{a.get('activation', '')} network, target {a.get('target_label', '')},"
+        rf" $\Delta={a.get('noise', 0):g}$, $d={a.get('d', '?')}$, $p={a.get('p', '?')}$,"
+        rf" {a.get('n_seeds', '?')} seeds"
+    )
+    return _finish(fig, paths, created, title, (1.06, 0.92))
 
 
 @_styled
@@ -373,15 +381,12 @@ def learned_function(
         ax.set_xlabel(r"$\kappa = v\cdot x$")
     grid[0, 0].set_ylabel(r"$E[\hat f(x)\,|\,\kappa]$")
     _legend(fig, grid, created)
-    if created:
-        a = learned.attrs
-        fig.suptitle(
-            rf"target {a.get('target_label', '')}, $\alpha={alpha:g}$, $\lambda={lam:g}$,"
-            rf" $d={a.get('d', '?')}$, {a.get('n_seeds', '?')} seeds",
-            y=1.07,
-        )
-        fig.tight_layout(rect=(0, 0, 1, 0.9))
-    return _finish(fig, paths, created)
+    a = learned.attrs
+    title = (
+        rf"target {a.get('target_label', '')}, $\alpha={alpha:g}$, $\lambda={lam:g}$,"
+        rf" $d={a.get('d', '?')}$, {a.get('n_seeds', '?')} seeds"
+    )
+    return _finish(fig, paths, created, title, (1.07, 0.9))
 
 
 @_styled
