@@ -144,6 +144,9 @@ def test_figures_draw_on_the_callers_axes_and_label_everything(tmp_path):
     srfpipe.plots.test_errors(sim, {"srf": curve, "mine": curve}, ax=ax)
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
     assert legend == ["theory, sRF ($c_W$)", "mine", "RF ($W_0$)", "network ($W_1$)"]
+    one = srfpipe.simulate(PROBLEM, "network", eta=1.0, **SMALL)  # no "model" dim
+    fig = srfpipe.plots.test_errors(one, lam=1.0)
+    assert [t.get_text() for t in fig.axes[0].get_legend().get_texts()] == ["network ($W_1$)"]
     with pytest.raises(ValueError, match="axes: need 1 axes"):
         srfpipe.plots.optimal_eta(opt, ax=np.array([ax, ax]))
     plt.close("all")
