@@ -15,10 +15,6 @@ from srfpipe.config import (
 )
 from srfpipe.versions import code_version
 
-# the checkout the conda environment installs (workflow/envs/srfpipe.yaml), also when this
-# workflow is a module of another one
-ROOT = Path(workflow.source_path("../../pyproject.toml")).parent
-os.environ.setdefault("SRFPIPE_ROOT", str(ROOT))
 validate_config(config, workflow.source_path("../schemas/config.schema.yaml"))
 CONFIG_TEXT = config_text(config)
 logger.info(f"srfpipe: effective configuration (saved to results/config/):\n{CONFIG_TEXT}")
@@ -26,6 +22,10 @@ logger.info(f"srfpipe: effective configuration (saved to results/config/):\n{CON
 EXP = Experiment.from_config(config)
 NAME = config["name"]
 THREADS = config["threads"]
+# the checkout the conda environment installs (workflow/envs/srfpipe.yaml), also when this
+# workflow is a module of another one
+ROOT = Path(workflow.source_path("../../pyproject.toml")).parent
+os.environ.setdefault("SRFPIPE_ROOT", str(ROOT))
 ETAS = [fmt(e) for e in EXP.eta]
 SEEDS = [str(s) for s in EXP.seeds]
 THEORY_GAP = theory_applies(EXP)
