@@ -24,7 +24,16 @@ import numpy as np
 import xarray as xr
 
 from srfpipe import api
-from srfpipe.config import bounds, in_range, interval, schema, simulate_memory_mb, size_problems
+from srfpipe.config import (
+    bounds,
+    conditional_cost,
+    conditional_problems,
+    in_range,
+    interval,
+    schema,
+    simulate_memory_mb,
+    size_problems,
+)
 from srfpipe.functions import ACTIVATIONS, TARGET_NAMES, target
 from srfpipe.models import MODELS
 from srfpipe.problem import INIT_OUTPUTS, LAM_SCALES, READOUT_INITS, SRF, W0_ROWS, Problem
@@ -412,9 +421,15 @@ def run_conditional(spec: Spec, args: argparse.Namespace) -> None:
         raise UsageError("--conditional: needs --eta and --alpha0")
     d = _config("d", args.d, _integer, default="500")
     seeds = _integer("--seeds", "4" if args.seeds is None else args.seeds, 1.0)
-    problems = size_problems(spec.problem, d, spec.alpha, prefix="--")
-    if problems:
+    if problems := conditional_problems(spec.problem, d, spec.alpha):
         raise UsageError("; ".join(problems))
+    mb, flops = conditional_cost(spec.problem, d)
+    if flops > 1e11 and not args.quiet:  # more than about ten seconds a seed
+        minutes = seeds * flops / 60 / np.array([1e10, 1e9])  # at 10 and 1 GFLOP/s
+        print(
+            f"srfpipe theory --conditional: about {mb:.0f} MB, {flops:.1e} flop a seed (d={d}, "
+            f"{seeds} seeds): {minutes[0]:.0f}-{minutes[1]:.0f} min", file=sys.stderr
+        )  # fmt: skip
     with _refused("--conditional"):
         ds = api.conditional_curve(
             spec.problem,

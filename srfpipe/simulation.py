@@ -162,6 +162,12 @@ class SeedDraw:
     ) -> None:
         self.problem, self.d, self.seed, self.eta, self.srf = problem, d, seed, eta, srf
 
+    def prescribed(self, srf: SRF) -> SeedDraw:
+        """The same draw (teacher, `W0`, `a`, step batch) with the prescribed sRF `srf`."""
+        other = SeedDraw(self.problem, self.d, self.seed, self.eta, srf)
+        other.__dict__.update(theta=self.theta, net=self.net)  # share the cached draws
+        return other
+
     @cached_property
     def theta(self) -> np.ndarray:
         return data.teacher(self.seed, self.d)

@@ -60,6 +60,7 @@ def plateau(
     pb, srf = _problem_srf(act, g, noise, beta, r, gamma, readout_init, bulk_scale, rows)
     return curves.plateau(pb, srf, lam, **kw)
 
+
 _SPEC = importlib.util.spec_from_file_location(
     "validate_theory", Path(__file__).parents[1] / "benchmarks" / "validate_theory.py"
 )
@@ -67,7 +68,13 @@ validate = importlib.util.module_from_spec(_SPEC)
 sys.modules["validate_theory"] = validate
 _SPEC.loader.exec_module(validate)
 
-# test errors of the solver before bulk scale / rows / groups existed (float.hex, exact)
+# test errors of the solver before bulk scale / rows / groups existed, stored from one
+# machine (float.hex). Compared to REFERENCE_RTOL, not bit for bit: another CPU's BLAS
+# kernels round differently (SkylakeX vs Haswell OpenBLAS: 1.3e-15 relative), and the fixed
+# point (iterated to TOL = 1e-11 on its own change, a contraction) carries such rounding
+# through at the same order; 1e-12 is a thousand times that, and far below any change of
+# the equations (those move the errors by 1e-6 and more).
+REFERENCE_RTOL = 1e-12
 REFERENCE = {
     # tanh, tanh(2z), D = 0.1, beta = 2, lam (0.05, 0.3, 1) [first row], alpha (4, 0.5, 1, 2),
     # r = 1.5, gamma = 0.8, R
@@ -82,20 +89,21 @@ REFERENCE = {
 }  # fmt: skip
 
 
-def _exact(values: np.ndarray, key: str) -> None:
-    np.testing.assert_array_equal(values.ravel(), [float.fromhex(h) for h in REFERENCE[key]])
+def _close(values: np.ndarray, key: str) -> None:
+    want = [float.fromhex(h) for h in REFERENCE[key]]
+    np.testing.assert_allclose(values.ravel(), want, rtol=REFERENCE_RTOL, atol=0)
 
 
-def test_defaults_are_bit_identical_to_the_previous_solver():
+def test_defaults_match_the_previous_solver():
     ds = learning_curve(TANH, TANH2, 0.1, 2.0, [0.05, 0.3, 1.0], [4.0, 0.5, 1.0, 2.0], 1.5, 0.8)
-    _exact(ds.test_error.values[0], "tanh")
+    _close(ds.test_error.values[0], "tanh")
     kw = {"bulk_scale": 1.0, "rows": "gaussian"}
     ds = learning_curve(
         RELU, TANH2, 0.1, 1.5, [0.1, 1.0], [0.5, 1, 2, 4], 1.0, 0.8, "constant", **kw
     )
-    _exact(ds.test_error.values, "relu")
+    _close(ds.test_error.values, "relu")
     ds = learning_curve(RELU, HE2, 0.1, 1.0, [0.1], [1.0, 4.0], 1.0, 0.9, "constant", **kw)
-    _exact(ds.test_error.values, "relu_he2")
+    _close(ds.test_error.values, "relu_he2")
     assert ds.attrs["bulk_scale"] == 1.0 and ds.attrs["w0_rows"] == "gaussian"
 
 

@@ -103,15 +103,17 @@ def conditional_spectrum(
     bulk = sp.bulk
     p, d = bulk.shape
     beta = p / d
+    wide = p < d  # eigendecompose the smaller side: B B^T (p, p) or B^T B (d, d)
     with one_blas_thread():
-        om, right = linalg.eigh(gram(bulk), overwrite_a=True, check_finite=False)
-    keep = om > 1e-12 * om[-1]  # the non-zero eigenvalues of B B^T
-    om, right = om[keep], right[:, keep]
+        om, vecs = linalg.eigh(gram(bulk.T if wide else bulk), overwrite_a=True, check_finite=False)
+    keep = om > 1e-12 * om[-1]  # the non-zero eigenvalues of B B^T (those of B^T B)
+    om, vecs = om[keep], vecs[:, keep]
     sing = np.sqrt(om)
 
     def comps(x: Array) -> Array:
-        """Components of x (p,) on the left singular vectors of B (non-zero ones)."""
-        return (right.T @ (bulk.T @ x)) / sing
+        """Components of x (p,) on the left singular vectors of B (non-zero ones): the
+        eigenvectors of B B^T, or `B r / s` for those `r` of B^T B."""
+        return vecs.T @ x if wide else (vecs.T @ (bulk.T @ x)) / sing
 
     if "spectrum" in ingredients:
         trace_om, trace_nu = om, om / p
