@@ -16,8 +16,7 @@ import pytest  # noqa: E402
 
 import srfpipe  # noqa: E402
 from srfpipe import api  # noqa: E402
-from srfpipe.step import network_map  # noqa: E402
-from srfpipe.theory import learning_curve  # noqa: E402
+from srfpipe.theory.curves import learning_curve  # noqa: E402
 
 PROBLEM = srfpipe.Problem(target=srfpipe.target("tanh", 2.0), noise=0.1, alpha0=2.0)
 SMALL = dict(d=40, seeds=2, alpha=[0.5, 1.0, 2.0], lam=[0.1, 1.0], test_size=300)
@@ -41,7 +40,7 @@ def test_theory_curve_is_the_theory_of_the_map():
     `eta = 0` (no spike, c_W = 1) and the registry's `rf` line at eta = 1."""
     kw = dict(lam=[0.1, 1.0], alpha=[0.5, 2.0])
     ds = srfpipe.theory_curve(PROBLEM, eta=1.0, **kw)
-    ref = learning_curve(PROBLEM, network_map(PROBLEM, 1.0).srf, **kw)
+    ref = learning_curve(PROBLEM, srfpipe.network_map(PROBLEM, 1.0).srf, **kw)
     np.testing.assert_array_equal(ds["test_error"].values, ref["test_error"].values)
     rf0 = srfpipe.theory_curve(PROBLEM, eta=0.0, **kw)["test_error"].values
     rf1 = srfpipe.theory_curve(PROBLEM, eta=1.0, theory="rf", **kw)["test_error"].values
@@ -187,7 +186,8 @@ def test_cli_long_theory_runs_report_progress(capsys):
                  "--lam", "0.1", *common]) == 0  # fmt: skip
     err = capsys.readouterr().err
     assert [line.split(" (")[0] for line in err.splitlines()] == [
-        "srfpipe theory --conditional: seed 1/2", "srfpipe theory --conditional: seed 2/2"
+        "srfpipe theory --conditional: seed 1/2",
+        "srfpipe theory --conditional: seed 2/2",
     ]
     assert main(["theory", "--optimize", "eta", "--eta-max", "2", *common]) == 0
     err = capsys.readouterr().err.splitlines()
