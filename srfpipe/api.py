@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
@@ -27,12 +27,12 @@ from srfpipe.functions import target as target  # re-exported
 from srfpipe.linalg.parallel import job_threads
 from srfpipe.models import MODELS, THEORIES
 from srfpipe.problem import SRF, Problem
-from srfpipe.step import network_map as network_map  # re-exported
-from srfpipe.theory import learning_curve
 from srfpipe.theory import optimize as _optimize
 from srfpipe.theory.conditional import conditional_seeds
+from srfpipe.theory.curves import learning_curve
 from srfpipe.theory.equivalence import target_moments
 from srfpipe.theory.learned import mean_function
+from srfpipe.theory.network_map import network_map as network_map  # re-exported
 
 Progress = Callable[[int, int], None]
 """`progress(done, total)`, called after each seed or point of a long loop."""
@@ -160,9 +160,16 @@ def conditional_curve(
     builds (their own `W1`), over ("seed", "alpha", "lam"), with `*_mean`/`*_sem` of
     `test_error`, `train_error`, `readout_sq_norm` over seeds."""
     seeds, d = _seeds(seeds), _integer("d", d)
-    return conditional_seeds(
-        problem, eta=eta, d=d, seeds=seeds, lam=lam, alpha=alpha, progress=progress
-    )
+
+    def draws() -> Iterator[simulation.SeedDraw]:  # one network at a time
+        for i, seed in enumerate(seeds):
+            if progress is not None and i:
+                progress(i, len(seeds))
+            yield simulation.SeedDraw(problem, d, seed, eta=eta)
+        if progress is not None:  # runs once the last seed's theory is done
+            progress(len(seeds), len(seeds))
+
+    return conditional_seeds(problem, draws(), lam=lam, alpha=alpha)
 
 
 def runnable_models(eta: float | None, srf: SRF | None) -> tuple[str, ...]:

@@ -38,12 +38,9 @@ from srfpipe.functions import ACTIVATIONS, TARGET_NAMES, target
 from srfpipe.models import MODELS
 from srfpipe.problem import INIT_OUTPUTS, LAM_SCALES, READOUT_INITS, SRF, W0_ROWS, Problem
 from srfpipe.theory.coverage import several_types
+from srfpipe.theory.fixed_point import CURVE_OUTPUTS as RECORD_FIELDS
 from srfpipe.theory.optimize import COARSE_POINTS
 
-RECORD_FIELDS = (
-    "test_error", "train_error", "converged", "readout_sq_norm", "residual", "iterations",
-    "V_w", "V_z", "m_s", "m_v", "m_th", "m_e", "q_w", "q_z",
-)  # fmt: skip
 DEFAULT = Problem()
 """Defaults of the problem flags: those of `Problem`, which equal the config schema's."""
 MEAN_FIELDS = {

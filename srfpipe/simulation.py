@@ -24,6 +24,7 @@ from srfpipe.models import MODELS, Layer
 from srfpipe.problem import SRF, Problem
 from srfpipe.ridge import ridge_learning_curve
 from srfpipe.stats import mean_sem
+from srfpipe.theory.network_map import network_map
 
 log = logging.getLogger(__name__)
 
@@ -208,7 +209,7 @@ class SeedDraw:
 
     @cached_property
     def bulk_scales(self) -> np.ndarray:
-        return step.network_map(self.problem, self.eta).bulk_scales(self.net.a)
+        return network_map(self.problem, self.eta).bulk_scales(self.net.a)
 
     @cached_property
     def spike_extracted(self) -> step.Spike:

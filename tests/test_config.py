@@ -263,7 +263,7 @@ def test_errors_scale_as_the_target_squared_up_to_the_coefficient_bound():
     the fixed point is scale-free, so only rounding differs)."""
     from srfpipe.functions import target
     from srfpipe.problem import SRF, Problem
-    from srfpipe.theory import learning_curve
+    from srfpipe.theory.curves import learning_curve
 
     def errors(scale: float):
         pb = Problem(target=target("hermite", 1.0, [0.0, scale, 0.0, scale / 2]), noise=0.0)

@@ -27,10 +27,9 @@ from srfpipe.models import MODELS, Layer
 from srfpipe.problem import Problem
 from srfpipe.simulation import ERRORS, SeedDraw, seed_errors
 from srfpipe.stats import mean_sem
-from srfpipe.step import network_map
 from srfpipe.store import provenance
-from srfpipe.theory import learning_curve
-from srfpipe.theory.curves import dense_alpha_grid
+from srfpipe.theory.curves import dense_alpha_grid, learning_curve
+from srfpipe.theory.network_map import network_map
 
 log = logging.getLogger(__name__)
 

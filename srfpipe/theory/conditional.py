@@ -14,7 +14,7 @@ Marchenko-Pastur (`spectrum.EmpiricalSpectrum`).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from functools import partial
 
@@ -22,11 +22,9 @@ import numpy as np
 import xarray as xr
 from scipy import linalg
 
-from srfpipe.linalg.parallel import gram, one_blas_thread
+from srfpipe.linalg.parallel import gram, one_blas_thread, top_singular
 from srfpipe.problem import Problem
-from srfpipe.simulation import SeedDraw
 from srfpipe.stats import mean_sem
-from srfpipe.step import top_singular
 from srfpipe.theory.coverage import conditional_gap, theory_gap
 from srfpipe.theory.curves import ROW_NORM_VARIANCE, positive_grid, solve_grid
 from srfpipe.theory.equivalence import KAPPA_NODES, kappa_table
@@ -176,9 +174,11 @@ def conditional_curve(
     if gap is not None:
         raise ValueError(gap)
     spec, row_var = conditional_spectrum(sp, theta, problem, ingredients)
-    tab = kappa_table(problem.sigma, problem.target, sp.r, sp.gamma, kappa_nodes, sp.scale)
+    tab = kappa_table(
+        problem.sigma, problem.target, sp.r, sp.gamma, n=kappa_nodes, bulk_scale=sp.scale
+    )
     solver = partial(solve, tab, spec, row_var=row_var)
-    data = solve_grid(problem, solver, spec.beta, lam_arr, alpha_arr)
+    data = solve_grid(problem, solver, beta=spec.beta, lam_arr=lam_arr, alpha_arr=alpha_arr)
     if "spectrum" in ingredients:
         data["bulk_eigenvalues"] = ("mode", sp.scale**2 * spec.om)
     attrs = {
@@ -198,25 +198,17 @@ def conditional_curve(
 
 
 def conditional_seeds(
-    problem: Problem,
-    *,
-    eta: float,
-    d: int,
-    seeds: Sequence[int],
-    lam: Sequence[float],
-    alpha: Sequence[float],
-    progress: Callable[[int, int], None] | None = None,
+    problem: Problem, draws: Iterable, *, lam: Sequence[float], alpha: Sequence[float]
 ) -> xr.Dataset:
-    """The conditional theory of the one-step networks `W1` of `srfpipe simulate --model
-    network` (`simulation.SeedDraw`) over (seed, alpha, lam), with `*_mean`/`*_sem` over
-    seeds of `test_error`, `train_error`, `readout_sq_norm`; `progress(done, total)` after
-    each seed."""
-    per_seed = []
-    for i, seed in enumerate(seeds):
-        draw = SeedDraw(problem, d, seed, eta=eta)
+    """The conditional theory of one-step networks over (seed, alpha, lam), with
+    `*_mean`/`*_sem` over seeds of `test_error`, `train_error`, `readout_sq_norm`. `draws`
+    yields objects with `seed`, `w1` (p, d), `theta` (d,) and `net.a` (p,): the networks of
+    `srfpipe simulate --model network` (`simulation.SeedDraw`), drawn by the caller (one at
+    a time if `draws` is a generator)."""
+    per_seed, seeds = [], []
+    for draw in draws:
         ds = conditional_curve(problem, draw.w1, draw.theta, lam=lam, alpha=alpha, s=draw.net.a)
         per_seed.append(ds[["test_error", "train_error", "readout_sq_norm"]])
-        if progress is not None:
-            progress(i + 1, len(seeds))
-    ds = xr.concat(per_seed, dim="seed").assign_coords(seed=list(seeds))
+        seeds.append(draw.seed)
+    ds = xr.concat(per_seed, dim="seed").assign_coords(seed=seeds)
     return ds.merge(mean_sem(ds))
