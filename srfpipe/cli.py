@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 import xarray as xr
 
+from srfpipe import api
 from srfpipe.config import (
     bounds,
     conditional_cost,
@@ -34,16 +35,12 @@ from srfpipe.config import (
     size_problems,
 )
 from srfpipe.functions import ACTIVATIONS, TARGET_NAMES, target
-from srfpipe.linalg.parallel import job_threads, one_blas_thread
+from srfpipe.linalg.parallel import one_blas_thread
 from srfpipe.models import MODELS
 from srfpipe.problem import INIT_OUTPUTS, LAM_SCALES, READOUT_INITS, SRF, W0_ROWS, Problem
-from srfpipe.simulation import SeedDraw, simulate
-from srfpipe.theory.conditional import conditional_seeds
 from srfpipe.theory.coverage import several_types
-from srfpipe.theory.curves import learning_curve
 from srfpipe.theory.fixed_point import CURVE_OUTPUTS as RECORD_FIELDS
-from srfpipe.theory.network_map import network_map
-from srfpipe.theory.optimize import COARSE_POINTS, optimal_eta, optimal_lam
+from srfpipe.theory.optimize import COARSE_POINTS
 
 DEFAULT = Problem()
 """Defaults of the problem flags: those of `Problem`, which equal the config schema's."""
@@ -106,7 +103,7 @@ class Spec:
             return self.srf
         if self.eta is None:
             raise UsageError("--spike/--gamma: give both, or --eta and --alpha0 instead")
-        return network_map(self.problem, self.eta).srf
+        return api.srf_of(self.problem, eta=self.eta)
 
     def params(self) -> dict:
         """The inputs as JSON, named as in the config (with the sRF actually used)."""
@@ -341,6 +338,11 @@ def _one_step(spec: Spec) -> Spec:
     return spec
 
 
+def _progress(args: argparse.Namespace, what: str) -> api.Progress | None:
+    """One line per seed or point on stderr (`api.progress_printer`), none with --quiet."""
+    return None if args.quiet else api.progress_printer(what)
+
+
 def run_optimum(args: argparse.Namespace) -> None:
     """`srfpipe theory --optimize lam|eta`: the best lambda (or eta and lambda) per alpha."""
     why = f"unused by --optimize {args.optimize}"
@@ -363,10 +365,18 @@ def run_optimum(args: argparse.Namespace) -> None:
     dimension = _dimension(args, spec.problem)
     with _refused():
         if args.optimize == "lam":
-            ds = optimal_lam(spec.problem, spec.resolved_srf(), spec.alpha, dimension=dimension)
+            ds = api.optimal_lam(
+                spec.problem, srf=spec.resolved_srf(), alpha=spec.alpha, dimension=dimension
+            )
         else:
-            grid = np.linspace(0.0, eta_max, COARSE_POINTS)
-            ds = optimal_eta(spec.problem, spec.alpha, grid, dimension=dimension)
+            ds = api.optimal_eta(
+                spec.problem,
+                alpha=spec.alpha,
+                eta_max=eta_max,
+                points=COARSE_POINTS,
+                dimension=dimension,
+                progress=_progress(args, "srfpipe theory --optimize eta: point"),
+            )
     records = [
         {"alpha": float(a)}
         | {f: ds[f].sel(alpha=a).values.item() for f in OPTIMUM_FIELDS[args.optimize]}
@@ -400,8 +410,12 @@ def _run_theory(args: argparse.Namespace) -> None:
     _one_step(spec)
     dimension = _dimension(args, spec.problem)
     with _refused():
-        ds = learning_curve(
-            spec.problem, spec.resolved_srf(), lam=spec.lam, alpha=spec.alpha, dimension=dimension
+        ds = api.theory_curve(
+            spec.problem,
+            srf=spec.resolved_srf(),
+            lam=spec.lam,
+            alpha=spec.alpha,
+            dimension=dimension,
         )
     print_records(spec.params(), _grid_records(ds, {f: f for f in RECORD_FIELDS}), args.json)
 
@@ -416,15 +430,22 @@ def run_conditional(spec: Spec, args: argparse.Namespace) -> None:
     if problems := conditional_problems(spec.problem, d, spec.alpha):
         raise UsageError("; ".join(problems))
     mb, flops = conditional_cost(spec.problem, d)
-    if flops > 1e11:  # more than about ten seconds a seed
+    if flops > 1e11 and not args.quiet:  # more than about ten seconds a seed
         minutes = seeds * flops / 60 / np.array([1e10, 1e9])  # at 10 and 1 GFLOP/s
         print(
             f"srfpipe theory --conditional: about {mb:.0f} MB, {flops:.1e} flop a seed (d={d}, "
             f"{seeds} seeds): {minutes[0]:.0f}-{minutes[1]:.0f} min", file=sys.stderr
         )  # fmt: skip
     with _refused("--conditional"):
-        draws = (SeedDraw(spec.problem, d, s, eta=spec.eta) for s in range(seeds))
-        ds = conditional_seeds(spec.problem, draws, lam=spec.lam, alpha=spec.alpha)
+        ds = api.conditional_curve(
+            spec.problem,
+            eta=spec.eta,
+            d=d,
+            seeds=seeds,
+            lam=spec.lam,
+            alpha=spec.alpha,
+            progress=_progress(args, "srfpipe theory --conditional: seed"),
+        )
     params = spec.params() | {"model": "network (conditional theory)", "d": d, "seeds": seeds}
     if spec.problem.steps > 1:
         params["steps"] = spec.problem.steps
@@ -485,27 +506,19 @@ def run_simulate(args: argparse.Namespace) -> None:
             f"(--d {d}, --beta {spec.problem.beta:g}, max --alpha {max(spec.alpha):g}, "
             f"--test-size {test_size}, --threads {threads}); lower them or raise --mem-limit-mb"
         )
-    tty = sys.stderr.isatty()
-
-    def progress(done: int, total: int) -> None:
-        if tty:
-            print(f"\rsrfpipe simulate: seed {done}/{total}", end="", file=sys.stderr, flush=True)
-
-    with job_threads(threads):  # the same numbers for any thread count
-        ds = simulate(
-            spec.problem,
-            model,
-            d=d,
-            seeds=range(seeds),
-            alpha=spec.alpha,
-            lam=spec.lam,
-            test_size=test_size,
-            eta=spec.eta,
-            srf=spec.srf,
-            progress=progress,
-        )
-    if tty:
-        print(file=sys.stderr)
+    ds = api.simulate(
+        spec.problem,
+        model,
+        d=d,
+        seeds=seeds,
+        alpha=spec.alpha,
+        lam=spec.lam,
+        test_size=test_size,
+        eta=spec.eta,
+        srf=spec.srf,
+        threads=threads,
+        progress=_progress(args, "srfpipe simulate: seed"),
+    )
     params = spec.params() | {"model": model, "d": d, "seeds": seeds, "test_size": test_size}
     if spec.problem.steps > 1:
         params["steps"] = spec.problem.steps
@@ -548,6 +561,11 @@ def build_parser() -> argparse.ArgumentParser:
     add_model_arguments(theory)
     theory.add_argument("--json", action="store_true", help="print one JSON object")
     theory.add_argument(
+        "--quiet",
+        action="store_true",
+        help="no progress lines on stderr (--conditional: one per seed; --optimize eta: per point)",
+    )
+    theory.add_argument(
         "--conditional",
         action="store_true",
         help="theory of the networks of `simulate --model network` (needs --eta --alpha0)",
@@ -588,6 +606,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="refuse sizes whose estimated memory exceeds this",
     )
     sim.add_argument("--json", action="store_true", help="print one JSON object")
+    sim.add_argument(
+        "--quiet", action="store_true", help="no progress lines on stderr (one per seed)"
+    )
     sim.set_defaults(func=run_simulate)
     man = sub.add_parser("manifest", help="list artifacts and their parameters")
     man.add_argument("root", nargs="?", default="results", help="results folder")

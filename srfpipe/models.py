@@ -72,14 +72,26 @@ def _rf_srf(problem: Problem, eta: float) -> SRF:
     return SRF(0.0, network_map(problem, eta).gamma)
 
 
+PALETTE = {
+    "black": "#000000", "grey": "#737373", "orange": "#E69F00", "sky": "#56B4E9",
+    "green": "#009E73", "blue": "#0072B2", "vermillion": "#D55E00", "purple": "#CC79A7",
+}  # fmt: skip
+"""Okabe-Ito colours (and a grey): distinct for colour-blind readers; styles pair them with
+distinct markers and line styles, so figures also read in greyscale."""
+
 THEORIES: dict[str, Theory] = {
     t.name: t
     for t in (
-        Theory("rf", "theory, RF", dict(color="0.45", ls="--", lw=1.2), _rf_srf),
-        Theory("srf", r"theory, sRF ($c_W$)", dict(color="k", ls="-", lw=1.2), _map_srf),
-        Theory("srf_plain", "theory, sRF ($c=1$)", dict(color="C4", ls="-.", lw=1.0), _plain_srf),
+        Theory("rf", "theory, RF", dict(color=PALETTE["grey"], ls="--", lw=1.2), _rf_srf),
+        Theory(
+            "srf", r"theory, sRF ($c_W$)", dict(color=PALETTE["black"], ls="-", lw=1.2), _map_srf
+        ),
+        Theory(
+            "srf_plain", "theory, sRF ($c=1$)",
+            dict(color=PALETTE["purple"], ls="-.", lw=1.0), _plain_srf,
+        ),
     )
-}
+}  # fmt: skip
 
 MODELS: dict[str, Model] = {}
 
@@ -94,34 +106,34 @@ def register(model: Model) -> Model:
 
 for _model in (
     Model(
-        "rf", r"RF ($W_0$)", dict(color="0.45", marker="s"),
+        "rf", r"RF ($W_0$)", dict(color=PALETTE["grey"], marker="s"),
         lambda s: Layer(s.w0), "rf",
         "`W0` (random features at initialisation)",
     ),
     Model(
-        "network", r"network ($W_1$)", dict(color="C0", marker="o"),
+        "network", r"network ($W_1$)", dict(color=PALETTE["blue"], marker="o"),
         lambda s: Layer(s.w1), "srf",
         "`W1` (after the giant step)",
     ),
     Model(
-        "srf_map", "sRF (theory map)", dict(color="C1", marker="^"),
+        "srf_map", "sRF (theory map)", dict(color=PALETTE["orange"], marker="^"),
         lambda s: Layer(s.w0, s.spike_map, s.bulk_scales), "srf",
         "the paper's sRF `c_W W0 + u v^T` with the theory map: `v = beta_vec/||beta_vec||`, "
         "`u = eta mu1 ||beta_vec|| a`, `beta_vec = (1/n0) sum y x`, "
         "`c_W^2 = 1 + eta^2 E[y^2] E[(sigma' - mu1)^2]/alpha0`",
     ),
     Model(
-        "srf_plain", "sRF (map, $c=1$)", dict(color="C4", marker="<"),
+        "srf_plain", "sRF (map, $c=1$)", dict(color=PALETTE["purple"], marker="<"),
         lambda s: Layer(s.w0, s.spike_map), "srf_plain",
         "`W0 + u v^T` with the theory map's `u, v` and no bulk scale (`c = 1`)",
     ),
     Model(
-        "srf_extracted", "sRF (extracted)", dict(color="C2", marker="v"),
+        "srf_extracted", "sRF (extracted)", dict(color=PALETTE["green"], marker="v"),
         lambda s: Layer(s.w0, s.spike_extracted), None,
         "`W0 + u v^T` with `v` the top right singular vector of `W1 - W0`, `u = (W1 - W0) v`",
     ),
     Model(
-        "srf", "sRF (prescribed)", dict(color="C3", marker="D"),
+        "srf", "sRF (prescribed)", dict(color=PALETTE["vermillion"], marker="D"),
         lambda s: Layer(s.w0, s.spike, s.bulk_scale), "srf",
         "`c W0 + u v^T` with prescribed `(r, gamma, c)`: `u = r a`, `v.theta = gamma` exactly",
         prescribed=True,

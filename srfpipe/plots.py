@@ -1,24 +1,81 @@
-"""Figures, drawn from aggregated datasets only (`srfpipe.stages.make_curves`, validation).
+"""Figures, drawn from aggregated datasets only (`srfpipe.stages.make_curves`, validation,
+`srfpipe.load_run`).
 
-Labels and styles of models and theories come from the registry (`srfpipe.models`)."""
+Every function returns its matplotlib Figure, draws on the axes the caller passes (`axes=`,
+`ax=`; a new figure otherwise) and saves only to the `paths` it is given (a figure it
+created is then closed). Every line, marker and band has a legend entry. Labels and styles
+of models and theories come from the registry (`srfpipe.models`, Okabe-Ito colours with
+distinct markers and line styles: readable in greyscale and by colour-blind readers).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import xarray as xr
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import xarray as xr  # noqa: E402
+from srfpipe.models import MODELS, PALETTE, THEORIES
 
-from srfpipe.models import MODELS, THEORIES  # noqa: E402
-
-plt.rcParams.update({"font.size": 9, "axes.titlesize": 9, "legend.fontsize": 7.5})
-CONDITIONAL_STYLE = dict(color="C0", ls="--", lw=1.2, label="network (conditional theory)")
+RC = {"font.size": 9, "axes.titlesize": 9, "legend.fontsize": 7.5}
+"""Font sizes of srfpipe's figures (applied while drawing; the caller's rcParams are kept)."""
+CONDITIONAL_STYLE = dict(
+    color=PALETTE["sky"], ls=(0, (3, 1, 1, 1, 1, 1)), lw=1.4, label="network (conditional theory)"
+)
 """The conditional theory of the network's own `W1` (mean over seeds)."""
+SERIES = [
+    (PALETTE["blue"], "o"), (PALETTE["vermillion"], "s"), (PALETTE["green"], "^"),
+    (PALETTE["orange"], "D"), (PALETTE["purple"], "v"),
+]  # fmt: skip
+"""Colour and marker of the k-th series of a figure (e.g. the sizes d of a validation)."""
+OPTIMUM = dict(ls="none", marker="o", mfc="none", ms=6, label="optimum (theory)")
+SIMULATED_OPTIMUM = dict(ls="none", marker="s", ms=3.5)
+"""Markers of `optimal_eta`: the theory's optimum, a simulated model at its best lambda."""
+Paths = Sequence[str | Path] | str | Path
+
+
+def _styled(draw: Callable[..., Figure]) -> Callable[..., Figure]:
+    """Run a figure function under `RC`."""
+
+    @functools.wraps(draw)
+    def wrapper(*args: Any, **kwargs: Any) -> Figure:
+        with plt.rc_context(RC):
+            return draw(*args, **kwargs)
+
+    return wrapper
+
+
+def _grid(
+    axes: Axes | np.ndarray | Sequence[Axes] | None,
+    rows: int,
+    columns: int,
+    figsize: tuple[float, float],
+    **kw: Any,
+) -> tuple[Figure, np.ndarray, bool]:
+    """`(figure, axes (rows, columns), created)`: the caller's axes, or a new figure."""
+    if axes is None:
+        fig, grid = plt.subplots(rows, columns, figsize=figsize, squeeze=False, **kw)
+        return fig, grid, True
+    grid = np.asarray(axes, dtype=object)
+    if grid.size != rows * columns:
+        raise ValueError(
+            f"axes: need {rows * columns} axes ({rows} x {columns}) for this dataset, "
+            f"got {grid.size}"
+        )
+    grid = grid.reshape(rows, columns)
+    return grid.flat[0].figure, grid, False
+
+
+def _dotted(theory: str) -> tuple[int, tuple[float, float]]:
+    """A dotted line style, sparser for each later theory of the registry (greyscale)."""
+    return 0, (1.0, 1.0 + 1.5 * list(THEORIES).index(theory))
 
 
 def _grid_size(columns: int, rows: int) -> tuple[float, float]:
@@ -26,25 +83,57 @@ def _grid_size(columns: int, rows: int) -> tuple[float, float]:
     return max(2.3 * columns + 0.6, 7.0), max(2.0 * rows + 0.6, 4.0)
 
 
-def _save(fig: plt.Figure, paths: Sequence[str | Path]) -> None:
+def _legend(fig: Figure, grid: np.ndarray, created: bool, ncol: int = 6) -> None:
+    """One legend for every label of the panels (each once): above a figure of ours, or
+    on the caller's first panel."""
+    handles, labels = [], []
+    for ax in grid.flat:
+        for h, lab in zip(*ax.get_legend_handles_labels(), strict=True):
+            if lab not in labels:
+                handles.append(h)
+                labels.append(lab)
+    if not created:
+        grid.flat[0].legend(handles, labels)
+        return
+    fig.legend(
+        handles, labels, loc="upper center", ncol=min(len(labels), ncol),
+        bbox_to_anchor=(0.5, 1.0), frameon=False,
+    )  # fmt: skip
+
+
+def _finish(
+    fig: Figure,
+    paths: Paths,
+    created: bool,
+    title: str | None = None,
+    place: tuple[float, float] = (1.0, 0.95),
+) -> Figure:
+    """Lay out a figure we created (with `title` at height `place[0]`, the panels below
+    `place[1]`), save `fig` to each of `paths` (none: no file), close it if we created
+    and saved it."""
+    if created and title is not None:
+        fig.suptitle(title, y=place[0])
+        fig.tight_layout(rect=(0, 0, 1, place[1]))
+    if isinstance(paths, str | Path):
+        paths = [paths]
     for path in paths:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         fig.savefig(path, dpi=200, bbox_inches="tight")
-    plt.close(fig)
+    if created and paths:
+        plt.close(fig)
+    return fig
 
 
-def learning_curves(curves: xr.Dataset, paths: Sequence[str | Path]) -> None:
-    """Test error against alpha: one column per eta, one row per lambda; simulated models
-    as markers with standard-error bars, theory as smooth lines over its dense alpha grid
-    where present (dotted: its alpha -> inf plateau)."""
+@_styled
+def learning_curves(
+    curves: xr.Dataset, paths: Paths = (), *, axes: np.ndarray | Sequence[Axes] | None = None
+) -> Figure:
+    """Test error against alpha: one column per eta, one row per lambda (`axes`: that
+    many); simulated models as markers with standard-error bars, theory as smooth lines
+    over its dense alpha grid where present, dotted: its alpha -> inf limit."""
     etas, lams = curves["eta"].values, curves["lam"].values
-    fig, axes = plt.subplots(
-        len(lams),
-        len(etas),
-        figsize=_grid_size(len(etas), len(lams)),
-        sharex=True,
-        sharey="row",
-        squeeze=False,
+    fig, grid, created = _grid(
+        axes, len(lams), len(etas), _grid_size(len(etas), len(lams)), sharex=True, sharey="row"
     )
     has_theory = "theory_test_error" in curves
     if has_theory:  # the RF theory and the theories of the plotted models (one step's map)
@@ -54,7 +143,7 @@ def learning_curves(curves: xr.Dataset, paths: Sequence[str | Path]) -> None:
         drawn = [str(t) for t in curves["theory"].values if t in wanted]
     for i, lam in enumerate(lams):
         for j, eta in enumerate(etas):
-            ax = axes[i, j]
+            ax = grid[i, j]
             sel = curves.sel(eta=eta, lam=lam)
             if has_theory and np.isfinite(sel["theory_test_error"]).any():
                 for name in drawn:
@@ -63,113 +152,146 @@ def learning_curves(curves: xr.Dataset, paths: Sequence[str | Path]) -> None:
                         continue  # r = 0: every spiked theory is the RF theory
                     th = sel.sel(theory=name)
                     ax.plot(
-                        sel["alpha_theory"],
-                        th["theory_test_error"],
-                        label=theory.label,
+                        sel["alpha_theory"], th["theory_test_error"], label=theory.label,
                         **theory.style,
-                    )
+                    )  # fmt: skip
                     ax.axhline(
-                        float(th["theory_plateau"]), color=theory.style["color"], ls=":", lw=0.8
-                    )
+                        float(th["theory_plateau"]), color=theory.style["color"], lw=0.8,
+                        ls=_dotted(name), label=rf"{theory.label}, $\alpha\to\infty$",
+                    )  # fmt: skip
             if "conditional_test_error_mean" in sel:
                 ax.plot(sel["alpha"], sel["conditional_test_error_mean"], **CONDITIONAL_STYLE)
             for model in curves["model"].values:
                 m = sel.sel(model=model)
                 ax.errorbar(
-                    m["alpha"],
-                    m["test_error_mean"],
-                    yerr=m["test_error_sem"],
-                    ls="none",
-                    ms=3.5,
-                    capsize=1.5,
-                    mfc="none",
-                    label=MODELS[str(model)].label,
+                    m["alpha"], m["test_error_mean"], yerr=m["test_error_sem"], ls="none",
+                    ms=3.5, capsize=1.5, mfc="none", label=MODELS[str(model)].label,
                     **MODELS[str(model)].style,
-                )
+                )  # fmt: skip
             ax.set_title(rf"$\eta={eta:g}$, $\lambda={lam:g}$")
             if i == len(lams) - 1:
                 ax.set_xlabel(r"$\alpha = n/d$")
             if j == 0:
                 ax.set_ylabel(r"test error $\epsilon_g$")
-    handles, labels = axes[0, -1].get_legend_handles_labels()
-    for ax in axes.flat:  # collect every label once (eta = 0 panels lack some)
-        for h, lab in zip(*ax.get_legend_handles_labels(), strict=True):
-            if lab not in labels:
-                handles.append(h)
-                labels.append(lab)
-    fig.legend(
-        handles,
-        labels,
-        loc="upper center",
-        ncol=min(len(labels), 6),
-        bbox_to_anchor=(0.5, 1.0),
-        frameon=False,
-    )
+    _legend(fig, grid, created, ncol=4)
     a = curves.attrs
-    fig.suptitle(
+    title = (
         rf"{a.get('activation', '')} network, target {a.get('target_label', '')},"
         rf" $\Delta={a.get('noise', 0):g}$, $d={a.get('d', '?')}$, $p={a.get('p', '?')}$,"
-        rf" {a.get('n_seeds', '?')} seeds",
-        y=1.04,
+        rf" {a.get('n_seeds', '?')} seeds"
     )
-    fig.tight_layout(rect=(0, 0, 1, 0.95))
-    _save(fig, paths)
+    return _finish(fig, paths, created, title, (1.06, 0.92))
 
 
-def spike_diagnostics(curves: xr.Dataset, paths: Sequence[str | Path]) -> None:
-    """Against eta (mean +- s.e.m. over seeds): the overlap gamma, the spike strength r, the
-    bulk's squared row norms against the map's `c_W^2`, and the top singular values."""
+@_styled
+def test_errors(
+    sim: xr.Dataset | None = None,
+    theories: dict[str, xr.Dataset] | None = None,
+    paths: Paths = (),
+    *,
+    lam: float | None = None,
+    ax: Axes | None = None,
+) -> Figure:
+    """Test error against alpha at one `lam` (default: the first) on one panel: a
+    `srfpipe.simulate` dataset (each model: markers with standard-error bars) and
+    `srfpipe.theory_curve` datasets (lines), keyed by their registry theory (`"srf"`,
+    `"rf"`, `"srf_plain"`) or by a label of your own."""
+    fig, grid, created = _grid(ax, 1, 1, (4.6, 3.4))
+    ax = grid[0, 0]
+    for name, curve in (theories or {}).items():
+        first = float(curve["lam"][0]) if lam is None else lam
+        theory = THEORIES.get(name)
+        style = theory.style if theory else {"color": PALETTE["black"], "ls": ":"}
+        label = theory.label if theory else name
+        ax.plot(curve["alpha"], curve["test_error"].sel(lam=first), label=label, **style)
+    if sim is not None:
+        sel = sim.sel(lam=float(sim["lam"][0]) if lam is None else lam)
+        models = sel["model"].values if "model" in sel.dims else [sim.attrs["model"]]
+        for name in models:
+            m = sel.sel(model=name) if "model" in sel.dims else sel
+            model = MODELS[str(name)]
+            ax.errorbar(
+                m["alpha"], m["test_error_mean"], yerr=m["test_error_sem"], ls="none", ms=4,
+                capsize=1.5, mfc="none", label=model.label, **model.style,
+            )  # fmt: skip
+        a = sim.attrs
+        ax.set_title(rf"$d={a.get('d', '?')}$, {a.get('n_seeds', '?')} seeds", fontsize=8)
+    ax.set_xlabel(r"$\alpha = n/d$")
+    ax.set_ylabel(r"test error $\epsilon_g$")
+    ax.legend(fontsize=7)
+    if created:
+        fig.tight_layout()
+    return _finish(fig, paths, created)
+
+
+@_styled
+def spike_diagnostics(
+    curves: xr.Dataset, paths: Paths = (), *, axes: Sequence[Axes] | None = None
+) -> Figure:
+    """Against eta (mean +- s.e.m. over seeds), on 4 `axes`: the overlap gamma, the spike
+    strength r, the bulk's squared row norms against the map's `c_W^2`, and the top
+    singular values."""
     eta = curves["eta"].values
-    fig, axes = plt.subplots(1, 4, figsize=(12.6, 2.7))
+    fig, grid, created = _grid(axes, 1, 4, (12.6, 2.7))
+    axs = grid[0]
 
-    def band(ax: plt.Axes, name: str, **kw: object) -> None:
+    def band(ax: Axes, name: str, **kw: Any) -> None:
         ax.errorbar(eta, curves[f"{name}_mean"], yerr=curves[f"{name}_sem"], capsize=2, ms=4, **kw)
 
-    for ax, q, sym in ((axes[0], "gamma", r"$\gamma = v\cdot\theta$"), (axes[1], "r", r"$r$")):
-        band(ax, f"{q}_map", marker="^", color="C1", ls="none", label="map (empirical)")
-        band(ax, f"{q}_extracted", marker="v", color="C2", ls="none", label="extracted (SVD)")
+    for ax, q, sym in ((axs[0], "gamma", r"$\gamma = v\cdot\theta$"), (axs[1], "r", r"$r$")):
+        band(ax, f"{q}_map", marker="^", color=PALETTE["orange"], ls="none",
+             label="map (empirical)")  # fmt: skip
+        band(ax, f"{q}_extracted", marker="v", color=PALETTE["green"], ls="none",
+             label="extracted (SVD)")  # fmt: skip
         ax.plot(eta, curves[f"{q}_theory_mean"], "k-", lw=1, label=r"theory map, $d\to\infty$")
         ax.set_xlabel(r"$\eta$")
         ax.set_ylabel(sym)
         ax.legend()
-    ax = axes[2]
-    band(ax, "bulk_norm_sq", marker="o", color="C0", ls="none", label="bulk rows (mean)")
+    ax = axs[2]
+    band(ax, "bulk_norm_sq", marker="o", color=PALETTE["blue"], ls="none",
+         label="bulk rows (mean)")  # fmt: skip
     spread, mean = curves["bulk_norm_sq_spread_mean"], curves["bulk_norm_sq_mean"]
     ax.fill_between(
-        eta, mean - spread, mean + spread,
-        color="C0", alpha=0.15, lw=0, label="spread over neurons",
+        eta, mean - spread, mean + spread, color=PALETTE["blue"], alpha=0.15, lw=0,
+        label="spread over neurons",
     )  # fmt: skip
     ax.plot(eta, curves["bulk_scale_theory_mean"] ** 2, "k-", lw=1, label=r"$c_W^2$ (map)")
     ax.set_xlabel(r"$\eta$")
     ax.set_ylabel(r"$\|w_{1,i} - u_i v\|^2$")
     ax.legend()
-    ax = axes[3]
+    ax = axs[3]
     sv_d = curves["sv_delta_mean"].where(curves["sv_delta_mean"] > 0)  # eta = 0: no update
     sv_w = curves["sv_w1_mean"]
-    ax.semilogy(eta, sv_w.isel(rank=0), "s-", color="C0", ms=7, mfc="none", label=r"$s_1(W_1)$")
-    ax.semilogy(eta, sv_w.isel(rank=1), "s--", color="C0", mfc="none", label=r"$s_2(W_1)$")
-    ax.semilogy(eta, sv_d.isel(rank=0), "o-", color="C3", ms=3.5, label=r"$s_1(W_1-W_0)$")
-    ax.semilogy(eta, sv_d.isel(rank=1), "o--", color="C3", mfc="none", label=r"$s_2(W_1-W_0)$")
+    w1, delta = PALETTE["blue"], PALETTE["vermillion"]
+    ax.semilogy(eta, sv_w.isel(rank=0), "s-", color=w1, ms=7, mfc="none", label=r"$s_1(W_1)$")
+    ax.semilogy(eta, sv_w.isel(rank=1), "s--", color=w1, mfc="none", label=r"$s_2(W_1)$")
+    ax.semilogy(eta, sv_d.isel(rank=0), "o-", color=delta, ms=3.5, label=r"$s_1(W_1-W_0)$")
+    ax.semilogy(eta, sv_d.isel(rank=1), "o--", color=delta, mfc="none",
+                label=r"$s_2(W_1-W_0)$")  # fmt: skip
     beta = curves.attrs["p"] / curves.attrs["d"]
-    ax.axhline(1 + np.sqrt(beta), color="0.5", ls=":", lw=1, label=r"bulk edge $1+\sqrt{\beta}$")
+    ax.axhline(1 + np.sqrt(beta), color=PALETTE["grey"], ls=":", lw=1,
+               label=r"bulk edge $1+\sqrt{\beta}$")  # fmt: skip
     ax.set_xlabel(r"$\eta$")
     ax.set_ylabel("singular value")
     ax.legend(loc="center right", fontsize=6.5)
-    fig.tight_layout()
-    _save(fig, paths)
+    if created:
+        fig.tight_layout()
+    return _finish(fig, paths, created)
 
 
-def bulk_spectrum(curves: xr.Dataset, paths: Sequence[str | Path]) -> None:
-    """Eigenvalue density of the bulk `W_1 - r a v^T` (pooled over seeds; one panel per eta)
-    against Marchenko-Pastur with the map's variance `c_W^2`."""
+@_styled
+def bulk_spectrum(
+    curves: xr.Dataset, paths: Paths = (), *, axes: Sequence[Axes] | None = None
+) -> Figure:
+    """Eigenvalue density of the bulk `W_1 - r a v^T` (pooled over seeds; one panel per
+    eta) against Marchenko-Pastur with the map's variance `c_W^2`."""
     etas = curves["eta"].values
-    fig, axes = plt.subplots(1, len(etas), figsize=(2.3 * len(etas) + 0.6, 2.4), squeeze=False)
+    fig, grid, created = _grid(axes, 1, len(etas), (2.3 * len(etas) + 0.6, 2.4))
     beta = curves.attrs["p"] / curves.attrs["d"]
     x = curves["eigenvalue"].values
-    for ax, eta in zip(axes[0], etas, strict=True):
-        ax.plot(
-            x, curves["bulk_density"].sel(eta=eta), color="C0", lw=1.2, label="bulk (empirical)"
-        )
+    for ax, eta in zip(grid[0], etas, strict=True):
+        ax.plot(x, curves["bulk_density"].sel(eta=eta), color=PALETTE["blue"], lw=1.2,
+                label="bulk (empirical)")  # fmt: skip
         c2 = float(curves["bulk_scale_theory_mean"].sel(eta=eta)) ** 2
         om = x / c2
         inside = np.clip((1 + np.sqrt(beta)) ** 2 - om, 0, None) * np.clip(
@@ -179,36 +301,44 @@ def bulk_spectrum(curves: xr.Dataset, paths: Sequence[str | Path]) -> None:
         ax.plot(x, mp, "k--", lw=1, label=r"Marchenko-Pastur, $c_W^2$")
         ax.set_title(rf"$\eta={eta:g}$, $c_W^2={c2:.3f}$")
         ax.set_xlabel("eigenvalue")
-    axes[0, 0].set_ylabel("density")
-    axes[0, 0].legend()
-    fig.tight_layout()
-    _save(fig, paths)
+    grid[0, 0].set_ylabel("density")
+    grid[0, 0].legend()
+    if created:
+        fig.tight_layout()
+    return _finish(fig, paths, created)
 
 
-def theory_validation(datasets: Sequence[xr.Dataset], paths: Sequence[str | Path]) -> None:
+@_styled
+def theory_validation(
+    datasets: Sequence[xr.Dataset],
+    paths: Paths = (),
+    *,
+    axes: np.ndarray | Sequence[Axes] | None = None,
+) -> Figure:
     """Theory (lines) vs sRF simulations at several d (markers): one column per eta, one
-    row per lambda. `datasets` are validation artifacts, one per d, over (eta, alpha, lam)."""
+    row per lambda. `datasets` are validation artifacts, one per d, over (eta, alpha, lam)
+    (`Run.validation.values()`)."""
     from srfpipe.store import params_of
 
     by_d = dict(sorted((params_of(ds)["d"], ds) for ds in datasets))
     first_ds = next(iter(by_d.values()))
     etas, lams = first_ds["eta"].values, first_ds["lam"].values
-    fig, axes = plt.subplots(
-        len(lams), len(etas), figsize=_grid_size(len(etas), len(lams)),
-        sharex=True, sharey="row", squeeze=False,
-    )  # fmt: skip
-    markers = ["o", "s", "^", "D", "v"]
+    fig, grid, created = _grid(
+        axes, len(lams), len(etas), _grid_size(len(etas), len(lams)), sharex=True, sharey="row"
+    )
     for i, lam in enumerate(lams):
         for j, eta in enumerate(etas):
-            ax = axes[i, j]
+            ax = grid[i, j]
             first = first_ds.sel(eta=eta, lam=lam)
-            ax.plot(first["alpha_theory"], first["theory_test_error"], "k-", lw=1.2, label="theory")
+            ax.plot(first["alpha_theory"], first["theory_test_error"], "k-", lw=1.2,
+                    label="theory")  # fmt: skip
             for k, (d, ds) in enumerate(by_d.items()):
                 sel = ds.sel(eta=eta, lam=lam)
+                color, marker = SERIES[k % len(SERIES)]
                 ax.errorbar(
                     sel["alpha"], sel["test_error_mean"], yerr=sel["test_error_sem"],
-                    ls="none", marker=markers[k % len(markers)], ms=3.5, capsize=1.5,
-                    mfc="none", color=f"C{k}", label=f"simulation, $d={d}$",
+                    ls="none", marker=marker, ms=3.5, capsize=1.5, mfc="none", color=color,
+                    label=f"simulation, $d={d}$",
                 )  # fmt: skip
             r, gamma = float(first["r"]), float(first["gamma"])
             ax.set_title(rf"$\eta={eta:g}$ ($r={r:.2f}, \gamma={gamma:.2f}$), $\lambda={lam:g}$")
@@ -216,13 +346,16 @@ def theory_validation(datasets: Sequence[xr.Dataset], paths: Sequence[str | Path
                 ax.set_xlabel(r"$\alpha = n/d$")
             if j == 0:
                 ax.set_ylabel(r"test error $\epsilon_g$")
-    handles, labels = axes[0, 0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="upper center", ncol=len(labels), frameon=False)
-    fig.tight_layout(rect=(0, 0, 1, 0.95))
-    _save(fig, paths)
+    _legend(fig, grid, created)
+    if created:
+        fig.tight_layout(rect=(0, 0, 1, 0.95))
+    return _finish(fig, paths, created)
 
 
-def learned_function(learned: xr.Dataset, paths: Sequence[str | Path]) -> None:
+@_styled
+def learned_function(
+    learned: xr.Dataset, paths: Paths = (), *, axes: Sequence[Axes] | None = None
+) -> Figure:
     """`E[f_hat | kappa]` against `kappa`, one panel per eta, at the largest alpha and the
     middle lambda: binned simulations of the models the sRF theory predicts (markers,
     standard-error bars), the theory's `L(kappa)` (line) and the target's `E[y | kappa]`
@@ -230,15 +363,12 @@ def learned_function(learned: xr.Dataset, paths: Sequence[str | Path]) -> None:
     etas = learned["eta"].values
     alpha = float(learned["alpha"].max())
     lam = float(np.sort(learned["lam"].values)[learned.sizes["lam"] // 2])
-    fig, axes = plt.subplots(
-        1, len(etas), figsize=(2.4 * len(etas) + 0.4, 2.6), sharey=True, squeeze=False
-    )
+    fig, grid, created = _grid(axes, 1, len(etas), (2.4 * len(etas) + 0.4, 2.6), sharey=True)
     models = [m for m in learned["model"].values if MODELS[str(m)].theory == "srf"]
-    for ax, eta in zip(axes[0], etas, strict=True):
+    for ax, eta in zip(grid[0], etas, strict=True):
         sel = learned.sel(eta=eta, alpha=alpha, lam=lam)
-        ax.plot(
-            learned["kappa"], learned["target_mean"], "k--", lw=1, label=r"target $E[y|\kappa]$"
-        )
+        ax.plot(learned["kappa"], learned["target_mean"], "--", color=PALETTE["grey"], lw=1,
+                label=r"target $E[y|\kappa]$")  # fmt: skip
         ax.plot(sel["kappa"], sel["theory_mean"], "k-", lw=1.2, label=r"theory $L(\kappa)$")
         for model in models:
             m = sel.sel(model=model)
@@ -249,49 +379,61 @@ def learned_function(learned: xr.Dataset, paths: Sequence[str | Path]) -> None:
             )  # fmt: skip
         ax.set_title(rf"$\eta={eta:g}$ ($r={float(sel['r']):.2f}$)")
         ax.set_xlabel(r"$\kappa = v\cdot x$")
-    axes[0, 0].set_ylabel(r"$E[\hat f(x)\,|\,\kappa]$")
-    handles, labels = axes[0, 0].get_legend_handles_labels()
-    fig.legend(
-        handles, labels, loc="upper center", ncol=len(labels), bbox_to_anchor=(0.5, 1.0),
-        frameon=False,
-    )  # fmt: skip
+    grid[0, 0].set_ylabel(r"$E[\hat f(x)\,|\,\kappa]$")
+    _legend(fig, grid, created)
     a = learned.attrs
-    fig.suptitle(
+    title = (
         rf"target {a.get('target_label', '')}, $\alpha={alpha:g}$, $\lambda={lam:g}$,"
-        rf" $d={a.get('d', '?')}$, {a.get('n_seeds', '?')} seeds",
-        y=1.07,
+        rf" $d={a.get('d', '?')}$, {a.get('n_seeds', '?')} seeds"
     )
-    fig.tight_layout(rect=(0, 0, 1, 0.9))
-    _save(fig, paths)
+    return _finish(fig, paths, created, title, (1.07, 0.9))
 
 
-def optimal_eta(optimal: xr.Dataset, curves: xr.Dataset, paths: Sequence[str | Path]) -> None:
-    """Theory error at the best lambda against eta, one line per alpha (circle: the refined
-    optimum), with the simulated network (else a model the sRF theory predicts, else none)
-    at its best lambda on the grid (markers).
-    `optimal` is a `srfpipe.stages.optimal_eta` dataset, `curves` a `make_curves` one."""
-    fig, ax = plt.subplots(figsize=(4.6, 3.2))
+@_styled
+def optimal_eta(
+    optimal: xr.Dataset,
+    curves: xr.Dataset | None = None,
+    paths: Paths = (),
+    *,
+    ax: Axes | None = None,
+) -> Figure:
+    """Theory error at the best lambda against eta, one line per alpha (open circle: the
+    refined optimum), with a simulated model at its best lambda on the grid (squares) when
+    `curves` (a `make_curves` dataset) has one: the network, else a model the sRF theory
+    predicts. `optimal` is a `srfpipe.stages.optimal_eta` dataset (or `srfpipe.optimal_eta`'s)."""
+    fig, grid, created = _grid(ax, 1, 1, (4.6, 3.4))
+    ax = grid[0, 0]
     alphas = optimal["alpha"].values
-    colors = plt.cm.viridis(np.linspace(0.0, 0.9, alphas.size))
+    colors = plt.cm.viridis(np.linspace(0.0, 0.85, alphas.size))
+    styles = ["-", "--", "-.", ":"]
     # markers: the network, else another model the sRF theory predicts, else none
-    models = [str(m) for m in curves["model"].values if MODELS[str(m)].theory == "srf"]
+    models = [] if curves is None else [
+        str(m) for m in curves["model"].values if MODELS[str(m)].theory == "srf"
+    ]  # fmt: skip
     model = "network" if "network" in models else next(iter(models), None)
     if model is not None:
         best = curves["test_error_mean"].sel(model=model).fillna(np.inf).argmin("lam")
-    for alpha, color in zip(alphas, colors, strict=True):
+        label = rf"{MODELS[model].label}, best $\lambda$ on the grid"
+        squares = SIMULATED_OPTIMUM | {"label": label}
+    for k, (alpha, color) in enumerate(zip(alphas, colors, strict=True)):
         th = optimal.sel(alpha=alpha)
         ax.plot(optimal["eta"], th["profile_test_error"], color=color, lw=1.2,
-                label=rf"$\alpha={alpha:g}$")  # fmt: skip
-        ax.plot(th["eta_opt"], th["test_error"], "o", color=color, mfc="none", ms=6)
+                ls=styles[k % len(styles)], label=rf"theory, $\alpha={alpha:g}$")  # fmt: skip
+        ax.plot(th["eta_opt"], th["test_error"], color=color, **OPTIMUM)
         if model is not None and alpha in curves["alpha"].values:
-            idx = best.sel(alpha=alpha)
-            s = curves.sel(model=model, alpha=alpha).isel(lam=idx)
-            ax.errorbar(s["eta"], s["test_error_mean"], yerr=s["test_error_sem"], ls="none",
-                        marker="s", ms=3.5, color=color, capsize=1.5)  # fmt: skip
+            s = curves.sel(model=model, alpha=alpha).isel(lam=best.sel(alpha=alpha))
+            ax.errorbar(
+                s["eta"], s["test_error_mean"], yerr=s["test_error_sem"], color=color,
+                capsize=1.5, **squares,
+            )  # fmt: skip
+    # one legend entry per marker kind, in black (each marker has the colour of its alpha)
+    lines = [h for h in ax.get_lines() if h.get_label().startswith("theory")]
+    proxies = [Line2D([], [], color="k", **OPTIMUM)]
+    if model is not None:
+        proxies.append(Line2D([], [], color="k", **squares))
     ax.set_xlabel(r"step size $\eta$")
     ax.set_ylabel(r"test error at the best $\lambda$")
-    ax.legend(ncol=2, fontsize=6.5)
-    squares = f"; squares: {model} (best $\\lambda$ on the grid)" if model else ""
-    ax.set_title(r"lines: theory (best $\lambda$)" + squares)
-    fig.tight_layout()
-    _save(fig, paths)
+    ax.legend(handles=[*lines, *proxies], ncol=2, fontsize=6.5)
+    if created:
+        fig.tight_layout()
+    return _finish(fig, paths, created)

@@ -252,7 +252,7 @@ def seed_errors(
 
 def simulate(
     problem: Problem,
-    model: str,
+    model: str | Sequence[str],
     *,
     d: int,
     seeds: Sequence[int],
@@ -263,26 +263,35 @@ def simulate(
     srf: SRF | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> xr.Dataset:
-    """One registry model's errors over (seed, alpha, lam) and their `*_mean`/`*_sem` over
-    seeds. `progress(done, total)` is called after each seed."""
-    if model not in MODELS:
-        raise ValueError(f"model: unknown value {model!r}; allowed: {list(MODELS)}")
-    out = {name: np.empty((len(seeds), len(alpha), len(lam))) for name in ERRORS}
+    """Registry models' errors over (model, seed, alpha, lam), fitted on the same draw per
+    seed, and their `*_mean`/`*_sem` over seeds; one model name (a str) drops the "model"
+    dim. `progress(done, total)` is called after each seed."""
+    names = [model] if isinstance(model, str) else list(model)
+    for name in names:
+        if name not in MODELS:
+            raise ValueError(f"model: unknown value {name!r}; allowed: {list(MODELS)}")
+        if MODELS[name].prescribed and srf is None:
+            raise ValueError(f"model {name!r}: needs a prescribed sRF (srf=SRF(r, gamma))")
+        if not MODELS[name].prescribed and name != "rf" and eta is None:
+            raise ValueError(f"model {name!r}: needs a step size eta (and problem.alpha0)")
+    if not names:
+        raise ValueError("model: give at least one model name")
+    out = {name: np.empty((len(names), len(seeds), len(alpha), len(lam))) for name in ERRORS}
     for i, seed in enumerate(seeds):
         errs = seed_errors(
-            problem, lambda s: [MODELS[model].layer(s)], d, seed, alpha, lam, test_size, eta, srf
-        )
+            problem, lambda s: [MODELS[m].layer(s) for m in names], d, seed, alpha, lam,
+            test_size, eta, srf,
+        )  # fmt: skip
         for name in ERRORS:
-            out[name][i] = errs[name][0]
+            out[name][:, i] = errs[name]
         if progress is not None:
             progress(i + 1, len(seeds))
     ds = xr.Dataset(
-        {name: (("seed", "alpha", "lam"), v) for name, v in out.items()},
-        coords={"seed": list(seeds), "alpha": list(alpha), "lam": list(lam)},
+        {name: (("model", "seed", "alpha", "lam"), v) for name, v in out.items()},
+        coords={"model": names, "seed": list(seeds), "alpha": list(alpha), "lam": list(lam)},
     )
     ds = ds.merge(mean_sem(ds))
     ds.attrs.update(
-        model=model,
         d=d,
         p=problem.p(d),
         noise=problem.noise,
@@ -290,5 +299,8 @@ def simulate(
         target=problem.target.describe(),
         readout_init=problem.readout_init,
         test_size=test_size,
+        n_seeds=len(seeds),
     )
+    if isinstance(model, str):
+        ds = ds.squeeze("model", drop=True).assign_attrs(model=model)
     return ds

@@ -25,13 +25,12 @@ from srfpipe.models import THEORIES
 from srfpipe.problem import Problem
 from srfpipe.stats import mean_sem
 from srfpipe.store import params_of, provenance
-from srfpipe.theory.equivalence import srf_types, target_moments
-from srfpipe.theory.learned import bin_average, conditional_mean, types_mean
+from srfpipe.theory.equivalence import target_moments
+from srfpipe.theory.learned import bin_average, mean_function
 
 KAPPA_POINTS = 101
 """Points of the fine kappa grid of the theory lines."""
 SIMULATED = ("binned_prediction", "binned_label", "binned_kappa")
-TYPE_MEANS = ("m_s", "m_v", "m_e")
 
 
 def theory_curves(theory: xr.Dataset, alpha: Sequence[float], edges: np.ndarray) -> xr.Dataset:
@@ -42,22 +41,7 @@ def theory_curves(theory: xr.Dataset, alpha: Sequence[float], edges: np.ndarray)
     srf = THEORIES["srf"].srf(problem, params["eta"])
     th = theory.sel(theory="srf", alpha_theory=list(alpha)).rename(alpha_theory="alpha")
     kappa = np.linspace(edges[0], edges[-1], KAPPA_POINTS)
-    types = srf_types(problem, srf)
-    if types.pi.size == 1:
-        m = [th[k].transpose("alpha", "lam").values for k in ("m_s", "m_v", "m_e")]
-
-        def mean(k: np.ndarray) -> np.ndarray:
-            return conditional_mean(problem.sigma, srf, m, k)
-
-    else:  # neurons in types: the per-type means of eval_theory (section 11)
-        if "m_s_type" not in th:
-            raise ValueError("learned_function: the theory artifact has no per-type means")
-        sel = th.isel(type=slice(0, types.pi.size))
-        mt = [sel[f"{k}_type"].transpose("alpha", "lam", "type").values for k in TYPE_MEANS]
-
-        def mean(k: np.ndarray) -> np.ndarray:
-            return types_mean(problem.sigma, srf.r, types, mt, k)
-
+    mean = mean_function(problem, srf, th)
     dims = ("alpha", "lam")
     return xr.Dataset(
         {

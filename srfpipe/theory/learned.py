@@ -18,10 +18,11 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 import numpy as np
+import xarray as xr
 
 from srfpipe.functions import Activation
-from srfpipe.problem import SRF
-from srfpipe.theory.equivalence import NeuronTypes, shifted_coefficients
+from srfpipe.problem import SRF, Problem
+from srfpipe.theory.equivalence import NeuronTypes, shifted_coefficients, srf_types
 
 BIN_NODES = 8
 """Gauss-Legendre nodes per bin of `bin_average`."""
@@ -52,6 +53,26 @@ def types_mean(
     mu0, mu1, _, mu2 = (np.stack(x) for x in zip(*coefs, strict=True))  # (G, K) each
     m_s, m_v, m_e = (np.asarray(m, float) for m in means)
     return m_s @ mu0 + m_v @ (mu1 * kappa) + m_e @ (0.5 * mu2)
+
+
+def mean_function(
+    problem: Problem, srf: SRF, curve: xr.Dataset
+) -> Callable[[np.ndarray], np.ndarray]:
+    """`kappa (K,) -> L(kappa)` (A, L, K) of the sRF `srf` from its learning curve `curve`
+    over ("alpha", "lam"): `conditional_mean` of its `m_s, m_v, m_e` (one neuron type), or
+    `types_mean` of its per-type `m_s_type, m_v_type, m_e_type` (several)."""
+    types = srf_types(problem, srf)
+    if types.pi.size == 1:
+        m = [curve[k].transpose("alpha", "lam").values for k in ("m_s", "m_v", "m_e")]
+        return lambda kappa: conditional_mean(problem.sigma, srf, m, kappa)
+    if "m_s_type" not in curve:
+        raise ValueError("learned function: the theory has no per-type means (m_s_type)")
+    per_type = curve.isel(type=slice(0, types.pi.size))
+    mt = [
+        per_type[f"{k}_type"].transpose("alpha", "lam", "type").values
+        for k in ("m_s", "m_v", "m_e")
+    ]
+    return lambda kappa: types_mean(problem.sigma, srf.r, types, mt, kappa)
 
 
 def bin_average(f: Callable[[np.ndarray], np.ndarray], edges: np.ndarray) -> np.ndarray:

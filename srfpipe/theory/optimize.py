@@ -120,10 +120,12 @@ def eta_profile(
     *,
     dimension: float | None = None,
     states: list[np.ndarray] | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> xr.Dataset:
     """Test error at the best lambda of the network map's sRF, dims ("eta", "alpha"):
     `test_error` and `lam_opt` (`optimal_lam` at each eta of the list, each warm-started
-    from the previous eta's fixed points); `states` (a list) receives those per eta."""
+    from the previous eta's fixed points); `states` (a list) receives those per eta;
+    `progress(done, total)` is called after each eta."""
     alpha_arr, eta = positive_grid("alpha", alpha), np.asarray(eta, float)
     out, start = np.empty((2, eta.size, alpha_arr.size)), None
     for i, e in enumerate(eta):
@@ -131,6 +133,8 @@ def eta_profile(
         *out[:, i], start = _optimal_lam(problem, srf, alpha_arr, dimension=dimension, start=start)
         if states is not None:
             states.append(start)
+        if progress is not None:
+            progress(i + 1, eta.size)
     dims = ("eta", "alpha")
     return xr.Dataset(
         {"test_error": (dims, out[1]), "lam_opt": (dims, out[0])},
@@ -144,17 +148,21 @@ def optimal_eta(
     eta_grid: Sequence[float],
     *,
     dimension: float | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> xr.Dataset:
     """Best step size per alpha at the best lambda, dims ("alpha",): `eta_opt`, `lam_opt`,
     `test_error`, `at_bound` (1 where `eta_opt` is an end of `eta_grid`), and the bracketing
     profile `profile_test_error`, `profile_lam_opt` over ("eta", "alpha") (`eta_profile` on
     the increasing `eta_grid`, which bounds the search); `dimension` as `curves.equations`.
-    Each search point is warm-started from the profile's fixed points at the nearest eta."""
+    Each search point is warm-started from the profile's fixed points at the nearest eta;
+    `progress(done, total)` after each profile point and each refined alpha."""
     grid = np.asarray(eta_grid, float)
     if grid.ndim != 1 or grid.size < 2 or np.any(np.diff(grid) <= 0) or grid[0] < 0:
         raise ValueError(f"eta_grid: need >= 2 increasing values >= 0, got {grid.tolist()}")
     states: list[np.ndarray] = []
-    profile = eta_profile(problem, grid, alpha, dimension=dimension, states=states)
+    total = grid.size + len(alpha)
+    report = None if progress is None else lambda done, _: progress(done, total)
+    profile = eta_profile(problem, grid, alpha, dimension=dimension, states=states, progress=report)
     alpha_arr, err_grid = profile["alpha"].values, profile["test_error"].values
     eta_opt, err, lam = (np.empty(alpha_arr.size) for _ in range(3))
     for j, a in enumerate(alpha_arr):
@@ -169,6 +177,8 @@ def optimal_eta(
 
         eta_opt[j], err[j] = _refine(lambda e: best(e)[1], grid, err_grid[:, j])
         lam[j] = best(eta_opt[j])[0]
+        if report is not None:
+            report(grid.size + j + 1, total)
     edge = np.isclose(eta_opt, grid[0], atol=1e-3) | np.isclose(eta_opt, grid[-1], atol=1e-3)
     return xr.Dataset(
         {

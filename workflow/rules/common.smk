@@ -1,4 +1,7 @@
 # Configuration: schema validation, cross-field checks, stage keys, paths, resources.
+import os
+from pathlib import Path
+
 from srfpipe.config import (
     Experiment,
     conditional_applies,
@@ -21,6 +24,10 @@ logger.info(f"srfpipe: effective configuration (saved to results/config/):\n{CON
 EXP = Experiment.from_config(config)
 NAME = config["name"]
 THREADS = config["threads"]
+# the checkout the conda environment installs (workflow/envs/srfpipe.yaml), also when this
+# workflow is a module of another one
+ROOT = Path(workflow.source_path("../../pyproject.toml")).parent
+os.environ.setdefault("SRFPIPE_ROOT", str(ROOT))
 ETAS = [fmt(e) for e in EXP.eta]
 SEEDS = [str(s) for s in EXP.seeds]
 THEORY_GAP = theory_applies(EXP)

@@ -4,6 +4,8 @@ rule eval_conditional:
         step=STEP,
     output:
         CONDITIONAL,
+    conda:
+        "../envs/srfpipe.yaml"
     log:
         f"logs/eval_conditional/{KEY['conditional']}/eta~{{eta}}_seed~{{seed}}.log",
     benchmark:
@@ -30,6 +32,8 @@ rule plot_bulk_spectrum:
             category="Spike diagnostics",
         ),
         pdf=f"results/figures/{NAME}/bulk_spectrum.pdf",
+    conda:
+        "../envs/srfpipe.yaml"
     log:
         f"logs/plot_bulk_spectrum/{NAME}.log",
     params:

@@ -1,6 +1,8 @@
 rule record_config:
     output:
         CONFIG,
+    conda:
+        "../envs/srfpipe.yaml"
     log:
         f"logs/record_config/{NAME}.log",
     params:

@@ -6,6 +6,8 @@ rule make_curves:
         conditionals=expand(CONDITIONAL, eta=ETAS, seed=SEEDS) if WITH_CONDITIONAL else [],
     output:
         CURVES,
+    conda:
+        "../envs/srfpipe.yaml"
     log:
         f"logs/make_curves/{NAME}.log",
     params:

@@ -1,6 +1,8 @@
 rule generate_data:
     output:
         DATA,
+    conda:
+        "../envs/srfpipe.yaml"
     log:
         f"logs/generate_data/{KEY['data']}/seed~{{seed}}.log",
     benchmark:

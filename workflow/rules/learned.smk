@@ -4,6 +4,8 @@ rule learned_function:
         theories=expand(THEORY, eta=ETAS),
     output:
         LEARNED,
+    conda:
+        "../envs/srfpipe.yaml"
     log:
         f"logs/learned_function/{KEY['learned']}.log",
     params:
@@ -23,6 +25,8 @@ rule plot_learned_function:
             category="Learned function",
         ),
         pdf=f"results/figures/{NAME}/learned_function.pdf",
+    conda:
+        "../envs/srfpipe.yaml"
     log:
         f"logs/plot_learned_function/{NAME}.log",
     params:

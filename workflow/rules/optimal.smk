@@ -1,6 +1,8 @@
 rule optimal_eta:
     output:
         OPTIMAL,
+    conda:
+        "../envs/srfpipe.yaml"
     log:
         f"logs/optimal_eta/{KEY['optimal']}.log",
     benchmark:
@@ -26,6 +28,8 @@ rule plot_optimal_eta:
             category="Optimal step size",
         ),
         pdf=f"results/figures/{NAME}/optimal_eta.pdf",
+    conda:
+        "../envs/srfpipe.yaml"
     log:
         f"logs/plot_optimal_eta/{NAME}.log",
     params:

@@ -14,6 +14,8 @@ rule plot_figures:
             category="Spike diagnostics",
         ),
         spikes_pdf=f"results/figures/{NAME}/spike_diagnostics.pdf",
+    conda:
+        "../envs/srfpipe.yaml"
     log:
         f"logs/plot_figures/{NAME}.log",
     params:

@@ -4,6 +4,8 @@ rule fit_readout:
         step=STEP,
     output:
         READOUT,
+    conda:
+        "../envs/srfpipe.yaml"
     log:
         f"logs/fit_readout/{KEY['readout']}/eta~{{eta}}_seed~{{seed}}.log",
     benchmark:

@@ -3,6 +3,8 @@ rule take_step:
         data=DATA,
     output:
         STEP,
+    conda:
+        "../envs/srfpipe.yaml"
     log:
         f"logs/take_step/{KEY['step']}/eta~{{eta}}_seed~{{seed}}.log",
     benchmark:

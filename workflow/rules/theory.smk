@@ -1,6 +1,8 @@
 rule eval_theory:
     output:
         THEORY,
+    conda:
+        "../envs/srfpipe.yaml"
     log:
         f"logs/eval_theory/{KEY['theory']}/eta~{{eta}}.log",
     benchmark:

@@ -1,6 +1,8 @@
 rule validate_theory:
     output:
         VALIDATION,
+    conda:
+        "../envs/srfpipe.yaml"
     log:
         f"logs/validate_theory/{KEY['validation']}/d~{{d}}.log",
     benchmark:
@@ -27,6 +29,8 @@ rule plot_validation:
             category="Theory validation",
         ),
         pdf=f"results/figures/{NAME}/theory_validation.pdf",
+    conda:
+        "../envs/srfpipe.yaml"
     log:
         f"logs/plot_validation/{NAME}.log",
     params:

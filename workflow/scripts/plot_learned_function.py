@@ -1,8 +1,12 @@
 """Snakemake adapter: plot_learned_function -> srfpipe.plots.learned_function."""
 
-from srfpipe import plots
-from srfpipe.jobs import snakemake_job
-from srfpipe.store import load
+import matplotlib
+
+matplotlib.use("Agg")  # a batch job: no display
+
+from srfpipe import plots  # noqa: E402
+from srfpipe.jobs import snakemake_job  # noqa: E402
+from srfpipe.store import load  # noqa: E402
 
 smk = snakemake  # noqa: F821  (injected by Snakemake)
 with snakemake_job(smk):

@@ -1,0 +1,279 @@
+"""The notebook API (docs/api.md): what `srfpipe theory`/`simulate` and the workflow compute,
+as functions returning xarray Datasets whose variables are named as in the workflow's artifacts.
+
+Theory curves have dims ("alpha", "lam") and `test_error` (noise included), `train_error`,
+`readout_sq_norm`, `converged`, `m_s`, `m_v`, `m_e`, ... (the `eval_theory` artifact stacks
+them over "theory" and calls its alpha axis `alpha_theory`). Simulations have dims
+("model", "seed", "alpha", "lam") and `train_error`, `test_error`, `readout_sq_norm` with
+their `*_mean`/`*_sem` over seeds (as the readout artifacts and the curves). The CLI is a
+thin layer over these functions; `progress(done, total)` callbacks report their loops.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+import numpy as np
+import xarray as xr
+
+from srfpipe import simulation
+from srfpipe.config import Experiment, bounds, size_problems, stage_key
+from srfpipe.functions import target as target  # re-exported
+from srfpipe.linalg.parallel import job_threads
+from srfpipe.models import MODELS, THEORIES
+from srfpipe.problem import SRF, Problem
+from srfpipe.theory import optimize as _optimize
+from srfpipe.theory.conditional import conditional_seeds
+from srfpipe.theory.curves import learning_curve
+from srfpipe.theory.equivalence import target_moments
+from srfpipe.theory.learned import mean_function
+from srfpipe.theory.network_map import network_map as network_map  # re-exported
+
+Progress = Callable[[int, int], None]
+"""`progress(done, total)`, called after each seed or point of a long loop."""
+
+
+def progress_printer(what: str, stream: TextIO | None = None) -> Progress:
+    """A progress callback printing one line `{what} 3/6 (4.2 s)` per call on `stream`
+    (stderr): line-based, so it shows in pipes, log files and SLURM output too."""
+    start = time.perf_counter()
+
+    def progress(done: int, total: int) -> None:
+        elapsed = time.perf_counter() - start
+        print(f"{what} {done}/{total} ({elapsed:.1f} s)", file=stream or sys.stderr, flush=True)
+
+    return progress
+
+
+def srf_of(
+    problem: Problem, *, eta: float | None = None, srf: SRF | None = None, theory: str = "srf"
+) -> SRF:
+    """The sRF `(r, gamma, c)` of a theory line: `srf` as given, or the registry theory
+    `theory` (`srfpipe.THEORIES`: "srf" the network map's `(r, gamma, c_W)`, "srf_plain"
+    the same with `c = 1`, "rf" no spike) of a step of size `eta` (needs `problem.alpha0`)."""
+    if (eta is None) == (srf is None):
+        raise ValueError("eta/srf: give exactly one (a step size, or a prescribed SRF)")
+    if srf is not None:
+        return srf
+    if theory not in THEORIES:
+        raise ValueError(f"theory: unknown value {theory!r}; allowed: {list(THEORIES)}")
+    return THEORIES[theory].srf(problem, eta)
+
+
+def theory_curve(
+    problem: Problem,
+    *,
+    lam: Sequence[float],
+    alpha: Sequence[float],
+    eta: float | None = None,
+    srf: SRF | None = None,
+    theory: str = "srf",
+    dimension: float | None = None,
+) -> xr.Dataset:
+    """Asymptotic errors over ("alpha", "lam") of the sRF `srf_of(problem, eta=, srf=,
+    theory=)`; `dimension` d keeps the O(1/d) cost of a Gaussian readout's neuron types
+    (None: d -> inf). RF at initialisation: `eta=0`, or `theory="rf"`."""
+    return learning_curve(
+        problem, srf_of(problem, eta=eta, srf=srf, theory=theory),
+        lam=lam, alpha=alpha, dimension=dimension,
+    )  # fmt: skip
+
+
+def learned_function(
+    problem: Problem,
+    *,
+    lam: Sequence[float],
+    alpha: Sequence[float],
+    eta: float | None = None,
+    srf: SRF | None = None,
+    kappa: Sequence[float] | None = None,
+    dimension: float | None = None,
+) -> xr.Dataset:
+    """The predictor's mean along the spike, `E[f_hat(x) | kappa]` with `kappa = v.x`, from
+    the theory of `theory_curve`: `theory_mean` over ("alpha", "lam", "kappa") and the
+    target's `E[y | kappa]`, `target_mean` over ("kappa",) (as the `learned_function`
+    artifact; `kappa` default: 101 points in [-3, 3])."""
+    srf = srf_of(problem, eta=eta, srf=srf)
+    curve = learning_curve(problem, srf, lam=lam, alpha=alpha, dimension=dimension)
+    k = np.linspace(-3.0, 3.0, 101) if kappa is None else np.asarray(kappa, float)
+    return xr.Dataset(
+        {
+            "theory_mean": (("alpha", "lam", "kappa"), mean_function(problem, srf, curve)(k)),
+            "target_mean": ("kappa", target_moments(problem.target, srf.gamma, k)[0]),
+        },
+        coords={"alpha": curve["alpha"].values, "lam": curve["lam"].values, "kappa": k},
+        attrs={"r": srf.r, "gamma": srf.gamma, "bulk_scale": srf.bulk_scale},
+    )
+
+
+def optimal_lam(
+    problem: Problem,
+    *,
+    alpha: Sequence[float],
+    eta: float | None = None,
+    srf: SRF | None = None,
+    theory: str = "srf",
+    dimension: float | None = None,
+) -> xr.Dataset:
+    """Best ridge per alpha, dims ("alpha",): `lam_opt`, `test_error`, `at_bound`."""
+    srf = srf_of(problem, eta=eta, srf=srf, theory=theory)
+    return _optimize.optimal_lam(problem, srf, alpha, dimension=dimension)
+
+
+def optimal_eta(
+    problem: Problem,
+    *,
+    alpha: Sequence[float],
+    eta_max: float = 8.0,
+    points: int = _optimize.COARSE_POINTS,
+    dimension: float | None = None,
+    progress: Progress | None = None,
+) -> xr.Dataset:
+    """Best step size (and ridge) per alpha through the network map, searched in
+    `[0, eta_max]` from a profile of `points` step sizes: the `optimal_eta` artifact
+    (`eta_opt`, `lam_opt`, `test_error`, `at_bound` over alpha; `profile_test_error`,
+    `profile_lam_opt` over (eta, alpha))."""
+    if not 0 < eta_max < float("inf"):
+        raise ValueError(f"eta_max: must be a finite number > 0, got {eta_max}")
+    if points < 2:
+        raise ValueError(f"points: need at least 2 step sizes, got {points}")
+    grid = np.linspace(0.0, eta_max, points)
+    return _optimize.optimal_eta(problem, alpha, grid, dimension=dimension, progress=progress)
+
+
+def conditional_curve(
+    problem: Problem,
+    *,
+    eta: float,
+    d: int,
+    seeds: int | Sequence[int],
+    lam: Sequence[float],
+    alpha: Sequence[float],
+    progress: Progress | None = None,
+) -> xr.Dataset:
+    """The conditional theory of the very networks `simulate(..., models=["network"])`
+    builds (their own `W1`), over ("seed", "alpha", "lam"), with `*_mean`/`*_sem` of
+    `test_error`, `train_error`, `readout_sq_norm` over seeds."""
+    seeds, d = _seeds(seeds), _integer("d", d)
+
+    def draws() -> Iterator[simulation.SeedDraw]:  # one network at a time
+        for i, seed in enumerate(seeds):
+            if progress is not None and i:
+                progress(i, len(seeds))
+            yield simulation.SeedDraw(problem, d, seed, eta=eta)
+        if progress is not None:  # runs once the last seed's theory is done
+            progress(len(seeds), len(seeds))
+
+    return conditional_seeds(problem, draws(), lam=lam, alpha=alpha)
+
+
+def runnable_models(eta: float | None, srf: SRF | None) -> tuple[str, ...]:
+    """The registry models a simulation can build: those from a step need `eta`, the
+    prescribed sRF needs `srf`, `rf` needs neither."""
+    return tuple(
+        name for name, m in MODELS.items()
+        if (srf is not None if m.prescribed else name == "rf" or eta is not None)
+    )  # fmt: skip
+
+
+def simulate(
+    problem: Problem,
+    models: str | Sequence[str] | None = None,
+    *,
+    d: int,
+    seeds: int | Sequence[int],
+    alpha: Sequence[float],
+    lam: Sequence[float],
+    eta: float | None = None,
+    srf: SRF | None = None,
+    test_size: int = 5000,
+    threads: int = 1,
+    progress: Progress | None = None,
+) -> xr.Dataset:
+    """Ridge errors of registry models (`srfpipe.MODELS`; default: every model that `eta`
+    and `srf` allow, `runnable_models`) at input dimension `d`, fitted on the same data per
+    seed (seeds `0..K-1` for an int K). Dims ("model", "seed", "alpha", "lam"); one model
+    name (a str) drops the "model" dim. `threads` changes the speed, not the numbers."""
+    seeds = _seeds(seeds)
+    names = runnable_models(eta, srf) if models is None else models
+    d, test_size = _integer("d", d), _integer("test_size", test_size)
+    threads = _integer("threads", threads)
+    problems = size_problems(problem, d, alpha)
+    if problems:
+        raise ValueError("; ".join(problems))
+    with job_threads(threads):  # BLAS on one thread: the same numbers for any count
+        return simulation.simulate(
+            problem, names, d=d, seeds=seeds, alpha=alpha, lam=lam, test_size=test_size,
+            eta=eta, srf=srf, progress=progress,
+        )  # fmt: skip
+
+
+def _integer(key: str, value: int) -> int:
+    """`value`, an integer within the config schema's range of `key` (else ValueError)."""
+    low, high, _ = bounds(key)
+    if isinstance(value, bool) or not float(value).is_integer() or not low <= value <= high:
+        raise ValueError(f"{key}: need an integer in [{low:g}, {high:g}], got {value!r}")
+    return int(value)
+
+
+def _seeds(seeds: int | Sequence[int]) -> list[int]:
+    """Seeds `0..K-1` for an int K >= 1, else the given seeds."""
+    if isinstance(seeds, int):
+        if seeds < 1:
+            raise ValueError(f"seeds: need at least 1, got {seeds}")
+        return list(range(seeds))
+    return [int(s) for s in seeds]
+
+
+@dataclass(frozen=True)
+class Run:
+    """The datasets of a workflow run (`load_run`): `curves` (`make_curves`), `learned`
+    (`learned_function`), `optimal` (`optimal_eta`), `validation` (`validate_theory`, by d);
+    None or empty where the configuration made none."""
+
+    name: str
+    config: dict[str, Any]
+    curves: xr.Dataset
+    learned: xr.Dataset | None = None
+    optimal: xr.Dataset | None = None
+    validation: dict[int, xr.Dataset] = field(default_factory=dict)
+
+
+def load_run(name: str = "default", results: str | Path = "results") -> Run:
+    """The datasets the workflow made for the run `name` (config key `name`) under the
+    folder `results`, found from the configuration it saved (`results/config/<name>.yaml`)."""
+    import yaml
+
+    from srfpipe.store import load
+
+    root = Path(results)
+    saved = root / "config" / f"{name}.yaml"
+    if not saved.is_file():
+        runs = sorted(p.stem for p in (root / "config").glob("*.yaml"))
+        raise FileNotFoundError(
+            f"name: no run {name!r} under {root} (no {saved}); runs there: {runs or 'none'}"
+        )
+    config = yaml.safe_load(saved.read_text())
+    exp = Experiment.from_config(config)
+
+    def optional(path: Path) -> xr.Dataset | None:
+        return load(path) if path.is_file() else None
+
+    validation = {}
+    for d in config.get("validation", {}).get("d", []):
+        ds = optional(root / "validation" / stage_key(exp, "validation") / f"d~{d}.nc")
+        if ds is not None:
+            validation[int(d)] = ds
+    return Run(
+        name=name,
+        config=config,
+        curves=load(root / "curves" / f"{name}.nc"),
+        learned=optional(root / "learned" / f"{stage_key(exp, 'learned')}.nc"),
+        optimal=optional(root / "optimal" / f"{stage_key(exp, 'optimal')}.nc"),
+        validation=validation,
+    )
