@@ -1,0 +1,328 @@
+"""Structured-bulk theory of the one-step network (docs/theory.md section 14).
+
+The step `W1 = W0 + eta mu1 a beta_vec^T + eta B` (`init_output: zero`, odd `sigma`) has, given
+the step batch `(X0, y)`, a bulk `M = W0 + eta B` whose rows are iid `N(0, Sigma)` with
+`Sigma = (I + t K)/d`, `K = X0^T D_y^2 X0/n0`, `t = eta^2 s^2/alpha0`,
+`s^2 = E sigma'^2 - mu1^2` (hypothesis H1). The conditional theory's ingredients of such a
+layer (trace measure of `B B^T`, measures of `B v`, `B theta_perp`, row norms; section 13)
+then have deterministic equivalents, computed here from the problem's parameters alone:
+
+* `m(z) = (1/p) tr (B B^T - z)^-1` (`B = M/c`, `c^2 = tr Sigma = c_W^2`) solves
+  `m = 1/(-z + tr(S (I + p m S)^-1))`, `S = Sigma/c^2`: a resolvent of `K` at
+  `zeta = -(1 + A)/(A t)`, `A = beta m/c^2`;
+* `K` is a `y^2`-weighted Wishart: `r = (1/d) tr (K - zeta)^-1` solves
+  `r = 1/(-zeta + E[w/(1 + w e)])`, `w = y^2`, `e = r/alpha0`; quadratic forms of vectors
+  `u_f = X_perp^T f/n0` built from the same batch are `u_f^T R u_g = E[f g e/(1 + w e)]`, and
+  `theta` (along which `w` depends) enters by a Schur complement;
+* `v = beta_vec/||beta_vec||` and `theta_perp` are combinations of `theta` and `u_y`, and
+  `x^T (B B^T - z)^-1 x = 1 - (A t)^-1 v^T (K - zeta)^-1 v` for `x = B v`;
+* neuron `i`'s own `mu1_i = E sigma'(||w0_i|| z)` (Gaussian rows) adds
+  `eta a_i (mu1_i - mu1) ||beta_vec||` to `B v`, of squared norm
+  `beta eta^2 ||beta_vec||^2 E[(z^2 - 1) sigma'(z)]^2/2` (hypothesis H2), spread like the
+  trace measure.
+
+All are explicit in `e`, so for real `z < 0` (the points the fixed point needs) a monotone 1-D
+solve gives `e(z)`, and complex-step differentiation in `e` gives the `z`-derivatives.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import partial
+
+import numpy as np
+import xarray as xr
+
+from srfpipe.functions import gaussian_quadrature
+from srfpipe.problem import Problem
+from srfpipe.step import network_map
+from srfpipe.theory.coverage import theory_gap
+from srfpipe.theory.curves import ROW_NORM_VARIANCE, learning_curve, positive_grid, solve_grid
+from srfpipe.theory.equivalence import KAPPA_NODES, kappa_table
+from srfpipe.theory.fixed_point import solve
+from srfpipe.theory.spectrum import EmpiricalSpectrum
+
+Array = np.ndarray
+
+Y_NODES = (61, 21)
+"""Gauss-Hermite nodes for `(kappa, xi)` in expectations over `y = g(kappa) + sqrt(Delta) xi`."""
+BULK_TERMS = ("spectrum", "projections", "self", "neuron_mu1", "rows")
+"""Structured terms: the bulk's trace measure (`spectrum`), the measures of `B v` and
+`B theta_perp` (`projections`) including the batch's self-interaction along `v` (`self`), the
+per-neuron `mu1_i` along `v` (`neuron_mu1`) and the row-norm variance (`rows`)."""
+_STEP = 1e-20  # complex step (relative) for derivatives in e
+_BISECT = 200
+
+
+@dataclass(frozen=True)
+class BulkLaw:
+    """The deterministic law of the normalised bulk `B` (p x d, `p = beta d`) of one step.
+
+    `kappa, w, f_y, pw` (N,): `kappa`, `w = y^2`, `y` and the weights on the `(kappa, xi)`
+    nodes; `t = eta^2 s^2/alpha0` (> 0); `c2 = c_W^2`; `c1 = E[y kappa]` (!= 0);
+    `bn2 = ||beta_vec||^2`; `mu1_sq = ||h2||^2/c^2` (the per-neuron `mu1_i` term along `v`);
+    `terms` the structured terms kept (the others take their isotropic forms).
+    """
+
+    beta: float
+    alpha0: float
+    t: float
+    c2: float
+    c1: float
+    bn2: float
+    kappa: Array
+    w: Array
+    f_y: Array
+    pw: Array
+    mu1_sq: float
+    terms: tuple[str, ...] = BULK_TERMS
+
+    def _mean(self, f: Array) -> Array:
+        return f @ self.pw
+
+    def zeta(self, e: Array) -> Array:
+        """`zeta(e) = E[w/(1 + w e)] - 1/(alpha0 e)`: where `r = alpha0 e` (shape of `e`)."""
+        e = np.asarray(e)
+        return self._mean(self.w / (1.0 + self.w * e[..., None])) - 1.0 / (self.alpha0 * e)
+
+    def at(self, e: Array) -> dict[str, Array]:
+        """`z`, `m(z)` and the projection transforms `s_v(z)`, `s_th(z)` at `e` (shape of
+        `e`, complex allowed): `s_X(z) = x_X^T (B B^T - z)^-1 x_X`."""
+        e = np.asarray(e)
+        zeta = self.zeta(e)
+        big_a = -1.0 / (1.0 + self.t * zeta)  # A = beta m / c^2
+        m = big_a * self.c2 / self.beta
+        z = (1.0 - self.alpha0 * e / (big_a * self.t) - self.beta) / (big_a * self.c2)
+        eq = e[..., None] / (1.0 + self.w * e[..., None])  # e/(1 + w e) on the nodes
+
+        def q(f: Array, g: Array) -> Array:  # u_f^T R_perp u_g
+            return self._mean(f * g * eq)
+
+        f_k = self.w * self.kappa
+        schur = self._mean(f_k * self.kappa) - zeta - q(f_k, f_k)  # theta^T (K - zeta)^-1 theta = 1/schur
+        if "self" in self.terms:
+            g_ty = -q(f_k, self.f_y) / schur
+            g_yy = q(self.f_y, self.f_y) + q(f_k, self.f_y) ** 2 / schur
+        else:  # u_y as a direction independent of K: ||u_y||^2 r(zeta)
+            g_ty = 0.0 * schur
+            g_yy = self._mean(self.w) * e
+        g_tt = 1.0 / schur
+        c1, bn2 = self.c1, self.bn2
+        norm = np.sqrt(1.0 - c1**2 / bn2)
+        a_t, a_y = norm, -(c1 / bn2) / norm  # theta_perp = a_t theta + a_y u_y
+        # x_XY = X^T (I + p m S)^-1 Y = X^T (K - zeta)^-1 Y/(A t), X, Y in (v, theta_perp)
+        x_vv = (c1**2 * g_tt + 2.0 * c1 * g_ty + g_yy) / bn2 / (big_a * self.t)
+        x_tt = (a_t**2 * g_tt + 2.0 * a_t * a_y * g_ty + a_y**2 * g_yy) / (big_a * self.t)
+        x_vt = (c1 * a_t * g_tt + (c1 * a_y + a_t) * g_ty + a_y * g_yy)
+        x_vt = x_vt / np.sqrt(bn2) / (big_a * self.t)
+        if "neuron_mu1" in self.terms:  # rows N(0, S + (mu1_sq/p) v v^T): Sherman-Morrison
+            k = m * self.mu1_sq
+            x_tt = x_tt - k * x_vt**2 / (1.0 + k * x_vv)
+            x_vv = x_vv / (1.0 + k * x_vv)
+        s_v, s_th = 1.0 - x_vv, 1.0 - x_tt
+        return {"z": z, "m": m, "s_v": s_v, "s_th": s_th}
+
+    def derivatives(self, e: Array) -> tuple[dict[str, Array], dict[str, Array]]:
+        """Values at real `e` and their derivatives in `z` (complex step in `e`)."""
+        e = np.asarray(e, float)
+        h = _STEP * e
+        val = self.at(e + 1j * h)
+        dz = val["z"].imag / h
+        out = {k: v.real for k, v in val.items()}
+        der = {k: v.imag / h / dz for k, v in val.items()}
+        return out, der
+
+    def e_of_z(self, z: Array) -> Array:
+        """The `e > 0` with `z(e) = z` for real `z < 0` (bisection in `log e`, then Newton)."""
+        z = np.asarray(z, float)
+        # z(e) increases from -inf (e -> 0) to >= 0 before 1 + t zeta(e) reaches 0
+        lo = np.full(z.shape, 1e-12)
+        hi = self._e_edge() * np.ones(z.shape)
+        for _ in range(_BISECT):
+            mid = np.sqrt(lo * hi)
+            zm = self.at(mid)["z"]
+            up = zm < z
+            lo, hi = np.where(up, mid, lo), np.where(up, hi, mid)
+            if np.all(hi / lo < 1.0 + 1e-6):
+                break
+        e = np.sqrt(lo * hi)
+        for _ in range(4):  # Newton polish
+            val, _ = self.derivatives(e)
+            h = _STEP * e
+            dz = self.at(e + 1j * h)["z"].imag / h
+            e = np.clip(e - (val["z"] - z) / dz, lo, hi)
+        return e
+
+    def _e_edge(self) -> float:
+        """The `e` where `1 + t zeta(e) = 0` (`A -> inf`), by bisection in `log e`."""
+        lo, hi = 1e-12, 1e12
+        for _ in range(200):
+            mid = np.sqrt(lo * hi)
+            if 1.0 + self.t * self.zeta(mid) < 0:
+                lo = mid
+            else:
+                hi = mid
+        return lo
+
+
+@dataclass(frozen=True)
+class StructuredSpectrum(EmpiricalSpectrum):
+    """The fixed point's spectral object (`spectrum.EmpiricalSpectrum`'s `kernels`, `prior`)
+    with integrals from the resolvent transforms of `law` at `z = -c0/c1` instead of nodes
+    (`om`, `nu`, `signal_*` are empty). `row_var` sets the row-norm measure
+    `row_var beta rho` (over the structured trace measure)."""
+
+    law: BulkLaw | None = None
+    row_var: float = 0.0
+
+    def integrals(self, c0: Array, c1: Array) -> dict:
+        """`I(a, j)` of the trace measure and `("signal", a, j)` (shape `c0.shape + (3,)`)."""
+        assert self.law is not None
+        c0, c1 = np.broadcast_arrays(np.asarray(c0, float), np.asarray(c1, float))
+        z = -c0 / c1
+        val, der = self.law.derivatives(self.law.e_of_z(z))
+        m, dm = val["m"], der["m"]
+        out: dict = {
+            (1, 1): (1.0 + z * m) / c1,
+            (1, 2): (m + z * dm) / c1**2,
+            (2, 2): (1.0 + 2.0 * z * m + z * z * dm) / c1**2,
+            (0, 1): m / c1,
+            (0, 2): dm / c1**2,
+        }
+        rv = self.row_var * self.beta
+        s = np.stack([val["s_v"], val["s_th"], rv * m], -1)
+        ds = np.stack([der["s_v"], der["s_th"], rv * dm], -1)
+        zc, cc = z[..., None], c1[..., None]
+        out["signal", 0, 1] = s / cc
+        out["signal", 1, 2] = (s + zc * ds) / cc**2
+        out["signal", 0, 2] = ds / cc**2
+        return out
+
+
+def structured_gap(problem: Problem) -> str | None:
+    """Why the structured-bulk theory does not cover `problem`, or None."""
+    gap = theory_gap(problem)
+    if gap is not None:
+        return gap
+    if problem.alpha0 is None:
+        return "alpha0: the structured bulk needs the step batch ratio alpha0"
+    if not problem.sigma.odd:
+        return (
+            f"activation={problem.activation!r}: the structured bulk is derived for odd sigma "
+            "only (a non-odd sigma adds E[sigma''] terms per readout sign, not derived)"
+        )
+    if problem.readout_init == "gaussian":
+        return "readout_init='gaussian': per-neuron bulk scales are not derived for the structured bulk"
+    if problem.steps != 1:
+        return f"steps={problem.steps}: the structured bulk is that of one step"
+    if problem.target.c1 == 0.0:
+        return "target: c1 = 0 (no spike); the structured bulk needs a linear part"
+    return None
+
+
+def bulk_law(problem: Problem, eta: float, terms: Sequence[str] = BULK_TERMS) -> BulkLaw:
+    """The `BulkLaw` of one step of size `eta > 0` on `problem` (odd sigma)."""
+    gap = structured_gap(problem)
+    if gap is not None:
+        raise ValueError(gap)
+    unknown = set(terms) - set(BULK_TERMS)
+    if unknown:
+        raise ValueError(f"terms: unknown {sorted(unknown)}; allowed: {BULK_TERMS}")
+    if not (np.isfinite(eta) and eta > 0):
+        raise ValueError(f"eta: must be a finite number > 0, got {eta}")
+    sigma, g = problem.sigma, problem.target
+    alpha0 = float(problem.alpha0)  # type: ignore[arg-type]
+    nk, nx = Y_NODES
+    kz, kw = gaussian_quadrature(nk)
+    xz, xw = gaussian_quadrature(nx) if problem.noise > 0 else (np.zeros(1), np.ones(1))
+    kappa = np.repeat(kz, xz.size)
+    y = g(kappa) + np.sqrt(problem.noise) * np.tile(xz, kz.size)
+    pw = np.outer(kw, xw).ravel()
+    net = network_map(problem, eta)
+    z, zw = gaussian_quadrature()
+    slope = float(((z * z - 1.0) * sigma.deriv(z)) @ zw)  # d/dc E sigma'(c z) at c = 1
+    c2 = net.bulk_scale**2
+    gaussian_rows = problem.w0_rows == "gaussian"
+    mu1_sq = problem.beta * eta**2 * net.beta_norm**2 * slope**2 / 2.0 / c2 if gaussian_rows else 0.0
+    return BulkLaw(
+        beta=problem.beta,
+        alpha0=alpha0,
+        t=eta**2 * sigma.deriv_variance / alpha0,
+        c2=c2,
+        c1=g.c1,
+        bn2=net.beta_norm**2,
+        kappa=kappa,
+        w=y * y,
+        f_y=y,
+        pw=pw,
+        mu1_sq=mu1_sq,
+        terms=tuple(terms),
+    )
+
+
+def row_variance(problem: Problem, law: BulkLaw) -> float:
+    """`d Var ||b_i||^2` of the normalised bulk rows: rows `N(0, Sigma)` given the batch
+    (Gaussian `W0` rows), or a unit `W0` row plus an independent `N(0, t K/d)` one."""
+    ew, ew2 = law._mean(law.w), law._mean(law.w * law.w)
+    tk2 = law.t**2 * (ew**2 + ew2 / law.alpha0)  # d tr (t K/d)^2
+    if problem.w0_rows == "gaussian":
+        return 2.0 * (1.0 + 2.0 * law.t * ew + tk2) / law.c2**2
+    return (4.0 * law.t * ew + 2.0 * tk2) / law.c2**2
+
+
+def structured_spectrum(
+    problem: Problem, eta: float, terms: Sequence[str] = BULK_TERMS
+) -> tuple[StructuredSpectrum, float]:
+    """The spectral object and `row_var` for `fixed_point.solve` (module docstring)."""
+    law = bulk_law(problem, eta, terms)
+    row_var = (
+        row_variance(problem, law) if "rows" in terms else ROW_NORM_VARIANCE[problem.w0_rows]
+    )
+    empty = np.zeros(0)
+    spec = StructuredSpectrum(
+        problem.beta, empty, empty, np.zeros((0, 2)), empty, np.zeros((3, 0)), law, row_var
+    )
+    return spec, row_var
+
+
+def structured_curve(
+    problem: Problem,
+    eta: float,
+    *,
+    lam: Sequence[float],
+    alpha: Sequence[float],
+    terms: Sequence[str] = BULK_TERMS,
+    kappa_nodes: int = KAPPA_NODES,
+) -> xr.Dataset:
+    """Asymptotic ridge errors of the one-step network of `problem` (step `eta`) with the
+    structured bulk, dims ("alpha", "lam") and variables as `curves.learning_curve`.
+    `eta = 0` is the random-features theory (`learning_curve` at `r = 0`). The attrs carry
+    the sRF of the map (`r`, `gamma`, `bulk_scale`) and `bulk_terms`."""
+    lam_arr = positive_grid("lam", lam)
+    alpha_arr = positive_grid("alpha", alpha)
+    if eta == 0:
+        ds = learning_curve(problem, network_map(problem, 0.0).srf, lam=lam_arr, alpha=alpha_arr)
+        return ds.assign_attrs(bulk="structured", bulk_terms="", eta=0.0)
+    spec, row_var = structured_spectrum(problem, eta, terms)
+    net = network_map(problem, eta)
+    tab = kappa_table(problem.sigma, problem.target, net.r, net.gamma, kappa_nodes, net.bulk_scale)
+    solver = partial(solve, tab, spec, row_var=row_var)
+    data = solve_grid(problem, solver, spec.beta, lam_arr, alpha_arr)
+    attrs = {
+        "activation": problem.activation,
+        "target": problem.target.describe(),
+        "noise": float(problem.noise),
+        "beta": spec.beta,
+        "alpha0": float(problem.alpha0),  # type: ignore[arg-type]
+        "eta": float(eta),
+        "r": net.r,
+        "gamma": net.gamma,
+        "bulk_scale": net.bulk_scale,
+        "row_var": row_var,
+        "readout_init": problem.readout_init,
+        "w0_rows": problem.w0_rows,
+        "bulk": "structured",
+        "bulk_terms": ",".join(t for t in BULK_TERMS if t in terms),
+    }
+    return xr.Dataset(data, coords={"alpha": alpha_arr, "lam": lam_arr}, attrs=attrs)
