@@ -1,0 +1,154 @@
+"""Structured-bulk theory against the one-step network (docs/theory.md section 14).
+
+Three commands:
+
+* `gap`: per eta and seed, the network's test error (`srfpipe simulate --model network`'s
+  `SeedDraw`) and the conditional theory of its `W1`; with the isotropic sRF (`c_W`) and
+  structured theories (deterministic). One JSON line per (eta, alpha, lam).
+* `ingredients`: the structured theory's ingredients (resolvent transforms at a few `z < 0`,
+  total weights, bulk edge) against their values on trained layers (`conditional.split`).
+* `table`: the gap table of `gap` files (mean |gap|, max, SE).
+
+    python benchmarks/structured_bulk.py gap --alpha0 2 --eta 1 2 3 4 --seeds 10 --out s2.jsonl
+    python benchmarks/structured_bulk.py ingredients --alpha0 2 --eta 3 --d 1000 --seeds 4
+    python benchmarks/structured_bulk.py table s2.jsonl
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import sys
+import time
+
+import numpy as np
+from scipy import linalg
+
+from benchmarks.conditional_gap import arguments, problem
+from srfpipe.models import MODELS
+from srfpipe.simulation import SeedDraw, seed_errors
+from srfpipe.step import network_map
+from srfpipe.theory.conditional import conditional_curve, split
+from srfpipe.theory.curves import learning_curve
+from srfpipe.theory.structured import BULK_TERMS, bulk_law, structured_curve
+
+Z = np.array([-3.0, -1.0, -0.3, -0.1])
+"""Points `z < 0` at which the resolvent transforms are compared."""
+
+
+def gap(args: argparse.Namespace) -> None:
+    pb = dataclasses.replace(problem(args), alpha0=args.alpha0)
+    lam, alpha = args.lam, args.alpha
+    for eta in args.eta:
+        iso = learning_curve(pb, network_map(pb, eta).srf, lam=lam, alpha=alpha).test_error
+        t0 = time.perf_counter()
+        st = structured_curve(pb, eta, lam=lam, alpha=alpha).test_error
+        cost = time.perf_counter() - t0
+        sim, cond = [], []
+        for seed in range(args.seeds):
+            errs = seed_errors(
+                pb, lambda s: [MODELS["network"].layer(s)], args.d, seed, alpha, lam,
+                args.test_size, eta,
+            )  # fmt: skip
+            sim.append(errs["test_error"][0])
+            draw = SeedDraw(pb, args.d, seed, eta=eta)
+            ds = conditional_curve(pb, draw.w1, draw.theta, lam=lam, alpha=alpha, s=draw.net.a)
+            cond.append(ds.test_error.values)
+        sim_arr, cond_arr = np.array(sim), np.array(cond)
+        n = args.seeds
+        with open(args.out, "a") as fh:
+            for i, a in enumerate(alpha):
+                for j, lm in enumerate(lam):
+                    s, c = sim_arr[:, i, j], cond_arr[:, i, j]
+                    row = {"eta": eta, "alpha0": args.alpha0, "alpha": a, "lam": lm, "d": args.d}
+                    row |= {"seeds": n, "activation": pb.activation, "target": pb.target_json()}
+                    row |= {"sim": float(s.mean()), "sim_se": float(s.std(ddof=1) / np.sqrt(n))}
+                    row |= {"isotropic": float(iso.values[i, j]), "structured": float(st.values[i, j])}
+                    row |= {"conditional": float(c.mean())}
+                    row["conditional_paired_se"] = float((s - c).std(ddof=1) / np.sqrt(n))
+                    row["structured_seconds"] = cost
+                    fh.write(json.dumps(row) + "\n")
+                    print(json.dumps(row), flush=True)
+
+
+def measured(draw: SeedDraw, readout_init: str) -> dict[str, np.ndarray]:
+    """The ingredients of one trained layer: `(r, gamma, c)`, weights, transforms at `Z`."""
+    sp = split(draw.w1, draw.theta, readout_init, s=draw.net.a)
+    b = sp.bulk
+    om, left = linalg.eigh(b @ b.T)
+    perp = draw.theta - sp.gamma * sp.v
+    perp /= np.linalg.norm(perp)
+    cv, ct = (left.T @ (b @ sp.v)) ** 2, (left.T @ (b @ perp)) ** 2
+    res = 1.0 / (om[None, :] - Z[:, None])  # (Z, p)
+    beta = b.shape[0] / b.shape[1]
+    return {
+        "r": sp.r, "gamma": sp.gamma, "c": sp.scale, "edge": om[-1],
+        "w_v": cv.sum() / beta, "w_th": ct.sum() / beta,
+        "m": res.mean(1), "s_v": res @ cv, "s_th": res @ ct,
+    }  # fmt: skip
+
+
+def predicted(pb, eta: float, terms=BULK_TERMS) -> dict[str, np.ndarray]:
+    """The structured theory's ingredients (same keys as `measured`, edge excepted)."""
+    law = bulk_law(pb, eta, terms)
+    net = network_map(pb, eta)
+    val, _ = law.derivatives(law.e_of_z(Z))
+    far = law.derivatives(law.e_of_z(np.array([-1e6])))[0]  # total weight = lim -z s(z)
+    return {
+        "r": net.r, "gamma": net.gamma, "c": net.bulk_scale, "edge": np.nan,
+        "w_v": 1e6 * far["s_v"][0] / pb.beta, "w_th": 1e6 * far["s_th"][0] / pb.beta,
+        "m": val["m"], "s_v": val["s_v"], "s_th": val["s_th"],
+    }  # fmt: skip
+
+
+def ingredients(args: argparse.Namespace) -> None:
+    pb = dataclasses.replace(problem(args), alpha0=args.alpha0)
+    for eta in args.eta:
+        pred = predicted(pb, eta)
+        runs = [measured(SeedDraw(pb, args.d, s, eta=eta), pb.readout_init) for s in range(args.seeds)]
+        print(f"alpha0 {args.alpha0}, eta {eta}, d {args.d}, {args.seeds} seeds (z = {Z.tolist()})")
+        for k, p in pred.items():
+            vals = np.array([r[k] for r in runs])
+            mean, se = vals.mean(0), vals.std(0, ddof=1) / np.sqrt(len(runs))
+            fmt = np.vectorize(lambda x: f"{x:.4f}")
+            print(f"  {k:6s} predicted {fmt(p)}  measured {fmt(mean)} +- {fmt(se)}")
+
+
+def table(paths: list[str]) -> None:
+    rows = [json.loads(line) for p in paths for line in open(p) if line.strip()]
+    keys = sorted({(r["alpha0"], r["d"], r["eta"]) for r in rows})
+    print("| alpha0 | d | eta | seeds | isotropic | structured | conditional | SE |")
+    print("|---|---|---|---|---|---|---|---|")
+    allg: dict[str, list[float]] = {"isotropic": [], "structured": [], "conditional": []}
+    for a0, d, eta in keys:
+        sel = [r for r in rows if (r["alpha0"], r["d"], r["eta"]) == (a0, d, eta)]
+        cells = []
+        for th in allg:
+            g = np.array([100 * (r["sim"] - r[th]) / r[th] for r in sel])
+            allg[th] += g.tolist()
+            cells.append(f"{g.mean():+.2f}% ({np.abs(g).max():.2f}%)")
+        se = [100 * r["sim_se"] / r["sim"] for r in sel]
+        print(f"| {a0:g} | {d} | {eta:g} | {sel[0]['seeds']} | " + " | ".join(cells) + f" | {min(se):.2f}-{max(se):.2f}% |")
+    for th, g in allg.items():
+        g = np.abs(np.array(g))
+        print(f"{th}: mean |gap| {g.mean():.2f}%, max {g.max():.2f}% over {g.size} points")
+
+
+def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == "table":
+        table(sys.argv[2:])
+        return
+    command = sys.argv.pop(1) if len(sys.argv) > 1 else ""
+    if command not in ("gap", "ingredients"):
+        raise SystemExit("usage: structured_bulk.py gap|ingredients|table ...")
+    ap = arguments([1.0, 2.0, 3.0, 4.0], 10)
+    ap.add_argument("--alpha0", type=float, default=2.0)
+    if command == "ingredients":
+        ap.set_defaults(out="-")
+    args = ap.parse_args()
+    (gap if command == "gap" else ingredients)(args)
+
+
+if __name__ == "__main__":
+    main()
