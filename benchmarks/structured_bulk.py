@@ -64,7 +64,10 @@ def gap(args: argparse.Namespace) -> None:
                     row = {"eta": eta, "alpha0": args.alpha0, "alpha": a, "lam": lm, "d": args.d}
                     row |= {"seeds": n, "activation": pb.activation, "target": pb.target_json()}
                     row |= {"sim": float(s.mean()), "sim_se": float(s.std(ddof=1) / np.sqrt(n))}
-                    row |= {"isotropic": float(iso.values[i, j]), "structured": float(st.values[i, j])}
+                    row |= {
+                        "isotropic": float(iso.values[i, j]),
+                        "structured": float(st.values[i, j]),
+                    }
                     row |= {"conditional": float(c.mean())}
                     row["conditional_paired_se"] = float((s - c).std(ddof=1) / np.sqrt(n))
                     row["structured_seconds"] = cost
@@ -106,7 +109,9 @@ def ingredients(args: argparse.Namespace) -> None:
     pb = dataclasses.replace(problem(args), alpha0=args.alpha0)
     for eta in args.eta:
         pred = predicted(pb, eta)
-        runs = [measured(SeedDraw(pb, args.d, s, eta=eta), pb.readout_init) for s in range(args.seeds)]
+        runs = [
+            measured(SeedDraw(pb, args.d, s, eta=eta), pb.readout_init) for s in range(args.seeds)
+        ]
         print(f"alpha0 {args.alpha0}, eta {eta}, d {args.d}, {args.seeds} seeds (z = {Z.tolist()})")
         for k, p in pred.items():
             vals = np.array([r[k] for r in runs])
@@ -129,7 +134,11 @@ def table(paths: list[str]) -> None:
             allg[th] += g.tolist()
             cells.append(f"{g.mean():+.2f}% ({np.abs(g).max():.2f}%)")
         se = [100 * r["sim_se"] / r["sim"] for r in sel]
-        print(f"| {a0:g} | {d} | {eta:g} | {sel[0]['seeds']} | " + " | ".join(cells) + f" | {min(se):.2f}-{max(se):.2f}% |")
+        print(
+            f"| {a0:g} | {d} | {eta:g} | {sel[0]['seeds']} | "
+            + " | ".join(cells)
+            + f" | {min(se):.2f}-{max(se):.2f}% |"
+        )
     for th, g in allg.items():
         g = np.abs(np.array(g))
         print(f"{th}: mean |gap| {g.mean():.2f}%, max {g.max():.2f}% over {g.size} points")

@@ -28,31 +28,35 @@ solve gives `e(z)`, and complex-step differentiation in `e` gives the `z`-deriva
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from functools import partial
+from dataclasses import dataclass
+from functools import cached_property, partial
 
 import numpy as np
 import xarray as xr
+from scipy.interpolate import CubicSpline
 
 from srfpipe.functions import gaussian_quadrature
 from srfpipe.problem import Problem
-from srfpipe.step import network_map
+from srfpipe.step import NetworkMap, network_map
 from srfpipe.theory.coverage import theory_gap
 from srfpipe.theory.curves import ROW_NORM_VARIANCE, learning_curve, positive_grid, solve_grid
-from srfpipe.theory.equivalence import KAPPA_NODES, kappa_table
+from srfpipe.theory.equivalence import KAPPA_NODES, kappa_quadrature, kappa_table
 from srfpipe.theory.fixed_point import solve
 from srfpipe.theory.spectrum import EmpiricalSpectrum
 
 Array = np.ndarray
 
-Y_NODES = (61, 21)
-"""Gauss-Hermite nodes for `(kappa, xi)` in expectations over `y = g(kappa) + sqrt(Delta) xi`."""
+XI_NODES = 7
+"""Gauss-Hermite nodes for `xi` in expectations over `y = g(kappa) + sqrt(Delta) xi`; `kappa`
+uses the graded Gauss-Legendre panels of `equivalence.kappa_quadrature` (exact to 1e-15 on
+`E tanh(2 kappa)^2`, where 61 Gauss-Hermite nodes miss by 1e-4)."""
 BULK_TERMS = ("spectrum", "projections", "self", "neuron_mu1", "rows")
 """Structured terms: the bulk's trace measure (`spectrum`), the measures of `B v` and
 `B theta_perp` (`projections`) including the batch's self-interaction along `v` (`self`), the
 per-neuron `mu1_i` along `v` (`neuron_mu1`) and the row-norm variance (`rows`)."""
 _STEP = 1e-20  # complex step (relative) for derivatives in e
 _BISECT = 200
+_NEWTON = 30
 
 
 @dataclass(frozen=True)
@@ -100,7 +104,9 @@ class BulkLaw:
             return self._mean(f * g * eq)
 
         f_k = self.w * self.kappa
-        schur = self._mean(f_k * self.kappa) - zeta - q(f_k, f_k)  # theta^T (K - zeta)^-1 theta = 1/schur
+        schur = (
+            self._mean(f_k * self.kappa) - zeta - q(f_k, f_k)
+        )  # theta^T (K - zeta)^-1 theta = 1/schur
         if "self" in self.terms:
             g_ty = -q(f_k, self.f_y) / schur
             g_yy = q(self.f_y, self.f_y) + q(f_k, self.f_y) ** 2 / schur
@@ -114,7 +120,7 @@ class BulkLaw:
         # x_XY = X^T (I + p m S)^-1 Y = X^T (K - zeta)^-1 Y/(A t), X, Y in (v, theta_perp)
         x_vv = (c1**2 * g_tt + 2.0 * c1 * g_ty + g_yy) / bn2 / (big_a * self.t)
         x_tt = (a_t**2 * g_tt + 2.0 * a_t * a_y * g_ty + a_y**2 * g_yy) / (big_a * self.t)
-        x_vt = (c1 * a_t * g_tt + (c1 * a_y + a_t) * g_ty + a_y * g_yy)
+        x_vt = c1 * a_t * g_tt + (c1 * a_y + a_t) * g_ty + a_y * g_yy
         x_vt = x_vt / np.sqrt(bn2) / (big_a * self.t)
         if "neuron_mu1" in self.terms:  # rows N(0, S + (mu1_sq/p) v v^T): Sherman-Morrison
             k = m * self.mu1_sq
@@ -126,33 +132,50 @@ class BulkLaw:
     def derivatives(self, e: Array) -> tuple[dict[str, Array], dict[str, Array]]:
         """Values at real `e` and their derivatives in `z` (complex step in `e`)."""
         e = np.asarray(e, float)
-        h = _STEP * e
-        val = self.at(e + 1j * h)
-        dz = val["z"].imag / h
-        out = {k: v.real for k, v in val.items()}
-        der = {k: v.imag / h / dz for k, v in val.items()}
-        return out, der
+        return _split_step(self.at(e + 1j * _STEP * e), _STEP * e)
+
+    def transforms(self, z: Array) -> tuple[dict[str, Array], dict[str, Array]]:
+        """Values of `at` and their `z`-derivatives at real `z < 0` (`e` from `e_of_z`)."""
+        e, val = self._newton(np.asarray(z, float))
+        return _split_step(val, _STEP * e) if val is not None else self.derivatives(e)
 
     def e_of_z(self, z: Array) -> Array:
-        """The `e > 0` with `z(e) = z` for real `z < 0` (bisection in `log e`, then Newton)."""
-        z = np.asarray(z, float)
-        # z(e) increases from -inf (e -> 0) to >= 0 before 1 + t zeta(e) reaches 0
-        lo = np.full(z.shape, 1e-12)
-        hi = self._e_edge() * np.ones(z.shape)
+        """The `e > 0` with `z(e) = z` for real `z < 0`."""
+        return self._newton(np.asarray(z, float))[0]
+
+    def _newton(self, z: Array) -> tuple[Array, dict[str, Array] | None]:
+        """`z(e)` increases from `-inf` (`e -> 0`) and reaches 0 before `e_edge`: Newton's
+        method in `log e` from the spline `_grid` (with the complex-step evaluation at the
+        root, reused for the derivatives), bisection where it fails."""
+        x = self._grid(np.log(-z))  # log e
+        for _ in range(_NEWTON):
+            e = np.exp(x)
+            val = self.at(e + 1j * _STEP * e)
+            miss = val["z"].real - z
+            if np.all(np.abs(miss) <= 1e-13 * np.abs(z)):
+                return e, val
+            x = x - miss / (val["z"].imag / _STEP)
+        e = np.exp(x)
+        bad = ~(np.abs(self.at(e)["z"] - z) <= 1e-11 * np.abs(z))
+        if np.any(bad):
+            e[bad] = self._bisect(z[bad])
+        return e, None
+
+    def _bisect(self, z: Array) -> Array:
+        lo, hi = np.full(z.shape, 1e-300), np.full(z.shape, self._e_edge())
         for _ in range(_BISECT):
-            mid = np.sqrt(lo * hi)
-            zm = self.at(mid)["z"]
-            up = zm < z
+            mid = 0.5 * (lo + hi)
+            up = self.at(mid)["z"] < z
             lo, hi = np.where(up, mid, lo), np.where(up, hi, mid)
-            if np.all(hi / lo < 1.0 + 1e-6):
-                break
-        e = np.sqrt(lo * hi)
-        for _ in range(4):  # Newton polish
-            val, _ = self.derivatives(e)
-            h = _STEP * e
-            dz = self.at(e + 1j * h)["z"].imag / h
-            e = np.clip(e - (val["z"] - z) / dz, lo, hi)
-        return e
+        return 0.5 * (lo + hi)
+
+    @cached_property
+    def _grid(self) -> CubicSpline:
+        """`log e` as a function of `log(-z)` on the branch `z < 0` (a spline)."""
+        e = np.geomspace(1e-12, self._e_edge(), 300)
+        z = self.at(e)["z"]
+        keep = (z < 0) & np.concatenate([[True], np.diff(z) > 0])  # the monotone branch
+        return CubicSpline(np.log(-z[keep])[::-1], np.log(e[keep])[::-1], extrapolate=True)
 
     def _e_edge(self) -> float:
         """The `e` where `1 + t zeta(e) = 0` (`A -> inf`), by bisection in `log e`."""
@@ -181,7 +204,7 @@ class StructuredSpectrum(EmpiricalSpectrum):
         assert self.law is not None
         c0, c1 = np.broadcast_arrays(np.asarray(c0, float), np.asarray(c1, float))
         z = -c0 / c1
-        val, der = self.law.derivatives(self.law.e_of_z(z))
+        val, der = self.law.transforms(z)
         m, dm = val["m"], der["m"]
         out: dict = {
             (1, 1): (1.0 + z * m) / c1,
@@ -216,13 +239,14 @@ def structured_gap(problem: Problem) -> str | None:
         return "readout_init='gaussian': per-neuron bulk scales are not derived for the structured bulk"
     if problem.steps != 1:
         return f"steps={problem.steps}: the structured bulk is that of one step"
-    if problem.target.c1 == 0.0:
-        return "target: c1 = 0 (no spike); the structured bulk needs a linear part"
     return None
 
 
-def bulk_law(problem: Problem, eta: float, terms: Sequence[str] = BULK_TERMS) -> BulkLaw:
-    """The `BulkLaw` of one step of size `eta > 0` on `problem` (odd sigma)."""
+def bulk_law(
+    problem: Problem, eta: float, terms: Sequence[str] = BULK_TERMS, net: NetworkMap | None = None
+) -> BulkLaw:
+    """The `BulkLaw` of one step of size `eta > 0` on `problem` (odd sigma); `net` is
+    `network_map(problem, eta)` if already computed."""
     gap = structured_gap(problem)
     if gap is not None:
         raise ValueError(gap)
@@ -233,25 +257,29 @@ def bulk_law(problem: Problem, eta: float, terms: Sequence[str] = BULK_TERMS) ->
         raise ValueError(f"eta: must be a finite number > 0, got {eta}")
     sigma, g = problem.sigma, problem.target
     alpha0 = float(problem.alpha0)  # type: ignore[arg-type]
-    nk, nx = Y_NODES
-    kz, kw = gaussian_quadrature(nk)
-    xz, xw = gaussian_quadrature(nx) if problem.noise > 0 else (np.zeros(1), np.ones(1))
+    kz, kw = kappa_quadrature(g, 1.0, 0.0, 61)  # Gauss-Hermite; panels for sign, relu
+    xz, xw = gaussian_quadrature(XI_NODES) if problem.noise > 0 else (np.zeros(1), np.ones(1))
     kappa = np.repeat(kz, xz.size)
     y = g(kappa) + np.sqrt(problem.noise) * np.tile(xz, kz.size)
     pw = np.outer(kw, xw).ravel()
-    net = network_map(problem, eta)
+    net = network_map(problem, eta) if net is None else net
+    c1 = float((y * kappa) @ pw)
+    if abs(c1) < 1e-12:
+        raise ValueError("target: c1 = 0 (no spike); the structured bulk needs a linear part")
     z, zw = gaussian_quadrature()
     slope = float(((z * z - 1.0) * sigma.deriv(z)) @ zw)  # d/dc E sigma'(c z) at c = 1
     c2 = net.bulk_scale**2
     gaussian_rows = problem.w0_rows == "gaussian"
-    mu1_sq = problem.beta * eta**2 * net.beta_norm**2 * slope**2 / 2.0 / c2 if gaussian_rows else 0.0
+    mu1_sq = (
+        problem.beta * eta**2 * net.beta_norm**2 * slope**2 / 2.0 / c2 if gaussian_rows else 0.0
+    )
     return BulkLaw(
         beta=problem.beta,
         alpha0=alpha0,
         t=eta**2 * sigma.deriv_variance / alpha0,
         c2=c2,
-        c1=g.c1,
-        bn2=net.beta_norm**2,
+        c1=c1,  # the node measure's own c1 and ||beta_vec||^2: v is a unit vector
+        bn2=c1**2 + float((y * y) @ pw) / alpha0,
         kappa=kappa,
         w=y * y,
         f_y=y,
@@ -272,13 +300,11 @@ def row_variance(problem: Problem, law: BulkLaw) -> float:
 
 
 def structured_spectrum(
-    problem: Problem, eta: float, terms: Sequence[str] = BULK_TERMS
+    problem: Problem, eta: float, terms: Sequence[str] = BULK_TERMS, net: NetworkMap | None = None
 ) -> tuple[StructuredSpectrum, float]:
     """The spectral object and `row_var` for `fixed_point.solve` (module docstring)."""
-    law = bulk_law(problem, eta, terms)
-    row_var = (
-        row_variance(problem, law) if "rows" in terms else ROW_NORM_VARIANCE[problem.w0_rows]
-    )
+    law = bulk_law(problem, eta, terms, net)
+    row_var = row_variance(problem, law) if "rows" in terms else ROW_NORM_VARIANCE[problem.w0_rows]
     empty = np.zeros(0)
     spec = StructuredSpectrum(
         problem.beta, empty, empty, np.zeros((0, 2)), empty, np.zeros((3, 0)), law, row_var
@@ -304,8 +330,8 @@ def structured_curve(
     if eta == 0:
         ds = learning_curve(problem, network_map(problem, 0.0).srf, lam=lam_arr, alpha=alpha_arr)
         return ds.assign_attrs(bulk="structured", bulk_terms="", eta=0.0)
-    spec, row_var = structured_spectrum(problem, eta, terms)
     net = network_map(problem, eta)
+    spec, row_var = structured_spectrum(problem, eta, terms, net)
     tab = kappa_table(problem.sigma, problem.target, net.r, net.gamma, kappa_nodes, net.bulk_scale)
     solver = partial(solve, tab, spec, row_var=row_var)
     data = solve_grid(problem, solver, spec.beta, lam_arr, alpha_arr)
@@ -326,3 +352,9 @@ def structured_curve(
         "bulk_terms": ",".join(t for t in BULK_TERMS if t in terms),
     }
     return xr.Dataset(data, coords={"alpha": alpha_arr, "lam": lam_arr}, attrs=attrs)
+
+
+def _split_step(val: dict[str, Array], h: Array) -> tuple[dict[str, Array], dict[str, Array]]:
+    """Real parts and `z`-derivatives of a complex-step evaluation at `e + i h`."""
+    dz = val["z"].imag / h
+    return {k: v.real for k, v in val.items()}, {k: v.imag / h / dz for k, v in val.items()}
