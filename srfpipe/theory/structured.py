@@ -50,10 +50,12 @@ XI_NODES = 7
 """Gauss-Hermite nodes for `xi` in expectations over `y = g(kappa) + sqrt(Delta) xi`; `kappa`
 uses the graded Gauss-Legendre panels of `equivalence.kappa_quadrature` (exact to 1e-15 on
 `E tanh(2 kappa)^2`, where 61 Gauss-Hermite nodes miss by 1e-4)."""
-BULK_TERMS = ("spectrum", "projections", "self", "neuron_mu1", "rows")
-"""Structured terms: the bulk's trace measure (`spectrum`), the measures of `B v` and
-`B theta_perp` (`projections`) including the batch's self-interaction along `v` (`self`), the
-per-neuron `mu1_i` along `v` (`neuron_mu1`) and the row-norm variance (`rows`)."""
+BULK_TERMS = ("projections", "self", "neuron_mu1", "rows")
+"""Structured terms beyond the bulk's trace measure (always structured): the measures of
+`B v` and `B theta_perp` (`projections`; without it `beta om rho`, the isotropic form over
+the structured trace measure), the batch's self-interaction along `v` (`self`: `u_y` treated
+as a direction independent of `K` without it), the per-neuron `mu1_i` along `v`
+(`neuron_mu1`) and the row-norm variance (`rows`; `curves.ROW_NORM_VARIANCE` without it)."""
 _STEP = 1e-20  # complex step (relative) for derivatives in e
 _BISECT = 200
 _NEWTON = 30
@@ -127,6 +129,8 @@ class BulkLaw:
             x_tt = x_tt - k * x_vt**2 / (1.0 + k * x_vv)
             x_vv = x_vv / (1.0 + k * x_vv)
         s_v, s_th = 1.0 - x_vv, 1.0 - x_tt
+        if "projections" not in self.terms:  # int beta om/(om - z) d rho
+            s_v = s_th = self.beta * (1.0 + z * m)
         return {"z": z, "m": m, "s_v": s_v, "s_th": s_th}
 
     def derivatives(self, e: Array) -> tuple[dict[str, Array], dict[str, Array]]:
@@ -173,7 +177,8 @@ class BulkLaw:
     def _grid(self) -> CubicSpline:
         """`log e` as a function of `log(-z)` on the branch `z < 0` (a spline)."""
         e = np.geomspace(1e-12, self._e_edge(), 300)
-        z = self.at(e)["z"]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            z = self.at(e)["z"]
         keep = (z < 0) & np.concatenate([[True], np.diff(z) > 0])  # the monotone branch
         return CubicSpline(np.log(-z[keep])[::-1], np.log(e[keep])[::-1], extrapolate=True)
 
