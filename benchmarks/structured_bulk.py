@@ -46,12 +46,16 @@ def gap(args: argparse.Namespace) -> None:
         st = structured_curve(pb, eta, lam=lam, alpha=alpha).test_error
         cost = time.perf_counter() - t0
         sim, cond = [], []
-        for seed in range(args.seeds):
+        seeds = range(args.seed_start, args.seed_start + args.seeds)
+        for seed in seeds:
             errs = seed_errors(
                 pb, lambda s: [MODELS["network"].layer(s)], args.d, seed, alpha, lam,
                 args.test_size, eta,
             )  # fmt: skip
             sim.append(errs["test_error"][0])
+            if args.no_conditional:
+                cond.append(np.full((len(alpha), len(lam)), np.nan))
+                continue
             draw = SeedDraw(pb, args.d, seed, eta=eta)
             ds = conditional_curve(pb, draw.w1, draw.theta, lam=lam, alpha=alpha, s=draw.net.a)
             cond.append(ds.test_error.values)
@@ -62,6 +66,7 @@ def gap(args: argparse.Namespace) -> None:
                 for j, lm in enumerate(lam):
                     s, c = sim_arr[:, i, j], cond_arr[:, i, j]
                     row = {"eta": eta, "alpha0": args.alpha0, "alpha": a, "lam": lm, "d": args.d}
+                    row |= {"seed_start": args.seed_start}
                     row |= {"seeds": n, "activation": pb.activation, "target": pb.target_json()}
                     row |= {"sim": float(s.mean()), "sim_se": float(s.std(ddof=1) / np.sqrt(n))}
                     row |= {
@@ -120,9 +125,30 @@ def ingredients(args: argparse.Namespace) -> None:
             print(f"  {k:6s} predicted {fmt(p)}  measured {fmt(mean)} +- {fmt(se)}")
 
 
+def _pool(rows: list[dict]) -> dict:
+    """One row from runs on disjoint seed ranges: seed-weighted means, pooled SE (the
+    variance within runs from their SEs, plus the spread between run means)."""
+    if len(rows) == 1:
+        return rows[0]
+    n = np.array([r["seeds"] for r in rows], float)
+    out = dict(rows[0], seeds=int(n.sum()))
+    for k in ("sim", "isotropic", "structured", "conditional"):
+        out[k] = float(np.sum(n * [r[k] for r in rows]) / n.sum())
+    means = np.array([r["sim"] for r in rows])
+    within = np.sum((n - 1) * n * np.array([r["sim_se"] for r in rows]) ** 2)
+    between = np.sum(n * (means - out["sim"]) ** 2)
+    out["sim_se"] = float(np.sqrt((within + between) / (n.sum() - 1) / n.sum()))
+    return out
+
+
 def table(paths: list[str]) -> None:
     rows = [json.loads(line) for p in paths for line in open(p) if line.strip()]
     keys = sorted({(r["alpha0"], r["d"], r["eta"]) for r in rows})
+    pooled = {}
+    for r in rows:  # pool runs over disjoint seed ranges (weights: seeds)
+        k = (r["alpha0"], r["d"], r["eta"], r["alpha"], r["lam"])
+        pooled.setdefault(k, []).append(r)
+    rows = [_pool(v) for v in pooled.values()]
     print("| alpha0 | d | eta | seeds | isotropic | structured | conditional | SE |")
     print("|---|---|---|---|---|---|---|---|")
     allg: dict[str, list[float]] = {"isotropic": [], "structured": [], "conditional": []}
@@ -131,7 +157,10 @@ def table(paths: list[str]) -> None:
         cells = []
         for th in allg:
             g = np.array([100 * (r["sim"] - r[th]) / r[th] for r in sel])
-            allg[th] += g.tolist()
+            if np.all(np.isnan(g)):
+                cells.append("-")
+                continue
+            allg[th] += g[np.isfinite(g)].tolist()
             cells.append(f"{g.mean():+.2f}% ({np.abs(g).max():.2f}%)")
         se = [100 * r["sim_se"] / r["sim"] for r in sel]
         print(
@@ -153,6 +182,10 @@ def main() -> None:
         raise SystemExit("usage: structured_bulk.py gap|ingredients|table ...")
     ap = arguments([1.0, 2.0, 3.0, 4.0], 10)
     ap.add_argument("--alpha0", type=float, default=2.0)
+    ap.add_argument("--seed-start", type=int, default=0)
+    ap.add_argument(
+        "--no-conditional", action="store_true", help="gap: skip the conditional theory"
+    )
     if command == "ingredients":
         ap.set_defaults(out="-")
     args = ap.parse_args()
