@@ -241,7 +241,10 @@ def structured_gap(problem: Problem) -> str | None:
             "only (a non-odd sigma adds E[sigma''] terms per readout sign, not derived)"
         )
     if problem.readout_init == "gaussian":
-        return "readout_init='gaussian': per-neuron bulk scales are not derived for the structured bulk"
+        return (
+            "readout_init='gaussian': per-neuron bulk scales are not derived for the "
+            "structured bulk"
+        )
     if problem.steps != 1:
         return f"steps={problem.steps}: the structured bulk is that of one step"
     return None
