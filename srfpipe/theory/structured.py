@@ -59,6 +59,7 @@ as a direction independent of `K` without it), the per-neuron `mu1_i` along `v`
 _STEP = 1e-20  # complex step (relative) for derivatives in e
 _BISECT = 200
 _NEWTON = 30
+_TAYLOR = 1e-7  # accept the spline's e when z(e) is this close (relative)
 
 
 @dataclass(frozen=True)
@@ -139,8 +140,16 @@ class BulkLaw:
         return _split_step(self.at(e + 1j * _STEP * e), _STEP * e)
 
     def transforms(self, z: Array) -> tuple[dict[str, Array], dict[str, Array]]:
-        """Values of `at` and their `z`-derivatives at real `z < 0` (`e` from `e_of_z`)."""
-        e, val = self._newton(np.asarray(z, float))
+        """Values of `at` and their `z`-derivatives at real `z < 0`. One complex-step
+        evaluation at the spline's `e` (`z(e)` within ~1e-10 of `z`), corrected to first
+        order in the miss (values exact to ~1e-18, derivatives to ~1e-10); Newton otherwise."""
+        z = np.asarray(z, float)
+        e = np.exp(self._grid(np.log(-z)))
+        val, der = _split_step(self.at(e + 1j * _STEP * e), _STEP * e)
+        miss = z - val["z"]
+        if np.all(np.abs(miss) <= _TAYLOR * np.abs(z)):
+            return {k: v + der[k] * miss for k, v in val.items()}, der
+        e, val = self._newton(z)
         return _split_step(val, _STEP * e) if val is not None else self.derivatives(e)
 
     def e_of_z(self, z: Array) -> Array:
@@ -176,7 +185,8 @@ class BulkLaw:
     @cached_property
     def _grid(self) -> CubicSpline:
         """`log e` as a function of `log(-z)` on the branch `z < 0` (a spline)."""
-        e = np.geomspace(1e-12, self._e_edge(), 300)
+        edge = self._e_edge()  # z -> 0 as e -> edge: grade the table towards it too
+        e = np.union1d(np.geomspace(1e-12, edge, 1500), edge * (1 - np.geomspace(1e-12, 0.5, 1500)))
         with np.errstate(divide="ignore", invalid="ignore"):
             z = self.at(e)["z"]
         keep = (z < 0) & np.concatenate([[True], np.diff(z) > 0])  # the monotone branch
