@@ -170,6 +170,8 @@ def table(paths: list[str]) -> None:
         )
     for th, g in allg.items():
         g = np.abs(np.array(g))
+        if g.size == 0:
+            continue
         print(f"{th}: mean |gap| {g.mean():.2f}%, max {g.max():.2f}% over {g.size} points")
 
 
