@@ -7,7 +7,8 @@ Three commands:
   structured theories (deterministic). One JSON line per (eta, alpha, lam).
 * `ingredients`: the structured theory's ingredients (resolvent transforms at a few `z < 0`,
   total weights, bulk edge) against their values on trained layers (`conditional.split`).
-* `table`: the gap table of `gap` files (mean |gap|, max, SE).
+* `ladder`: the structured terms added one by one (relative to the full theory).
+* `table`: the gap table of `gap` files (mean |gap|, max, SE), pooling disjoint seed ranges.
 
     python benchmarks/structured_bulk.py gap --alpha0 2 --eta 1 2 3 4 --seeds 10 --out s2.jsonl
     python benchmarks/structured_bulk.py ingredients --alpha0 2 --eta 3 --d 1000 --seeds 4
@@ -97,14 +98,26 @@ def measured(draw: SeedDraw, readout_init: str) -> dict[str, np.ndarray]:
     }  # fmt: skip
 
 
+def edge(law) -> float:
+    """The right edge of the trace measure: the minimum of `z(e)` over the branch `e < 0`
+    (`z > edge` real, `m < 0`), scanned on `(-1/max w, 0)`; NaN if the minimum sits at the
+    end of the scan (the top of `K` is then set by the largest weights `y^2` on the nodes)."""
+    e = -np.geomspace(1e-6, 1.0 / law.w.max(), 20001)[:-1]
+    with np.errstate(all="ignore"):
+        val = law.at(e)
+    z = np.where((val["m"] < 0) & (val["z"] > 0), val["z"], np.inf)
+    i = int(np.argmin(z))
+    return float(z[i]) if 0 < i < e.size - 1 else np.nan
+
+
 def predicted(pb, eta: float, terms=BULK_TERMS) -> dict[str, np.ndarray]:
-    """The structured theory's ingredients (same keys as `measured`, edge excepted)."""
+    """The structured theory's ingredients (same keys as `measured`)."""
     law = bulk_law(pb, eta, terms)
     net = network_map(pb, eta)
     val, _ = law.derivatives(law.e_of_z(Z))
     far = law.derivatives(law.e_of_z(np.array([-1e6])))[0]  # total weight = lim -z s(z)
     return {
-        "r": net.r, "gamma": net.gamma, "c": net.bulk_scale, "edge": np.nan,
+        "r": net.r, "gamma": net.gamma, "c": net.bulk_scale, "edge": edge(law),
         "w_v": 1e6 * far["s_v"][0] / pb.beta, "w_th": 1e6 * far["s_th"][0] / pb.beta,
         "m": val["m"], "s_v": val["s_v"], "s_th": val["s_th"],
     }  # fmt: skip
@@ -139,6 +152,32 @@ def _pool(rows: list[dict]) -> dict:
     between = np.sum(n * (means - out["sim"]) ** 2)
     out["sim_se"] = float(np.sqrt((within + between) / (n.sum() - 1) / n.sum()))
     return out
+
+
+LADDER = {
+    "spectrum": (),
+    "+ projections": ("projections",),
+    "+ self": ("projections", "self"),
+    "+ neuron_mu1": ("projections", "self", "neuron_mu1"),
+}
+"""Cumulative structured terms (the trace measure is always structured); the full theory
+adds `rows`."""
+
+
+def ladder(args: argparse.Namespace) -> None:
+    """Mean over the grid of (theory - full structured)/full structured, per eta."""
+    pb = dataclasses.replace(problem(args), alpha0=args.alpha0)
+    lam, alpha = args.lam, args.alpha
+    print("| alpha0 | eta | isotropic | " + " | ".join(LADDER) + " |")
+    print("|---|---|---|" + "---|" * len(LADDER))
+    for eta in args.eta:
+        full = structured_curve(pb, eta, lam=lam, alpha=alpha).test_error.values
+        iso = learning_curve(pb, network_map(pb, eta).srf, lam=lam, alpha=alpha).test_error.values
+        cells = [f"{100 * np.mean(iso / full - 1):+.2f}%"]
+        for terms in LADDER.values():
+            v = structured_curve(pb, eta, lam=lam, alpha=alpha, terms=terms).test_error.values
+            cells.append(f"{100 * np.mean(v / full - 1):+.2f}%")
+        print(f"| {args.alpha0:g} | {eta:g} | " + " | ".join(cells) + " |")
 
 
 def table(paths: list[str]) -> None:
@@ -180,18 +219,18 @@ def main() -> None:
         table(sys.argv[2:])
         return
     command = sys.argv.pop(1) if len(sys.argv) > 1 else ""
-    if command not in ("gap", "ingredients"):
-        raise SystemExit("usage: structured_bulk.py gap|ingredients|table ...")
+    commands = {"gap": gap, "ingredients": ingredients, "ladder": ladder}
+    if command not in commands:
+        raise SystemExit("usage: structured_bulk.py gap|ingredients|ladder|table ...")
     ap = arguments([1.0, 2.0, 3.0, 4.0], 10)
     ap.add_argument("--alpha0", type=float, default=2.0)
     ap.add_argument("--seed-start", type=int, default=0)
     ap.add_argument(
         "--no-conditional", action="store_true", help="gap: skip the conditional theory"
     )
-    if command == "ingredients":
+    if command != "gap":
         ap.set_defaults(out="-")
-    args = ap.parse_args()
-    (gap if command == "gap" else ingredients)(args)
+    commands[command](ap.parse_args())
 
 
 if __name__ == "__main__":
