@@ -228,8 +228,8 @@ def main() -> None:
     ap.add_argument(
         "--no-conditional", action="store_true", help="gap: skip the conditional theory"
     )
-    if command != "gap":
-        ap.set_defaults(out="-")
+    if command != "gap" and "--out" not in sys.argv:
+        sys.argv += ["--out", "-"]  # only `gap` writes a file
     commands[command](ap.parse_args())
 
 
