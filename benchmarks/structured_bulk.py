@@ -8,6 +8,7 @@ Three commands:
 * `ingredients`: the structured theory's ingredients (resolvent transforms at a few `z < 0`,
   total weights, bulk edge) against their values on trained layers (`conditional.split`).
 * `ladder`: the structured terms added one by one (relative to the full theory).
+* `jensen`: the effect of the finite-`n0` fluctuations of `(r, gamma)` on the mean error.
 * `table`: the gap table of `gap` files (mean |gap|, max, SE), pooling disjoint seed ranges.
 
     python benchmarks/structured_bulk.py gap --alpha0 2 --eta 1 2 3 4 --seeds 10 --out s2.jsonl
@@ -27,7 +28,9 @@ import numpy as np
 from scipy import linalg
 
 from benchmarks.conditional_gap import arguments, problem
+from srfpipe.functions import gaussian_quadrature
 from srfpipe.models import MODELS
+from srfpipe.problem import SRF
 from srfpipe.simulation import SeedDraw, seed_errors
 from srfpipe.step import network_map
 from srfpipe.theory.conditional import conditional_curve, split
@@ -180,6 +183,34 @@ def ladder(args: argparse.Namespace) -> None:
         print(f"| {args.alpha0:g} | {eta:g} | " + " | ".join(cells) + " |")
 
 
+def jensen(args: argparse.Namespace) -> None:
+    """The finite-`n0` fluctuation of `(r, gamma)`: the isotropic sRF theory averaged over the
+    Gaussian law of `beta_vec.theta ~ N(c1, Var(y kappa)/n0)` and
+    `||u_y||^2 ~ (E y^2/alpha0)(1 + sqrt(2/d) N(0, 1))` (5 x 5 Gauss-Hermite), relative to the
+    theory at the means."""
+    pb = dataclasses.replace(problem(args), alpha0=args.alpha0)
+    g, lam, alpha = pb.target, args.lam, args.alpha
+    y2 = g.second_moment + pb.noise
+    z, w = gaussian_quadrature(201)
+    sd_c1 = np.sqrt((float(w @ (g(z) ** 2 * z**2)) + pb.noise - g.c1**2) / (args.alpha0 * args.d))
+    u2 = y2 / args.alpha0
+    zq, wq = gaussian_quadrature(5)
+    for eta in args.eta:
+        net = network_map(pb, eta)
+        base = learning_curve(pb, net.srf, lam=lam, alpha=alpha).test_error.values
+        acc = 0.0
+        for za, wa in zip(zq, wq, strict=True):
+            for zb, wb in zip(zq, wq, strict=True):
+                c1, uu = g.c1 + sd_c1 * za, u2 * (1 + np.sqrt(2 / args.d) * zb)
+                bn = np.sqrt(c1**2 + uu)
+                srf = SRF(eta * pb.sigma.mu1 * bn, c1 / bn, net.bulk_scale)
+                acc = (
+                    acc + wa * wb * learning_curve(pb, srf, lam=lam, alpha=alpha).test_error.values
+                )
+        print(f"alpha0 {args.alpha0:g}, eta {eta:g}, d {args.d}: Jensen term (%)",
+              np.round(100 * (acc / base - 1), 3).T.ravel())  # fmt: skip
+
+
 def table(paths: list[str]) -> None:
     rows = [json.loads(line) for p in paths for line in open(p) if line.strip()]
     keys = sorted({(r["alpha0"], r["d"], r["eta"]) for r in rows})
@@ -219,9 +250,9 @@ def main() -> None:
         table(sys.argv[2:])
         return
     command = sys.argv.pop(1) if len(sys.argv) > 1 else ""
-    commands = {"gap": gap, "ingredients": ingredients, "ladder": ladder}
+    commands = {"gap": gap, "ingredients": ingredients, "ladder": ladder, "jensen": jensen}
     if command not in commands:
-        raise SystemExit("usage: structured_bulk.py gap|ingredients|ladder|table ...")
+        raise SystemExit("usage: structured_bulk.py gap|ingredients|ladder|jensen|table ...")
     ap = arguments([1.0, 2.0, 3.0, 4.0], 10)
     ap.add_argument("--alpha0", type=float, default=2.0)
     ap.add_argument("--seed-start", type=int, default=0)
