@@ -8,6 +8,8 @@ Three commands:
 * `ingredients`: the structured theory's ingredients (resolvent transforms at a few `z < 0`,
   total weights, bulk edge) against their values on trained layers (`conditional.split`).
 * `ladder`: the structured terms added one by one (relative to the full theory).
+* `decompose`: conditional minus structured theory over seeds, split into measures and
+  `(r, gamma, c)`.
 * `jensen`: the effect of the finite-`n0` fluctuations of `(r, gamma)` on the mean error.
 * `table`: the gap table of `gap` files (mean |gap|, max, SE), pooling disjoint seed ranges.
 
@@ -23,6 +25,7 @@ import dataclasses
 import json
 import sys
 import time
+from functools import partial
 
 import numpy as np
 from scipy import linalg
@@ -33,8 +36,10 @@ from srfpipe.models import MODELS
 from srfpipe.problem import SRF
 from srfpipe.simulation import SeedDraw, seed_errors
 from srfpipe.step import network_map
-from srfpipe.theory.conditional import conditional_curve, split
-from srfpipe.theory.curves import learning_curve
+from srfpipe.theory.conditional import conditional_curve, conditional_spectrum, split
+from srfpipe.theory.curves import learning_curve, solve_grid
+from srfpipe.theory.equivalence import KAPPA_NODES, kappa_table
+from srfpipe.theory.fixed_point import solve
 from srfpipe.theory.structured import BULK_TERMS, bulk_law, structured_curve
 
 Z = np.array([-3.0, -1.0, -0.3, -0.1])
@@ -183,6 +188,39 @@ def ladder(args: argparse.Namespace) -> None:
         print(f"| {args.alpha0:g} | {eta:g} | " + " | ".join(cells) + " |")
 
 
+def decompose(args: argparse.Namespace) -> None:
+    """Conditional minus structured theory over seeds, split into the measures (conditional
+    ingredients with the map's `(r, gamma, c_W)`: `measures`) and the split's own
+    `(r, gamma, c)` (`rgc`); mean and SE over seeds of the grid-mean relative differences."""
+    pb = dataclasses.replace(problem(args), alpha0=args.alpha0)
+    lam, alpha = np.asarray(args.lam), np.asarray(args.alpha)
+    for eta in args.eta:
+        net = network_map(pb, eta)
+        tab_map = kappa_table(pb.sigma, pb.target, net.r, net.gamma, KAPPA_NODES, net.bulk_scale)
+        st = structured_curve(pb, eta, lam=lam, alpha=alpha).test_error.values
+        diffs = []
+        for seed in range(args.seed_start, args.seed_start + args.seeds):
+            draw = SeedDraw(pb, args.d, seed, eta=eta)
+            sp = split(draw.w1, draw.theta, pb.readout_init, s=draw.net.a)
+            spec, rv = conditional_spectrum(sp, draw.theta, pb)
+            tab = kappa_table(pb.sigma, pb.target, sp.r, sp.gamma, KAPPA_NODES, sp.scale)
+            err = [
+                solve_grid(pb, partial(solve, t, spec, row_var=rv), spec.beta, lam, alpha)
+                for t in (tab, tab_map)
+            ]
+            cond, cmap = (e["test_error"][1] for e in err)
+            diffs.append([np.mean(cond / st - 1), np.mean(cmap / st - 1), np.mean(cond / cmap - 1)])
+        d = 100 * np.array(diffs)
+        mean, se = d.mean(0), d.std(0, ddof=1) / np.sqrt(len(d))
+        names = ("conditional - structured", "measures", "rgc")
+        cells = ", ".join(
+            f"{n} {m:+.2f}% +- {e:.2f}%" for n, m, e in zip(names, mean, se, strict=True)
+        )
+        print(
+            f"alpha0 {args.alpha0:g}, eta {eta:g}, d {args.d}, {len(d)} seeds: {cells}", flush=True
+        )
+
+
 def jensen(args: argparse.Namespace) -> None:
     """The finite-`n0` fluctuation of `(r, gamma)`: the isotropic sRF theory averaged over the
     Gaussian law of `beta_vec.theta ~ N(c1, Var(y kappa)/n0)` and
@@ -250,9 +288,12 @@ def main() -> None:
         table(sys.argv[2:])
         return
     command = sys.argv.pop(1) if len(sys.argv) > 1 else ""
-    commands = {"gap": gap, "ingredients": ingredients, "ladder": ladder, "jensen": jensen}
+    commands = {
+        "gap": gap, "ingredients": ingredients, "ladder": ladder, "jensen": jensen,
+        "decompose": decompose,
+    }  # fmt: skip
     if command not in commands:
-        raise SystemExit("usage: structured_bulk.py gap|ingredients|ladder|jensen|table ...")
+        raise SystemExit(f"usage: structured_bulk.py {'|'.join(commands)}|table ...")
     ap = arguments([1.0, 2.0, 3.0, 4.0], 10)
     ap.add_argument("--alpha0", type=float, default=2.0)
     ap.add_argument("--seed-start", type=int, default=0)
