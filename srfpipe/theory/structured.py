@@ -46,10 +46,12 @@ from srfpipe.theory.spectrum import EmpiricalSpectrum
 
 Array = np.ndarray
 
-XI_NODES = 7
-"""Gauss-Hermite nodes for `xi` in expectations over `y = g(kappa) + sqrt(Delta) xi`; `kappa`
-uses the graded Gauss-Legendre panels of `equivalence.kappa_quadrature` (exact to 1e-15 on
-`E tanh(2 kappa)^2`, where 61 Gauss-Hermite nodes miss by 1e-4)."""
+KAPPA_Y_NODES, XI_NODES = 61, 7
+"""Nodes for the expectations over `y = g(kappa) + sqrt(Delta) xi`: Gauss-Hermite in `xi`,
+`equivalence.kappa_quadrature` in `kappa` (Gauss-Hermite; graded panels for sign and relu
+targets). The node measure's own `c1` and `E y^2` are used throughout, so that `v` is a unit
+vector (61 nodes miss `E tanh(2 kappa)^2` by 1e-4, which would otherwise show as a spurious
+weight ~1e-4 |z| of `B v` at large `|z|`)."""
 BULK_TERMS = ("projections", "self", "neuron_mu1", "rows")
 """Structured terms beyond the bulk's trace measure (always structured): the measures of
 `B v` and `B theta_perp` (`projections`; without it `beta om rho`, the isotropic form over
@@ -107,9 +109,8 @@ class BulkLaw:
             return self._mean(f * g * eq)
 
         f_k = self.w * self.kappa
-        schur = (
-            self._mean(f_k * self.kappa) - zeta - q(f_k, f_k)
-        )  # theta^T (K - zeta)^-1 theta = 1/schur
+        # theta^T (K - zeta)^-1 theta = 1/schur (the theta row of K by a Schur complement)
+        schur = self._mean(f_k * self.kappa) - zeta - q(f_k, f_k)
         if "self" in self.terms:
             g_ty = -q(f_k, self.f_y) / schur
             g_yy = q(self.f_y, self.f_y) + q(f_k, self.f_y) ** 2 / schur
@@ -275,7 +276,7 @@ def bulk_law(
         raise ValueError(f"eta: must be a finite number > 0, got {eta}")
     sigma, g = problem.sigma, problem.target
     alpha0 = float(problem.alpha0)  # type: ignore[arg-type]
-    kz, kw = kappa_quadrature(g, 1.0, 0.0, 61)  # Gauss-Hermite; panels for sign, relu
+    kz, kw = kappa_quadrature(g, 1.0, 0.0, KAPPA_Y_NODES)
     xz, xw = gaussian_quadrature(XI_NODES) if problem.noise > 0 else (np.zeros(1), np.ones(1))
     kappa = np.repeat(kz, xz.size)
     y = g(kappa) + np.sqrt(problem.noise) * np.tile(xz, kz.size)
