@@ -261,6 +261,17 @@ def structured_gap(problem: Problem) -> str | None:
     return None
 
 
+def missing_terms(problem: Problem) -> list[str]:
+    """Terms of the step's bulk known to exist for `problem` but not derived (docs section
+    14): a non-odd target couples the second Hermite parts of `sigma'` and `y`, adding
+    `eta E[(z^2 - 1) sigma'] E[y He2(kappa)] diag(a) W0 theta theta^T/2`; cross terms between
+    `B v`, `B theta_perp` and the row-norm direction are never included."""
+    missing = ["cross_terms"]
+    if not problem.target.odd:
+        missing.append("target_he2_coupling")
+    return missing
+
+
 def bulk_law(
     problem: Problem, eta: float, terms: Sequence[str] = BULK_TERMS, net: NetworkMap | None = None
 ) -> BulkLaw:
@@ -369,6 +380,7 @@ def structured_curve(
         "w0_rows": problem.w0_rows,
         "bulk": "structured",
         "bulk_terms": ",".join(t for t in BULK_TERMS if t in terms),
+        "bulk_missing": ",".join(missing_terms(problem)),
     }
     return xr.Dataset(data, coords={"alpha": alpha_arr, "lam": lam_arr}, attrs=attrs)
 
