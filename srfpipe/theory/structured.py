@@ -263,9 +263,10 @@ def structured_gap(problem: Problem) -> str | None:
 
 def missing_terms(problem: Problem) -> list[str]:
     """Terms of the step's bulk known to exist for `problem` but not derived (docs section
-    14): a non-odd target couples the second Hermite parts of `sigma'` and `y`, adding
-    `eta E[(z^2 - 1) sigma'] E[y He2(kappa)] diag(a) W0 theta theta^T/2`; cross terms between
-    `B v`, `B theta_perp` and the row-norm direction are never included."""
+    14): a non-odd target couples the second Hermite parts of `sigma'` and `y` (a term along
+    `diag(a) W0 theta theta^T`, order `eta E[(z^2 - 1) sigma'] E[y He2(kappa)]`, not
+    verified); cross terms between `B v`, `B theta_perp` and the row-norm direction are never
+    included."""
     missing = ["cross_terms"]
     if not problem.target.odd:
         missing.append("target_he2_coupling")
