@@ -39,7 +39,13 @@ from srfpipe.functions import gaussian_quadrature
 from srfpipe.problem import Problem
 from srfpipe.step import NetworkMap, network_map
 from srfpipe.theory.coverage import theory_gap
-from srfpipe.theory.curves import ROW_NORM_VARIANCE, learning_curve, positive_grid, solve_grid
+from srfpipe.theory.curves import (
+    ROW_NORM_VARIANCE,
+    Equations,
+    learning_curve,
+    positive_grid,
+    solve_grid,
+)
 from srfpipe.theory.equivalence import KAPPA_NODES, kappa_quadrature, kappa_table
 from srfpipe.theory.fixed_point import solve
 from srfpipe.theory.spectrum import EmpiricalSpectrum
@@ -343,6 +349,18 @@ def structured_spectrum(
     return spec, row_var
 
 
+def structured_equations(
+    problem: Problem, eta: float, terms: Sequence[str] = BULK_TERMS, kappa_nodes: int = KAPPA_NODES
+) -> Equations:
+    """The fixed point of the one-step network with the structured bulk (`eta > 0`), as
+    `curves.equations` returns it for an sRF: solver, kappa table (the map's `(r, gamma,
+    c_W)`) and the spectral object (e.g. for `optimize`)."""
+    net = network_map(problem, eta)
+    spec, row_var = structured_spectrum(problem, eta, terms, net)
+    tab = kappa_table(problem.sigma, problem.target, net.r, net.gamma, kappa_nodes, net.bulk_scale)
+    return Equations(partial(solve, tab, spec, row_var=row_var), tab, spec)
+
+
 def structured_curve(
     problem: Problem,
     eta: float,
@@ -355,28 +373,27 @@ def structured_curve(
     """Asymptotic ridge errors of the one-step network of `problem` (step `eta`) with the
     structured bulk, dims ("alpha", "lam") and variables as `curves.learning_curve`.
     `eta = 0` is the random-features theory (`learning_curve` at `r = 0`). The attrs carry
-    the sRF of the map (`r`, `gamma`, `bulk_scale`) and `bulk_terms`."""
+    the sRF of the map (`r`, `gamma`, `bulk_scale`), `bulk_terms` (the structured terms
+    used) and `bulk_missing` (terms known but not derived, `missing_terms`)."""
     lam_arr = positive_grid("lam", lam)
     alpha_arr = positive_grid("alpha", alpha)
     if eta == 0:
         ds = learning_curve(problem, network_map(problem, 0.0).srf, lam=lam_arr, alpha=alpha_arr)
-        return ds.assign_attrs(bulk="structured", bulk_terms="", eta=0.0)
+        return ds.assign_attrs(bulk="structured", bulk_terms="", bulk_missing="", eta=0.0)
+    eq = structured_equations(problem, eta, terms, kappa_nodes)
+    data = solve_grid(problem, eq.solver, eq.mp.beta, lam_arr, alpha_arr)
     net = network_map(problem, eta)
-    spec, row_var = structured_spectrum(problem, eta, terms, net)
-    tab = kappa_table(problem.sigma, problem.target, net.r, net.gamma, kappa_nodes, net.bulk_scale)
-    solver = partial(solve, tab, spec, row_var=row_var)
-    data = solve_grid(problem, solver, spec.beta, lam_arr, alpha_arr)
     attrs = {
         "activation": problem.activation,
         "target": problem.target.describe(),
         "noise": float(problem.noise),
-        "beta": spec.beta,
+        "beta": eq.mp.beta,
         "alpha0": float(problem.alpha0),  # type: ignore[arg-type]
         "eta": float(eta),
         "r": net.r,
         "gamma": net.gamma,
         "bulk_scale": net.bulk_scale,
-        "row_var": row_var,
+        "row_var": eq.mp.row_var,  # type: ignore[attr-defined]
         "readout_init": problem.readout_init,
         "w0_rows": problem.w0_rows,
         "bulk": "structured",
