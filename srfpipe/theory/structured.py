@@ -393,7 +393,7 @@ def structured_curve(
         "r": net.r,
         "gamma": net.gamma,
         "bulk_scale": net.bulk_scale,
-        "row_var": eq.mp.row_var,  # type: ignore[attr-defined]
+        "row_var": float(eq.mp.row_var),  # type: ignore[attr-defined]
         "readout_init": problem.readout_init,
         "w0_rows": problem.w0_rows,
         "bulk": "structured",
