@@ -17,7 +17,7 @@ from threadpoolctl import threadpool_limits
 
 from srfpipe.functions import target
 from srfpipe.problem import SRF, Problem
-from srfpipe.theory import learning_curve, optimal_ridge
+from srfpipe.theory.curves import learning_curve, optimal_ridge
 
 ALPHAS = np.linspace(0.2, 5.0, 40)
 LAMS = np.geomspace(0.01, 3.0, 20)

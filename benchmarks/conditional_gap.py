@@ -23,9 +23,9 @@ from srfpipe.functions import target
 from srfpipe.models import MODELS
 from srfpipe.problem import Problem
 from srfpipe.simulation import SeedDraw, seed_errors
-from srfpipe.step import network_map
 from srfpipe.theory.conditional import conditional_curve
 from srfpipe.theory.curves import learning_curve
+from srfpipe.theory.network_map import network_map
 
 LADDER = {
     "split": (),

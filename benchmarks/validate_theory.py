@@ -132,7 +132,7 @@ def theory(case: Case, d: int | None = None) -> tuple[Array, Array]:
     """Theory test and train error, each (len(lams), len(alphas)), at width `beta d`
     (which only matters for several neuron types; `None`: the d -> inf limit)."""
     from srfpipe.problem import SRF, Problem
-    from srfpipe.theory import learning_curve
+    from srfpipe.theory.curves import learning_curve
 
     act, tgt = case.functions()
     problem = Problem(act.name, tgt, case.noise, case.beta, case.init, w0_rows=case.rows)

@@ -4,8 +4,9 @@
 The problem flags are shared with the simulation subcommand: `add_model_arguments` declares
 them and `spec_from_args` validates them into a `Spec` (a `Problem` plus grids and the sRF
 or step). Flags are the config keys with dashes (`--readout-init` is `readout_init`). A bad
-value exits with code 2 and one line `srfpipe: error: --flag: ...` naming the flag, the
-value and the allowed range.
+value, or a flag that the other flags leave unused, exits with code 2 and one line
+`srfpipe: error: --flag: ...` naming the flag, the value and what is allowed. Problem values
+are checked by `Problem` itself (its `key: ...` errors are reported under the key's flag).
 """
 
 from __future__ import annotations
@@ -22,21 +23,28 @@ from dataclasses import dataclass
 import numpy as np
 import xarray as xr
 
-from srfpipe.config import bounds, schema, simulate_memory_mb, size_problems
+from srfpipe.config import (
+    bounds,
+    conditional_cost,
+    conditional_problems,
+    in_range,
+    interval,
+    schema,
+    simulate_memory_mb,
+    size_problems,
+)
 from srfpipe.functions import ACTIVATIONS, TARGET_NAMES, target
 from srfpipe.linalg.parallel import job_threads
 from srfpipe.models import MODELS
 from srfpipe.problem import INIT_OUTPUTS, LAM_SCALES, READOUT_INITS, SRF, W0_ROWS, Problem
-from srfpipe.simulation import simulate
-from srfpipe.step import network_map
-from srfpipe.theory import learning_curve
+from srfpipe.simulation import SeedDraw, simulate
 from srfpipe.theory.conditional import conditional_seeds
+from srfpipe.theory.coverage import several_types
+from srfpipe.theory.curves import learning_curve
+from srfpipe.theory.fixed_point import CURVE_OUTPUTS as RECORD_FIELDS
+from srfpipe.theory.network_map import network_map
 from srfpipe.theory.optimize import COARSE_POINTS, optimal_eta, optimal_lam
 
-RECORD_FIELDS = (
-    "test_error", "train_error", "converged", "readout_sq_norm", "residual", "iterations",
-    "V_w", "V_z", "m_s", "m_v", "m_th", "m_e", "q_w", "q_z",
-)  # fmt: skip
 DEFAULT = Problem()
 """Defaults of the problem flags: those of `Problem`, which equal the config schema's."""
 MEAN_FIELDS = {
@@ -56,6 +64,22 @@ OPTIMUM_FIELDS = {
 
 class UsageError(Exception):
     """A bad command-line value; the message names the flag, the value and what is allowed."""
+
+
+STEPPED_MODELS = ("network", "srf_extracted")
+"""Models whose first layer is the trained `W1` after every step (the others use `W0`, a
+prescribed spike, or the first step's map)."""
+
+
+class _Help(argparse.HelpFormatter):
+    """Help stating each default once: argparse's default, unless it is None (not given: the
+    text says what applies) or False (a switch)."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        if action.default not in (None, False, argparse.SUPPRESS):
+            text += " (default: %(default)s)"
+        return text
 
 
 class _Parser(argparse.ArgumentParser):
@@ -115,14 +139,14 @@ def add_model_arguments(parser: argparse.ArgumentParser) -> None:
     g = parser.add_argument_group("model")
     g.add_argument("--activation", default=DEFAULT.activation, help=f"one of {sorted(ACTIVATIONS)}")
     g.add_argument("--target", default="tanh", help=f"one of {list(TARGET_NAMES)}")
-    g.add_argument("--target-scale", help="c in g(z) = NAME(c z), > 0 (default 1)")
+    g.add_argument("--target-scale", help="c in g(z) = NAME(c z), > 0 (default: 1)")
     g.add_argument(
         "--target-coefficients",
-        help="c0,c1,... of a hermite target: g(z) = sum c_k He_k(z)/sqrt(k!)",
+        help="c0,c1,... of a hermite target: g(z) = sum c_k He_k(z)/sqrt(k!), |c_k| <= 1e6",
     )
     g.add_argument("--noise", default=str(DEFAULT.noise), help="label noise variance Delta >= 0")
     g.add_argument("--beta", default="2", help="width ratio p/d > 0")
-    g.add_argument("--lam", default="0.1", help="ridge penalty(ies) > 0, comma list")
+    g.add_argument("--lam", help="ridge penalty(ies) > 0, comma list (default: 0.1)")
     g.add_argument("--alpha", default="0.5,1,2,4", help="sample ratio(s) n/d > 0, comma list")
     g.add_argument("--readout-init", default=DEFAULT.readout_init, help=f"one of {READOUT_INITS}")
     g.add_argument("--init-output", default=DEFAULT.init_output, help=f"one of {INIT_OUTPUTS}")
@@ -135,21 +159,27 @@ def add_model_arguments(parser: argparse.ArgumentParser) -> None:
     s = parser.add_argument_group("spike (either --spike and --gamma, or --eta and --alpha0)")
     s.add_argument("--spike", help="spike strength r >= 0 (u = r a)")
     s.add_argument("--gamma", help="overlap v.theta in [0, 1]")
-    s.add_argument("--bulk-scale", help="bulk scale c > 0 of c W0 + u v^T (default 1)")
+    s.add_argument("--bulk-scale", help="bulk scale c > 0 of c W0 + u v^T (default: 1)")
     s.add_argument("--eta", help="learning rate eta >= 0 (the network map: r, gamma, c_W)")
     s.add_argument("--alpha0", help="first-step batch ratio n0/d > 0")
+    s.add_argument(
+        "--steps",
+        help="giant steps, each on a fresh batch of alpha0 d samples (default: 1); more than "
+        f"1 only for the networks themselves (theory --conditional, simulate --model "
+        f"{'/'.join(STEPPED_MODELS)})",
+    )
 
 
 def _number(
     flag: str, text: str, low: float, high: float = math.inf, strict: bool = False
 ) -> float:
     """Parse one float in `[low, high]` (`(low, high]` if strict) or raise UsageError."""
-    rng = f"{'(' if strict else '['}{low:g}, {high:g}]".replace("inf]", "inf)")
+    rng = interval(low, high, strict)
     try:
         value = float(text)
     except ValueError:
         raise UsageError(f"{flag}: {text!r} is not a number; allowed: {rng}") from None
-    if not math.isfinite(value) or value < low or (strict and value == low) or value > high:
+    if not in_range(value, low, high, strict):
         raise UsageError(f"{flag}: {text!r} is out of range; allowed: {rng}")
     return value
 
@@ -179,11 +209,23 @@ def _choice(flag: str, value: str, allowed: Sequence[str]) -> str:
     return value
 
 
-def _config(key: str, text: str | None, parse: Callable = _number):
-    """`parse` the flag of config `key` (`--` and dashes) within the schema's `bounds`;
-    None stays None."""
-    flag = "--" + key.replace(".", "-").replace("_", "-")
-    return None if text is None else parse(flag, text, *bounds(key))
+def _flag(key: str) -> str:
+    """The flag of config `key`: `--` and dashes (`target.name` is `--target`)."""
+    return "--" + key.removesuffix(".name").replace(".", "-").replace("_", "-")
+
+
+def _config(key: str, text: str | None, parse: Callable = _number, default: str | None = None):
+    """`parse` the flag of config `key` within the schema's `bounds`; when the flag is not
+    given (None), `default` (None stays None)."""
+    text = default if text is None else text
+    return None if text is None else parse(_flag(key), text, *bounds(key))
+
+
+def _unused(flag: str, value: object, why: str) -> None:
+    """Refuse `flag` when it was given (`value` not None/False): the other flags leave it
+    unused, for the reason `why`."""
+    if value not in (None, False):
+        raise UsageError(f"{flag}: {why}")
 
 
 @contextmanager
@@ -197,26 +239,8 @@ def _refused(flags: str = "--readout-init/--activation/--init-output") -> Iterat
 
 def spec_from_args(args: argparse.Namespace) -> Spec:
     """Validate the shared flags into a Spec (raises UsageError)."""
-    act = _choice("--activation", args.activation, sorted(ACTIVATIONS))
-    name = _choice("--target", args.target, TARGET_NAMES)
-    if name == "hermite":
-        if args.target_coefficients is None:
-            raise UsageError(
-                "--target-coefficients: required with --target hermite (e.g. 0,1,0,0.5)"
-            )
-        if args.target_scale is not None:
-            raise UsageError(
-                "--target-scale: not used by --target hermite (scale the coefficients instead)"
-            )
-        coefs = _numbers("--target-coefficients", args.target_coefficients, -math.inf)
-        tgt = target(name, 1.0, coefs)
-    else:
-        if args.target_coefficients is not None:
-            raise UsageError(
-                f"--target-coefficients: only allowed with --target hermite, not {name!r}"
-            )
-        scale = "1" if args.target_scale is None else args.target_scale
-        tgt = target(name, _config("target.scale", scale))
+    if args.target == "hermite" and args.target_coefficients is None:
+        raise UsageError("--target-coefficients: required with --target hermite (e.g. 0,1,0,0.5)")
     spike_given = args.spike is not None or args.gamma is not None
     map_given = args.eta is not None or args.alpha0 is not None
     if spike_given and map_given:
@@ -225,29 +249,45 @@ def spec_from_args(args: argparse.Namespace) -> Spec:
         raise UsageError("--spike/--gamma: give both")
     if map_given and (args.eta is None or args.alpha0 is None):
         raise UsageError("--eta/--alpha0: give both")
-    if args.bulk_scale is not None and not spike_given:
-        raise UsageError("--bulk-scale: only with --spike/--gamma (--eta uses the map's c_W)")
-    problem = Problem(
-        activation=act,
-        target=tgt,
-        noise=_config("noise", args.noise),
-        beta=_config("beta", args.beta),
-        readout_init=_choice("--readout-init", args.readout_init, READOUT_INITS),
-        init_output=_choice("--init-output", args.init_output, INIT_OUTPUTS),
-        w0_rows=_choice("--w0-rows", args.w0_rows, W0_ROWS),
-        lam_scale=_choice("--lam-scale", args.lam_scale, LAM_SCALES),
-        alpha0=_config("alpha0", args.alpha0),
-    )
+    if not spike_given:
+        _unused("--bulk-scale", args.bulk_scale, "only with --spike/--gamma (--eta uses c_W)")
+    if not map_given:
+        _unused("--steps", args.steps, "only with --eta/--alpha0 (the steps' rate and batch)")
+    try:  # `Problem` checks the problem's values, naming their config keys
+        problem = Problem(
+            activation=args.activation,
+            target=target(
+                args.target,
+                _config("target.scale", args.target_scale, default="1"),
+                _config("target.coefficients", args.target_coefficients, _numbers),
+            ),
+            noise=_config("noise", args.noise),
+            beta=_config("beta", args.beta),
+            readout_init=args.readout_init,
+            init_output=args.init_output,
+            w0_rows=args.w0_rows,
+            lam_scale=args.lam_scale,
+            alpha0=_config("alpha0", args.alpha0),
+            steps=_config("steps", args.steps, _integer, default="1"),
+        )
+    except ValueError as err:
+        key, _, why = str(err).partition(": ")
+        raise UsageError(f"{_flag(key)}: {why}") from None
     srf = None
     if spike_given:
         srf = SRF(
             _number("--spike", args.spike, 0.0),
             _number("--gamma", args.gamma, 0.0, high=1.0),
-            _number("--bulk-scale", args.bulk_scale or "1", 0.0, strict=True),
+            _number(
+                "--bulk-scale",
+                "1" if args.bulk_scale is None else args.bulk_scale,
+                0.0,
+                strict=True,
+            ),
         )
     return Spec(
         problem=problem,
-        lam=_config("lam", args.lam, _numbers),
+        lam=_config("lam", args.lam, _numbers, default="0.1"),
         alpha=_config("alpha", args.alpha, _numbers),
         srf=srf,
         eta=_config("eta", args.eta),
@@ -277,20 +317,49 @@ def print_records(params: dict, records: list[dict], as_json: bool) -> None:
         print("  ".join(x.rjust(w) for x, w in zip(row, widths, strict=True)))
 
 
-def _dimension(args: argparse.Namespace) -> float | None:
-    """`--d` of `srfpipe theory` (a Gaussian readout's finite-d cost), None if not given."""
-    return None if args.d is None else _number("--d", args.d, 8.0)
+def _dimension(args: argparse.Namespace, problem: Problem) -> int | None:
+    """`--d` of `srfpipe theory` (the finite-d cost of several neuron types), None if not
+    given; refused where it would be unused."""
+    if args.d is None:
+        return None
+    if not several_types(problem):
+        raise UsageError(
+            "--d: unused: the theory depends on d only when neurons come in several types "
+            "(--readout-init gaussian, or rademacher with a non-odd --activation), or with "
+            "--conditional"
+        )
+    return _integer("--d", args.d, bounds("d")[0])
+
+
+def _one_step(spec: Spec) -> Spec:
+    """`spec`, refused if it has several steps: the sRF map and its theory describe one."""
+    if spec.problem.steps > 1:
+        raise UsageError(
+            f"--steps: {spec.problem.steps}: the sRF map and its theory describe one step; "
+            "more than 1 only with --conditional"
+        )
+    return spec
 
 
 def run_optimum(args: argparse.Namespace) -> None:
     """`srfpipe theory --optimize lam|eta`: the best lambda (or eta and lambda) per alpha."""
+    why = f"unused by --optimize {args.optimize}"
+    _unused("--lam", args.lam, f"{why}, which searches lambda")
+    _unused("--conditional", args.conditional, f"{why}, which optimizes the asymptotic theory")
+    _unused("--seeds", args.seeds, f"{why} (only with --conditional)")
     if args.optimize == "eta":
         if args.eta is not None or args.spike is not None:
             raise UsageError("--optimize eta: give --alpha0 (the map), not --eta or --spike")
         args = argparse.Namespace(**vars(args) | {"eta": "0"})
-        eta_max = _number("--eta-max", args.eta_max, 0.0, strict=True)
-    spec = spec_from_args(args)
-    dimension = _dimension(args)
+        eta_max = _number(
+            "--eta-max",
+            "8" if args.eta_max is None else args.eta_max,
+            0.0,
+            bounds("eta")[1],
+            strict=True,
+        )
+    spec = _one_step(spec_from_args(args))
+    dimension = _dimension(args, spec.problem)
     with _refused():
         if args.optimize == "lam":
             ds = optimal_lam(spec.problem, spec.resolved_srf(), spec.alpha, dimension=dimension)
@@ -311,15 +380,17 @@ def run_optimum(args: argparse.Namespace) -> None:
 
 def run_theory(args: argparse.Namespace) -> None:
     """`srfpipe theory`: asymptotic errors on the alpha x lam grid (or `run_optimum`)."""
+    if args.optimize != "eta":
+        _unused("--eta-max", args.eta_max, "only with --optimize eta")
     if args.optimize is not None:
         return run_optimum(args)
     spec = spec_from_args(args)
     if args.conditional:
         run_conditional(spec, args)
         return
-    if args.seeds is not None:
-        raise UsageError("--seeds: only with --conditional")
-    dimension = _dimension(args)
+    _unused("--seeds", args.seeds, "only with --conditional")
+    _one_step(spec)
+    dimension = _dimension(args, spec.problem)
     with _refused():
         ds = learning_curve(
             spec.problem, spec.resolved_srf(), lam=spec.lam, alpha=spec.alpha, dimension=dimension
@@ -332,13 +403,23 @@ def run_conditional(spec: Spec, args: argparse.Namespace) -> None:
     `srfpipe simulate --model network` (mean and standard error over seeds)."""
     if spec.eta is None:
         raise UsageError("--conditional: needs --eta and --alpha0")
-    d = int(_number("--d", args.d or "500", 8.0))
-    seeds = int(_number("--seeds", args.seeds or "4", 1.0))
+    d = _config("d", args.d, _integer, default="500")
+    seeds = _integer("--seeds", "4" if args.seeds is None else args.seeds, 1.0)
+    if problems := conditional_problems(spec.problem, d, spec.alpha):
+        raise UsageError("; ".join(problems))
+    mb, flops = conditional_cost(spec.problem, d)
+    if flops > 1e11:  # more than about ten seconds a seed
+        minutes = seeds * flops / 60 / np.array([1e10, 1e9])  # at 10 and 1 GFLOP/s
+        print(
+            f"srfpipe theory --conditional: about {mb:.0f} MB, {flops:.1e} flop a seed (d={d}, "
+            f"{seeds} seeds): {minutes[0]:.0f}-{minutes[1]:.0f} min", file=sys.stderr
+        )  # fmt: skip
     with _refused("--conditional"):
-        ds = conditional_seeds(
-            spec.problem, eta=spec.eta, d=d, seeds=range(seeds), lam=spec.lam, alpha=spec.alpha
-        )
+        draws = (SeedDraw(spec.problem, d, s, eta=spec.eta) for s in range(seeds))
+        ds = conditional_seeds(spec.problem, draws, lam=spec.lam, alpha=spec.alpha)
     params = spec.params() | {"model": "network (conditional theory)", "d": d, "seeds": seeds}
+    if spec.problem.steps > 1:
+        params["steps"] = spec.problem.steps
     print_records(params, _grid_records(ds, MEAN_FIELDS), args.json)
 
 
@@ -363,10 +444,29 @@ def run_simulate(args: argparse.Namespace) -> None:
     test_size = _config("test_size", args.test_size, _integer)
     threads = _config("threads", args.threads, _integer)
     mem_limit = _config("mem_limit_mb", args.mem_limit_mb)
+    if model == "rf" and (spec.srf is not None or spec.eta is not None):
+        raise UsageError(
+            "--model rf: random features at initialisation use neither --spike/--gamma nor "
+            "--eta/--alpha0"
+        )
     if MODELS[model].prescribed and spec.srf is None:
         raise UsageError(f"--model {model}: needs --spike and --gamma")
     if model != "rf" and not MODELS[model].prescribed and spec.eta is None:
         raise UsageError(f"--model {model}: needs --eta and --alpha0")
+    if model == "rf" and spec.problem.readout_init != DEFAULT.readout_init:
+        raise UsageError("--readout-init: unused by --model rf (features of W0 alone)")
+    if model not in STEPPED_MODELS:
+        stepped = f"only with --model {' or '.join(STEPPED_MODELS)}"
+        if spec.problem.steps > 1:
+            raise UsageError(
+                f"--steps: --model {model} does not use steps after the first; more than 1 "
+                + stepped
+            )
+        if spec.problem.init_output == "full":
+            raise UsageError(
+                f"--init-output: 'full' changes only the step's residual, unused by --model "
+                f"{model}; 'full' " + stepped
+            )
     problems = size_problems(spec.problem, d, spec.alpha, prefix="--")
     if problems:
         raise UsageError("; ".join(problems))
@@ -399,6 +499,8 @@ def run_simulate(args: argparse.Namespace) -> None:
     if tty:
         print(file=sys.stderr)
     params = spec.params() | {"model": model, "d": d, "seeds": seeds, "test_size": test_size}
+    if spec.problem.steps > 1:
+        params["steps"] = spec.problem.steps
     print_records(params, _grid_records(ds, MEAN_FIELDS), args.json)
 
 
@@ -433,7 +535,7 @@ def build_parser() -> argparse.ArgumentParser:
     theory = sub.add_parser(
         "theory",
         help="asymptotic sRF ridge learning curves",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=_Help,
     )
     add_model_arguments(theory)
     theory.add_argument("--json", action="store_true", help="print one JSON object")
@@ -444,19 +546,24 @@ def build_parser() -> argparse.ArgumentParser:
     )
     theory.add_argument(
         "--d",
-        help="input dimension >= 8: the finite-d cost of a Gaussian readout's neuron types "
-        "(default: d -> inf); with --conditional, the networks' size (500)",
+        help="input dimension, an integer >= 8: the finite-d cost of several neuron types "
+        "(a Gaussian readout, or +-1 with a non-odd sigma; else d -> inf), or with "
+        "--conditional the networks' size (default there: 500)",
     )
-    theory.add_argument("--seeds", help="with --conditional: number of seeds >= 1 (4)")
+    theory.add_argument("--seeds", help="with --conditional: number of seeds >= 1 (default: 4)")
     theory.add_argument(
         "--optimize",
         choices=("lam", "eta"),
-        help="best lambda per alpha (bounded search; --lam ignored), or best eta and lambda "
+        help="best lambda per alpha (bounded search; no --lam), or best eta and lambda "
         "per alpha through the map (needs --alpha0, searches eta in [0, --eta-max])",
     )
-    theory.add_argument("--eta-max", default="8", help="upper end of the eta search, > 0")
+    theory.add_argument(
+        "--eta-max", help="with --optimize eta: upper end of the eta search, > 0 (default: 8)"
+    )
     theory.set_defaults(func=run_theory)
-    sim = sub.add_parser("simulate", help="simulated ridge learning curves (mean over seeds)")
+    sim = sub.add_parser(
+        "simulate", help="simulated ridge learning curves (mean over seeds)", formatter_class=_Help
+    )
     add_model_arguments(sim)
     sim.add_argument("--model", default="srf", help=f"one of {list(MODELS)}")
     sim.add_argument("--d", default="500", help="input dimension >= 8")

@@ -3,7 +3,8 @@
 `validate_config` is the one validation path: `coerce` turns the strings of Snakemake's
 `--config` into the schema's types, the JSON schema (`workflow/schemas/config.schema.yaml`)
 checks types, ranges and enums and fills defaults, `nonfinite` refuses NaN and infinities,
-and `check` adds what a schema cannot express (`size_problems` is shared with the CLI).
+and `check` adds what a schema cannot express (`size_problems` is shared with the CLI;
+`Problem.__post_init__` checks the problem's values against the same schema).
 `stage_params` returns, for each stage, exactly the parameters its artifact depends on
 (cumulatively along the chain data -> step -> readout; theory beside it), and `stage_key`
 hashes them into the short directory name under `results/<stage>/`.
@@ -87,16 +88,32 @@ def nonfinite(value: Any, node: dict[str, Any], key: str = "") -> Iterator[str]:
             yield from nonfinite(v, props.get(k, {}), f"{key}.{k}".lstrip("."))
 
 
-def bounds(key: str) -> tuple[float, float, bool]:
-    """`(low, high, low_exclusive)` of a numeric config key (of its items for a list);
-    dotted for nested keys (`target.scale`). The CLI takes its ranges from here."""
+def schema_node(key: str) -> dict[str, Any]:
+    """The schema of config `key`, dotted for nested keys (`target.coefficients`)."""
     node: dict[str, Any] = {"properties": schema()["properties"]}
     for part in key.split("."):
         node = node["properties"][part]
+    return node
+
+
+def bounds(key: str) -> tuple[float, float, bool]:
+    """`(low, high, low_exclusive)` of a numeric config key (of its items for a list);
+    dotted for nested keys (`target.scale`). The CLI and `Problem` take their ranges here."""
+    node = schema_node(key)
     node = node.get("items", node)
     if "exclusiveMinimum" in node:
         return node["exclusiveMinimum"], node.get("maximum", math.inf), True
     return node.get("minimum", -math.inf), node.get("maximum", math.inf), False
+
+
+def interval(low: float, high: float, strict: bool = False) -> str:
+    """`[low, high]` as text (`(low, high]` if `strict`; an infinite end is open)."""
+    return f"{'(' if strict else '['}{low:g}, {high:g}]".replace("inf]", "inf)")
+
+
+def in_range(value: float, low: float, high: float, strict: bool = False) -> bool:
+    """Whether `value` is finite and in `interval(low, high, strict)`."""
+    return math.isfinite(value) and low <= value <= high and not (strict and value == low)
 
 
 def with_defaults(config: dict[str, Any]) -> dict[str, Any]:
@@ -183,9 +200,24 @@ REQUIRED_HINT = (
 )
 
 
-def validate_config(config: dict[str, Any], schema_path: str) -> None:
+def _unsigned_zero(value: Any) -> Any:
+    """`value` with every -0.0 made 0.0, recursively (`eta: [-0.0]` is the eta `0`)."""
+    if isinstance(value, float) and value == 0.0:
+        return 0.0
+    if isinstance(value, list):
+        return [_unsigned_zero(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _unsigned_zero(v) for k, v in value.items()}
+    return value
+
+
+def validate_config(
+    config: dict[str, Any], schema_path: str, overrides: dict[str, Any] | None = None
+) -> None:
     """Make `config` valid in place or raise: convert `--config` strings (`coerce`), map
     aliases (`dim` -> `d`), check the schema, refuse NaN/inf, fill defaults, `check`.
+    `overrides` are the `--config` values merged into `config`: an alias given there
+    replaces its key from the config file; both given in one place are refused.
 
     Raises ConfigError with one line per problem: the key, the value and what is allowed."""
     import jsonschema
@@ -194,10 +226,16 @@ def validate_config(config: dict[str, Any], schema_path: str) -> None:
 
     with open(schema_path) as fh:
         schema = yaml.safe_load(fh)
+    given = overrides or {}
     for alias, key in ALIASES.items():
+        if alias in config and key in config and (alias not in given or key in given):
+            raise ConfigError(
+                f"invalid configuration:\n  {key}, {alias}: both given ({key}={config[key]!r}, "
+                f"{alias}={config[alias]!r}); {alias} is another name for {key}: give one"
+            )
         if alias in config:
             config[key] = config.pop(alias)
-    config.update(coerce(config, schema))
+    config.update(_unsigned_zero(coerce(config, schema)))
     lines = []
     for err in jsonschema.Draft202012Validator(schema).iter_errors(config):
         key = "".join(f"[{k}]" if isinstance(k, int) else f".{k}" for k in err.absolute_path)
@@ -210,13 +248,19 @@ def validate_config(config: dict[str, Any], schema_path: str) -> None:
     lines += nonfinite(config, schema)
     if not lines:
         validate(config, schema_path)  # fills defaults
-        lines = check(config)
+        try:
+            lines = check(config)
+        except ValueError as err:  # cross-field rules of `Problem` (e.g. a target's keys)
+            lines = [str(err)]
     if lines:
         raise ConfigError("invalid configuration:\n  " + "\n  ".join(sorted(set(lines))))
 
 
 SMALL_JOB_MB = 1000
 """Estimate for the jobs without large arrays (theory, curves, plots)."""
+INTERPRETER_MB = 150
+"""Python, numpy, scipy, xarray and netCDF4 loaded in a job (115 MB measured), added to the
+arrays of every estimate."""
 
 
 def _fit_words(d: int, p: int, n_train: int, test_size: int, threads: int) -> int:
@@ -229,11 +273,25 @@ def _fit_words(d: int, p: int, n_train: int, test_size: int, threads: int) -> in
     return rows * (d + 3 * p) + (1 + threads) * k**2 + 2 * p * d
 
 
-def _step_words(d: int, p: int, n0: int) -> int:
-    """float64 words of a step job: the batch n0 x d, its pre-activations and two
-    temporaries of the gradient (3 n0 x p); `W0`, `W1`, the gradient and a temporary
-    (4 p d); the Gram of the singular values (2 r^2)."""
-    return n0 * (d + 3 * p) + 4 * p * d + 2 * min(p, d) ** 2
+def _step_words(d: int, p: int, n0: int, steps: int) -> int:
+    """float64 words of a step job: the `steps` batches (steps n0 x d, regenerated at once),
+    one batch's pre-activations and two temporaries of the gradient (3 n0 x p); `W0`, `W1`,
+    the gradient and a temporary (4 p d); the Gram of the singular values (2 r^2)."""
+    return steps * n0 * d + 3 * n0 * p + 4 * p * d + 2 * min(p, d) ** 2
+
+
+def _conditional_words(d: int, p: int) -> int:
+    """float64 words of the conditional theory of one first layer (p, d): the layer, its
+    bulk and a temporary (3 p d); the Gram of the smaller side, its eigenvectors and the
+    eigensolver's workspace (3 k^2, k = min(p, d); `theory.conditional`)."""
+    return 3 * p * d + 3 * min(p, d) ** 2
+
+
+def _conditional_flops(d: int, p: int) -> float:
+    """Flops of the conditional theory of one first layer (p, d): two Gram matrices of the
+    smaller side (4 p d k) and a full symmetric eigensolve (about 12 k^3), k = min(p, d)."""
+    k = min(p, d)
+    return 4.0 * p * d * k + 12.0 * k**3
 
 
 def _fit_size(exp: Experiment, stage: str, d: int | None) -> tuple[int, int, int, int]:
@@ -246,12 +304,16 @@ def _fit_size(exp: Experiment, stage: str, d: int | None) -> tuple[int, int, int
 
 
 def job_memory_mb(exp: Experiment, stage: str, d: int | None = None) -> float:
-    """Estimate (MB) of the arrays of one job of `stage` (float64, plus 20% headroom);
-    `d` is the size of a validation job. Data job: the largest split's inputs (n x d)."""
+    """Estimate (MB) of one job of `stage`: its arrays (float64, plus 20% headroom) and
+    `INTERPRETER_MB`; `d` is the size of a validation job. Data job: the largest split's
+    inputs (n x d; the step split holds `steps` batches)."""
+    steps = exp.problem.steps
     if stage == "data":
-        words = 2 * max(exp.n0, exp.n_train, exp.test_size) * exp.d
+        words = 2 * max(exp.n0 * steps, exp.n_train, exp.test_size) * exp.d
     elif stage == "step":
-        words = _step_words(exp.d, exp.p, exp.n0)
+        words = _step_words(exp.d, exp.p, exp.n0, steps)
+    elif stage == "conditional":
+        words = _conditional_words(exp.d, exp.p)
     elif stage in ("readout", "validation"):
         words = _fit_words(*_fit_size(exp, stage, d), exp.threads)
     else:
@@ -260,8 +322,8 @@ def job_memory_mb(exp: Experiment, stage: str, d: int | None = None) -> float:
 
 
 def _mb(words: int) -> float:
-    """MB of `words` float64 numbers plus 20% headroom."""
-    return 1.2 * 8 * words / 2**20
+    """MB of `words` float64 numbers plus 20% headroom, and `INTERPRETER_MB`."""
+    return 1.2 * 8 * words / 2**20 + INTERPRETER_MB
 
 
 def simulate_memory_mb(
@@ -272,14 +334,45 @@ def simulate_memory_mb(
     p = problem.p(d)
     words = _fit_words(d, p, round(max(alpha) * d), test_size, threads)
     if problem.alpha0 is not None:
-        words = max(words, _step_words(d, p, problem.n0(d)))
+        words = max(words, _step_words(d, p, problem.n0(d), problem.steps))
     return _mb(words)
 
 
-def memory_by_job(exp: Experiment, validation: bool = True) -> dict[str, float]:
-    """`job_memory_mb` of every job kind: `data`, `step`, `readout` and, with `validation`,
-    `validation d=D` for each validation size."""
-    jobs = {s: job_memory_mb(exp, s) for s in ("data", "step", "readout")}
+def conditional_cost(problem: Problem, d: int) -> tuple[float, float]:
+    """`(MB, flops)` of `srfpipe theory --conditional` at size d, per seed: the step (its
+    arrays kept) and the conditional theory of `W1`."""
+    p = problem.p(d)
+    words = _step_words(d, p, problem.n0(d), problem.steps) + _conditional_words(d, p)
+    flops = 4.0 * problem.n0(d) * problem.steps * d * p + _conditional_flops(d, p)
+    return _mb(words), flops
+
+
+def conditional_problems(
+    problem: Problem, d: int, alpha: Sequence[float], mem_limit_mb: float | None = None
+) -> list[str]:
+    """Why `srfpipe theory --conditional` at size d is refused before any work (`--` flag
+    names): `size_problems`, and memory above `mem_limit_mb` (default: the schema's)."""
+    errors = size_problems(problem, d, alpha, prefix="--")
+    if errors:
+        return errors
+    limit = mem_limit_mb or schema()["properties"]["mem_limit_mb"]["default"]
+    need, _ = conditional_cost(problem, d)
+    if need > limit:
+        errors.append(
+            f"--d: {d} needs about {need:.0f} MB for the conditional theory (a first layer of "
+            f"p x d = {problem.p(d)} x {d}, the step and an eigendecomposition of size "
+            f"min(p, d)) > limit {limit:g} MB (mem_limit_mb); lower --d or --beta"
+        )
+    return errors
+
+
+def memory_by_job(
+    exp: Experiment, validation: bool = True, conditional: bool = False
+) -> dict[str, float]:
+    """`job_memory_mb` of every job kind: `data`, `step`, `readout`, with `conditional`
+    `conditional` and, with `validation`, `validation d=D` for each validation size."""
+    kinds = ("data", "step", "readout") + (("conditional",) if conditional else ())
+    jobs = {s: job_memory_mb(exp, s) for s in kinds}
     if validation:
         for d in exp.validation["d"]:
             jobs[f"validation d={d}"] = job_memory_mb(exp, "validation", d)
@@ -293,8 +386,14 @@ def peak_memory_mb(exp: Experiment, validation: bool = True) -> float:
 
 def size_problems(problem: Problem, d: int, alpha: Sequence[float], prefix: str = "") -> list[str]:
     """Sizes that leave nothing to compute: width p, step batch n0 (when the problem has a
-    step) and training sets n below 1. Keys are named `prefix + key` (`--` for the CLI)."""
+    step) and training sets n below 1; an odd width p for `init_output` 'symmetric'.
+    Keys are named `prefix + key` (`--` for the CLI)."""
     errors = []
+    if problem.init_output == "symmetric" and problem.p(d) % 2:
+        errors.append(
+            f"{prefix}{'init-output' if prefix else 'init_output'}: 'symmetric' needs an even "
+            f"width p = round(beta*d), got p={problem.p(d)} (beta={problem.beta}, d={d})"
+        )
     if problem.p(d) < 1:
         errors.append(
             f"{prefix}beta: {problem.beta} gives a width p = round(beta*d) = 0 at d={d}; "
@@ -318,22 +417,20 @@ def check(config: dict[str, Any], mem_limit_mb: float | None = None) -> list[str
     """Cross-field problems of a schema-valid config, one message per problem (empty if fine)."""
     exp = Experiment.from_config(config)
     errors = size_problems(exp.problem, exp.d, exp.alpha)
-    for d in exp.validation["d"]:
+    for d in exp.validation["d"] if theory_applies(exp) is None else []:  # else not run
         errors += [f"validation.d: {e}" for e in size_problems(exp.problem, d, exp.alpha)]
     if errors:
         return errors
-    if exp.problem.init_output == "symmetric" and exp.p % 2:
-        errors.append(
-            f"init_output: 'symmetric' needs an even width p = round(beta*d), got p={exp.p} "
-            f"(beta={exp.problem.beta}, d={exp.d})"
-        )
     for key, values in (("seeds", exp.seeds), ("eta", exp.eta)):
         if len(set(values)) != len(values):
             errors.append(f"{key}: values must be distinct, got {list(values)}")
     limit = mem_limit_mb if mem_limit_mb is not None else config.get("mem_limit_mb")
     if limit is not None:
+        # as the Snakefile: validation needs the theory and the one-step map
         with_validation = bool(config["theory"]) and theory_applies(exp) is None
-        jobs = memory_by_job(exp, with_validation)
+        with_validation &= exp.problem.steps == 1
+        with_conditional = bool(config["theory"]) and conditional_applies(exp) is None
+        jobs = memory_by_job(exp, with_validation, with_conditional)
         job = max(jobs, key=jobs.__getitem__)
         if not jobs[job] <= limit:
             errors.append(
@@ -396,6 +493,8 @@ def stage_params(exp: Experiment, stage: str) -> dict[str, Any]:
         "data": data,
         "step": step,
         "readout": readout,
+        # the conditional theory of a step's W1: the step, the grids and the ridge convention
+        "conditional": step | {k: readout[k] for k in ("alpha", "lam", "lam_scale")},
         "learned": readout | {"eta": list(exp.eta), "seeds": list(exp.seeds)},
         "optimal": theory | {"eta": list(exp.eta)},
         "theory": theory,
@@ -454,7 +553,9 @@ def job_resources(exp: Experiment, stage: str, d: int | None = None) -> dict[str
 
     if stage == "step":
         r = min(exp.p, exp.d)
-        flops = 4 * exp.n0 * exp.d * exp.p + 4 * exp.p * exp.d * r + 10 * r**3
+        flops = 4 * exp.n0 * exp.problem.steps * exp.d * exp.p + 4 * exp.p * exp.d * r + 10 * r**3
+    elif stage == "conditional":
+        flops = _conditional_flops(exp.d, exp.p)
     elif stage == "readout":
         flops = fit_flops(*_fit_size(exp, stage, d), len(exp.models))
     elif stage == "validation":  # every eta on each validation seed

@@ -34,8 +34,6 @@ def _gauss_hermite(n: int) -> tuple[Array, Array]:
 
 def gaussian_quadrature(n: int = QUADRATURE_NODES) -> tuple[Array, Array]:
     """Nodes and weights (each shape (n,)) with `sum w f(z) ~ E f(z)`, `z ~ N(0, 1)`."""
-    if n < 1:
-        raise ValueError(f"quadrature size n must be >= 1, got {n}")
     return _gauss_hermite(int(n))
 
 
@@ -80,14 +78,22 @@ def _one(z: Array) -> Array:
     return np.ones_like(np.asarray(z, dtype=float))
 
 
+Moments = Callable[[Array], tuple[Array, Array, Array]]
+
+
 @dataclass(frozen=True)
 class Activation:
-    """A first-layer non-linearity `sigma` with its derivative and parity."""
+    """A first-layer non-linearity `sigma` with its derivative and properties (each checked
+    against the function by tests/test_functions.py): `odd` (`sigma(-z) = -sigma(z)`),
+    `homogeneous` (`sigma(c z) = c sigma(z)` for `c > 0`: piecewise linear with its kink
+    at 0) and `closed_form` (the `shifted_moments`, needed where `sigma` has a kink)."""
 
     name: str
     fn: Callable[[Array], Array] = field(repr=False)
     deriv: Callable[[Array], Array] = field(repr=False)
     odd: bool
+    homogeneous: bool = False
+    closed_form: Moments | None = field(default=None, repr=False)
 
     def __call__(self, z: Array) -> Array:
         return self.fn(z)
@@ -99,8 +105,8 @@ class Activation:
         a kink (quadrature converges slowly there), Gauss-Hermite quadrature otherwise.
         """
         t = np.asarray(t, dtype=float)
-        if self.name in _CLOSED_FORM_ACTIVATIONS:
-            return _CLOSED_FORM_ACTIVATIONS[self.name](t)
+        if self.closed_form is not None:
+            return self.closed_form(t)
         z, w = gaussian_quadrature(n)
         s = self.fn(t[..., None] + z)
         return s @ w, (s * z) @ w, np.square(s) @ w
@@ -118,11 +124,14 @@ class Activation:
     @property
     def deriv_variance(self) -> float:
         """`E[(sigma'(z) - mu1)^2]`: the variance the step's bulk adds per unit of step
-        (docs/model.md, the bulk scale). `relu`: sigma' is 0 or 1, so it is `mu1 - mu1^2`."""
-        if self.name == "relu":
-            return self.mu1 - self.mu1**2
-        z, w = gaussian_quadrature()
-        return max(float(np.square(self.deriv(z)) @ w) - self.mu1**2, 0.0)
+        (docs/model.md, the bulk scale). Homogeneous: `sigma'` is constant on each side of
+        0, so `E sigma'^2 = (sigma'(-1)^2 + sigma'(1)^2)/2` exactly."""
+        if self.homogeneous:
+            second = 0.5 * float(np.sum(np.square(self.deriv(np.array([-1.0, 1.0])))))
+        else:
+            z, w = gaussian_quadrature()
+            second = float(np.square(self.deriv(z)) @ w)
+        return max(second - self.mu1**2, 0.0)
 
     @property
     def mustar(self) -> float:
@@ -140,14 +149,11 @@ def _linear_shifted(t: Array) -> tuple[Array, Array, Array]:
     return t, np.ones_like(t), 1.0 + t**2
 
 
-_CLOSED_FORM_ACTIVATIONS = {"relu": _relu_shifted, "linear": _linear_shifted}
-
-
 ACTIVATIONS: dict[str, Activation] = {
     "tanh": Activation("tanh", np.tanh, _tanh_deriv, odd=True),
     "erf": Activation("erf", _erf, _erf_deriv, odd=True),
-    "relu": Activation("relu", _relu, _relu_deriv, odd=False),
-    "linear": Activation("linear", _identity, _one, odd=True),
+    "relu": Activation("relu", _relu, _relu_deriv, False, True, _relu_shifted),
+    "linear": Activation("linear", _identity, _one, True, True, _linear_shifted),
 }
 
 
@@ -183,15 +189,52 @@ def _split_gauss_legendre(mean: Array, std: Array) -> tuple[Array, Array]:
     return nodes, weights
 
 
-NAMED_TARGETS: dict[str, Callable[[Array], Array]] = {
-    "linear": _identity,
-    "tanh": np.tanh,
-    "relu": _relu,
-    "sign": np.sign,
-    "erf": _erf,
+def _normal_cdf_pdf(m: Array, s: Array) -> tuple[Array, Array]:
+    """`Phi(m/s)` and `phi(m/s)` for `s >= 0`; at `s = 0` their limits (a step at `m = 0`)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        edge = np.where(m == 0, 0.0, np.sign(m) * np.inf)
+        x = np.where(s > 0, m / np.where(s > 0, s, 1.0), edge)
+    pdf = np.exp(-0.5 * np.square(np.where(np.isfinite(x), x, 0.0)))
+    return _ndtr(x), np.where(np.isfinite(x), pdf / np.sqrt(2.0 * np.pi), 0.0)
+
+
+def _linear_moments(m: Array, s: Array) -> tuple[Array, Array, Array]:
+    return m, s, m**2 + s**2
+
+
+def _sign_moments(m: Array, s: Array) -> tuple[Array, Array, Array]:
+    cdf, pdf = _normal_cdf_pdf(m, s)
+    return 2.0 * cdf - 1.0, np.where(s > 0, 2.0 * pdf, 0.0), np.where((s > 0) | (m != 0), 1.0, 0.0)
+
+
+def _relu_moments(m: Array, s: Array) -> tuple[Array, Array, Array]:
+    cdf, pdf = _normal_cdf_pdf(m, s)
+    mean = np.where(s > 0, m * cdf + s * pdf, np.maximum(m, 0.0))
+    second = np.where(s > 0, (m**2 + s**2) * cdf + m * s * pdf, np.maximum(m, 0.0) ** 2)
+    return mean, s * cdf, second
+
+
+@dataclass(frozen=True)
+class Link:
+    """A named target function `h` (the target is `g(z) = h(scale z)`) and its properties
+    (each checked against `h` by tests/test_functions.py): `odd`, `nonsmooth` (a jump or
+    kink at 0) and `closed_form` (`(E h(m + s tau), E[tau h(m + s tau)], E h(m + s tau)^2)`
+    for `tau ~ N(0, 1)`, needed where `h` is not smooth)."""
+
+    fn: Callable[[Array], Array] = field(repr=False)
+    odd: bool
+    nonsmooth: bool = False
+    closed_form: Callable[[Array, Array], tuple[Array, Array, Array]] | None = None
+
+
+NAMED_TARGETS: dict[str, Link] = {
+    "linear": Link(_identity, odd=True, closed_form=_linear_moments),
+    "tanh": Link(np.tanh, odd=True),
+    "relu": Link(_relu, odd=False, nonsmooth=True, closed_form=_relu_moments),
+    "sign": Link(np.sign, odd=True, nonsmooth=True, closed_form=_sign_moments),
+    "erf": Link(_erf, odd=True),
 }
 TARGET_NAMES = (*NAMED_TARGETS, "hermite")
-_ODD_TARGETS = {"linear", "tanh", "sign", "erf"}
 
 
 @dataclass(frozen=True)
@@ -219,45 +262,32 @@ class Target:
             k = np.arange(len(self.coefficients))
             norm = np.array([1.0 / sqrt(factorial(int(j))) for j in k])
             return hermite_e.hermeval(z, np.asarray(self.coefficients) * norm)
-        return NAMED_TARGETS[self.name](self.scale * z)
+        return NAMED_TARGETS[self.name].fn(self.scale * z)
 
     @property
     def odd(self) -> bool:
         """True when `g(-z) = -g(z)`, so that odd students can represent it fully."""
         if self.name == "hermite":
             return all(c == 0 for c in self.coefficients[0::2])
-        return self.name in _ODD_TARGETS
+        return NAMED_TARGETS[self.name].odd
+
+    @property
+    def nonsmooth(self) -> bool:
+        """True when `g` has a jump or a kink (at 0)."""
+        return self.name != "hermite" and NAMED_TARGETS[self.name].nonsmooth
 
     def gaussian_moments(
         self, mean: Array, std: Array, n: int = QUADRATURE_NODES
     ) -> tuple[Array, Array, Array]:
         """`(E g(m + s tau), E[tau g(m + s tau)], E g(m + s tau)^2)` for `tau ~ N(0, 1)`.
 
-        `mean` and `std >= 0` broadcast together. Closed forms for the piecewise targets
-        (`sign`, `relu`) and `linear`; quadrature (exact for Hermite polynomials of degree
-        < n) otherwise.
+        `mean` and `std >= 0` broadcast together. The link's closed form if it has one;
+        quadrature (exact for Hermite polynomials of degree < n) otherwise.
         """
         m, s = np.broadcast_arrays(np.asarray(mean, float), np.asarray(std, float))
-        if self.name == "linear":
-            c = self.scale
-            return c * m, c * s, c**2 * (m**2 + s**2)
-        if self.name in ("sign", "relu"):
-            with np.errstate(divide="ignore", invalid="ignore"):
-                edge = np.where(m == 0, 0.0, np.sign(m) * np.inf)  # s = 0: g(m) exactly
-                x = np.where(s > 0, m / np.where(s > 0, s, 1.0), edge)
-            cdf = _ndtr(x)
-            pdf = np.exp(-0.5 * np.square(np.where(np.isfinite(x), x, 0.0)))
-            pdf = np.where(np.isfinite(x), pdf / np.sqrt(2.0 * np.pi), 0.0)
-            if self.name == "sign":
-                return (
-                    2.0 * cdf - 1.0,
-                    np.where(s > 0, 2.0 * pdf, 0.0),
-                    np.where((s > 0) | (m != 0), 1.0, 0.0),
-                )
-            c = self.scale  # relu(c z) = c relu(z) for c > 0
-            mean_ = np.where(s > 0, m * cdf + s * pdf, np.maximum(m, 0.0))
-            second = np.where(s > 0, (m**2 + s**2) * cdf + m * s * pdf, np.maximum(m, 0.0) ** 2)
-            return c * mean_, c * s * cdf, c**2 * second
+        link = NAMED_TARGETS.get(self.name)
+        if link is not None and link.closed_form is not None:
+            return link.closed_form(self.scale * m, self.scale * s)
         if self.name == "hermite":  # polynomial: Gauss-Hermite is exact
             z, w = gaussian_quadrature(n)
         else:  # steep sigmoids: split the Gaussian at the zero crossing tau = -m/s

@@ -20,7 +20,8 @@ from typing import Any
 import numpy as np
 
 from srfpipe.problem import SRF, Problem
-from srfpipe.step import Spike, network_map
+from srfpipe.step import Spike
+from srfpipe.theory.network_map import network_map
 
 
 @dataclass(frozen=True)

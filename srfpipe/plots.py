@@ -267,26 +267,31 @@ def learned_function(learned: xr.Dataset, paths: Sequence[str | Path]) -> None:
 
 def optimal_eta(optimal: xr.Dataset, curves: xr.Dataset, paths: Sequence[str | Path]) -> None:
     """Theory error at the best lambda against eta, one line per alpha (circle: the refined
-    optimum), with the simulated network at its best lambda on the grid (markers).
+    optimum), with the simulated network (else a model the sRF theory predicts, else none)
+    at its best lambda on the grid (markers).
     `optimal` is a `srfpipe.stages.optimal_eta` dataset, `curves` a `make_curves` one."""
     fig, ax = plt.subplots(figsize=(4.6, 3.2))
     alphas = optimal["alpha"].values
     colors = plt.cm.viridis(np.linspace(0.0, 0.9, alphas.size))
-    sim = curves["test_error_mean"].sel(model="network")
-    best = sim.fillna(np.inf).argmin("lam")
+    # markers: the network, else another model the sRF theory predicts, else none
+    models = [str(m) for m in curves["model"].values if MODELS[str(m)].theory == "srf"]
+    model = "network" if "network" in models else next(iter(models), None)
+    if model is not None:
+        best = curves["test_error_mean"].sel(model=model).fillna(np.inf).argmin("lam")
     for alpha, color in zip(alphas, colors, strict=True):
         th = optimal.sel(alpha=alpha)
         ax.plot(optimal["eta"], th["profile_test_error"], color=color, lw=1.2,
                 label=rf"$\alpha={alpha:g}$")  # fmt: skip
         ax.plot(th["eta_opt"], th["test_error"], "o", color=color, mfc="none", ms=6)
-        if alpha in curves["alpha"].values:
+        if model is not None and alpha in curves["alpha"].values:
             idx = best.sel(alpha=alpha)
-            s = curves.sel(model="network", alpha=alpha).isel(lam=idx)
+            s = curves.sel(model=model, alpha=alpha).isel(lam=idx)
             ax.errorbar(s["eta"], s["test_error_mean"], yerr=s["test_error_sem"], ls="none",
                         marker="s", ms=3.5, color=color, capsize=1.5)  # fmt: skip
     ax.set_xlabel(r"step size $\eta$")
     ax.set_ylabel(r"test error at the best $\lambda$")
     ax.legend(ncol=2, fontsize=6.5)
-    ax.set_title(r"lines: theory (best $\lambda$); squares: network (best $\lambda$ on the grid)")
+    squares = f"; squares: {model} (best $\\lambda$ on the grid)" if model else ""
+    ax.set_title(r"lines: theory (best $\lambda$)" + squares)
     fig.tight_layout()
     _save(fig, paths)

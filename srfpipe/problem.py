@@ -62,6 +62,34 @@ class Problem:
     lam_scale: str = "samples"
     steps: int = 1
 
+    def __post_init__(self) -> None:
+        """Refuse values the config schema does not allow, and target keys that would be
+        ignored: ValueError `"key: ..."` naming the config key (the CLI maps it to its flag)."""
+        from srfpipe.config import bounds, in_range, interval, schema_node  # imports this
+
+        for key in ("activation", "readout_init", "init_output", "w0_rows", "lam_scale"):
+            if (value := getattr(self, key)) not in (allowed := schema_node(key)["enum"]):
+                raise ValueError(f"{key}: {value!r} is not allowed; allowed: {allowed}")
+        if not isinstance(self.steps, int | np.integer):
+            raise ValueError(f"steps: {self.steps!r} is not an integer")
+        g = self.target
+        if g.name == "hermite" and g.scale != 1.0:
+            raise ValueError("target.scale: not used by a hermite target (scale its coefficients)")
+        if g.name != "hermite" and g.coefficients:
+            raise ValueError(f"target.coefficients: only used by a hermite target, not {g.name!r}")
+        if len(g.coefficients) > (most := schema_node("target.coefficients")["maxItems"]):
+            raise ValueError(
+                f"target.coefficients: {len(g.coefficients)} given; allowed: at most {most}"
+            )
+        numbers = [("noise", self.noise), ("beta", self.beta), ("alpha0", self.alpha0)]
+        numbers += [("steps", self.steps), ("target.scale", g.scale)]
+        # |c_k| bounded: E[g^2] = sum c_k^2 stays far from float64's overflow
+        numbers += [("target.coefficients", c) for c in g.coefficients]
+        for key, value in numbers:
+            if value is not None and not in_range(float(value), *bounds(key)):
+                allowed = interval(*bounds(key))
+                raise ValueError(f"{key}: {value!r} is out of range; allowed: {allowed}")
+
     def ridge(self, lam: float | np.ndarray, alpha: float | np.ndarray) -> np.ndarray:
         """The penalty `lambda` of docs/model.md for the user's `lam` at sample ratio `alpha`:
         `lam` itself, or `lam beta/alpha` for `lam_scale = "features"` (broadcasts)."""

@@ -24,6 +24,7 @@ from srfpipe.models import MODELS, Layer
 from srfpipe.problem import SRF, Problem
 from srfpipe.ridge import ridge_learning_curve
 from srfpipe.stats import mean_sem
+from srfpipe.theory.network_map import network_map
 
 log = logging.getLogger(__name__)
 
@@ -162,6 +163,12 @@ class SeedDraw:
     ) -> None:
         self.problem, self.d, self.seed, self.eta, self.srf = problem, d, seed, eta, srf
 
+    def prescribed(self, srf: SRF) -> SeedDraw:
+        """The same draw (teacher, `W0`, `a`, step batch) with the prescribed sRF `srf`."""
+        other = SeedDraw(self.problem, self.d, self.seed, self.eta, srf)
+        other.__dict__.update(theta=self.theta, net=self.net)  # share the cached draws
+        return other
+
     @cached_property
     def theta(self) -> np.ndarray:
         return data.teacher(self.seed, self.d)
@@ -202,7 +209,7 @@ class SeedDraw:
 
     @cached_property
     def bulk_scales(self) -> np.ndarray:
-        return step.network_map(self.problem, self.eta).bulk_scales(self.net.a)
+        return network_map(self.problem, self.eta).bulk_scales(self.net.a)
 
     @cached_property
     def spike_extracted(self) -> step.Spike:

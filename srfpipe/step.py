@@ -4,20 +4,19 @@ Conventions (docs/model.md): `f(x) = (1/sqrt(p)) sum_i a_i sigma(w_i . x)`, `W0`
 (shape (p, d)), the step on `n0` samples with learning rate `eta * sqrt(p)`:
 `W1 = W0 + eta * diag(a) * (1/n0) * sum_mu (y_mu - f0(x_mu)) sigma'(W0 x_mu) x_mu^T`.
 An sRF is `F = W0 + u v^T` (u: (p,), v: (d,) unit), built from a step by the map
-(empirical, `spike_from_map`, or its large-d limit, `network_map`) or by extraction.
+(empirical, `spike_from_map`; its large-d limit is `srfpipe.theory.network_map`) or by
+extraction.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from math import sqrt
 
 import numpy as np
-from scipy import linalg
 
 from srfpipe.functions import Activation
-from srfpipe.linalg.parallel import by_rows, gram, matmul, one_blas_thread
-from srfpipe.problem import INIT_OUTPUTS, READOUT_INITS, SRF, W0_ROWS, Problem
+from srfpipe.linalg.parallel import by_rows, matmul, top_singular
+from srfpipe.problem import INIT_OUTPUTS, READOUT_INITS, W0_ROWS
 from srfpipe.seeding import stream
 
 
@@ -139,28 +138,6 @@ def loss(w: np.ndarray, a: np.ndarray, x: np.ndarray, y: np.ndarray, act: Activa
     return 0.5 * float(np.mean(np.square(y - f)))
 
 
-def top_singular(m: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Top-`k` singular triplets of m (p, d), descending: (U (p, k), s (k,), V (d, k)).
-
-    From the smaller Gram matrix (`m^T m` (d, d) if p >= d, else `m m^T`): one SYRK and a
-    partial symmetric eigensolve (`scipy.linalg.eigh` with `subset_by_index`, one BLAS
-    thread). `k` is capped at `min(p, d) - 1`. The squared singular values carry an
-    absolute error ~ eps s_1^2: fine for the top ones.
-    """
-    k = min(k, min(m.shape) - 1)
-    tall = m.shape[0] >= m.shape[1]
-    g = gram(m) if tall else gram(m.T)
-    n = g.shape[0]
-    with one_blas_thread():
-        vals, vecs = linalg.eigh(
-            g, subset_by_index=(n - k, n - 1), overwrite_a=True, check_finite=False
-        )
-    vals, vecs = vals[::-1], np.ascontiguousarray(vecs[:, ::-1])
-    s = np.sqrt(np.maximum(vals, 0.0))
-    other = (matmul(m, vecs) if tall else matmul(m.T, vecs)) / np.where(s > 0, s, 1.0)
-    return (other, s, vecs) if tall else (vecs, s, other)
-
-
 @dataclass(frozen=True)
 class Spike:
     """A rank-one spike `u v^T` (u: (p,), v: (d,) unit with `v . theta >= 0`)."""
@@ -218,50 +195,3 @@ def spike_with_overlap(
     e -= (e @ theta) * theta
     e /= np.linalg.norm(e)
     return Spike(u=r * a, v=gamma * theta + np.sqrt(1.0 - gamma**2) * e)
-
-
-@dataclass(frozen=True)
-class NetworkMap:
-    """Large-d limit of the theory-map sRF of a step (docs/model.md): `||beta_vec||`, `r`,
-    `gamma`, and the bulk's variance per unit `a_i^2`, `bulk_slope`, so that neuron `i` has
-    the bulk scale `c_i = sqrt(1 + bulk_slope a_i^2)` (`c_W` for `a_i = +-1`)."""
-
-    beta_norm: float
-    r: float
-    gamma: float
-    bulk_slope: float
-    per_neuron: bool = False  # Gaussian readout: the bulk scales differ between neurons
-
-    @property
-    def bulk_scale(self) -> float:
-        """`c_W = sqrt(1 + bulk_slope)`: the bulk scale of neurons with `a_i^2 = 1`."""
-        return sqrt(1.0 + self.bulk_slope)
-
-    @property
-    def srf(self) -> SRF:
-        """The paper's sRF `c_W W0 + u v^T` (Cui et al. 2024, Result 3.3); with a Gaussian
-        readout `diag(c) W0 + u v^T`, `c_i^2 = 1 + bulk_slope a_i^2`."""
-        if self.per_neuron:
-            return SRF(self.r, self.gamma, 1.0, self.bulk_slope)
-        return SRF(self.r, self.gamma, self.bulk_scale)
-
-    def bulk_scales(self, a: np.ndarray) -> np.ndarray:
-        """Per-neuron bulk scales `sqrt(1 + bulk_slope a_i^2)`, shape of `a`."""
-        return np.sqrt(1.0 + self.bulk_slope * np.square(a))
-
-
-def network_map(problem: Problem, eta: float) -> NetworkMap:
-    """The map of docs/model.md for a step of size `eta` on `alpha0 d` samples:
-    `||beta_vec||^2 -> c1^2 + E[y^2]/alpha0`, `gamma = |c1|/||beta_vec||`,
-    `r = eta mu1 ||beta_vec||` (`v` oriented so that `v.theta >= 0`), and
-    `c_W^2 = 1 + eta^2 E[y^2] E[(sigma' - mu1)^2] / alpha0`, `E[y^2] = E g^2 + Delta`."""
-    if problem.alpha0 is None:
-        raise ValueError("alpha0: the network map needs the step batch ratio alpha0")
-    g, sigma = problem.target, problem.sigma
-    y2 = g.second_moment + problem.noise
-    slope = eta**2 * y2 * sigma.deriv_variance / problem.alpha0
-    norm = sqrt(g.c1**2 + y2 / problem.alpha0)
-    per_neuron = problem.readout_init == "gaussian"
-    if norm == 0.0:
-        return NetworkMap(0.0, 0.0, 0.0, slope, per_neuron)
-    return NetworkMap(norm, abs(eta * sigma.mu1 * norm), abs(g.c1) / norm, slope, per_neuron)

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -90,24 +91,67 @@ def save(ds: xr.Dataset, path: str | os.PathLike[str]) -> None:
         raise
 
 
-def load(path: str | os.PathLike[str]) -> xr.Dataset:
-    """Read an artifact fully into memory and close the file (CorruptArtifact if unreadable)."""
+class MisplacedArtifact(ValueError):
+    """A readable artifact that is not the one its path and its consumer expect."""
+
+    def __init__(self, path: str | os.PathLike[str], problems: Sequence[str]) -> None:
+        super().__init__(
+            f"{path}: not the artifact expected here ({'; '.join(problems)}); it was copied or "
+            "moved from elsewhere: delete it and rerun (the workflow makes it again)"
+        )
+
+
+WILDCARD = re.compile(r"([a-z]+)~([^_]+)")
+"""`name~value` parts of an artifact's file name (`eta~1_seed~0.nc`, `d~200.nc`)."""
+
+
+def load(
+    path: str | os.PathLike[str], stage: str | None = None, expect: dict[str, Any] | None = None
+) -> xr.Dataset:
+    """Read an artifact fully into memory and close the file (CorruptArtifact if unreadable).
+
+    With `stage`, check that it is the artifact expected at `path` (MisplacedArtifact if
+    not): its recorded stage is `stage`, its recorded parameters hold the values of the
+    file name's wildcards (`eta~1_seed~0.nc`: eta 1, seed 0) and agree with `expect` (the
+    consumer's parameters) on every key they share."""
     if not Path(path).is_file():
         raise FileNotFoundError(f"{path}: no such artifact")
     try:
-        return xr.load_dataset(path, engine="netcdf4")
+        ds = xr.load_dataset(path, engine="netcdf4")
     except (OSError, ValueError, RuntimeError) as err:
         raise CorruptArtifact(path, err) from err
-
-
-def prune(folder: str | os.PathLike[str], keep: Sequence[str | os.PathLike[str]]) -> list[Path]:
-    """Delete the figures (`*.png`, `*.pdf`) in `folder` that are not in `keep`; return them."""
-    kept = {Path(k).resolve() for k in keep}
-    stale = [
-        f
-        for f in sorted(Path(folder).glob("*"))
-        if f.suffix in (".png", ".pdf") and f.resolve() not in kept
+    if stage is None:
+        return ds
+    if ds.attrs.get("stage") != stage or "params_json" not in ds.attrs:
+        raise MisplacedArtifact(path, [f"stage {ds.attrs.get('stage')!r}, expected {stage!r}"])
+    recorded = params_of(ds)
+    problems = [
+        f"{key} {recorded.get(key)!r} where the file name says {text}"
+        for key, text in WILDCARD.findall(Path(path).stem)
+        if not isinstance(recorded.get(key), int | float) or recorded[key] != float(text)
     ]
+    expected = json.loads(json.dumps(expect or {}))
+    problems += [
+        f"{key} {recorded[key]!r}, expected {value!r}"
+        for key, value in expected.items()
+        if key in recorded and recorded[key] != value
+    ]
+    if problems:
+        raise MisplacedArtifact(path, problems)
+    return ds
+
+
+def prune(
+    folder: str | os.PathLike[str], keep: Collection[str], made: Collection[str]
+) -> list[Path]:
+    """Delete the figures of `folder` that srfpipe makes (file names `made`) but no longer
+    draws (not in `keep`); return them. Any other file stays, and so does a link or
+    anything in a linked folder (a link is never followed)."""
+    folder = Path(folder)
+    if folder.is_symlink() or not folder.is_dir():
+        return []
+    stale = [folder / name for name in sorted(set(made) - set(keep))]
+    stale = [f for f in stale if f.is_file() and not f.is_symlink()]
     for f in stale:
         f.unlink()
     return stale
@@ -115,7 +159,8 @@ def prune(folder: str | os.PathLike[str], keep: Sequence[str | os.PathLike[str]]
 
 def manifest(root: str | os.PathLike[str] = "results") -> list[dict[str, Any]]:
     """One record per artifact under `root`: path, stage, key (its folder) and parameters;
-    a file that cannot be read gets a record with its `error` instead.
+    a file that cannot be read, or a NetCDF file srfpipe did not write, gets a record with
+    its `error` instead.
 
     Reads only the attributes, so it is quick on large result trees. Raises
     FileNotFoundError if `root` is not a folder."""
@@ -129,8 +174,15 @@ def manifest(root: str | os.PathLike[str] = "results") -> list[dict[str, Any]]:
         try:
             with netCDF4.Dataset(path) as nc:
                 attrs = {k: nc.getncattr(k) for k in nc.ncattrs()}
-            rec |= {"stage": attrs["stage"], "params": json.loads(attrs["params_json"])}
-        except (OSError, KeyError, ValueError) as err:
+        except OSError as err:
             rec["error"] = str(CorruptArtifact(path, err))
+        else:
+            try:
+                rec |= {"stage": attrs["stage"], "params": json.loads(attrs["params_json"])}
+            except (KeyError, ValueError):
+                rec["error"] = (
+                    f"{path}: a readable NetCDF file but not an srfpipe artifact (no 'stage' "
+                    "and 'params_json' attributes); srfpipe leaves it alone"
+                )
         records.append(rec)
     return records

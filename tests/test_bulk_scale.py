@@ -10,7 +10,8 @@ from srfpipe import data, step
 from srfpipe.functions import target
 from srfpipe.problem import SRF, Problem
 from srfpipe.simulation import simulate
-from srfpipe.theory import learning_curve
+from srfpipe.theory.curves import learning_curve
+from srfpipe.theory.network_map import network_map
 
 TANH2 = target("tanh", 2.0)
 
@@ -31,7 +32,7 @@ def test_bulk_scale_matches_the_measured_row_norms_at_d2000(rows, readout_init):
         spike = step.spike_from_map(net.a, beta_vec, eta, problem.sigma.mu1, theta)
         bulk = w1 - np.outer(spike.u, spike.v)
         measured = float(np.mean(np.sum(bulk**2, axis=1)))
-        c2 = step.network_map(problem, eta).bulk_scale ** 2
+        c2 = network_map(problem, eta).bulk_scale ** 2
         print(f"{rows} eta={eta}: mean row norm^2 {measured:.5f}, c_W^2 {c2:.5f}")
         assert measured == pytest.approx(c2, rel=0.01)
         assert c2 > 1.0 + 0.05 * eta**2 * 0.1  # the bulk really adds variance

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import math
+import re
 import shutil
 import subprocess
 import sys
@@ -131,11 +133,73 @@ REFUSED = [
     (
         [*SIM, "--model", "rf", "--target", "hermite", "--target-coefficients", "0,1"]
         + ["--target-scale", "3"],
-        "--target-scale: not used by --target hermite",
+        "--target-scale: not used by a hermite target",
     ),
     ([*SIM, "--model", "rf", "--d", "100000"], "--mem-limit-mb: this simulation needs about"),
     ([*BASE, "--beta", "1e300"], "--beta: '1e300' is out of range; allowed: (0, 64]"),
     ([*BASE, "--alpha", "1,inf"], "--alpha: 'inf' is out of range"),
+]
+COND = ["theory", "--conditional", "--eta", "1", "--alpha", "1,2", "--lam", "0.1"]
+HERMITE = ["--target", "hermite", "--target-coefficients"]
+MAP = ["--eta", "1", "--alpha0", "4"]
+REFUSED += [  # issue 19: each refused before any work, naming the flag and what is allowed
+    (
+        [*SIM, "--model", "srf", "--spike", "1", "--gamma", "0.5", *HERMITE, "0,1e200"],
+        "--target-coefficients: '1e200' is out of range; allowed: [-1e+06, 1e+06]",
+    ),
+    (
+        ["theory", "--spike", "1", "--gamma", "0.5", *HERMITE, ",".join(["0.1"] * 17)],
+        "--target-coefficients: 17 given; allowed: at most 16",
+    ),
+    ([*BASE, "--target-coefficients", "1,2"], "--target-coefficients: only used by a hermite"),
+    (
+        [*COND, "--alpha0", "0.001", "--d", "100"],
+        "--alpha0: 0.001 gives n0 = round(alpha0*d) = 0 samples at d=100",
+    ),
+    (
+        [*COND, "--alpha0", "4", "--beta", "0.001", "--d", "100"],
+        "--beta: 0.001 gives a width p = round(beta*d) = 0 at d=100",
+    ),
+    ([*COND, "--alpha0", "4", "--d", "100.7"], "--d: '100.7' is not an integer"),
+    ([*COND, "--alpha0", "4", "--seeds", "1.9"], "--seeds: '1.9' is not an integer"),
+    ([*COND, "--alpha0", "4", "--d", "1e6"], "--d: '1e6' is out of range; allowed: [8, 100000]"),
+    (
+        ["theory", "--optimize", "lam", "--conditional", "--seeds", "3", *MAP],
+        "--conditional: unused by --optimize lam",
+    ),
+    (["theory", "--optimize", "lam", "--seeds", "3", *MAP], "--seeds: unused by --optimize lam"),
+    (["theory", "--optimize", "eta", "--lam", "0.1", "--alpha0", "4"], "--lam: unused by"),
+    (
+        ["theory", "--optimize", "eta", "--eta-max", "1e300", "--alpha0", "4"],
+        "--eta-max: '1e300' is out of range; allowed: (0, 1000]",
+    ),
+    ([*BASE, "--eta-max", "3"], "--eta-max: only with --optimize eta"),
+    (
+        ["theory", "--optimize", "eta", "--eta-max", "", "--alpha0", "4"],
+        "--eta-max: '' is not a number; allowed: (0, 1000]",
+    ),
+    (["theory", "--optimize", "lam", *MAP, "--steps", "3"], "--steps: 3: the sRF map"),
+    ([*BASE, "--seeds", "3"], "--seeds: only with --conditional"),
+    ([*BASE, "--d", "100"], "--d: unused: the theory depends on d only when neurons come in"),
+    ([*BASE, "--bulk-scale", ""], "--bulk-scale: '' is not a number; allowed: (0, inf)"),
+    ([*BASE, "--steps", "1"], "--steps: only with --eta/--alpha0"),
+    (["theory", *MAP, "--steps", "2"], "--steps: 2: the sRF map and its theory describe one"),
+    ([*COND, "--alpha0", "4", "--steps", "1.5"], "--steps: '1.5' is not an integer"),
+    ([*COND, "--alpha0", "4", "--steps", "9"], "--steps: '9' is out of range; allowed: [1, 8]"),
+    (
+        [*SIM, "--model", "srf_map", *MAP, "--steps", "2"],
+        "--steps: --model srf_map does not use steps after the first",
+    ),
+    ([*SIM, "--model", "rf", *MAP], "--model rf: random features at initialisation use neither"),
+    ([*SIM, "--model", "rf", "--readout-init", "gaussian"], "--readout-init: unused by --model rf"),
+    (
+        [*SIM, "--model", "srf_map", *MAP, "--init-output", "full"],
+        "--init-output: 'full' changes only the step's residual, unused by --model srf_map",
+    ),
+    (
+        [*SIM, "--model", "rf", "--init-output", "symmetric", "--beta", "1", "--d", "101"],
+        "--init-output: 'symmetric' needs an even width p = round(beta*d), got p=101",
+    ),
 ]
 
 
@@ -176,3 +240,63 @@ def test_closed_pipe_gives_no_traceback(tmp_path):
     proc.stdout.close()
     err = proc.stderr.read().decode()
     assert proc.wait() == 1 and "Traceback" not in err and "BrokenPipe" not in err, err
+
+
+def test_steps_reach_the_networks(capsys):
+    """`--steps 2` trains the network twice (a different layer from one step), and the
+    conditional theory of those networks follows it (within 4 standard errors)."""
+    size = ["--d", "100", "--seeds", "2", "--alpha", "1", "--lam", "0.1", "--json"]
+    sim = ["simulate", "--model", "network", "--eta", "1", "--alpha0", "2", "--test-size", "2000"]
+    one, two = (json.loads(run([*sim, *size, "--steps", k], capsys)[1]) for k in ("1", "2"))
+    assert two["params"]["steps"] == 2 and "steps" not in one["params"]
+    e1, e2 = (doc["records"][0]["test_error"] for doc in (one, two))
+    assert abs(e1 - e2) > 1e-3  # the second step changes the layer
+    code, out, _ = run(["theory", "--conditional", *sim[3:7], *size, "--steps", "2"], capsys)
+    theory = json.loads(out)["records"][0]
+    sem = two["records"][0]["test_error_sem"]
+    assert code == 0 and abs(theory["test_error"] - e2) < 4 * math.hypot(
+        sem, theory["test_error_sem"]
+    )
+
+
+def _option_help(text: str) -> list[str]:
+    """The help entries of `text` (`--help` output), one per option, whitespace collapsed."""
+    return [" ".join(e.split()) for e in re.split(r"\n  (?=-)", text.split("options:", 1)[1])]
+
+
+@pytest.mark.parametrize("command", ["theory", "simulate", "manifest"])
+def test_help_states_each_default_once(command, capsys):
+    with pytest.raises(SystemExit):
+        main([command, "--help"])
+    entries = _option_help(capsys.readouterr().out)
+    assert any(e.startswith("--json") for e in entries)
+    for entry in entries:
+        assert entry.count("default") <= 1, entry
+        assert "default: None" not in entry and "default: False" not in entry, entry
+    if command == "theory":
+        scale = next(e for e in entries if e.startswith("--target-scale"))
+        assert scale.endswith("(default: 1)")
+
+
+def _section(text: str, title: str) -> str:
+    return text.split(f"## {title}\n", 1)[1].split("\n## ", 1)[0]
+
+
+def test_readme_flags_exist_and_flags_are_config_keys():
+    """Every flag of the README's command-line section exists, and every problem and size
+    key of the config is a flag of `simulate` (the config key with dashes)."""
+    from dataclasses import fields
+
+    from srfpipe.cli import build_parser
+    from srfpipe.problem import Problem
+
+    sub = next(a for a in build_parser()._actions if a.dest == "command").choices
+    flags = {f for p in sub.values() for a in p._actions for f in a.option_strings}
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    section = re.sub(r"`snakemake[^`]*`", "", _section(readme, "Command line"))
+    promised = set(re.findall(r"(?<![\w-])--[a-z][a-z0-9-]*", section))
+    assert promised and promised <= flags, promised - flags
+    keys = [f.name for f in fields(Problem)] + ["d", "alpha", "lam", "seeds", "test_size"]
+    keys += ["threads", "mem_limit_mb", "target.scale", "target.coefficients"]
+    simulate = {f for a in sub["simulate"]._actions for f in a.option_strings}
+    assert {"--" + k.replace(".", "-").replace("_", "-") for k in keys} <= simulate

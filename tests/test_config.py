@@ -10,6 +10,7 @@ from snakemake.utils import validate
 from test_workflow import snakemake
 
 from srfpipe.config import (
+    INTERPRETER_MB,
     ConfigError,
     Experiment,
     fmt,
@@ -128,12 +129,16 @@ def test_stage_keys_depend_only_on_their_parameters():
 
 def test_resources_scale_with_size():
     small, big = Experiment.from_config(DEFAULT), Experiment.from_config(DEFAULT | {"d": 2000})
-    assert peak_memory_mb(big, validation=False) > 10 * peak_memory_mb(small, validation=False)
+    arrays = [peak_memory_mb(e, validation=False) - INTERPRETER_MB for e in (big, small)]
+    assert arrays[0] > 10 * arrays[1]
     assert job_resources(big, "readout")["mem_mb"] > job_resources(small, "readout")["mem_mb"]
 
 
 @pytest.mark.workflow
-@pytest.mark.parametrize("override", [{"d": -3}, {"activation": "softplus"}])
+@pytest.mark.parametrize(
+    "override",
+    [{"d": -3}, {"activation": "softplus"}, {"target": {"name": "tanh", "coefficients": [1, 2]}}],
+)
 def test_snakemake_refuses_bad_config_before_writing(tmp_path, override):
     out = snakemake(tmp_path, "--cores", "1", config=TINY | override)
     print(out.stderr[-500:])
@@ -152,7 +157,7 @@ def test_command_line_strings_are_converted_by_the_schema():
         "validation": {"d": ["24"]},
         "target": {"name": "relu", "scale": "3"},
     }
-    validate_config(cfg, SCHEMA)
+    validate_config(cfg, SCHEMA, overrides={"dim": "64"})  # dim given by --config
     assert "dim" not in cfg and cfg["d"] == 64
     assert cfg["eta"] == [0, 1.5, 0.001] and cfg["theory"] is False
     assert cfg["validation"] == {"d": [24], "seeds": [0, 1, 2, 3], "test_size": 4000}
@@ -209,3 +214,78 @@ def test_eta_wildcards_round_trip_exactly():
     assert texts[:4] == ["0", "1", "1.0000001", "0.1234567"]
     assert [float(t) for t in texts] == values
     assert all(re.fullmatch(r"[0-9][0-9.e+-]*", t) for t in texts)  # the wildcard constraint
+
+
+HERMITE = {"name": "hermite", "coefficients": [0.0, 1.0]}
+TARGETS = [  # issue 19: target keys that would be ignored or overflow, refused naming the key
+    (
+        {"name": "tanh", "coefficients": [1, 2]},
+        "target.coefficients: only used by a hermite target",
+    ),
+    (HERMITE | {"coefficients": [0, 1e200]}, "target.coefficients[1]: 1e+200 is greater than"),
+    (HERMITE | {"coefficients": [0.1] * 17}, "target.coefficients: [0.1, 0.1,"),
+    (HERMITE | {"scale": 3}, "target.scale: not used by a hermite target"),
+    ({"name": "hermite"}, "target.coefficients: a hermite target needs >= 1 coefficient"),
+]
+
+
+@pytest.mark.parametrize("value,message", TARGETS, ids=[m[:30] for _, m in TARGETS])
+def test_target_keys_that_would_be_ignored_or_overflow_are_refused(value, message):
+    found = problems(with_("target", value))
+    assert message in found, found
+    assert problems(with_("target", HERMITE | {"coefficients": [0, 1e6], "scale": 1})) == ""
+
+
+def test_problem_checks_its_values_against_the_schema():
+    """The Python API meets the same rules as config and CLI (`Problem.__post_init__`)."""
+    from srfpipe.functions import target
+    from srfpipe.problem import Problem
+
+    for kwargs, message in [
+        ({"target": target("hermite", 1.0, [0.0, 1e200])}, "target.coefficients: 1e+200"),
+        ({"target": target("tanh", 1.0, [1.0])}, "target.coefficients: only used by"),
+        ({"target": target("tanh", 2000.0)}, "target.scale: 2000.0 is out of range"),
+        ({"beta": 0.0}, "beta: 0.0 is out of range; allowed: (0, 64]"),
+        ({"noise": float("nan")}, "noise: nan is out of range"),
+        ({"alpha0": -1.0}, "alpha0: -1.0 is out of range"),
+        ({"steps": 1.5}, "steps: 1.5 is not an integer"),
+        ({"steps": 0}, "steps: 0 is out of range; allowed: [1, 8]"),
+        ({"lam_scale": "paper"}, "lam_scale: 'paper' is not allowed"),
+        ({"activation": "cos"}, "activation: 'cos' is not allowed"),
+    ]:
+        with pytest.raises(ValueError, match=re.escape(message)):
+            Problem(**kwargs)
+
+
+def test_errors_scale_as_the_target_squared_up_to_the_coefficient_bound():
+    """At the schema's bound |c_k| <= 1e6 the numbers are still exact: with no noise and a
+    prescribed sRF, scaling the target by c scales every error by c^2 (to 1e-9 relative;
+    the fixed point is scale-free, so only rounding differs)."""
+    from srfpipe.functions import target
+    from srfpipe.problem import SRF, Problem
+    from srfpipe.theory.curves import learning_curve
+
+    def errors(scale: float):
+        pb = Problem(target=target("hermite", 1.0, [0.0, scale, 0.0, scale / 2]), noise=0.0)
+        ds = learning_curve(pb, SRF(1.0, 0.5), lam=[0.1], alpha=[1.0, 4.0])
+        return ds["test_error"].values, ds["train_error"].values
+
+    (t1, r1), (tb, rb) = errors(1.0), errors(1e6)
+    assert tb == pytest.approx(1e12 * t1, rel=1e-9) and rb == pytest.approx(1e12 * r1, rel=1e-9)
+
+
+def test_negative_zero_is_zero():
+    """`eta=[-0.0]` is the eta 0 (its wildcard `0`), not a `-0` no rule can make."""
+    cfg = copy.deepcopy(TINY) | {"eta": ["-0.0", 1.0]}
+    validate_config(cfg, SCHEMA)
+    assert cfg["eta"] == [0.0, 1.0] and str(cfg["eta"][0]) == "0.0"
+    assert fmt(cfg["eta"][0]) == "0"
+
+
+def test_d_and_its_alias_dim_in_one_place_are_refused():
+    both = copy.deepcopy(TINY) | {"dim": 40}
+    assert "d, dim: both given (d=32, dim=40); dim is another name for d" in problems(both)
+    # `--config dim=40` over a config file's d: the override wins
+    cfg = copy.deepcopy(TINY) | {"dim": 40}
+    validate_config(cfg, SCHEMA, overrides={"dim": "40"})
+    assert cfg["d"] == 40 and "dim" not in cfg

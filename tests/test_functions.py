@@ -1,10 +1,12 @@
 """Gaussian constants of activations and targets against independent integrals."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 from scipy import integrate, special
 
-from srfpipe.functions import activation, gaussian_quadrature, target
+from srfpipe.functions import ACTIVATIONS, NAMED_TARGETS, activation, gaussian_quadrature, target
 
 
 def _gauss(f, mean=0.0, std=1.0):
@@ -24,7 +26,7 @@ def test_quadrature_integrates_moments_exactly():
         assert np.isclose(w @ z**k, expected, rtol=1e-12)
 
 
-@pytest.mark.parametrize("name", ["tanh", "erf", "relu", "linear"])
+@pytest.mark.parametrize("name", list(ACTIVATIONS))
 @pytest.mark.parametrize("t", [0.0, 0.7, -2.5])
 def test_activation_shifted_moments(name, t):
     act = activation(name)
@@ -49,7 +51,7 @@ def test_erf_closed_forms():
 @pytest.mark.parametrize(
     "g",
     [
-        target("sign"),
+        *(target(name) for name in NAMED_TARGETS),
         target("relu", 1.5),
         target("tanh", 2.0),
         target("tanh", 8.0),
@@ -96,3 +98,43 @@ def test_degenerate_std_gives_the_function_value():
         np.testing.assert_allclose(mean, g(m), atol=1e-12)
         np.testing.assert_allclose(cross, 0.0, atol=1e-12)
         np.testing.assert_allclose(second, g(m) ** 2, atol=1e-12)
+
+
+def _kinked(f, h=1e-6) -> bool:
+    """A jump or a kink of f at 0: a first or second difference far above a smooth one's."""
+    f0, fp, fm = (float(f(np.array(z))) for z in (0.0, h, -h))
+    return abs(fp - fm) / (2 * h) > 1e3 or abs(fp - 2 * f0 + fm) / h**2 > 1e3
+
+
+Z = np.linspace(-4, 4, 81)
+
+
+@pytest.mark.parametrize("name", list(ACTIVATIONS))
+def test_activation_fields_match_the_function(name):
+    """Each field of a registered activation, measured on the function itself."""
+    act = ACTIVATIONS[name]
+    assert act.odd == bool(np.allclose(act(-Z), -act(Z), atol=1e-14))
+    scaled = [np.allclose(act(c * Z), c * act(Z), rtol=1e-14, atol=1e-14) for c in (0.3, 2.5)]
+    assert act.homogeneous == all(scaled)
+    # the kink needs the closed form: Gauss-Hermite is then off by far more than 1e-9 (below)
+    assert _kinked(act.fn) <= (act.closed_form is not None)
+    z = np.linspace(-3, 3, 13)
+    np.testing.assert_allclose(act.deriv(z[z != 0]), np.gradient(act(z), z)[z != 0], atol=0.6)
+    d2 = _gauss(lambda z: act.deriv(np.atleast_1d(z))[0] ** 2) - act.mu1**2
+    assert act.deriv_variance == pytest.approx(d2, rel=1e-9, abs=1e-12)
+
+
+def test_a_kinked_activation_without_its_closed_form_fails_the_moment_check():
+    """The check of `test_activation_shifted_moments` has teeth: quadrature alone on relu."""
+    bare = dataclasses.replace(ACTIVATIONS["relu"], closed_form=None)
+    got = np.array(bare.shifted_moments(np.array(0.7)))
+    ref = np.array(ACTIVATIONS["relu"].shifted_moments(np.array(0.7)))
+    assert np.max(np.abs(got - ref)) > 1e-7
+
+
+@pytest.mark.parametrize("name", list(NAMED_TARGETS))
+def test_target_fields_match_the_function(name):
+    link, g = NAMED_TARGETS[name], target(name)
+    assert link.odd == g.odd == bool(np.allclose(g(-Z), -g(Z), atol=1e-14))
+    assert link.nonsmooth == g.nonsmooth == _kinked(g)
+    assert not link.nonsmooth or link.closed_form is not None

@@ -13,19 +13,12 @@ from srfpipe.models import MODELS
 from srfpipe.problem import SRF, Problem
 from srfpipe.simulation import SeedDraw, fit_layers
 from srfpipe.stats import bin_weights
-from srfpipe.step import network_map
-from srfpipe.theory import learning_curve
-from srfpipe.theory.curves import equations
-from srfpipe.theory.equivalence import NeuronTypes, group_table, kappa_table
+from srfpipe.theory.curves import equations, learning_curve
+from srfpipe.theory.equivalence import NeuronTypes, group_table, kappa_table, srf_types
 from srfpipe.theory.fixed_point import solve
 from srfpipe.theory.groups import _Layout, _means, _Problem, _State, solve_groups
-from srfpipe.theory.learned import (
-    bin_average,
-    conditional_mean,
-    single_type,
-    srf_types,
-    types_mean,
-)
+from srfpipe.theory.learned import bin_average, conditional_mean, types_mean
+from srfpipe.theory.network_map import network_map
 from srfpipe.theory.spectrum import marchenko_pastur
 
 PROBLEM = Problem(target=target("tanh", 2.0), noise=0.1, beta=1.0, alpha0=2.0)
@@ -40,7 +33,7 @@ def theory(problem, eta, alpha, lam, kappa):
     m = [float(ds[k]) for k in ("m_s", "m_v", "m_e")]
 
     def mean(k):
-        return conditional_mean(problem.sigma, srf, *m, k)
+        return conditional_mean(problem.sigma, srf, m, k)
 
     return mean(kappa), bin_average(mean, EDGES)
 
@@ -104,15 +97,15 @@ def test_types_mean_of_identical_types_is_the_one_type_line(act):
     r, gamma, c = 1.3, 0.8, 1.2
     types = NeuronTypes(np.full(2, 0.5), np.ones(2), np.full(2, c))
     gtab = group_table(problem.sigma, problem.target, r, gamma, types)
-    ktab = kappa_table(problem.sigma, problem.target, r, gamma, gtab.kappa.size, c)
+    ktab = kappa_table(problem.sigma, problem.target, r, gamma, n=gtab.kappa.size, bulk_scale=c)
     psi, lam = np.array([0.75, 0.5, 2.0]), np.array([0.1, 0.01, 1.0])
-    grouped = solve_groups(gtab, problem.beta, psi, lam, problem.noise)
-    one = solve(ktab, marchenko_pastur(problem.beta), psi, lam, problem.noise)
+    grouped = solve_groups(gtab, problem.beta, psi, lam, noise=problem.noise)
+    one = solve(ktab, marchenko_pastur(problem.beta), psi, lam, noise=problem.noise)
     assert np.all(grouped.converged) and np.all(one.converged)
     kappa = np.linspace(-3, 3, 31)
-    line = conditional_mean(problem.sigma, SRF(r, gamma, c), one.m_s, one.m_v, one.m_e, kappa)
+    line = conditional_mean(problem.sigma, SRF(r, gamma, c), (one.m_s, one.m_v, one.m_e), kappa)
     pt = grouped.per_type
-    grouped_line = types_mean(problem.sigma, r, types, pt.m_s, pt.m_v, pt.m_e, kappa)
+    grouped_line = types_mean(problem.sigma, r, types, pt, kappa)
     print(act, "max |difference|", np.max(np.abs(grouped_line - line)))
     np.testing.assert_allclose(grouped_line, line, rtol=0, atol=1e-9)
     np.testing.assert_allclose(pt.m_v.sum(-1), grouped.m_v, rtol=1e-12)
@@ -123,16 +116,16 @@ def test_types_mean_is_the_solvers_mean_function(readout):
     """At the kappa nodes `types_mean` is the solver's own `L(k)` (the mean system's fit)."""
     problem = Problem("relu", PROBLEM.target, 0.1, 1.5, readout, alpha0=2.0)
     srf = network_map(problem, 2.0).srf
-    assert not single_type(problem, srf)
+    assert srf_types(problem, srf).pi.size > 1
     eq = equations(problem, srf, dimension=1000)
     tab, types = eq.table, srf_types(problem, srf)
     psi, lam = np.array([0.75, 0.5]), np.array([0.1, 0.01])
-    sol = eq.solver(psi, lam, problem.noise)
+    sol = eq.solver(psi, lam, noise=problem.noise)
     assert np.all(sol.converged) and sol.per_type.m_s.shape == (2, types.pi.size)
     pb = _Problem(tab, _Layout(tab.pi.size), problem.beta, psi, lam)
     ell = _means(pb, _State(sol.state, pb), 2.0, problem.beta * 1000).ell
     pt = sol.per_type
-    line = types_mean(problem.sigma, srf.r, types, pt.m_s, pt.m_v, pt.m_e, tab.kappa)
+    line = types_mean(problem.sigma, srf.r, types, pt, tab.kappa)
     np.testing.assert_allclose(line, ell, rtol=0, atol=1e-9)
     curve = learning_curve(problem, srf, lam=list(lam), alpha=[2.0], dimension=1000)
     assert curve["m_v_type"].dims == ("alpha", "lam", "type")
@@ -170,7 +163,7 @@ def test_types_mean_matches_binned_simulation_relu_rademacher_at_d1000(tgt):
     mean, sem = sims.mean(0), sims.std(0, ddof=1) / np.sqrt(n_seeds)
     ds = learning_curve(problem, srf, lam=[lam], alpha=[alpha], dimension=d).isel(alpha=0, lam=0)
     m = [ds[f"{k}_type"].values for k in ("m_s", "m_v", "m_e")]
-    binned = bin_average(lambda k: types_mean(problem.sigma, srf.r, types, *m, k), EDGES)
+    binned = bin_average(lambda k: types_mean(problem.sigma, srf.r, types, m, k), EDGES)
     print(f"theory {np.round(binned, 4)}")
     for k, name in enumerate(models):
         print(f"  {name}: sim {np.round(mean[k], 4)} z {np.round((mean[k] - binned) / sem[k], 2)}")

@@ -10,8 +10,8 @@ import pytest
 from srfpipe.cli import main
 from srfpipe.functions import target
 from srfpipe.problem import Problem
-from srfpipe.step import network_map
-from srfpipe.theory import learning_curve
+from srfpipe.theory.curves import learning_curve
+from srfpipe.theory.network_map import network_map
 from srfpipe.theory.optimize import LAM_BOUNDS, eta_profile, optimal_eta, optimal_lam
 
 # the case: tanh network, target tanh(2z), beta = 1.5, alpha0 = 2

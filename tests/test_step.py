@@ -5,7 +5,9 @@ import pytest
 
 from srfpipe import step
 from srfpipe.functions import activation, target
+from srfpipe.linalg.parallel import top_singular
 from srfpipe.problem import Problem
+from srfpipe.theory.network_map import network_map
 
 ACT = activation("tanh")
 
@@ -86,8 +88,8 @@ def test_top_singular_value_separates_for_positive_eta():
     bulk_edge = 1 + np.sqrt(p / d)
     for eta in (0.5, 2.0):
         w1 = step.gradient_step(net, x, y, eta, ACT, "zero")
-        s_delta = step.top_singular(w1 - net.w, 3)[1]
-        s_w1 = step.top_singular(w1, 3)[1]
+        s_delta = top_singular(w1 - net.w, 3)[1]
+        s_w1 = top_singular(w1, 3)[1]
         print(
             f"eta={eta}: s(W1-W0)={s_delta.round(3)}, s(W1)={s_w1.round(3)}, edge {bulk_edge:.3f}"
         )
@@ -102,7 +104,7 @@ def test_theory_map_matches_measured_spike_at_d2000():
     d, beta, alpha0, eta, noise = 2000, 1.0, 2.0, 1.0, 0.1
     g = target("tanh", 2.0)
     params = _step_params(d, beta, alpha0, g, noise)
-    limit = step.network_map(Problem("tanh", g, noise, beta, alpha0=alpha0), eta)
+    limit = network_map(Problem("tanh", g, noise, beta, alpha0=alpha0), eta)
     norms, gammas, strengths = [], [], []
     for seed in range(6):
         theta = data.teacher(seed, d)

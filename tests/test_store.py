@@ -93,10 +93,15 @@ def test_corrupt_artifact_names_the_file_and_the_remedy(tmp_path):
     for name in ("trunc.nc", "junk.nc"):
         with pytest.raises(store.CorruptArtifact, match=f"{name}: .*delete it and rerun"):
             store.load(tmp_path / name)
+    xr.Dataset({"t": ("i", [1.0])}).to_netcdf(tmp_path / "other.nc")  # someone else's
     records = store.manifest(tmp_path)
-    assert [r["path"].rsplit("/", 1)[1] for r in records] == ["good.nc", "junk.nc", "trunc.nc"]
+    names = ["good.nc", "junk.nc", "other.nc", "trunc.nc"]
+    assert [r["path"].rsplit("/", 1)[1] for r in records] == names
     assert "error" not in records[0] and records[0]["stage"] == "data"
-    assert all("delete it and rerun" in r["error"] for r in records[1:])
+    assert all("delete it and rerun" in records[i]["error"] for i in (1, 3))
+    other = records[2]["error"]
+    assert "not an srfpipe artifact" in other and "leaves it alone" in other
+    assert "delete it" not in other and "or corrupt" not in other
     with pytest.raises(FileNotFoundError, match="no such results folder"):
         store.manifest(tmp_path / "missing")
 
@@ -112,9 +117,50 @@ def test_full_disk_is_explained(tmp_path, monkeypatch):
     assert list(tmp_path.iterdir()) == []
 
 
-def test_prune_removes_only_figures_not_drawn(tmp_path):
-    for name in ("a.png", "a.pdf", "old.png", "old.pdf", "notes.txt"):
-        (tmp_path / name).write_text("x")
-    removed = store.prune(tmp_path, [str(tmp_path / "a.png"), str(tmp_path / "a.pdf")])
+def test_prune_removes_only_figures_srfpipe_made_and_no_longer_draws(tmp_path):
+    made = ["a.png", "a.pdf", "old.png", "old.pdf"]
+    figures = tmp_path / "figures"
+    figures.mkdir()
+    for name in (*made, "my_notes.pdf", "plot.png", "notes.txt"):
+        (figures / name).write_text("x")
+    removed = store.prune(figures, ["a.png", "a.pdf"], made)
     assert [p.name for p in removed] == ["old.pdf", "old.png"]
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.pdf", "a.png", "notes.txt"]
+    left = sorted(p.name for p in figures.iterdir())
+    assert left == ["a.pdf", "a.png", "my_notes.pdf", "notes.txt", "plot.png"]
+
+
+def test_prune_never_follows_a_link(tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "old.png").write_text("user's")
+    (outside / "target.pdf").write_text("user's")
+    linked = tmp_path / "linked"
+    linked.symlink_to(outside)  # a symlinked figures folder
+    assert store.prune(linked, [], ["old.png"]) == []
+    figures = tmp_path / "figures"
+    figures.mkdir()
+    (figures / "old.pdf").symlink_to(outside / "target.pdf")  # a link named like a figure
+    assert store.prune(figures, [], ["old.png", "old.pdf"]) == []
+    assert sorted(p.name for p in outside.iterdir()) == ["old.png", "target.pdf"]
+    assert (figures / "old.pdf").is_symlink()
+
+
+def test_a_misplaced_artifact_is_refused(tmp_path):
+    """The issue's `cp eta~1_seed~0.nc eta~1_seed~1.nc`: the recorded seed contradicts the
+    name; also a wrong stage, and parameters that disagree with the consumer's."""
+    params = {"d": 8, "alpha": [0.5, 1.0], "seed": 0, "eta": 1.0}
+    ds = xr.Dataset({"v": ("i", np.arange(3.0))})
+    ds.attrs |= store.provenance("step", params)
+    good = tmp_path / "eta~1_seed~0.nc"
+    store.save(ds, good)
+    expect = {"d": 8, "alpha": (0.5, 1.0), "lam": [0.1], "seed": 0, "eta": 1.0}
+    store.load(good, "step", expect)  # right stage, name and parameters
+    copied = tmp_path / "eta~1_seed~1.nc"
+    shutil.copy(good, copied)
+    with pytest.raises(store.MisplacedArtifact, match=r"seed 0 where the file name says 1"):
+        store.load(copied, "step")
+    with pytest.raises(store.MisplacedArtifact, match=r"stage 'step', expected 'data'"):
+        store.load(good, "data")
+    with pytest.raises(store.MisplacedArtifact, match=r"d 8, expected 16.*delete it and rerun"):
+        store.load(good, "step", expect | {"d": 16})
+    assert store.load(copied).attrs["stage"] == "step"  # without a stage: no check

@@ -9,9 +9,10 @@ from scipy import integrate
 
 from srfpipe.functions import activation, target
 from srfpipe.problem import SRF, Problem
-from srfpipe.step import network_map
-from srfpipe.theory import fixed_point, learning_curve, optimal_ridge, plateau
+from srfpipe.theory import iterate
+from srfpipe.theory.curves import learning_curve, optimal_ridge, plateau
 from srfpipe.theory.equivalence import kappa_quadrature, shifted_coefficients
+from srfpipe.theory.network_map import network_map
 from srfpipe.theory.spectrum import marchenko_pastur
 
 TANH, ERF, RELU = activation("tanh"), activation("erf"), activation("relu")
@@ -122,6 +123,10 @@ def test_spike_helps_and_plateau_is_the_alpha_limit():
     )
     best = plateau(problem, SRF(1.5, 0.8))  # lam = 0: projection on the feature span
     assert 0.1 < best < float(far.test_error[0, 0])
+    # a list of lambdas solves from one set of tables, as each lambda alone
+    lams = [0.0, 0.1, 1.0]
+    one_by_one = [plateau(problem, SRF(1.5, 0.8), lam=lam) for lam in lams]
+    np.testing.assert_allclose(plateau(problem, SRF(1.5, 0.8), lam=lams), one_by_one, rtol=1e-12)
 
 
 def test_optimal_ridge_is_the_grid_minimum():
@@ -161,7 +166,7 @@ def test_invalid_inputs_raise():
 
 
 def test_unconverged_points_are_nan_with_a_warning(monkeypatch):
-    monkeypatch.setattr(fixed_point, "MAX_ITER", 1)
+    monkeypatch.setattr(iterate, "MAX_ITER", 1)
     with pytest.warns(RuntimeWarning, match="did not converge"):
         ds = curve(TANH, TANH2, 0.1, 2.0, [0.01], [2.0], r=1.0, gamma=0.5)
     assert int(ds.converged[0, 0]) == 0

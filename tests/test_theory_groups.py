@@ -18,7 +18,7 @@ from threadpoolctl import threadpool_limits
 
 from srfpipe.functions import activation, target
 from srfpipe.problem import SRF, Problem
-from srfpipe.theory import curves, fixed_point
+from srfpipe.theory import curves, fixed_point, iterate
 from srfpipe.theory.equivalence import (
     NeuronTypes,
     group_table,
@@ -60,6 +60,7 @@ def plateau(
     pb, srf = _problem_srf(act, g, noise, beta, r, gamma, readout_init, bulk_scale, rows)
     return curves.plateau(pb, srf, lam, **kw)
 
+
 _SPEC = importlib.util.spec_from_file_location(
     "validate_theory", Path(__file__).parents[1] / "benchmarks" / "validate_theory.py"
 )
@@ -67,7 +68,13 @@ validate = importlib.util.module_from_spec(_SPEC)
 sys.modules["validate_theory"] = validate
 _SPEC.loader.exec_module(validate)
 
-# test errors of the solver before bulk scale / rows / groups existed (float.hex, exact)
+# test errors of the solver before bulk scale / rows / groups existed, stored from one
+# machine (float.hex). Compared to REFERENCE_RTOL, not bit for bit: another CPU's BLAS
+# kernels round differently (SkylakeX vs Haswell OpenBLAS: 1.3e-15 relative), and the fixed
+# point (iterated to TOL = 1e-11 on its own change, a contraction) carries such rounding
+# through at the same order; 1e-12 is a thousand times that, and far below any change of
+# the equations (those move the errors by 1e-6 and more).
+REFERENCE_RTOL = 1e-12
 REFERENCE = {
     # tanh, tanh(2z), D = 0.1, beta = 2, lam (0.05, 0.3, 1) [first row], alpha (4, 0.5, 1, 2),
     # r = 1.5, gamma = 0.8, R
@@ -82,20 +89,21 @@ REFERENCE = {
 }  # fmt: skip
 
 
-def _exact(values: np.ndarray, key: str) -> None:
-    np.testing.assert_array_equal(values.ravel(), [float.fromhex(h) for h in REFERENCE[key]])
+def _close(values: np.ndarray, key: str) -> None:
+    want = [float.fromhex(h) for h in REFERENCE[key]]
+    np.testing.assert_allclose(values.ravel(), want, rtol=REFERENCE_RTOL, atol=0)
 
 
-def test_defaults_are_bit_identical_to_the_previous_solver():
+def test_defaults_match_the_previous_solver():
     ds = learning_curve(TANH, TANH2, 0.1, 2.0, [0.05, 0.3, 1.0], [4.0, 0.5, 1.0, 2.0], 1.5, 0.8)
-    _exact(ds.test_error.values[0], "tanh")
+    _close(ds.test_error.values[0], "tanh")
     kw = {"bulk_scale": 1.0, "rows": "gaussian"}
     ds = learning_curve(
         RELU, TANH2, 0.1, 1.5, [0.1, 1.0], [0.5, 1, 2, 4], 1.0, 0.8, "constant", **kw
     )
-    _exact(ds.test_error.values, "relu")
+    _close(ds.test_error.values, "relu")
     ds = learning_curve(RELU, HE2, 0.1, 1.0, [0.1], [1.0, 4.0], 1.0, 0.9, "constant", **kw)
-    _exact(ds.test_error.values, "relu_he2")
+    _close(ds.test_error.values, "relu_he2")
     assert ds.attrs["bulk_scale"] == 1.0 and ds.attrs["w0_rows"] == "gaussian"
 
 
@@ -136,10 +144,10 @@ def test_unit_rows_remove_only_the_row_norm_term():
     tab = kappa_table(RELU, HE2, 1.0, 0.9)
     mp = marchenko_pastur(1.0)
     psi, lam = np.array([1.0, 0.25]), np.array([0.1, 0.1])
-    unit = fixed_point.solve(tab, mp, psi, lam, 0.1, row_var=0.0)
+    unit = fixed_point.solve(tab, mp, psi, lam, noise=0.1, row_var=0.0)
     flat = dataclasses.replace(tab, mu2=np.zeros_like(tab.mu2))
-    ref = fixed_point.solve(flat, mp, psi, lam, 0.1)
-    full = fixed_point.solve(tab, mp, psi, lam, 0.1)
+    ref = fixed_point.solve(flat, mp, psi, lam, noise=0.1)
+    full = fixed_point.solve(tab, mp, psi, lam, noise=0.1)
     np.testing.assert_array_equal(unit.m_e, 0.0)
     np.testing.assert_allclose(unit.test_error, ref.test_error, rtol=1e-12)
     gap = (unit.test_error - full.test_error) / full.test_error
@@ -150,7 +158,7 @@ def test_unit_rows_remove_only_the_row_norm_term():
 def test_new_keywords_are_checked():
     with pytest.raises(ValueError, match="bulk_scale"):
         learning_curve(TANH, TANH2, 0.1, 2.0, [0.1], [1.0], 1.0, 0.5, bulk_scale=0.0)
-    with pytest.raises(KeyError):
+    with pytest.raises(ValueError, match="w0_rows: .orthogonal. is not allowed"):
         learning_curve(TANH, TANH2, 0.1, 2.0, [0.1], [1.0], 1.0, 0.5, rows="orthogonal")
 
 
@@ -181,7 +189,9 @@ def test_block_deterministic_equivalent_matches_sampled_matrices():
     np.testing.assert_allclose(r[0], quad, atol=0.1 * np.abs(r).max())  # one random v
     dm = rng.standard_normal((3, 3))
     dm, ddir = dm + dm.T, rng.standard_normal(3)
-    dy, dr = block_derivative(q, r, m[None], pi, beta, dm[None, None], ddir[None, None])
+    dy, dr = block_derivative(
+        q, r, m[None], pi=pi, beta=beta, dm=dm[None, None], dd=ddir[None, None]
+    )
     da = dm[types][:, types] * k + np.diag(ddir[types])
     dq = -a_inv @ da @ a_inv
     dy_s = [dq.diagonal()[b].sum() / p for b in blocks]
@@ -202,7 +212,9 @@ def test_block_resolvent_with_one_type_is_marchenko_pastur():
         np.array([[[[1.0]]], [[[0.0]]]]).reshape(1, 2, 1, 1),
         np.array([0.0, 1.0]).reshape(1, 2, 1),
     )
-    dy, dr = block_derivative(q, r, np.full((1, 1, 1), vh), np.ones(1), 1.7, *dirs)
+    dy, dr = block_derivative(
+        q, r, np.full((1, 1, 1), vh), pi=np.ones(1), beta=1.7, dm=dirs[0], dd=dirs[1]
+    )
     ref = [integ[1, 2][0], integ[0, 2][0], integ[2, 2][0], integ[1, 2][0]]
     np.testing.assert_allclose(-np.concatenate([dy.ravel(), dr.ravel()]), ref, rtol=1e-10)
 
@@ -220,13 +232,13 @@ def test_group_solver_reduces_to_the_one_type_solver(act, tgt, r, gamma, beta):
     Rademacher pair s = +-1 all give `fixed_point.solve`."""
     tab, mp = kappa_table(act, tgt, r, gamma), marchenko_pastur(beta)
     psi, lam = np.array([3.0, 1.0, 0.4, 0.0]), np.array([0.05, 0.05, 0.5, 0.1])
-    ref = fixed_point.solve(tab, mp, psi, lam, 0.1)
+    ref = fixed_point.solve(tab, mp, psi, lam, noise=0.1)
     typesets = [NeuronTypes(np.ones(1), np.ones(1), np.ones(1))]
     typesets.append(NeuronTypes(np.array([0.3, 0.7]), np.ones(2), np.ones(2)))
     if act.odd:
         typesets.append(neuron_types("rademacher"))
     for types in typesets:
-        sol = solve_groups(group_table(act, tgt, r, gamma, types), beta, psi, lam, 0.1)
+        sol = solve_groups(group_table(act, tgt, r, gamma, types), beta, psi, lam, noise=0.1)
         assert sol.converged.all()
         for f in ("test_error", "train_error", "q_z", "q_w", "m_th"):
             np.testing.assert_allclose(getattr(sol, f), getattr(ref, f), rtol=1e-11, err_msg=f)
@@ -235,8 +247,9 @@ def test_group_solver_reduces_to_the_one_type_solver(act, tgt, r, gamma, beta):
 def test_merged_types_and_the_random_features_limit():
     assert merge_types(neuron_types("rademacher"), 1.0, odd=True).pi.tolist() == [1.0]
     assert merge_types(neuron_types("rademacher"), 1.0, odd=False).pi.size == 2
-    assert merge_types(neuron_types("gaussian", 1.0, 12), 1.0, odd=True).pi.size == 6
-    assert merge_types(neuron_types("gaussian", (1.0, 0.3), 12), 0.0, odd=False).pi.size == 6
+    assert merge_types(neuron_types("gaussian", SRF(1.0, 0.0), 12), 1.0, odd=True).pi.size == 6
+    sloped = neuron_types("gaussian", SRF(0.0, 0.0, 1.0, 0.3), 12)
+    assert merge_types(sloped, 0.0, odd=False).pi.size == 6
     # r = 0: the readout never enters the features, so every init is the same RF model
     args = (RELU, HE2, 0.1, 1.5, [0.05, 0.5], [0.5, 2.0], 0.0, 0.7)
     ref = learning_curve(*args, "constant").test_error.values
@@ -245,7 +258,7 @@ def test_merged_types_and_the_random_features_limit():
     # ... also through the group solver with distinct (unmerged) readout values
     types = NeuronTypes(np.array([0.5, 0.5]), np.array([1.0, -1.0]), np.ones(2))
     sol = solve_groups(
-        group_table(RELU, HE2, 0.0, 0.7, types), 1.5, np.array([3.0]), np.array([0.05]), 0.1
+        group_table(RELU, HE2, 0.0, 0.7, types), 1.5, np.array([3.0]), np.array([0.05]), noise=0.1
     )
     assert sol.test_error[0] == pytest.approx(ref[0, 0], rel=1e-11)
 
@@ -253,10 +266,10 @@ def test_merged_types_and_the_random_features_limit():
 def test_odd_sigma_folds_the_gaussian_readout():
     """For odd sigma the types s and -s give the same features up to signs: 12 Gauss-Hermite
     types solved without folding equal the default (6 folded types)."""
-    types = neuron_types("gaussian", (1.0, 0.4), 12)
+    types = neuron_types("gaussian", SRF(0.0, 0.0, 1.0, 0.4), 12)
     tab = group_table(TANH, TANH2, 1.5, 0.8, types)
     psi, lam = np.array([1.5, 0.5]), np.array([0.05, 0.5])
-    unfolded = solve_groups(tab, 1.5, psi, lam, 0.1, width=1500.0)
+    unfolded = solve_groups(tab, 1.5, psi, lam, noise=0.1, width=1500.0)
     ds = learning_curve(
         TANH, TANH2, 0.1, 1.5, [0.05, 0.5], [1.0, 3.0], 1.5, 0.8, "gaussian",
         bulk_scale=(1.0, 0.4), readout_nodes=12, dimension=1000,
@@ -290,7 +303,7 @@ def test_group_curves_plateau_and_unconverged_points(monkeypatch):
     assert far.attrs["neuron_types"] == 16 and far.attrs["bulk_slope"] == 0.3
     got = plateau(*args, 1.0, 0.9, "gaussian", 0.1, **kw)
     assert got == pytest.approx(float(far.test_error[0, 0]), rel=1e-5)
-    monkeypatch.setattr(fixed_point, "MAX_ITER", 1)
+    monkeypatch.setattr(iterate, "MAX_ITER", 1)
     with pytest.warns(RuntimeWarning, match="did not converge"):
         ds = learning_curve(*args, [0.01], [1.0], 1.0, 0.9, "rademacher")
     assert int(ds.converged[0, 0]) == 0 and np.isnan(float(ds.test_error[0, 0]))

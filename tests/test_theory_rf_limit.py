@@ -18,7 +18,7 @@ from scipy import integrate, optimize
 
 from srfpipe.functions import activation, target
 from srfpipe.problem import SRF, Problem
-from srfpipe.theory import learning_curve
+from srfpipe.theory.curves import learning_curve
 
 
 def mp_expectation(f, beta: float) -> float:

@@ -1,6 +1,7 @@
 """End-to-end Snakemake runs on the tiny config: outputs, caching, reruns, determinism."""
 
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -221,3 +222,43 @@ def test_figures_the_config_no_longer_draws_are_removed(tiny_run):
     ]  # fmt: skip
     saved = yaml.safe_load((tiny_run / "results/config/tiny.yaml").read_text())
     assert saved["validation"]["d"] == [] and saved["d"] == TINY["d"]
+
+
+@pytest.mark.parametrize("models", [["rf"], ["rf", "srf_map"]])
+def test_optimal_eta_figure_without_the_network(tiny_run, tmp_path, models):
+    """`models: [rf]` (no markers) or without the network (markers of srf_map)."""
+    from srfpipe import plots
+
+    curves = xr.load_dataset(tiny_run / "results/curves/tiny.nc").sel(model=models)
+    optimal = xr.load_dataset(next((tiny_run / "results/optimal").glob("*.nc")))
+    plots.optimal_eta(optimal, curves, [tmp_path / "optimal_eta.png"])
+    assert (tmp_path / "optimal_eta.png").stat().st_size > 1000
+
+
+def test_a_copied_step_artifact_is_refused(tiny_run, tmp_path):
+    """The issue's `cp results/step/K/eta~1_seed~0.nc .../eta~1_seed~1.nc`, then a rerun:
+    the readout of seed 1 refuses seed 0's step instead of fitting it silently."""
+    work = tmp_path / "work"
+    shutil.copytree(tiny_run, work, symlinks=True)
+    step = next((work / "results" / "step").glob("*/eta~1_seed~0.nc"))
+    shutil.copy(step, step.with_name("eta~1_seed~1.nc"))
+    out = snakemake(work, "--cores", "1")
+    assert out.returncode != 0
+    assert "seed 0 where the file name says 1" in out.stderr, out.stderr[-2000:]
+
+
+def test_no_conditional_job_where_it_would_fail(tmp_path):
+    """Constant readout, target -z: the spike has r < 0, which the conditional theory does
+    not cover; the plan has no eval_conditional job (it used to fail mid-run)."""
+    target = {"name": "hermite", "coefficients": [0, -1]}
+    jobs = planned_jobs(tmp_path, TINY | {"readout_init": "constant", "target": target})
+    assert "eval_conditional" not in jobs and jobs["fit_readout"] > 0
+
+
+def test_adding_a_model_reruns_no_conditional_job(tiny_run):
+    """eval_conditional has its own key (the step, the grids): a new model reruns the
+    readouts and what joins them, not the conditional theories."""
+    models = ["rf", "network", "srf_map", "srf_extracted", "srf_plain"]
+    jobs = planned_jobs(tiny_run, TINY | {"models": models})
+    assert "eval_conditional" not in jobs
+    assert jobs["fit_readout"] == len(TINY["seeds"]) * len(TINY["eta"])

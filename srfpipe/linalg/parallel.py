@@ -5,7 +5,8 @@ shapes (where a thread's share of the output starts off the kernel's tile grid, 
 dot product is split between threads), and so does threaded LAPACK. Inside `job_threads(n)`
 BLAS therefore runs on one thread, and srfpipe spends the job's `n` threads itself, on work
 split on a grid that does not depend on `n`: matrix products by fixed row blocks
-(`matmul`), Gram matrices by fixed column blocks (`gram`), entrywise functions by row
+(`matmul`), Gram matrices by fixed column blocks (`gram`, and from them the top singular
+triplets, `top_singular`), entrywise functions by row
 chunks (`by_rows`), independent tasks (`for_each`, `concurrently`). Numpy's ufuncs, random
 generators and BLAS, and the ctypes calls of `srfpipe.linalg.lapack` and
 `srfpipe.linalg.band`, release the GIL, so Python threads run them on separate cores.
@@ -25,6 +26,7 @@ from functools import cache
 from typing import Any, TypeVar
 
 import numpy as np
+from scipy import linalg
 from threadpoolctl import ThreadpoolController
 
 CHUNK = 1 << 17
@@ -154,3 +156,25 @@ def gram(a: np.ndarray) -> np.ndarray:
 
     for_each(block, len(pairs))
     return out
+
+
+def top_singular(m: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Top-`k` singular triplets of m (p, d), descending: (U (p, k), s (k,), V (d, k)).
+
+    From the smaller Gram matrix (`m^T m` (d, d) if p >= d, else `m m^T`): one SYRK and a
+    partial symmetric eigensolve (`scipy.linalg.eigh` with `subset_by_index`, one BLAS
+    thread). `k` is capped at `min(p, d) - 1`. The squared singular values carry an
+    absolute error ~ eps s_1^2: fine for the top ones.
+    """
+    k = min(k, min(m.shape) - 1)
+    tall = m.shape[0] >= m.shape[1]
+    g = gram(m) if tall else gram(m.T)
+    n = g.shape[0]
+    with one_blas_thread():
+        vals, vecs = linalg.eigh(
+            g, subset_by_index=(n - k, n - 1), overwrite_a=True, check_finite=False
+        )
+    vals, vecs = vals[::-1], np.ascontiguousarray(vecs[:, ::-1])
+    s = np.sqrt(np.maximum(vals, 0.0))
+    other = (matmul(m, vecs) if tall else matmul(m.T, vecs)) / np.where(s > 0, s, 1.0)
+    return (other, s, vecs) if tall else (vecs, s, other)

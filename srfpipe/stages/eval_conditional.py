@@ -17,10 +17,11 @@ import xarray as xr
 from srfpipe.problem import Problem
 from srfpipe.store import provenance
 from srfpipe.theory.conditional import conditional_curve
+from srfpipe.theory.fixed_point import ERRORS
 
 log = logging.getLogger(__name__)
 
-CURVE_VARS = ("test_error", "train_error", "readout_sq_norm", "converged", "bulk_eigenvalues")
+CURVE_VARS = (*ERRORS, "converged", "bulk_eigenvalues")
 
 
 def run(

@@ -3,8 +3,8 @@
 The alpha axis `alpha_theory` is `srfpipe.theory.curves.dense_alpha_grid`: at least 60
 points over the simulated range, denser near the peak `alpha = beta`, holding the simulated
 alphas exactly (select them with `.sel(alpha_theory=alpha)`). Writes, over
-(theory, alpha_theory, lam), `test_error`, `train_error`, `readout_sq_norm`, `converged`
-and the order parameters `m_s`, `m_v`, `m_e` (of `L(kappa)`, docs/theory.md section 3);
+(theory, alpha_theory, lam), the outputs of `learning_curve`
+(`srfpipe.theory.fixed_point.CURVE_OUTPUTS`: errors, status and order parameters);
 over (theory, alpha_theory) the best error on the lambda grid (`optimal_test_error`);
 over (theory, lam) the `alpha -> inf` limit (`plateau`); and the map's `r`, `gamma`. When a
 theory has several neuron types (docs/theory.md section 11) the per-type means `m_s_type`,
@@ -20,21 +20,17 @@ import logging
 import time
 from typing import Any
 
-import numpy as np
 import xarray as xr
 
 from srfpipe.models import THEORIES
 from srfpipe.problem import Problem
-from srfpipe.step import network_map
 from srfpipe.store import provenance
-from srfpipe.theory import learning_curve, optimal_ridge, plateau
-from srfpipe.theory.curves import dense_alpha_grid
+from srfpipe.theory.curves import dense_alpha_grid, learning_curve, optimal_ridge, plateau
+from srfpipe.theory.fixed_point import CURVE_OUTPUTS as CURVE_VARS
+from srfpipe.theory.fixed_point import TYPE_MEANS as TYPE_VARS
+from srfpipe.theory.network_map import network_map
 
 log = logging.getLogger(__name__)
-
-CURVE_VARS = ("test_error", "train_error", "readout_sq_norm", "converged", "m_s", "m_v", "m_e")
-TYPE_VARS = ("m_s_type", "m_v_type", "m_e_type")
-"""Per-type means of `L(kappa)`: only from theories with several neuron types."""
 
 
 def run(params: dict[str, Any], eta: float) -> xr.Dataset:
@@ -50,8 +46,7 @@ def run(params: dict[str, Any], eta: float) -> xr.Dataset:
         ds = ds[[*CURVE_VARS, *(v for v in TYPE_VARS if v in ds)]]
         ds["optimal_test_error"] = optimal_ridge(ds)["test_error"]
         ds = ds.rename(alpha="alpha_theory")
-        plateaus = [plateau(problem, srf, lam, **kw) for lam in params["lam"]]
-        ds["plateau"] = ("lam", np.array(plateaus))
+        ds["plateau"] = ("lam", plateau(problem, srf, params["lam"], **kw))
         curves.append(ds)
         log.info(
             "theory %s (r=%.4f, gamma=%.4f) in %.2fs",

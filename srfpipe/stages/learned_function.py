@@ -25,8 +25,8 @@ from srfpipe.models import THEORIES
 from srfpipe.problem import Problem
 from srfpipe.stats import mean_sem
 from srfpipe.store import params_of, provenance
-from srfpipe.theory.equivalence import target_moments
-from srfpipe.theory.learned import bin_average, conditional_mean, srf_types, types_mean
+from srfpipe.theory.equivalence import srf_types, target_moments
+from srfpipe.theory.learned import bin_average, conditional_mean, types_mean
 
 KAPPA_POINTS = 101
 """Points of the fine kappa grid of the theory lines."""
@@ -47,7 +47,7 @@ def theory_curves(theory: xr.Dataset, alpha: Sequence[float], edges: np.ndarray)
         m = [th[k].transpose("alpha", "lam").values for k in ("m_s", "m_v", "m_e")]
 
         def mean(k: np.ndarray) -> np.ndarray:
-            return conditional_mean(problem.sigma, srf, *m, k)
+            return conditional_mean(problem.sigma, srf, m, k)
 
     else:  # neurons in types: the per-type means of eval_theory (section 11)
         if "m_s_type" not in th:
@@ -56,7 +56,7 @@ def theory_curves(theory: xr.Dataset, alpha: Sequence[float], edges: np.ndarray)
         mt = [sel[f"{k}_type"].transpose("alpha", "lam", "type").values for k in TYPE_MEANS]
 
         def mean(k: np.ndarray) -> np.ndarray:
-            return types_mean(problem.sigma, srf.r, types, *mt, k)
+            return types_mean(problem.sigma, srf.r, types, mt, k)
 
     dims = ("alpha", "lam")
     return xr.Dataset(

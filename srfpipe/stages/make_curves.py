@@ -21,6 +21,7 @@ import xarray as xr
 from srfpipe.functions import target
 from srfpipe.stats import mean_sem
 from srfpipe.store import params_of, provenance
+from srfpipe.theory.fixed_point import ERRORS
 
 STEP_SCALARS = (
     "beta_norm",
@@ -36,8 +37,8 @@ STEP_SCALARS = (
     "bulk_norm_sq_spread",
 )
 
-THEORY_VARS = ("test_error", "train_error", "converged", "optimal_test_error", "plateau")
-CONDITIONAL_VARS = ("test_error", "train_error", "readout_sq_norm")
+THEORY_VARS = (*ERRORS, "converged", "optimal_test_error", "plateau")
+CONDITIONAL_VARS = ERRORS
 DENSITY_BINS = 80
 
 

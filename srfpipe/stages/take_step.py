@@ -22,9 +22,11 @@ import numpy as np
 import xarray as xr
 
 from srfpipe import step
+from srfpipe.linalg.parallel import top_singular
 from srfpipe.problem import Problem
 from srfpipe.stages import generate_data
 from srfpipe.store import params_of, provenance
+from srfpipe.theory.network_map import network_map
 
 log = logging.getLogger(__name__)
 
@@ -66,14 +68,14 @@ def run(params: dict[str, Any], seed: int, eta: float, data_ds: xr.Dataset) -> x
     spike_map = step.spike_from_map(net.a, beta_vec, eta, act.mu1, theta)
     # one partial eigensolve of W1 - W0 gives the spike and its top singular values
     if np.any(delta):
-        _, sv_delta, vecs = step.top_singular(delta, N_SINGULAR)
+        _, sv_delta, vecs = top_singular(delta, N_SINGULAR)
         spike_ext = step.spike_along(delta, vecs[:, 0], theta)
     else:
         sv_delta = np.zeros(N_SINGULAR)
         spike_ext = step.spike_from_step(delta, theta)
-    sv_w1 = step.top_singular(w1, N_SINGULAR)[1]
+    sv_w1 = top_singular(w1, N_SINGULAR)[1]
     k = min(N_SINGULAR, sv_w1.size)
-    limit = step.network_map(problem, eta)
+    limit = network_map(problem, eta)
     # the bulk: W1 minus the map's spike is W0 plus the gradient's bulk part exactly
     # (init_output zero); its squared row norms against c_i^2 = 1 + slope a_i^2
     bulk_rows = np.einsum("ij,ij->i", w1, w1) - 2.0 * spike_map.u * (w1 @ spike_map.v)

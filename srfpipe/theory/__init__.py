@@ -1,6 +1,4 @@
-"""Exact asymptotics of ridge regression on spiked random features (docs/theory.md)."""
+"""Exact asymptotics of ridge regression on spiked random features (docs/theory.md).
 
-from srfpipe.theory.coverage import theory_gap
-from srfpipe.theory.curves import learning_curve, optimal_ridge, plateau
-
-__all__ = ["learning_curve", "optimal_ridge", "plateau", "theory_gap"]
+Import from the modules (`srfpipe.theory.curves.learning_curve`, ...): this file imports
+nothing, so a stage that needs only `network_map` does not depend on the whole theory."""

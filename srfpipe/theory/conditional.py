@@ -14,7 +14,7 @@ Marchenko-Pastur (`spectrum.EmpiricalSpectrum`).
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from functools import partial
 
@@ -22,11 +22,9 @@ import numpy as np
 import xarray as xr
 from scipy import linalg
 
-from srfpipe.linalg.parallel import gram, one_blas_thread
+from srfpipe.linalg.parallel import gram, one_blas_thread, top_singular
 from srfpipe.problem import Problem
-from srfpipe.simulation import SeedDraw
 from srfpipe.stats import mean_sem
-from srfpipe.step import top_singular
 from srfpipe.theory.coverage import conditional_gap, theory_gap
 from srfpipe.theory.curves import ROW_NORM_VARIANCE, positive_grid, solve_grid
 from srfpipe.theory.equivalence import KAPPA_NODES, kappa_table
@@ -103,15 +101,17 @@ def conditional_spectrum(
     bulk = sp.bulk
     p, d = bulk.shape
     beta = p / d
+    wide = p < d  # eigendecompose the smaller side: B B^T (p, p) or B^T B (d, d)
     with one_blas_thread():
-        om, right = linalg.eigh(gram(bulk), overwrite_a=True, check_finite=False)
-    keep = om > 1e-12 * om[-1]  # the non-zero eigenvalues of B B^T
-    om, right = om[keep], right[:, keep]
+        om, vecs = linalg.eigh(gram(bulk.T if wide else bulk), overwrite_a=True, check_finite=False)
+    keep = om > 1e-12 * om[-1]  # the non-zero eigenvalues of B B^T (those of B^T B)
+    om, vecs = om[keep], vecs[:, keep]
     sing = np.sqrt(om)
 
     def comps(x: Array) -> Array:
-        """Components of x (p,) on the left singular vectors of B (non-zero ones)."""
-        return (right.T @ (bulk.T @ x)) / sing
+        """Components of x (p,) on the left singular vectors of B (non-zero ones): the
+        eigenvectors of B B^T, or `B r / s` for those `r` of B^T B."""
+        return vecs.T @ x if wide else (vecs.T @ (bulk.T @ x)) / sing
 
     if "spectrum" in ingredients:
         trace_om, trace_nu = om, om / p
@@ -174,9 +174,11 @@ def conditional_curve(
     if gap is not None:
         raise ValueError(gap)
     spec, row_var = conditional_spectrum(sp, theta, problem, ingredients)
-    tab = kappa_table(problem.sigma, problem.target, sp.r, sp.gamma, kappa_nodes, sp.scale)
+    tab = kappa_table(
+        problem.sigma, problem.target, sp.r, sp.gamma, n=kappa_nodes, bulk_scale=sp.scale
+    )
     solver = partial(solve, tab, spec, row_var=row_var)
-    data = solve_grid(problem, solver, spec.beta, lam_arr, alpha_arr)
+    data = solve_grid(problem, solver, beta=spec.beta, lam_arr=lam_arr, alpha_arr=alpha_arr)
     if "spectrum" in ingredients:
         data["bulk_eigenvalues"] = ("mode", sp.scale**2 * spec.om)
     attrs = {
@@ -196,21 +198,17 @@ def conditional_curve(
 
 
 def conditional_seeds(
-    problem: Problem,
-    *,
-    eta: float,
-    d: int,
-    seeds: Sequence[int],
-    lam: Sequence[float],
-    alpha: Sequence[float],
+    problem: Problem, draws: Iterable, *, lam: Sequence[float], alpha: Sequence[float]
 ) -> xr.Dataset:
-    """The conditional theory of the one-step networks `W1` of `srfpipe simulate --model
-    network` (`simulation.SeedDraw`) over (seed, alpha, lam), with `*_mean`/`*_sem` over
-    seeds of `test_error`, `train_error`, `readout_sq_norm`."""
-    per_seed = []
-    for seed in seeds:
-        draw = SeedDraw(problem, d, seed, eta=eta)
+    """The conditional theory of one-step networks over (seed, alpha, lam), with
+    `*_mean`/`*_sem` over seeds of `test_error`, `train_error`, `readout_sq_norm`. `draws`
+    yields objects with `seed`, `w1` (p, d), `theta` (d,) and `net.a` (p,): the networks of
+    `srfpipe simulate --model network` (`simulation.SeedDraw`), drawn by the caller (one at
+    a time if `draws` is a generator)."""
+    per_seed, seeds = [], []
+    for draw in draws:
         ds = conditional_curve(problem, draw.w1, draw.theta, lam=lam, alpha=alpha, s=draw.net.a)
         per_seed.append(ds[["test_error", "train_error", "readout_sq_norm"]])
-    ds = xr.concat(per_seed, dim="seed").assign_coords(seed=list(seeds))
+        seeds.append(draw.seed)
+    ds = xr.concat(per_seed, dim="seed").assign_coords(seed=seeds)
     return ds.merge(mean_sem(ds))

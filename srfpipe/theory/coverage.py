@@ -33,4 +33,10 @@ def conditional_gap(problem: Problem) -> str | None:
             f"readout_init={problem.readout_init!r} with activation={problem.activation!r}: "
             "the conditional theory has one neuron type (a +-1 readout needs an odd sigma)"
         )
+    if problem.readout_init == "constant" and problem.sigma.mu1 * problem.target.c1 < 0:
+        return (
+            "readout_init='constant' with a target whose linear part has the opposite sign "
+            "of sigma's (c1 mu1 < 0): the step's spike points against theta (r < 0), which "
+            "the conditional theory does not cover"
+        )
     return theory_gap(problem)

@@ -20,29 +20,24 @@ from srfpipe.theory.equivalence import (
     KappaTable,
     group_table,
     kappa_table,
-    merge_types,
-    neuron_types,
+    srf_types,
 )
-from srfpipe.theory.fixed_point import ORDER_PARAMETERS, Solution, TypeMeans, solve
+from srfpipe.theory.fixed_point import (
+    CURVE_OUTPUTS,
+    STATUS,
+    TYPE_MEANS,
+    Solution,
+    TypeMeans,
+    solve,
+)
 from srfpipe.theory.groups import solve_groups
 from srfpipe.theory.spectrum import MP_NODES, MarchenkoPastur, marchenko_pastur
 
 Solver = Callable[..., Solution]
-"""`solver(psi, lam, noise, start=None)`: the fixed point at the points `(psi, lam)` (B,)."""
+"""`solver(psi, lam, noise=noise, start=None)`: the fixed point at the points `(psi, lam)` (B,)."""
 
 ROW_NORM_VARIANCE = {"gaussian": 2.0, "unit": 0.0}
 """`d Var ||w_i||^2` for each `w0_rows` option: iid `N(0, 1/d)` rows or unit rows."""
-
-
-def _finite(name: str, value: float, low: float, strict: bool, high: float = np.inf) -> float:
-    value = float(value)
-    ok = np.isfinite(value) and (value > low if strict else value >= low) and value <= high
-    if not ok:
-        bound = f"{'>' if strict else '>='} {low:g}" + (
-            f" and <= {high:g}" if high < np.inf else ""
-        )
-        raise ValueError(f"{name}: must be a finite number {bound}, got {value}")
-    return value
 
 
 def positive_grid(name: str, values: Sequence[float]) -> np.ndarray:
@@ -59,6 +54,12 @@ class Equations(NamedTuple):
     table: KappaTable | GroupTable
     mp: MarchenkoPastur
 
+    @property
+    def unknowns(self) -> int:
+        """Length of the solver's state: `(V_w, V_z)`, or `(T_gh for g <= h, v_z)` of G types."""
+        g = np.size(self.table.pi) if isinstance(self.table, GroupTable) else 1
+        return 2 if g == 1 else g * (g + 1) // 2 + g
+
 
 def equations(
     problem: Problem,
@@ -69,33 +70,37 @@ def equations(
     kappa_nodes: int = KAPPA_NODES,
     mp_nodes: int = MP_NODES,
 ) -> Equations:
-    """Check the inputs, tabulate the kappa and MP quadratures and pick the solver.
+    """Check the sRF and `dimension`, tabulate the kappa and MP quadratures and pick the solver.
 
     The neurons fall into types `(pi_g, s_g, c_g)` (`equivalence.neuron_types`, merged when
     they give the same features): one type (constant readout, Rademacher with odd `sigma`,
     `r = 0` with one bulk scale) runs `fixed_point.solve`; several run
     `groups.solve_groups`, where a finite `dimension` d keeps the O(1/d) cost of the types'
     mean directions (docs/theory.md section 11; None is the d -> inf limit)."""
-    r = _finite("r", srf.r, 0.0, strict=False)
-    gamma = _finite("gamma", srf.gamma, 0.0, strict=False, high=1.0)
-    beta = _finite("beta", problem.beta, 0.0, strict=True)
-    _finite("bulk_scale", srf.bulk_scale, 0.0, strict=True)
-    _finite("bulk_slope", srf.bulk_slope, 0.0, strict=False)
-    _finite("noise", problem.noise, 0.0, strict=False)
+    r, gamma, beta = float(srf.r), float(srf.gamma), float(problem.beta)
+    for name, value, low, high in [
+        ("r", r, 0.0, np.inf),
+        ("gamma", gamma, 0.0, 1.0),
+        ("bulk_slope", srf.bulk_slope, 0.0, np.inf),
+        ("bulk_scale", srf.bulk_scale, 0.0, None),  # None: strictly above `low`
+        ("dimension", 1.0 if dimension is None else dimension, 0.0, None),
+    ]:  # the sRF's values (`Problem` checks its own)
+        if not (np.isfinite(value) and (value > low if high is None else low <= value <= high)):
+            bound = f"> {low:g}" if high is None else f">= {low:g}"
+            bound += f" and <= {high:g}" if high and high < np.inf else ""
+            raise ValueError(f"{name}: must be a finite number {bound}, got {value}")
     gap = theory_gap(problem)
     if gap is not None:
         raise ValueError(gap)
-    rule = srf.bulk_scale if srf.bulk_slope == 0.0 else (srf.bulk_scale**2, srf.bulk_slope)
-    types = neuron_types(problem.readout_init, rule, readout_nodes)
-    types = merge_types(types, r, problem.sigma.odd)
+    types = srf_types(problem, srf, readout_nodes)
     mp = marchenko_pastur(beta, mp_nodes)
     row_var = ROW_NORM_VARIANCE[problem.w0_rows]
     if types.pi.size == 1:
         shift, c = r * float(types.s[0]), float(types.c[0])
-        tab = kappa_table(problem.sigma, problem.target, shift, gamma, kappa_nodes, c)
+        tab = kappa_table(problem.sigma, problem.target, shift, gamma, n=kappa_nodes, bulk_scale=c)
         return Equations(partial(solve, tab, mp, row_var=row_var), tab, mp)
-    gtab = group_table(problem.sigma, problem.target, r, gamma, types, kappa_nodes)
-    width = np.inf if dimension is None else beta * _finite("dimension", dimension, 0.0, True)
+    gtab = group_table(problem.sigma, problem.target, r, gamma, types, n=kappa_nodes)
+    width = np.inf if dimension is None else beta * dimension
     return Equations(partial(solve_groups, gtab, beta, row_var=row_var, width=width), gtab, mp)
 
 
@@ -110,7 +115,7 @@ def dense_alpha_grid(alpha: Sequence[float], beta: float) -> np.ndarray:
     """Sorted grid (N,) for smooth theory curves over `[min alpha, max alpha]`: the given
     `alpha` exactly, `DENSE_POINTS` log-spaced points, and `PEAK_POINTS` more near the
     interpolation peak `alpha = beta` (where the curve is sharpest at small lambda)."""
-    arr = positive_grid("alpha", alpha)
+    arr = np.asarray(alpha, dtype=float)
     lo, hi = float(arr.min()), float(arr.max())
     if lo == hi:
         return np.unique(arr)
@@ -146,11 +151,9 @@ def learning_curve(
     """
     lam_arr = positive_grid("lam", lam)
     alpha_arr = positive_grid("alpha", alpha)
-    eq = equations(
-        problem, srf, dimension=dimension, readout_nodes=readout_nodes,
-        kappa_nodes=kappa_nodes, mp_nodes=mp_nodes,
-    )  # fmt: skip
-    data = solve_grid(problem, eq.solver, eq.mp.beta, lam_arr, alpha_arr)
+    nodes = {"readout_nodes": readout_nodes, "kappa_nodes": kappa_nodes, "mp_nodes": mp_nodes}
+    eq = equations(problem, srf, dimension=dimension, **nodes)
+    data = solve_grid(problem, eq.solver, beta=eq.mp.beta, lam_arr=lam_arr, alpha_arr=alpha_arr)
     tab, mp = eq.table, eq.mp
     g = problem.target
     attrs = {
@@ -178,49 +181,39 @@ def learning_curve(
 
 
 def solve_grid(
-    problem: Problem, solver: Solver, beta: float, lam_arr: np.ndarray, alpha_arr: np.ndarray
-) -> dict[str, tuple[tuple[str, str], np.ndarray]]:
+    problem: Problem, solver: Solver, *, beta: float, lam_arr: np.ndarray, alpha_arr: np.ndarray
+) -> dict[str, tuple[tuple[str, ...], np.ndarray]]:
     """`solver` on the grid `alpha_arr` (A,) x `lam_arr` (L,), warm-started along increasing
-    alpha: Dataset variables of dims ("alpha", "lam"); unconverged points NaN (a warning)."""
-    fields = (*ORDER_PARAMETERS, "test_error", "train_error", "residual")
-    out = {f: np.full((lam_arr.size, alpha_arr.size), np.nan) for f in fields}
-    converged = np.zeros((lam_arr.size, alpha_arr.size), dtype=np.int8)
-    iterations = np.zeros((lam_arr.size, alpha_arr.size), dtype=np.int32)
-    per_type: dict[str, np.ndarray] = {}
+    alpha: the variables `CURVE_OUTPUTS` (and `TYPE_MEANS`, several types) of dims ("alpha",
+    "lam") (and "type"); unconverged points NaN (a warning)."""
+    names = [f for f in CURVE_OUTPUTS if f != "readout_sq_norm"]
+    sols = []
     start = None
     for j in np.argsort(alpha_arr):  # warm start along increasing alpha
         psi = np.full(lam_arr.size, beta / alpha_arr[j])
-        ridge = problem.ridge(lam_arr, alpha_arr[j])
-        sol = solver(psi, ridge, problem.noise, start=start)
+        sol = solver(psi, problem.ridge(lam_arr, alpha_arr[j]), noise=problem.noise, start=start)
         start = _warm_start(sol, start)
-        _store(out, sol, j)
-        if sol.per_type is not None:
-            for f in TypeMeans._fields:
-                v = getattr(sol.per_type, f)  # (L, G)
-                per_type.setdefault(f, np.full((lam_arr.size, alpha_arr.size, v.shape[-1]), np.nan))
-                per_type[f][:, j] = v
-        converged[:, j] = sol.converged
-        iterations[:, j] = sol.iterations
-    bad = converged == 0
+        sols.append((j, sol))
+    sols = [sol for _, sol in sorted(sols, key=lambda js: js[0])]  # (A,) in grid order
+    out = {f: np.stack([getattr(sol, f) for sol in sols]) for f in names}  # (A, L)
+    if sols[0].per_type is not None:
+        for f, m in zip(TYPE_MEANS, TypeMeans._fields, strict=True):
+            out[f] = np.stack([getattr(sol.per_type, m) for sol in sols])  # (A, L, G)
+    bad = out["converged"] == 0
     if np.any(bad):
         warnings.warn(
             f"theory: {int(bad.sum())} of {bad.size} points did not converge; reported as NaN",
             RuntimeWarning,
             stacklevel=3,
         )
-        for f in fields:
-            if f != "residual":
-                out[f][bad] = np.nan
-        for v in per_type.values():
-            v[bad] = np.nan
+        for f, v in out.items():
+            if f not in STATUS:
+                v[bad] = np.nan
     out["readout_sq_norm"] = out["q_z"].copy()
-    dims = ("alpha", "lam")
-    data = {f: (dims, v.T) for f, v in out.items()}
-    data["converged"] = (dims, converged.T)
-    data["iterations"] = (dims, iterations.T)
-    for f, v in per_type.items():  # several neuron types only
-        data[f"{f}_type"] = ((*dims, "type"), v.transpose(1, 0, 2))
-    return data
+    out["converged"] = out["converged"].astype(np.int8)
+    out["iterations"] = out["iterations"].astype(np.int32)
+    dims = ("alpha", "lam", "type")
+    return {f: (dims[: out[f].ndim], out[f]) for f in (*CURVE_OUTPUTS, *TYPE_MEANS) if f in out}
 
 
 def _warm_start(sol: Solution, previous: np.ndarray | None) -> np.ndarray | None:
@@ -230,11 +223,6 @@ def _warm_start(sol: Solution, previous: np.ndarray | None) -> np.ndarray | None
     if previous is None:
         return x if np.all(good) else None
     return np.where(good, x, previous)
-
-
-def _store(out: dict[str, np.ndarray], sol: Solution, j: int) -> None:
-    for f in out:
-        out[f][:, j] = getattr(sol, f)
 
 
 def optimal_ridge(ds: xr.Dataset) -> xr.Dataset:
@@ -261,25 +249,28 @@ def optimal_ridge(ds: xr.Dataset) -> xr.Dataset:
 def plateau(
     problem: Problem,
     srf: SRF,
-    lam: float = 0.0,
+    lam: float | Sequence[float] = 0.0,
     *,
     dimension: float | None = None,
     readout_nodes: int = GAUSSIAN_TYPES,
     kappa_nodes: int = KAPPA_NODES,
     mp_nodes: int = MP_NODES,
-) -> float:
-    """The `alpha -> inf` limit of the test error (noise included) at ridge `lam >= 0`.
+) -> float | np.ndarray:
+    """The `alpha -> inf` limit of the test error (noise included) at ridge `lam >= 0` (a
+    number, or a list: an array (L,), from one set of tables); NaN where unconverged.
 
     At `lam = 0` this is the error of the best predictor in the span of the `p = beta d`
     features: what the sRF can express at all (keywords as `learning_curve`). With
     `lam_scale = "features"` the penalty `lam beta/alpha` vanishes in this limit.
     """
-    lam = float(problem.ridge(_finite("lam", lam, 0.0, strict=False), np.inf))
-    eq = equations(
-        problem, srf, dimension=dimension, readout_nodes=readout_nodes,
-        kappa_nodes=kappa_nodes, mp_nodes=mp_nodes,
-    )  # fmt: skip
-    if lam == 0.0 and np.min(eq.table.mus2 @ eq.table.weight) < 1e-12:
+    lams = np.atleast_1d(np.asarray(lam, dtype=float))
+    if lams.ndim != 1 or not np.all(np.isfinite(lams) & (lams >= 0)):
+        raise ValueError(f"lam: must be finite numbers >= 0, got {lams.tolist()}")
+    ridge = problem.ridge(lams, np.inf)
+    nodes = {"readout_nodes": readout_nodes, "kappa_nodes": kappa_nodes, "mp_nodes": mp_nodes}
+    eq = equations(problem, srf, dimension=dimension, **nodes)
+    if np.any(ridge == 0.0) and np.min(eq.table.mus2 @ eq.table.weight) < 1e-12:
         raise ValueError("plateau: lam = 0 needs a non-linear activation (mustar > 0)")
-    sol = eq.solver(np.zeros(1), np.array([lam]), problem.noise)
-    return float(sol.test_error[0]) if sol.converged[0] else float("nan")
+    sol = eq.solver(np.zeros(lams.size), ridge, noise=problem.noise)
+    out = np.where(sol.converged, sol.test_error, np.nan)
+    return float(out[0]) if np.ndim(lam) == 0 else out

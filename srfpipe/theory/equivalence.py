@@ -12,13 +12,13 @@ with the shift `t/c`: the coefficients below then are those of `sigma_c`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
 
 from srfpipe.functions import Activation, Target, gaussian_quadrature
+from srfpipe.problem import SRF, Problem
 
 Array = np.ndarray
 
@@ -58,10 +58,6 @@ class KappaTable:
         return np.stack([a * a, a * b, b * b], axis=1)
 
 
-HOMOGENEOUS = ("relu", "linear")
-"""Activations with `sigma(c z) = c sigma(z)` for `c > 0`: their closed forms carry over."""
-
-
 def scaled_moments(act: Activation, t: Array, scale: float = 1.0) -> tuple[Array, Array, Array]:
     """`Activation.shifted_moments` of `sigma_c(z) = sigma(c z)`, `c = scale > 0`.
 
@@ -70,7 +66,7 @@ def scaled_moments(act: Activation, t: Array, scale: float = 1.0) -> tuple[Array
     """
     if scale == 1.0:
         return act.shifted_moments(t)
-    if act.name in HOMOGENEOUS:
+    if act.homogeneous:  # sigma(c z) = c sigma(z): the closed forms carry over
         m0, m1, second = act.shifted_moments(t)
         return scale * m0, scale * m1, scale**2 * second
     z, w = gaussian_quadrature()
@@ -104,9 +100,6 @@ def target_moments(tgt: Target, gamma: float, kappa: Array) -> tuple[Array, Arra
     return tgt.gaussian_moments(gamma * kappa, std)
 
 
-NONSMOOTH_TARGETS = ("sign", "relu")
-"""Targets whose conditional moments have a jump or kink at kappa = 0 as gamma -> 1."""
-
 _PANEL_EDGES = np.array([0.0, 0.02, 0.08, 0.25, 0.6, 1.2, 2.2, 3.5, 5.5, 9.0])
 _PANEL_NODES = 16
 
@@ -121,10 +114,10 @@ def kappa_quadrature(
     non-smooth target is nearly aligned (its moments given `kappa` jump or kink at 0 as
     `gamma -> 1`): Gauss-Hermite then converges only algebraically (2.6% error at 121 nodes
     on `E|tanh(3 kappa)|`; 6e-4 on an r = 3 learning curve), so for `r > 1` or
-    (`gamma > 0.5` and target sign/relu) we use Gauss-Legendre panels on `[-9, 9]` graded
+    (`gamma > 0.5` and a non-smooth target) we use Gauss-Legendre panels on `[-9, 9]` graded
     towards the breakpoint `kappa = 0`, times the Gaussian density (5e-5 on that curve).
     """
-    if r <= 1.0 and (tgt.name not in NONSMOOTH_TARGETS or gamma <= 0.5):
+    if r <= 1.0 and (not tgt.nonsmooth or gamma <= 0.5):
         nodes, weights = gaussian_quadrature(n)
         return np.asarray(nodes), np.asarray(weights)
     x, w = np.polynomial.legendre.leggauss(_PANEL_NODES)
@@ -141,6 +134,7 @@ def kappa_table(
     tgt: Target,
     r: float,
     gamma: float,
+    *,
     n: int = KAPPA_NODES,
     bulk_scale: float = 1.0,
 ) -> KappaTable:
@@ -160,9 +154,6 @@ def kappa_table(
 GAUSSIAN_TYPES = 16
 """Default number of Gauss-Hermite types for the Gaussian readout (docs/theory.md, G table)."""
 
-BulkScale = float | tuple[float, float] | Callable[[Array], Array]
-"""`c`, `(c0_sq, slope)` meaning `c(s)^2 = c0_sq + slope s^2`, or a function `c(s)`."""
-
 
 @dataclass(frozen=True)
 class NeuronTypes:
@@ -174,21 +165,12 @@ class NeuronTypes:
     c: Array
 
 
-def bulk_scale_rule(bulk_scale: BulkScale) -> Callable[[Array], Array]:
-    """`c(s)` (vectorised) from a scalar, a `(c0_sq, slope)` pair or a callable."""
-    if callable(bulk_scale):
-        return lambda s: np.asarray(bulk_scale(np.asarray(s, float)), float) * np.ones_like(s)
-    if isinstance(bulk_scale, tuple):
-        c0_sq, slope = map(float, bulk_scale)
-        return lambda s: np.sqrt(c0_sq + slope * np.square(s))
-    return lambda s: np.full(np.shape(s), float(bulk_scale))
-
-
 def neuron_types(
-    readout_init: str, bulk_scale: BulkScale = 1.0, nodes: int = GAUSSIAN_TYPES
+    readout_init: str, srf: SRF | None = None, nodes: int = GAUSSIAN_TYPES
 ) -> NeuronTypes:
     """Types for a readout init: "constant" (`s = 1`), "rademacher" (`s = +-1`, 1/2 each) or
-    "gaussian" (`s ~ N(0, 1)` by `nodes`-point Gauss-Hermite quadrature); `c_g = c(s_g)`."""
+    "gaussian" (`s ~ N(0, 1)` by `nodes`-point Gauss-Hermite quadrature); the bulk scales
+    `c_g` of the sRF (`SRF.scales`, all 1 without one) at `a = s_g`."""
     if readout_init == "constant":
         pi, s = np.ones(1), np.ones(1)
     elif readout_init == "rademacher":
@@ -197,10 +179,8 @@ def neuron_types(
         s, pi = (np.array(a) for a in gaussian_quadrature(nodes))
     else:
         raise ValueError(f"readout_init: unknown value {readout_init!r}")
-    c = bulk_scale_rule(bulk_scale)(s)
-    if not np.all(np.isfinite(c) & (c > 0)):
-        raise ValueError(f"bulk_scale: must be finite and > 0 for every type, got {c.tolist()}")
-    return NeuronTypes(pi, s, c)
+    c = 1.0 if srf is None else srf.scales(s)
+    return NeuronTypes(pi, s, np.broadcast_to(c, s.shape).astype(float))
 
 
 def merge_types(types: NeuronTypes, r: float, odd: bool) -> NeuronTypes:
@@ -212,6 +192,12 @@ def merge_types(types: NeuronTypes, r: float, odd: bool) -> NeuronTypes:
     pi = np.array([types.pi[(types.c == c) & (shift == t)].sum() for c, t in keys], dtype=float)
     s = np.array([t / r if r > 0 else 1.0 for _, t in keys])
     return NeuronTypes(pi, s, np.array([c for c, _ in keys]))
+
+
+def srf_types(problem: Problem, srf: SRF, nodes: int = GAUSSIAN_TYPES) -> NeuronTypes:
+    """The merged neuron types of the sRF (those of `curves.equations`, in the order of the
+    `type` axis of `learning_curve`'s per-type order parameters)."""
+    return merge_types(neuron_types(problem.readout_init, srf, nodes), srf.r, problem.sigma.odd)
 
 
 @dataclass(frozen=True)
@@ -237,6 +223,7 @@ def group_table(
     r: float,
     gamma: float,
     types: NeuronTypes,
+    *,
     n: int = KAPPA_NODES,
 ) -> GroupTable:
     """Tabulate every type's coefficients and the target moments on the `kappa` nodes."""

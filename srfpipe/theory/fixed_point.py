@@ -10,40 +10,45 @@ axis of length B (one entry per point); kappa-node arrays have shape (B, K).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import NamedTuple
+from dataclasses import dataclass, field, fields
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from srfpipe.theory.equivalence import KappaTable
+from srfpipe.theory.iterate import converged, solve_fixed_point
 from srfpipe.theory.spectrum import MarchenkoPastur
 
 Array = np.ndarray
 
-TOL = 1e-11
-"""Relative residual below which `(V_w, V_z)` count as converged."""
-MAX_ITER = 2000
 NEWTON_RADIUS = 0.99
-ORDER_PARAMETERS = ("V_w", "V_z", "m_s", "m_v", "m_th", "m_e", "q_w", "q_z")
+
+
+def _kind(kind: str) -> Any:
+    return field(metadata={"kind": kind})
 
 
 @dataclass(frozen=True)
 class Solution:
-    """Order parameters and errors, each of shape (B,); `test_error` includes the noise."""
+    """Errors, status and order parameters, each (B,); `test_error` includes the noise.
 
-    V_w: Array
-    V_z: Array
-    m_s: Array
-    m_v: Array
-    m_th: Array
-    m_e: Array
-    q_w: Array
-    q_z: Array
-    test_error: Array
-    train_error: Array
-    residual: Array
-    iterations: Array
-    converged: Array
+    A field's kind ("error", "status", "order") makes it an output of `learning_curve`,
+    `srfpipe theory` and the theory artifact (`CURVE_OUTPUTS`); fields without are internal.
+    """
+
+    test_error: Array = _kind("error")
+    train_error: Array = _kind("error")
+    converged: Array = _kind("status")
+    residual: Array = _kind("status")
+    iterations: Array = _kind("status")
+    V_w: Array = _kind("order")
+    V_z: Array = _kind("order")
+    m_s: Array = _kind("order")
+    m_v: Array = _kind("order")
+    m_th: Array = _kind("order")
+    m_e: Array = _kind("order")
+    q_w: Array = _kind("order")
+    q_z: Array = _kind("order")
     state: Array  # the variance unknowns, (B, n): (V_w, V_z) here; warm-starts the next solve
     per_type: TypeMeans | None = None  # several types (`groups.solve_groups`) only
 
@@ -57,68 +62,64 @@ class TypeMeans(NamedTuple):
     m_e: Array
 
 
+def _outputs(kind: str) -> tuple[str, ...]:
+    return tuple(f.name for f in fields(Solution) if f.metadata.get("kind") == kind)
+
+
+ORDER_PARAMETERS = _outputs("order")
+ERRORS = (*_outputs("error"), "readout_sq_norm")
+"""The errors; `readout_sq_norm = ||b||^2` is the order parameter `q_z` under its own name."""
+STATUS = _outputs("status")
+CURVE_OUTPUTS = (*ERRORS, *STATUS, *ORDER_PARAMETERS)
+"""The ("alpha", "lam") variables of `learning_curve`, in order."""
+TYPE_MEANS = tuple(f"{m}_type" for m in TypeMeans._fields)
+"""The per-type means of `learning_curve` (dims ("alpha", "lam", "type"); G > 1 only)."""
+
+
 def _mean(tab: KappaTable, f: Array) -> Array:
     """`E_kappa f` over the last axis (K,)."""
     return f @ tab.weight
 
 
-class _Step(NamedTuple):
-    """One evaluation of the variance map at `x` (B, 2)."""
+@dataclass(frozen=True)
+class _VarianceMap:
+    """The map `G` of `(V_w, V_z)` at the points `(psi, lam)` (B,): an `iterate.VarianceMap`."""
 
-    g: Array  # G(x), (B, 2)
-    jac: Array | None  # J_G = psi [[I22, I12], [I12, I02]] M, (B, 2, 2)
-    w: Array  # 1/(1 + V(kappa)), (B, K)
-    integ: dict  # I(a, j), each (B,)
-    vh: Array  # (vh_w, vh_z), (B, 2)
+    tab: KappaTable
+    mp: MarchenkoPastur
+    psi: Array
+    lam: Array
 
+    def step(self, x: Array, jacobian: bool = True) -> tuple[Array, Any, Array, dict, Array]:
+        """`G(x)` (B, 2), its Jacobian `psi [[I22, I12], [I12, I02]] M` (B, 2, 2) if asked,
+        `w = 1/(1 + V(kappa))` (B, K), `I(a, j)` (each (B,)) and `(vh_w, vh_z)` (B, 2) at `x`
+        (B, 2); the fixed point is `x = G(x)`."""
+        tab, psi = self.tab, self.psi
+        w = 1.0 / (1.0 + x @ tab.coef)
+        ww = w * tab.weight
+        vh = ww @ tab.coef.T
+        integ = self.mp.integrals(self.lam + vh[:, 1], vh[:, 0])
+        g = psi[:, None] * np.stack([integ[1, 1], integ[0, 1]], -1)
+        jac = None
+        if jacobian:
+            m = (ww * w) @ tab.coef_products  # E[w^2 c_i c_j]: (B, 3) = (11, 12, 22)
+            jac = psi[:, None, None] * (
+                _spectral_matrix(integ) @ np.stack([m[:, :2], m[:, 1:]], -2)
+            )
+        return g, jac, w, integ, vh
 
-def _variance_step(
-    x: Array, tab: KappaTable, mp: MarchenkoPastur, psi: Array, lam: Array, jacobian: bool = True
-) -> _Step:
-    """Evaluate the variance map `G` (and its Jacobian); the fixed point is `x = G(x)`."""
-    coef = tab.coef
-    w = 1.0 / (1.0 + x @ coef)
-    ww = w * tab.weight
-    vh = ww @ coef.T
-    integ = mp.integrals(lam + vh[:, 1], vh[:, 0])
-    g = np.empty_like(x)
-    g[:, 0] = psi * integ[1, 1]
-    g[:, 1] = psi * integ[0, 1]
-    jac = None
-    if jacobian:
-        m = (ww * w) @ tab.coef_products  # E[w^2 c_i c_j]: (B, 3) = (11, 12, 22)
-        jac = np.empty((x.shape[0], 2, 2))
-        i22, i12, i02 = integ[2, 2], integ[1, 2], integ[0, 2]
-        jac[:, 0, 0] = psi * (i22 * m[:, 0] + i12 * m[:, 1])
-        jac[:, 0, 1] = psi * (i22 * m[:, 1] + i12 * m[:, 2])
-        jac[:, 1, 0] = psi * (i12 * m[:, 0] + i02 * m[:, 1])
-        jac[:, 1, 1] = psi * (i12 * m[:, 1] + i02 * m[:, 2])
-    return _Step(g, jac, w, integ, vh)
+    def __call__(self, x: Array, jacobian: bool) -> tuple[Array, Array | None]:
+        return self.step(x, jacobian)[:2]
+
+    def newton_usable(self, newton: Array, jac: Array) -> Array:
+        """Newton is locally reliable: spectral radius of `J` below `NEWTON_RADIUS`, `x > 0`."""
+        return (_spectral_radius(jac) < NEWTON_RADIUS) & np.all(newton > 0, -1)
 
 
 def _spectral_matrix(integ: dict) -> Array:
     """`[[I22, I12], [I12, I02]]`, shape (B, 2, 2)."""
     return np.stack(
         [np.stack([integ[2, 2], integ[1, 2]], -1), np.stack([integ[1, 2], integ[0, 2]], -1)], -2
-    )
-
-
-def _relative(x: Array, g: Array, scale: Array) -> Array:
-    return np.max(np.abs(x - g), -1) / scale
-
-
-def _solve_2x2(a: Array, b: Array) -> Array:
-    """`a^{-1} b` for a (B, 2, 2), b (B, 2), by Cramer's rule."""
-    det = a[:, 0, 0] * a[:, 1, 1] - a[:, 0, 1] * a[:, 1, 0]
-    return (
-        np.stack(
-            [
-                a[:, 1, 1] * b[:, 0] - a[:, 0, 1] * b[:, 1],
-                a[:, 0, 0] * b[:, 1] - a[:, 1, 0] * b[:, 0],
-            ],
-            -1,
-        )
-        / det[:, None]
     )
 
 
@@ -129,41 +130,12 @@ def _spectral_radius(jac: Array) -> Array:
     return half_tr + np.sqrt(np.maximum(half_tr**2 - det, 0.0))
 
 
-def _solve_variances(
-    tab: KappaTable, mp: MarchenkoPastur, psi: Array, lam: Array, start: Array | None
-) -> tuple[Array, Array, Array]:
-    """`(V_w, V_z)` (B, 2) by safeguarded Newton; returns `(x, relative residual, iterations)`.
-
-    `G` is increasing, so plain iteration `x <- G(x)` from `x = 0` rises monotonically to the
-    fixed point. Newton's step is taken only where it is locally reliable (spectral radius of
-    `J_G` below `NEWTON_RADIUS`, step keeps `x > 0`, residual decreases); elsewhere we iterate.
-    """
-    x = np.zeros((psi.size, 2)) if start is None else np.array(start, dtype=float)
-    iters = np.zeros(psi.size, dtype=int)
-    eye = np.eye(2)
-    for _ in range(MAX_ITER):
-        step = _variance_step(x, tab, mp, psi, lam)
-        scale = 1.0 + np.max(np.abs(x), -1)
-        rel = _relative(x, step.g, scale)
-        active = rel > TOL
-        if not np.any(active):
-            break
-        iters += active
-        newton = x - _solve_2x2(eye - step.jac, x - step.g)
-        usable = (_spectral_radius(step.jac) < NEWTON_RADIUS) & np.all(newton > 0, -1)
-        trial = np.where(usable[:, None], newton, step.g)
-        new = _relative(trial, _variance_step(trial, tab, mp, psi, lam, False).g, scale)
-        trial = np.where((usable & ~(new < rel))[:, None], step.g, trial)
-        x = np.where(active[:, None], trial, x)
-    g = _variance_step(x, tab, mp, psi, lam, False).g
-    return x, _relative(x, g, 1.0 + np.max(np.abs(x), -1)), iters
-
-
 def solve(
     tab: KappaTable,
     mp: MarchenkoPastur,
     psi: Array,
     lam: Array,
+    *,
     noise: float,
     start: Array | None = None,
     row_var: float = 2.0,
@@ -175,9 +147,9 @@ def solve(
     """
     psi = np.asarray(psi, dtype=float)
     lam = np.asarray(lam, dtype=float)
-    x, rel, iters = _solve_variances(tab, mp, psi, lam, start)
-    _, jac, w, integ, vh = _variance_step(x, tab, mp, psi, lam)
-    assert jac is not None
+    vmap = _VarianceMap(tab, mp, psi, lam)
+    x, rel, iters = solve_fixed_point(vmap, np.zeros((psi.size, 2)) if start is None else start)
+    _, jac, w, integ, vh = vmap.step(x)
 
     # means: basis f = (mu0, mu1 kappa, mu2/2) of L(kappa) = f . (m_s, m_v, m_e)
     basis = np.stack([tab.mu0, tab.mu1 * tab.kappa, 0.5 * tab.mu2])  # (3, K)
@@ -216,14 +188,13 @@ def solve(
     drive = np.stack([_mean(tab, w2 * tab.mu1**2 * e0), _mean(tab, w2 * tab.mus2 * e0)], -1)
     prior = mp.prior(integ, mt_v, mt_th, mt_e, row_var)
     source = prior + psi[:, None] * (spec @ drive[..., None])[..., 0]
-    q = _solve_2x2(np.eye(2) - jac, source)
+    q = np.linalg.solve(np.eye(2) - jac, source[..., None])[..., 0]
     err = e0 + q[:, :1] * tab.mu1**2 + q[:, 1:] * tab.mus2
     test = _mean(tab, err)
     train = _mean(tab, w2 * err)
 
-    stable = _spectral_radius(jac) < 1.0
-    physical = np.all(q >= 0, -1) & (train >= 0) & (test >= noise - 1e-10)
-    ok = (rel <= 100 * TOL) & stable & physical & np.isfinite(test) & np.isfinite(train)
+    q_ok = np.all(q >= 0, -1)
+    ok = converged(rel, _spectral_radius(jac), q_ok=q_ok, test=test, train=train, noise=noise)
     return Solution(
         V_w=x[:, 0],
         V_z=x[:, 1],

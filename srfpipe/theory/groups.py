@@ -17,9 +17,9 @@ from typing import NamedTuple
 
 import numpy as np
 
-from srfpipe.theory import fixed_point
 from srfpipe.theory.equivalence import GroupTable
-from srfpipe.theory.fixed_point import TOL, Solution, TypeMeans, _relative
+from srfpipe.theory.fixed_point import Solution, TypeMeans
+from srfpipe.theory.iterate import converged, solve_fixed_point
 from srfpipe.theory.spectrum import block_derivative, block_resolvent
 
 Array = np.ndarray
@@ -34,16 +34,14 @@ class _Layout:
         self.n = len(self.iu[0]) + g
         # dV = sum_{g<=h} (2 - delta_gh) mu1_g mu1_h dT_gh + mus2 . dv_z
         self.mult = np.concatenate([np.where(self.iu[0] == self.iu[1], 1.0, 2.0), np.ones(g)])
+        self.full = np.empty((g, g), dtype=int)  # position of T_gh in x, (G, G)
+        self.full[self.iu] = self.full[self.iu[::-1]] = np.arange(len(self.iu[0]))
 
     def pack(self, t: Array, v: Array) -> Array:
         return np.concatenate([t[..., self.iu[0], self.iu[1]], v], -1)
 
     def unpack(self, x: Array) -> tuple[Array, Array]:
-        k = len(self.iu[0])
-        t = np.zeros((*x.shape[:-1], self.g, self.g))
-        t[..., self.iu[0], self.iu[1]] = x[..., :k]
-        t[..., self.iu[1], self.iu[0]] = x[..., :k]
-        return t, x[..., k:]
+        return x[..., self.full], x[..., len(self.iu[0]) :]
 
 
 @dataclass(frozen=True)
@@ -83,41 +81,34 @@ class _State:
         """`D(dm, dd)`: derivative of `(R, pi q)` (packed like `x`) along directions `dirs`
         (B, N, n) of the hats `(m, d)` packed like `x`; shape (B, n, N)."""
         dm, dd = pb.lay.unpack(dirs)
-        dy, dr = block_derivative(self.q, self.r, self.m, pb.tab.pi, pb.beta, dm, dd)
+        dy, dr = block_derivative(self.q, self.r, self.m, pi=pb.tab.pi, beta=pb.beta, dm=dm, dd=dd)
         return np.swapaxes(pb.lay.pack(dr, dy), -1, -2)
 
 
-def _warm_q(x: Array, pb: _Problem) -> Array | None:
-    """`q` implied by `v_z = psi pi q` (exact at the fixed point) as the inner warm start."""
-    vz = x[:, pb.lay.n - pb.lay.g :]
-    if np.any(pb.psi <= 0) or np.any(vz <= 0):
-        return None
-    return vz / (pb.psi[:, None] * pb.tab.pi)
+@dataclass(frozen=True)
+class _VarianceMap:
+    """`F` of `x` (B, n) for one batch: an `iterate.VarianceMap`."""
 
+    pb: _Problem
 
-def _solve_variances(pb: _Problem, start: Array | None) -> tuple[Array, Array, Array]:
-    """`x` (B, n) by Newton (where it lowers the residual) safeguarded by the monotone
-    iteration `x <- F(x)`; returns `(x, relative residual, iterations)`."""
-    lay = pb.lay
-    x = np.zeros((pb.psi.size, lay.n)) if start is None else np.array(start, dtype=float)
-    iters = np.zeros(pb.psi.size, dtype=int)
-    eye = np.eye(lay.n)
-    for _ in range(fixed_point.MAX_ITER):
-        st = _State(x, pb, _warm_q(x, pb))
-        scale = 1.0 + np.max(np.abs(x), -1)
-        rel = _relative(x, st.g, scale)
-        active = rel > TOL
-        if not np.any(active):
-            break
-        iters += active
-        newton = x - np.linalg.solve(eye - st.jacobian(pb), (x - st.g)[..., None])[..., 0]
-        usable = np.all(newton[:, lay.n - lay.g :] > 0, -1) & np.all(np.isfinite(newton), -1)
-        trial = np.where(usable[:, None], newton, st.g)
-        with np.errstate(invalid="ignore", divide="ignore"):  # a bad trial is rejected below
-            new_g = _State(trial, pb).g
-        trial = np.where((usable & ~(_relative(trial, new_g, scale) < rel))[:, None], st.g, trial)
-        x = np.where(active[:, None], trial, x)
-    return x, _relative(x, _State(x, pb).g, 1.0 + np.max(np.abs(x), -1)), iters
+    def __call__(self, x: Array, jacobian: bool) -> tuple[Array, Array | None]:
+        """At an iterate (`jacobian`), the `q` implied by `v_z = psi pi q` (exact at the fixed
+        point) warm-starts the block resolvent; a trial point starts cold (a warm start from
+        a poor trial can land on a spurious finite resolvent that makes the trial look good)."""
+        pb = self.pb
+        vz = x[:, pb.lay.n - pb.lay.g :]
+        if not jacobian:
+            return _State(x, pb).g, None
+        warm = None
+        if np.all(pb.psi > 0) and np.all(vz > 0):
+            warm = vz / (pb.psi[:, None] * pb.tab.pi)
+        st = _State(x, pb, warm)
+        return st.g, st.jacobian(pb)
+
+    def newton_usable(self, newton: Array, jac: Array) -> Array:
+        """`v_z > 0` (the resolvent needs it) and finite."""
+        lay = self.pb.lay
+        return np.all(newton[:, lay.n - lay.g :] > 0, -1) & np.all(np.isfinite(newton), -1)
 
 
 _POWER_STEPS = 30
@@ -132,7 +123,7 @@ def _spectral_radius(jac: Array) -> Array:
         v = (jac @ v[..., None])[..., 0]
         v /= np.maximum(np.linalg.norm(v, axis=-1, keepdims=True), 1e-300)
     rho = np.linalg.norm((jac @ v[..., None])[..., 0], axis=-1)
-    near = ~(rho < _EXACT_ABOVE)
+    near = rho >= _EXACT_ABOVE  # NaN (a lost point) stays NaN
     if np.any(near):
         rho[near] = np.max(np.abs(np.linalg.eigvals(jac[near])), -1)
     return rho
@@ -205,6 +196,7 @@ def solve_groups(
     beta: float,
     psi: Array,
     lam: Array,
+    *,
     noise: float,
     start: Array | None = None,
     row_var: float = 2.0,
@@ -222,7 +214,9 @@ def solve_groups(
     psi = np.asarray(psi, dtype=float)
     pb = _Problem(tab, _Layout(tab.pi.size), beta, psi, np.asarray(lam, dtype=float))
     lay, phi, wt = pb.lay, pb.phi, tab.weight
-    x, rel, iters = _solve_variances(pb, start)
+    x, rel, iters = solve_fixed_point(
+        _VarianceMap(pb), np.zeros((psi.size, lay.n)) if start is None else start
+    )
     st = _State(x, pb)
     jac = st.jacobian(pb)
     mn = _means(pb, st, row_var, width)
@@ -240,9 +234,8 @@ def solve_groups(
     q_w, q_z = lay.unpack(q)
     err = e0 + (q * lay.mult) @ phi
     test, train = err @ wt, (st.w**2 * err) @ wt
-    physical = np.all(q_z >= 0, -1) & (train >= 0) & (test >= noise - 1e-10)
-    ok = (rel <= 100 * TOL) & (_spectral_radius(jac) < 1.0) & physical
-    ok &= np.isfinite(test) & np.isfinite(train)
+    q_ok = np.all(q_z >= 0, -1)
+    ok = converged(rel, _spectral_radius(jac), q_ok=q_ok, test=test, train=train, noise=noise)
     k = lay.n - lay.g
     return Solution(
         V_w=x[:, :k] @ lay.mult[:k],

@@ -15,71 +15,43 @@ With neurons of G types (docs/theory.md section 11; type g: fraction `pi_g`, spi
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
 from srfpipe.functions import Activation
-from srfpipe.problem import SRF, Problem
-from srfpipe.theory.equivalence import (
-    GAUSSIAN_TYPES,
-    NeuronTypes,
-    merge_types,
-    neuron_types,
-    shifted_coefficients,
-)
+from srfpipe.problem import SRF
+from srfpipe.theory.equivalence import NeuronTypes, shifted_coefficients
 
 BIN_NODES = 8
 """Gauss-Legendre nodes per bin of `bin_average`."""
 
 
 def conditional_mean(
-    act: Activation,
-    srf: SRF,
-    m_s: np.ndarray,
-    m_v: np.ndarray,
-    m_e: np.ndarray,
-    kappa: np.ndarray,
+    act: Activation, srf: SRF, means: Sequence[np.ndarray], kappa: np.ndarray
 ) -> np.ndarray:
-    """`L(kappa)`, shape (..., K), for order parameters of shape (...,) and `kappa` (K,); with
-    a bulk scale `c` the coefficients are those of `sigma_c` at the shift `(r/c) kappa`."""
+    """`L(kappa)`, shape (..., K), for the order parameters `means = (m_s, m_v, m_e)`, each of
+    shape (...,), and `kappa` (K,); with a bulk scale `c` the coefficients are those of
+    `sigma_c` at the shift `(r/c) kappa`."""
     kappa = np.asarray(kappa, float)
     c = srf.bulk_scale
     mu0, mu1, _, mu2 = shifted_coefficients(act, (srf.r / c) * kappa, c)
-    m_s, m_v, m_e = (np.asarray(m, float)[..., None] for m in (m_s, m_v, m_e))
+    m_s, m_v, m_e = (np.asarray(m, float)[..., None] for m in means)
     return m_s * mu0 + m_v * mu1 * kappa + m_e * 0.5 * mu2
 
 
 def types_mean(
-    act: Activation,
-    r: float,
-    types: NeuronTypes,
-    m_s: np.ndarray,
-    m_v: np.ndarray,
-    m_e: np.ndarray,
-    kappa: np.ndarray,
+    act: Activation, r: float, types: NeuronTypes, means: Sequence[np.ndarray], kappa: np.ndarray
 ) -> np.ndarray:
     """`L(kappa)`, shape (..., K), for neurons of the (merged) `types` (G,) with per-type
-    order parameters of shape (..., G) and `kappa` (K,): the sum over types of
+    order parameters `means = (m_s, m_v, m_e)`, each (..., G), and `kappa` (K,): the sum of
     `conditional_mean`'s terms, type g with the coefficients of `equivalence.group_table`."""
     kappa = np.asarray(kappa, float)
     shifts = r * types.s / types.c
     coefs = [shifted_coefficients(act, t * kappa, c) for t, c in zip(shifts, types.c, strict=True)]
     mu0, mu1, _, mu2 = (np.stack(x) for x in zip(*coefs, strict=True))  # (G, K) each
-    m_s, m_v, m_e = (np.asarray(m, float) for m in (m_s, m_v, m_e))
+    m_s, m_v, m_e = (np.asarray(m, float) for m in means)
     return m_s @ mu0 + m_v @ (mu1 * kappa) + m_e @ (0.5 * mu2)
-
-
-def srf_types(problem: Problem, srf: SRF, nodes: int = GAUSSIAN_TYPES) -> NeuronTypes:
-    """The merged neuron types of the sRF, in the order of `curves.equations` (and so of the
-    `type` axis of `learning_curve`'s per-type order parameters)."""
-    rule = srf.bulk_scale if srf.bulk_slope == 0.0 else (srf.bulk_scale**2, srf.bulk_slope)
-    return merge_types(neuron_types(problem.readout_init, rule, nodes), srf.r, problem.sigma.odd)
-
-
-def single_type(problem: Problem, srf: SRF) -> bool:
-    """Whether all neurons of the sRF are of one type (then `conditional_mean` applies)."""
-    return srf_types(problem, srf).pi.size == 1
 
 
 def bin_average(f: Callable[[np.ndarray], np.ndarray], edges: np.ndarray) -> np.ndarray:

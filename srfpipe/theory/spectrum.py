@@ -106,8 +106,6 @@ class EmpiricalSpectrum(MarchenkoPastur):
 
 def marchenko_pastur(beta: float, n: int = MP_NODES) -> MarchenkoPastur:
     """Precompute the quadrature for ratio `beta = p/d > 0` with `n` nodes."""
-    if not (np.isfinite(beta) and beta > 0):
-        raise ValueError(f"beta: must be a finite number > 0, got {beta}")
     i = np.arange(1, n + 1)
     angle = i * np.pi / (n + 1)
     t = np.cos(angle)
@@ -168,7 +166,7 @@ def block_resolvent(
 
 
 def block_derivative(
-    q: Array, r: Array, m: Array, pi: Array, beta: float, dm: Array, dd: Array
+    q: Array, r: Array, m: Array, *, pi: Array, beta: float, dm: Array, dd: Array
 ) -> tuple[Array, Array]:
     """Derivatives of `(y, R)`, `y_g = pi_g q_g = (1/p) tr P_g A^-1`, along `(dm, dd)`.
 

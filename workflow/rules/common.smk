@@ -12,7 +12,9 @@ from srfpipe.config import (
 )
 from srfpipe.versions import code_version
 
-validate_config(config, workflow.source_path("../schemas/config.schema.yaml"))
+validate_config(
+    config, workflow.source_path("../schemas/config.schema.yaml"), workflow.config_settings.config
+)
 CONFIG_TEXT = config_text(config)
 logger.info(f"srfpipe: effective configuration (saved to results/config/):\n{CONFIG_TEXT}")
 
@@ -28,7 +30,7 @@ if config["theory"] and THEORY_GAP:
 # the network map (sRF theory lines, validation, learned function, optimal eta) is one step's
 ONE_STEP = WITH_THEORY and EXP.problem.steps == 1
 VALIDATION_D = [str(d) for d in config["validation"]["d"]] if ONE_STEP else []
-STAGES = ["data", "step", "readout", "theory", "validation", "learned", "optimal"]
+STAGES = ["data", "step", "readout", "conditional", "theory", "validation", "learned", "optimal"]
 PARAMS = {s: stage_params(EXP, s) for s in STAGES}
 KEY = {s: stage_key(EXP, s) for s in STAGES}
 
@@ -36,13 +38,21 @@ DATA = f"results/data/{KEY['data']}/seed~{{seed}}.nc"
 STEP = f"results/step/{KEY['step']}/eta~{{eta}}_seed~{{seed}}.nc"
 READOUT = f"results/readout/{KEY['readout']}/eta~{{eta}}_seed~{{seed}}.nc"
 THEORY = f"results/theory/{KEY['theory']}/eta~{{eta}}.nc"
-CONDITIONAL = f"results/conditional/{KEY['readout']}/eta~{{eta}}_seed~{{seed}}.nc"
+CONDITIONAL = f"results/conditional/{KEY['conditional']}/eta~{{eta}}_seed~{{seed}}.nc"
 WITH_CONDITIONAL = bool(config["theory"]) and conditional_applies(EXP) is None
 CURVES = f"results/curves/{NAME}.nc"
 VALIDATION = f"results/validation/{KEY['validation']}/d~{{d}}.nc"
 LEARNED = f"results/learned/{KEY['learned']}.nc"
 OPTIMAL = f"results/optimal/{KEY['optimal']}.nc"
 CONFIG = f"results/config/{NAME}.yaml"
+ALL_FIGURES = expand(
+    "{fig}.{ext}",
+    fig=[
+        "learning_curves", "spike_diagnostics", "bulk_spectrum", "theory_validation",
+        "learned_function", "optimal_eta",
+    ],
+    ext=["png", "pdf"],
+)  # every figure srfpipe makes (record_config prunes only these names)
 FIGURES = expand(
     "results/figures/{name}/{fig}.{ext}",
     name=NAME,

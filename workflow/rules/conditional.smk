@@ -5,14 +5,14 @@ rule eval_conditional:
     output:
         CONDITIONAL,
     log:
-        f"logs/eval_conditional/{KEY['readout']}/eta~{{eta}}_seed~{{seed}}.log",
+        f"logs/eval_conditional/{KEY['conditional']}/eta~{{eta}}_seed~{{seed}}.log",
     benchmark:
-        f"benchmarks/rules/eval_conditional/{KEY['readout']}/eta~{{eta}}_seed~{{seed}}.tsv"
+        f"benchmarks/rules/eval_conditional/{KEY['conditional']}/eta~{{eta}}_seed~{{seed}}.tsv"
     threads: 1
     resources:
-        **job_resources(EXP, "step"),
+        **job_resources(EXP, "conditional"),
     params:
-        stage=PARAMS["readout"],
+        stage=PARAMS["conditional"],
         code=code_version("conditional"),
         seed=lambda wc: int(wc.seed),
         eta=lambda wc: float(wc.eta),
@@ -34,5 +34,6 @@ rule plot_bulk_spectrum:
         f"logs/plot_bulk_spectrum/{NAME}.log",
     params:
         code=code_version("plots"),
+        expect=PARAMS["readout"],
     script:
         "../scripts/plot_bulk_spectrum.py"

@@ -6,5 +6,6 @@ rule record_config:
     params:
         text=CONFIG_TEXT,
         figures=FIGURES,
+        made=ALL_FIGURES,
     script:
         "../scripts/record_config.py"

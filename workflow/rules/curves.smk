@@ -10,5 +10,6 @@ rule make_curves:
         f"logs/make_curves/{NAME}.log",
     params:
         code=code_version("curves"),
+        expect=PARAMS["readout"],
     script:
         "../scripts/make_curves.py"

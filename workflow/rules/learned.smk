@@ -8,6 +8,7 @@ rule learned_function:
         f"logs/learned_function/{KEY['learned']}.log",
     params:
         code=code_version("learned"),
+        expect=PARAMS["readout"],
     script:
         "../scripts/learned_function.py"
 
@@ -26,5 +27,6 @@ rule plot_learned_function:
         f"logs/plot_learned_function/{NAME}.log",
     params:
         code=code_version("plots"),
+        expect=PARAMS["learned"],
     script:
         "../scripts/plot_learned_function.py"

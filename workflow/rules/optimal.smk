@@ -30,5 +30,7 @@ rule plot_optimal_eta:
         f"logs/plot_optimal_eta/{NAME}.log",
     params:
         code=code_version("plots"),
+        expect=PARAMS["optimal"],
+        expect_curves=PARAMS["readout"],
     script:
         "../scripts/plot_optimal_eta.py"

@@ -18,5 +18,6 @@ rule plot_figures:
         f"logs/plot_figures/{NAME}.log",
     params:
         code=code_version("plots"),
+        expect=PARAMS["readout"],
     script:
         "../scripts/plot_figures.py"

@@ -31,5 +31,6 @@ rule plot_validation:
         f"logs/plot_validation/{NAME}.log",
     params:
         code=code_version("plots"),
+        expect=PARAMS["validation"],
     script:
         "../scripts/plot_validation.py"

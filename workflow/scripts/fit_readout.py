@@ -6,6 +6,7 @@ from srfpipe.store import load, save
 
 smk = snakemake  # noqa: F821  (injected by Snakemake)
 with snakemake_job(smk):
-    data_ds, step_ds = load(smk.input.data), load(smk.input.step)
+    expect = smk.params.stage | {"seed": smk.params.seed, "eta": smk.params.eta}
+    data_ds, step_ds = load(smk.input.data, "data", expect), load(smk.input.step, "step", expect)
     ds = fit_readout.run(smk.params.stage, smk.params.seed, smk.params.eta, data_ds, step_ds)
     save(ds, smk.output[0])

@@ -6,7 +6,9 @@ from srfpipe.store import load, save
 
 smk = snakemake  # noqa: F821  (injected by Snakemake)
 with snakemake_job(smk):
+    expect = smk.params.expect
     ds = learned_function.run(
-        [load(f) for f in smk.input.readouts], [load(f) for f in smk.input.theories]
+        [load(f, "readout", expect) for f in smk.input.readouts],
+        [load(f, "theory", expect) for f in smk.input.theories],
     )
     save(ds, smk.output[0])

@@ -6,10 +6,11 @@ from srfpipe.store import load, save
 
 smk = snakemake  # noqa: F821  (injected by Snakemake)
 with snakemake_job(smk):
+    expect = smk.params.expect
     ds = make_curves.run(
-        [load(f) for f in smk.input.readouts],
-        [load(f) for f in smk.input.steps],
-        [load(f) for f in smk.input.theories],
-        [load(f) for f in smk.input.conditionals],
+        [load(f, "readout", expect) for f in smk.input.readouts],
+        [load(f, "step", expect) for f in smk.input.steps],
+        [load(f, "theory", expect) for f in smk.input.theories],
+        [load(f, "conditional", expect) for f in smk.input.conditionals],
     )
     save(ds, smk.output[0])

@@ -6,4 +6,6 @@ from srfpipe.store import load
 
 smk = snakemake  # noqa: F821  (injected by Snakemake)
 with snakemake_job(smk):
-    plots.bulk_spectrum(load(smk.input[0]), [smk.output.png, smk.output.pdf])
+    plots.bulk_spectrum(
+        load(smk.input[0], "curves", smk.params.expect), [smk.output.png, smk.output.pdf]
+    )

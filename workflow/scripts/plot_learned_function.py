@@ -6,4 +6,6 @@ from srfpipe.store import load
 
 smk = snakemake  # noqa: F821  (injected by Snakemake)
 with snakemake_job(smk):
-    plots.learned_function(load(smk.input[0]), [smk.output.png, smk.output.pdf])
+    plots.learned_function(
+        load(smk.input[0], "learned", smk.params.expect), [smk.output.png, smk.output.pdf]
+    )

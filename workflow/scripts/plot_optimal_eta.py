@@ -6,5 +6,6 @@ from srfpipe.store import load
 
 smk = snakemake  # noqa: F821  (injected by Snakemake)
 with snakemake_job(smk):
-    optimal, curves = load(smk.input.optimal), load(smk.input.curves)
+    optimal = load(smk.input.optimal, "optimal", smk.params.expect)
+    curves = load(smk.input.curves, "curves", smk.params.expect_curves)
     plots.optimal_eta(optimal, curves, [smk.output.png, smk.output.pdf])

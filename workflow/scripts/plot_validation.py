@@ -6,4 +6,7 @@ from srfpipe.store import load
 
 smk = snakemake  # noqa: F821  (injected by Snakemake)
 with snakemake_job(smk):
-    plots.theory_validation([load(f) for f in smk.input], [smk.output.png, smk.output.pdf])
+    plots.theory_validation(
+        [load(f, "validation", smk.params.expect) for f in smk.input],
+        [smk.output.png, smk.output.pdf],
+    )

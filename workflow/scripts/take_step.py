@@ -6,5 +6,7 @@ from srfpipe.store import load, save
 
 smk = snakemake  # noqa: F821  (injected by Snakemake)
 with snakemake_job(smk):
-    ds = take_step.run(smk.params.stage, smk.params.seed, smk.params.eta, load(smk.input.data))
+    expect = smk.params.stage | {"seed": smk.params.seed, "eta": smk.params.eta}
+    data_ds = load(smk.input.data, "data", expect)
+    ds = take_step.run(smk.params.stage, smk.params.seed, smk.params.eta, data_ds)
     save(ds, smk.output[0])
