@@ -35,11 +35,11 @@ from srfpipe.functions import gaussian_quadrature
 from srfpipe.models import MODELS
 from srfpipe.problem import SRF
 from srfpipe.simulation import SeedDraw, seed_errors
-from srfpipe.step import network_map
 from srfpipe.theory.conditional import conditional_curve, conditional_spectrum, split
 from srfpipe.theory.curves import learning_curve, solve_grid
-from srfpipe.theory.equivalence import KAPPA_NODES, kappa_table
+from srfpipe.theory.equivalence import kappa_table
 from srfpipe.theory.fixed_point import solve
+from srfpipe.theory.network_map import network_map
 from srfpipe.theory.structured import BULK_TERMS, bulk_law, structured_curve
 
 Z = np.array([-3.0, -1.0, -0.3, -0.1])
@@ -196,16 +196,22 @@ def decompose(args: argparse.Namespace) -> None:
     lam, alpha = np.asarray(args.lam), np.asarray(args.alpha)
     for eta in args.eta:
         net = network_map(pb, eta)
-        tab_map = kappa_table(pb.sigma, pb.target, net.r, net.gamma, KAPPA_NODES, net.bulk_scale)
+        tab_map = kappa_table(pb.sigma, pb.target, net.r, net.gamma, bulk_scale=net.bulk_scale)
         st = structured_curve(pb, eta, lam=lam, alpha=alpha).test_error.values
         diffs = []
         for seed in range(args.seed_start, args.seed_start + args.seeds):
             draw = SeedDraw(pb, args.d, seed, eta=eta)
             sp = split(draw.w1, draw.theta, pb.readout_init, s=draw.net.a)
             spec, rv = conditional_spectrum(sp, draw.theta, pb)
-            tab = kappa_table(pb.sigma, pb.target, sp.r, sp.gamma, KAPPA_NODES, sp.scale)
+            tab = kappa_table(pb.sigma, pb.target, sp.r, sp.gamma, bulk_scale=sp.scale)
             err = [
-                solve_grid(pb, partial(solve, t, spec, row_var=rv), spec.beta, lam, alpha)
+                solve_grid(
+                    pb,
+                    partial(solve, t, spec, row_var=rv),
+                    beta=spec.beta,
+                    lam_arr=lam,
+                    alpha_arr=alpha,
+                )
                 for t in (tab, tab_map)
             ]
             cond, cmap = (e["test_error"][1] for e in err)

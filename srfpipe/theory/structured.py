@@ -37,7 +37,6 @@ from scipy.interpolate import CubicSpline
 
 from srfpipe.functions import gaussian_quadrature
 from srfpipe.problem import Problem
-from srfpipe.step import NetworkMap, network_map
 from srfpipe.theory.coverage import theory_gap
 from srfpipe.theory.curves import (
     ROW_NORM_VARIANCE,
@@ -48,6 +47,7 @@ from srfpipe.theory.curves import (
 )
 from srfpipe.theory.equivalence import KAPPA_NODES, kappa_quadrature, kappa_table
 from srfpipe.theory.fixed_point import solve
+from srfpipe.theory.network_map import NetworkMap, network_map
 from srfpipe.theory.spectrum import EmpiricalSpectrum
 
 Array = np.ndarray
@@ -357,7 +357,9 @@ def structured_equations(
     c_W)`) and the spectral object (e.g. for `optimize`)."""
     net = network_map(problem, eta)
     spec, row_var = structured_spectrum(problem, eta, terms, net)
-    tab = kappa_table(problem.sigma, problem.target, net.r, net.gamma, kappa_nodes, net.bulk_scale)
+    tab = kappa_table(
+        problem.sigma, problem.target, net.r, net.gamma, n=kappa_nodes, bulk_scale=net.bulk_scale
+    )
     return Equations(partial(solve, tab, spec, row_var=row_var), tab, spec)
 
 
@@ -381,7 +383,7 @@ def structured_curve(
         ds = learning_curve(problem, network_map(problem, 0.0).srf, lam=lam_arr, alpha=alpha_arr)
         return ds.assign_attrs(bulk="structured", bulk_terms="", bulk_missing="", eta=0.0)
     eq = structured_equations(problem, eta, terms, kappa_nodes)
-    data = solve_grid(problem, eq.solver, eq.mp.beta, lam_arr, alpha_arr)
+    data = solve_grid(problem, eq.solver, beta=eq.mp.beta, lam_arr=lam_arr, alpha_arr=alpha_arr)
     net = network_map(problem, eta)
     attrs = {
         "activation": problem.activation,
