@@ -1,0 +1,315 @@
+"""Structured-bulk theory against the one-step network (docs/theory.md section 14).
+
+Three commands:
+
+* `gap`: per eta and seed, the network's test error (`srfpipe simulate --model network`'s
+  `SeedDraw`) and the conditional theory of its `W1`; with the isotropic sRF (`c_W`) and
+  structured theories (deterministic). One JSON line per (eta, alpha, lam).
+* `ingredients`: the structured theory's ingredients (resolvent transforms at a few `z < 0`,
+  total weights, bulk edge) against their values on trained layers (`conditional.split`).
+* `ladder`: the structured terms added one by one (relative to the full theory).
+* `decompose`: conditional minus structured theory over seeds, split into measures and
+  `(r, gamma, c)`.
+* `jensen`: the effect of the finite-`n0` fluctuations of `(r, gamma)` on the mean error.
+* `table`: the gap table of `gap` files (mean |gap|, max, SE), pooling disjoint seed ranges.
+
+    python benchmarks/structured_bulk.py gap --alpha0 2 --eta 1 2 3 4 --seeds 10 --out s2.jsonl
+    python benchmarks/structured_bulk.py ingredients --alpha0 2 --eta 3 --d 1000 --seeds 4
+    python benchmarks/structured_bulk.py table s2.jsonl
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import sys
+import time
+from functools import partial
+
+import numpy as np
+from scipy import linalg
+
+from benchmarks.conditional_gap import arguments, problem
+from srfpipe.functions import gaussian_quadrature
+from srfpipe.models import MODELS
+from srfpipe.problem import SRF
+from srfpipe.simulation import SeedDraw, seed_errors
+from srfpipe.theory.conditional import conditional_curve, conditional_spectrum, split
+from srfpipe.theory.curves import learning_curve, solve_grid
+from srfpipe.theory.equivalence import kappa_table
+from srfpipe.theory.fixed_point import solve
+from srfpipe.theory.network_map import network_map
+from srfpipe.theory.structured import BULK_TERMS, bulk_law, structured_curve
+
+Z = np.array([-3.0, -1.0, -0.3, -0.1])
+"""Points `z < 0` at which the resolvent transforms are compared."""
+
+
+def gap(args: argparse.Namespace) -> None:
+    pb = dataclasses.replace(problem(args), alpha0=args.alpha0)
+    lam, alpha = args.lam, args.alpha
+    for eta in args.eta:
+        iso = learning_curve(pb, network_map(pb, eta).srf, lam=lam, alpha=alpha).test_error
+        t0 = time.perf_counter()
+        st = structured_curve(pb, eta, lam=lam, alpha=alpha).test_error
+        cost = time.perf_counter() - t0
+        sim, cond = [], []
+        seeds = range(args.seed_start, args.seed_start + args.seeds)
+        for seed in seeds:
+            errs = seed_errors(
+                pb, lambda s: [MODELS["network"].layer(s)], args.d, seed, alpha, lam,
+                args.test_size, eta,
+            )  # fmt: skip
+            sim.append(errs["test_error"][0])
+            if args.no_conditional:
+                cond.append(np.full((len(alpha), len(lam)), np.nan))
+                continue
+            draw = SeedDraw(pb, args.d, seed, eta=eta)
+            ds = conditional_curve(pb, draw.w1, draw.theta, lam=lam, alpha=alpha, s=draw.net.a)
+            cond.append(ds.test_error.values)
+        sim_arr, cond_arr = np.array(sim), np.array(cond)
+        n = args.seeds
+        with open(args.out, "a") as fh:
+            for i, a in enumerate(alpha):
+                for j, lm in enumerate(lam):
+                    s, c = sim_arr[:, i, j], cond_arr[:, i, j]
+                    row = {"eta": eta, "alpha0": args.alpha0, "alpha": a, "lam": lm, "d": args.d}
+                    row |= {"seed_start": args.seed_start}
+                    row |= {"seeds": n, "activation": pb.activation, "target": pb.target_json()}
+                    row |= {"sim": float(s.mean()), "sim_se": float(s.std(ddof=1) / np.sqrt(n))}
+                    row |= {
+                        "isotropic": float(iso.values[i, j]),
+                        "structured": float(st.values[i, j]),
+                    }
+                    row |= {"conditional": float(c.mean())}
+                    row["conditional_paired_se"] = float((s - c).std(ddof=1) / np.sqrt(n))
+                    row["structured_seconds"] = cost
+                    fh.write(json.dumps(row) + "\n")
+                    print(json.dumps(row), flush=True)
+
+
+def measured(draw: SeedDraw, readout_init: str) -> dict[str, np.ndarray]:
+    """The ingredients of one trained layer: `(r, gamma, c)`, weights, transforms at `Z`."""
+    sp = split(draw.w1, draw.theta, readout_init, s=draw.net.a)
+    b = sp.bulk
+    om, left = linalg.eigh(b @ b.T)
+    perp = draw.theta - sp.gamma * sp.v
+    perp /= np.linalg.norm(perp)
+    cv, ct = (left.T @ (b @ sp.v)) ** 2, (left.T @ (b @ perp)) ** 2
+    res = 1.0 / (om[None, :] - Z[:, None])  # (Z, p)
+    beta = b.shape[0] / b.shape[1]
+    return {
+        "r": sp.r, "gamma": sp.gamma, "c": sp.scale, "edge": om[-1],
+        "w_v": cv.sum() / beta, "w_th": ct.sum() / beta,
+        "m": res.mean(1), "s_v": res @ cv, "s_th": res @ ct,
+    }  # fmt: skip
+
+
+def edge(law) -> float:
+    """The right edge of the trace measure: the minimum of `z(e)` over the branch `e < 0`
+    (`z > edge` real, `m < 0`), scanned on `(-1/max w, 0)`; NaN if the minimum sits at the
+    end of the scan (the top of `K` is then set by the largest weights `y^2` on the nodes)."""
+    e = -np.geomspace(1e-6, 1.0 / law.w.max(), 20001)[:-1]
+    with np.errstate(all="ignore"):
+        val = law.at(e)
+    z = np.where((val["m"] < 0) & (val["z"] > 0), val["z"], np.inf)
+    i = int(np.argmin(z))
+    return float(z[i]) if 0 < i < e.size - 1 else np.nan
+
+
+def predicted(pb, eta: float, terms=BULK_TERMS) -> dict[str, np.ndarray]:
+    """The structured theory's ingredients (same keys as `measured`)."""
+    law = bulk_law(pb, eta, terms)
+    net = network_map(pb, eta)
+    val, _ = law.derivatives(law.e_of_z(Z))
+    far = law.derivatives(law.e_of_z(np.array([-1e6])))[0]  # total weight = lim -z s(z)
+    return {
+        "r": net.r, "gamma": net.gamma, "c": net.bulk_scale, "edge": edge(law),
+        "w_v": 1e6 * far["s_v"][0] / pb.beta, "w_th": 1e6 * far["s_th"][0] / pb.beta,
+        "m": val["m"], "s_v": val["s_v"], "s_th": val["s_th"],
+    }  # fmt: skip
+
+
+def ingredients(args: argparse.Namespace) -> None:
+    pb = dataclasses.replace(problem(args), alpha0=args.alpha0)
+    for eta in args.eta:
+        pred = predicted(pb, eta)
+        runs = [
+            measured(SeedDraw(pb, args.d, s, eta=eta), pb.readout_init) for s in range(args.seeds)
+        ]
+        print(f"alpha0 {args.alpha0}, eta {eta}, d {args.d}, {args.seeds} seeds (z = {Z.tolist()})")
+        for k, p in pred.items():
+            vals = np.array([r[k] for r in runs])
+            mean, se = vals.mean(0), vals.std(0, ddof=1) / np.sqrt(len(runs))
+            fmt = np.vectorize(lambda x: f"{x:.4f}")
+            print(f"  {k:6s} predicted {fmt(p)}  measured {fmt(mean)} +- {fmt(se)}")
+
+
+def _pool(rows: list[dict]) -> dict:
+    """One row from runs on disjoint seed ranges: seed-weighted means, pooled SE (the
+    variance within runs from their SEs, plus the spread between run means)."""
+    if len(rows) == 1:
+        return rows[0]
+    n = np.array([r["seeds"] for r in rows], float)
+    out = dict(rows[0], seeds=int(n.sum()))
+    for k in ("sim", "isotropic", "structured", "conditional"):
+        out[k] = float(np.sum(n * [r[k] for r in rows]) / n.sum())
+    means = np.array([r["sim"] for r in rows])
+    within = np.sum((n - 1) * n * np.array([r["sim_se"] for r in rows]) ** 2)
+    between = np.sum(n * (means - out["sim"]) ** 2)
+    out["sim_se"] = float(np.sqrt((within + between) / (n.sum() - 1) / n.sum()))
+    return out
+
+
+LADDER = {
+    "spectrum": (),
+    "+ projections": ("projections",),
+    "+ self": ("projections", "self"),
+    "+ neuron_mu1": ("projections", "self", "neuron_mu1"),
+}
+"""Cumulative structured terms (the trace measure is always structured); the full theory
+adds `rows`."""
+
+
+def ladder(args: argparse.Namespace) -> None:
+    """Mean over the grid of (theory - full structured)/full structured, per eta."""
+    pb = dataclasses.replace(problem(args), alpha0=args.alpha0)
+    lam, alpha = args.lam, args.alpha
+    print("| alpha0 | eta | isotropic | " + " | ".join(LADDER) + " |")
+    print("|---|---|---|" + "---|" * len(LADDER))
+    for eta in args.eta:
+        full = structured_curve(pb, eta, lam=lam, alpha=alpha).test_error.values
+        iso = learning_curve(pb, network_map(pb, eta).srf, lam=lam, alpha=alpha).test_error.values
+        cells = [f"{100 * np.mean(iso / full - 1):+.2f}%"]
+        for terms in LADDER.values():
+            v = structured_curve(pb, eta, lam=lam, alpha=alpha, terms=terms).test_error.values
+            cells.append(f"{100 * np.mean(v / full - 1):+.2f}%")
+        print(f"| {args.alpha0:g} | {eta:g} | " + " | ".join(cells) + " |")
+
+
+def decompose(args: argparse.Namespace) -> None:
+    """Conditional minus structured theory over seeds, split into the measures (conditional
+    ingredients with the map's `(r, gamma, c_W)`: `measures`) and the split's own
+    `(r, gamma, c)` (`rgc`); mean and SE over seeds of the grid-mean relative differences."""
+    pb = dataclasses.replace(problem(args), alpha0=args.alpha0)
+    lam, alpha = np.asarray(args.lam), np.asarray(args.alpha)
+    for eta in args.eta:
+        net = network_map(pb, eta)
+        tab_map = kappa_table(pb.sigma, pb.target, net.r, net.gamma, bulk_scale=net.bulk_scale)
+        st = structured_curve(pb, eta, lam=lam, alpha=alpha).test_error.values
+        diffs = []
+        for seed in range(args.seed_start, args.seed_start + args.seeds):
+            draw = SeedDraw(pb, args.d, seed, eta=eta)
+            sp = split(draw.w1, draw.theta, pb.readout_init, s=draw.net.a)
+            spec, rv = conditional_spectrum(sp, draw.theta, pb)
+            tab = kappa_table(pb.sigma, pb.target, sp.r, sp.gamma, bulk_scale=sp.scale)
+            err = [
+                solve_grid(
+                    pb,
+                    partial(solve, t, spec, row_var=rv),
+                    beta=spec.beta,
+                    lam_arr=lam,
+                    alpha_arr=alpha,
+                )
+                for t in (tab, tab_map)
+            ]
+            cond, cmap = (e["test_error"][1] for e in err)
+            diffs.append([np.mean(cond / st - 1), np.mean(cmap / st - 1), np.mean(cond / cmap - 1)])
+        d = 100 * np.array(diffs)
+        mean, se = d.mean(0), d.std(0, ddof=1) / np.sqrt(len(d))
+        names = ("conditional - structured", "measures", "rgc")
+        cells = ", ".join(
+            f"{n} {m:+.2f}% +- {e:.2f}%" for n, m, e in zip(names, mean, se, strict=True)
+        )
+        print(
+            f"alpha0 {args.alpha0:g}, eta {eta:g}, d {args.d}, {len(d)} seeds: {cells}", flush=True
+        )
+
+
+def jensen(args: argparse.Namespace) -> None:
+    """The finite-`n0` fluctuation of `(r, gamma)`: the isotropic sRF theory averaged over the
+    Gaussian law of `beta_vec.theta ~ N(c1, Var(y kappa)/n0)` and
+    `||u_y||^2 ~ (E y^2/alpha0)(1 + sqrt(2/d) N(0, 1))` (5 x 5 Gauss-Hermite), relative to the
+    theory at the means."""
+    pb = dataclasses.replace(problem(args), alpha0=args.alpha0)
+    g, lam, alpha = pb.target, args.lam, args.alpha
+    y2 = g.second_moment + pb.noise
+    z, w = gaussian_quadrature(201)
+    sd_c1 = np.sqrt((float(w @ (g(z) ** 2 * z**2)) + pb.noise - g.c1**2) / (args.alpha0 * args.d))
+    u2 = y2 / args.alpha0
+    zq, wq = gaussian_quadrature(5)
+    for eta in args.eta:
+        net = network_map(pb, eta)
+        base = learning_curve(pb, net.srf, lam=lam, alpha=alpha).test_error.values
+        acc = 0.0
+        for za, wa in zip(zq, wq, strict=True):
+            for zb, wb in zip(zq, wq, strict=True):
+                c1, uu = g.c1 + sd_c1 * za, u2 * (1 + np.sqrt(2 / args.d) * zb)
+                bn = np.sqrt(c1**2 + uu)
+                srf = SRF(eta * pb.sigma.mu1 * bn, c1 / bn, net.bulk_scale)
+                acc = (
+                    acc + wa * wb * learning_curve(pb, srf, lam=lam, alpha=alpha).test_error.values
+                )
+        print(f"alpha0 {args.alpha0:g}, eta {eta:g}, d {args.d}: Jensen term (%)",
+              np.round(100 * (acc / base - 1), 3).T.ravel())  # fmt: skip
+
+
+def table(paths: list[str]) -> None:
+    rows = [json.loads(line) for p in paths for line in open(p) if line.strip()]
+    keys = sorted({(r["alpha0"], r["d"], r["eta"]) for r in rows})
+    pooled = {}
+    for r in rows:  # pool runs over disjoint seed ranges (weights: seeds)
+        k = (r["alpha0"], r["d"], r["eta"], r["alpha"], r["lam"])
+        pooled.setdefault(k, []).append(r)
+    rows = [_pool(v) for v in pooled.values()]
+    print("| alpha0 | d | eta | seeds | isotropic | structured | conditional | SE |")
+    print("|---|---|---|---|---|---|---|---|")
+    allg: dict[str, list[float]] = {"isotropic": [], "structured": [], "conditional": []}
+    for a0, d, eta in keys:
+        sel = [r for r in rows if (r["alpha0"], r["d"], r["eta"]) == (a0, d, eta)]
+        cells = []
+        for th in allg:
+            g = np.array([100 * (r["sim"] - r[th]) / r[th] for r in sel])
+            if np.all(np.isnan(g)):
+                cells.append("-")
+                continue
+            allg[th] += g[np.isfinite(g)].tolist()
+            cells.append(f"{g.mean():+.2f}% ({np.abs(g).max():.2f}%)")
+        se = [100 * r["sim_se"] / r["sim"] for r in sel]
+        print(
+            f"| {a0:g} | {d} | {eta:g} | {sel[0]['seeds']} | "
+            + " | ".join(cells)
+            + f" | {min(se):.2f}-{max(se):.2f}% |"
+        )
+    for th, g in allg.items():
+        g = np.abs(np.array(g))
+        if g.size == 0:
+            continue
+        print(f"{th}: mean |gap| {g.mean():.2f}%, max {g.max():.2f}% over {g.size} points")
+
+
+def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == "table":
+        table(sys.argv[2:])
+        return
+    command = sys.argv.pop(1) if len(sys.argv) > 1 else ""
+    commands = {
+        "gap": gap, "ingredients": ingredients, "ladder": ladder, "jensen": jensen,
+        "decompose": decompose,
+    }  # fmt: skip
+    if command not in commands:
+        raise SystemExit(f"usage: structured_bulk.py {'|'.join(commands)}|table ...")
+    ap = arguments([1.0, 2.0, 3.0, 4.0], 10)
+    ap.add_argument("--alpha0", type=float, default=2.0)
+    ap.add_argument("--seed-start", type=int, default=0)
+    ap.add_argument(
+        "--no-conditional", action="store_true", help="gap: skip the conditional theory"
+    )
+    if command != "gap" and "--out" not in sys.argv:
+        sys.argv += ["--out", "-"]  # only `gap` writes a file
+    commands[command](ap.parse_args())
+
+
+if __name__ == "__main__":
+    main()

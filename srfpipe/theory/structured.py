@@ -1,0 +1,411 @@
+"""Structured-bulk theory of the one-step network (docs/theory.md section 14).
+
+The step `W1 = W0 + eta mu1 a beta_vec^T + eta B` (`init_output: zero`, odd `sigma`) has, given
+the step batch `(X0, y)`, a bulk `M = W0 + eta B` whose rows are iid `N(0, Sigma)` with
+`Sigma = (I + t K)/d`, `K = X0^T D_y^2 X0/n0`, `t = eta^2 s^2/alpha0`,
+`s^2 = E sigma'^2 - mu1^2` (hypothesis H1). The conditional theory's ingredients of such a
+layer (trace measure of `B B^T`, measures of `B v`, `B theta_perp`, row norms; section 13)
+then have deterministic equivalents, computed here from the problem's parameters alone:
+
+* `m(z) = (1/p) tr (B B^T - z)^-1` (`B = M/c`, `c^2 = tr Sigma = c_W^2`) solves
+  `m = 1/(-z + tr(S (I + p m S)^-1))`, `S = Sigma/c^2`: a resolvent of `K` at
+  `zeta = -(1 + A)/(A t)`, `A = beta m/c^2`;
+* `K` is a `y^2`-weighted Wishart: `r = (1/d) tr (K - zeta)^-1` solves
+  `r = 1/(-zeta + E[w/(1 + w e)])`, `w = y^2`, `e = r/alpha0`; quadratic forms of vectors
+  `u_f = X_perp^T f/n0` built from the same batch are `u_f^T R u_g = E[f g e/(1 + w e)]`, and
+  `theta` (along which `w` depends) enters by a Schur complement;
+* `v = beta_vec/||beta_vec||` and `theta_perp` are combinations of `theta` and `u_y`, and
+  `x^T (B B^T - z)^-1 x = 1 - (A t)^-1 v^T (K - zeta)^-1 v` for `x = B v`;
+* neuron `i`'s own `mu1_i = E sigma'(||w0_i|| z)` (Gaussian rows) adds
+  `eta a_i (mu1_i - mu1) ||beta_vec||` to `B v`, of squared norm
+  `beta eta^2 ||beta_vec||^2 E[(z^2 - 1) sigma'(z)]^2/2` (hypothesis H2), spread like the
+  trace measure.
+
+All are explicit in `e`, so for real `z < 0` (the points the fixed point needs) a monotone 1-D
+solve gives `e(z)`, and complex-step differentiation in `e` gives the `z`-derivatives.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cached_property, partial
+
+import numpy as np
+import xarray as xr
+from scipy.interpolate import CubicSpline
+
+from srfpipe.functions import gaussian_quadrature
+from srfpipe.problem import Problem
+from srfpipe.theory.coverage import theory_gap
+from srfpipe.theory.curves import (
+    ROW_NORM_VARIANCE,
+    Equations,
+    learning_curve,
+    positive_grid,
+    solve_grid,
+)
+from srfpipe.theory.equivalence import KAPPA_NODES, kappa_quadrature, kappa_table
+from srfpipe.theory.fixed_point import solve
+from srfpipe.theory.network_map import NetworkMap, network_map
+from srfpipe.theory.spectrum import EmpiricalSpectrum
+
+Array = np.ndarray
+
+KAPPA_Y_NODES, XI_NODES = 61, 7
+"""Nodes for the expectations over `y = g(kappa) + sqrt(Delta) xi`: Gauss-Hermite in `xi`,
+`equivalence.kappa_quadrature` in `kappa` (Gauss-Hermite; graded panels for sign and relu
+targets). The node measure's own `c1` and `E y^2` are used throughout, so that `v` is a unit
+vector (61 nodes miss `E tanh(2 kappa)^2` by 1e-4, which would otherwise show as a spurious
+weight ~1e-4 |z| of `B v` at large `|z|`)."""
+BULK_TERMS = ("projections", "self", "neuron_mu1", "rows")
+"""Structured terms beyond the bulk's trace measure (always structured): the measures of
+`B v` and `B theta_perp` (`projections`; without it `beta om rho`, the isotropic form over
+the structured trace measure), the batch's self-interaction along `v` (`self`: `u_y` treated
+as a direction independent of `K` without it), the per-neuron `mu1_i` along `v`
+(`neuron_mu1`) and the row-norm variance (`rows`; `curves.ROW_NORM_VARIANCE` without it)."""
+_STEP = 1e-20  # complex step (relative) for derivatives in e
+_BISECT = 200
+_NEWTON = 30
+_TAYLOR = 1e-7  # accept the spline's e when z(e) is this close (relative)
+
+
+@dataclass(frozen=True)
+class BulkLaw:
+    """The deterministic law of the normalised bulk `B` (p x d, `p = beta d`) of one step.
+
+    `kappa, w, f_y, pw` (N,): `kappa`, `w = y^2`, `y` and the weights on the `(kappa, xi)`
+    nodes; `t = eta^2 s^2/alpha0` (> 0); `c2 = c_W^2`; `c1 = E[y kappa]` (!= 0);
+    `bn2 = ||beta_vec||^2`; `mu1_sq = ||h2||^2/c^2` (the per-neuron `mu1_i` term along `v`);
+    `terms` the structured terms kept (the others take their isotropic forms).
+    """
+
+    beta: float
+    alpha0: float
+    t: float
+    c2: float
+    c1: float
+    bn2: float
+    kappa: Array
+    w: Array
+    f_y: Array
+    pw: Array
+    mu1_sq: float
+    terms: tuple[str, ...] = BULK_TERMS
+
+    def _mean(self, f: Array) -> Array:
+        return f @ self.pw
+
+    def zeta(self, e: Array) -> Array:
+        """`zeta(e) = E[w/(1 + w e)] - 1/(alpha0 e)`: where `r = alpha0 e` (shape of `e`)."""
+        e = np.asarray(e)
+        return self._mean(self.w / (1.0 + self.w * e[..., None])) - 1.0 / (self.alpha0 * e)
+
+    def at(self, e: Array) -> dict[str, Array]:
+        """`z`, `m(z)` and the projection transforms `s_v(z)`, `s_th(z)` at `e` (shape of
+        `e`, complex allowed): `s_X(z) = x_X^T (B B^T - z)^-1 x_X`."""
+        e = np.asarray(e)
+        zeta = self.zeta(e)
+        big_a = -1.0 / (1.0 + self.t * zeta)  # A = beta m / c^2
+        m = big_a * self.c2 / self.beta
+        z = (1.0 - self.alpha0 * e / (big_a * self.t) - self.beta) / (big_a * self.c2)
+        eq = e[..., None] / (1.0 + self.w * e[..., None])  # e/(1 + w e) on the nodes
+
+        def q(f: Array, g: Array) -> Array:  # u_f^T R_perp u_g
+            return self._mean(f * g * eq)
+
+        f_k = self.w * self.kappa
+        # theta^T (K - zeta)^-1 theta = 1/schur (the theta row of K by a Schur complement)
+        schur = self._mean(f_k * self.kappa) - zeta - q(f_k, f_k)
+        if "self" in self.terms:
+            g_ty = -q(f_k, self.f_y) / schur
+            g_yy = q(self.f_y, self.f_y) + q(f_k, self.f_y) ** 2 / schur
+        else:  # u_y as a direction independent of K: ||u_y||^2 r(zeta)
+            g_ty = 0.0 * schur
+            g_yy = self._mean(self.w) * e
+        g_tt = 1.0 / schur
+        c1, bn2 = self.c1, self.bn2
+        norm = np.sqrt(1.0 - c1**2 / bn2)
+        a_t, a_y = norm, -(c1 / bn2) / norm  # theta_perp = a_t theta + a_y u_y
+        # x_XY = X^T (I + p m S)^-1 Y = X^T (K - zeta)^-1 Y/(A t), X, Y in (v, theta_perp)
+        x_vv = (c1**2 * g_tt + 2.0 * c1 * g_ty + g_yy) / bn2 / (big_a * self.t)
+        x_tt = (a_t**2 * g_tt + 2.0 * a_t * a_y * g_ty + a_y**2 * g_yy) / (big_a * self.t)
+        x_vt = c1 * a_t * g_tt + (c1 * a_y + a_t) * g_ty + a_y * g_yy
+        x_vt = x_vt / np.sqrt(bn2) / (big_a * self.t)
+        if "neuron_mu1" in self.terms:  # rows N(0, S + (mu1_sq/p) v v^T): Sherman-Morrison
+            k = m * self.mu1_sq
+            x_tt = x_tt - k * x_vt**2 / (1.0 + k * x_vv)
+            x_vv = x_vv / (1.0 + k * x_vv)
+        s_v, s_th = 1.0 - x_vv, 1.0 - x_tt
+        if "projections" not in self.terms:  # int beta om/(om - z) d rho
+            s_v = s_th = self.beta * (1.0 + z * m)
+        return {"z": z, "m": m, "s_v": s_v, "s_th": s_th}
+
+    def derivatives(self, e: Array) -> tuple[dict[str, Array], dict[str, Array]]:
+        """Values at real `e` and their derivatives in `z` (complex step in `e`)."""
+        e = np.asarray(e, float)
+        return _split_step(self.at(e + 1j * _STEP * e), _STEP * e)
+
+    def transforms(self, z: Array) -> tuple[dict[str, Array], dict[str, Array]]:
+        """Values of `at` and their `z`-derivatives at real `z < 0`. One complex-step
+        evaluation at the spline's `e` (`z(e)` within ~1e-10 of `z`), corrected to first
+        order in the miss (values exact to ~1e-18, derivatives to ~1e-10); Newton otherwise."""
+        z = np.asarray(z, float)
+        e = np.exp(self._grid(np.log(-z)))
+        val, der = _split_step(self.at(e + 1j * _STEP * e), _STEP * e)
+        miss = z - val["z"]
+        if np.all(np.abs(miss) <= _TAYLOR * np.abs(z)):
+            return {k: v + der[k] * miss for k, v in val.items()}, der
+        e, val = self._newton(z)
+        return _split_step(val, _STEP * e) if val is not None else self.derivatives(e)
+
+    def e_of_z(self, z: Array) -> Array:
+        """The `e > 0` with `z(e) = z` for real `z < 0`."""
+        return self._newton(np.asarray(z, float))[0]
+
+    def _newton(self, z: Array) -> tuple[Array, dict[str, Array] | None]:
+        """`z(e)` increases from `-inf` (`e -> 0`) and reaches 0 before `e_edge`: Newton's
+        method in `log e` from the spline `_grid` (with the complex-step evaluation at the
+        root, reused for the derivatives), bisection where it fails."""
+        x = self._grid(np.log(-z))  # log e
+        for _ in range(_NEWTON):
+            e = np.exp(x)
+            val = self.at(e + 1j * _STEP * e)
+            miss = val["z"].real - z
+            if np.all(np.abs(miss) <= 1e-13 * np.abs(z)):
+                return e, val
+            x = x - miss / (val["z"].imag / _STEP)
+        e = np.exp(x)
+        bad = ~(np.abs(self.at(e)["z"] - z) <= 1e-11 * np.abs(z))
+        if np.any(bad):
+            e[bad] = self._bisect(z[bad])
+        return e, None
+
+    def _bisect(self, z: Array) -> Array:
+        lo, hi = np.full(z.shape, 1e-300), np.full(z.shape, self._e_edge())
+        for _ in range(_BISECT):
+            mid = 0.5 * (lo + hi)
+            up = self.at(mid)["z"] < z
+            lo, hi = np.where(up, mid, lo), np.where(up, hi, mid)
+        return 0.5 * (lo + hi)
+
+    @cached_property
+    def _grid(self) -> CubicSpline:
+        """`log e` as a function of `log(-z)` on the branch `z < 0` (a spline)."""
+        edge = self._e_edge()  # z -> 0 as e -> edge: grade the table towards it too
+        e = np.union1d(np.geomspace(1e-12, edge, 1500), edge * (1 - np.geomspace(1e-12, 0.5, 1500)))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            z = self.at(e)["z"]
+        keep = (z < 0) & np.concatenate([[True], np.diff(z) > 0])  # the monotone branch
+        return CubicSpline(np.log(-z[keep])[::-1], np.log(e[keep])[::-1], extrapolate=True)
+
+    def _e_edge(self) -> float:
+        """The `e` where `1 + t zeta(e) = 0` (`A -> inf`), by bisection in `log e`."""
+        lo, hi = 1e-12, 1e12
+        for _ in range(200):
+            mid = np.sqrt(lo * hi)
+            if 1.0 + self.t * self.zeta(mid) < 0:
+                lo = mid
+            else:
+                hi = mid
+        return lo
+
+
+@dataclass(frozen=True)
+class StructuredSpectrum(EmpiricalSpectrum):
+    """The fixed point's spectral object (`spectrum.EmpiricalSpectrum`'s `kernels`, `prior`)
+    with integrals from the resolvent transforms of `law` at `z = -c0/c1` instead of nodes
+    (`om`, `nu`, `signal_*` are empty). `row_var` sets the row-norm measure
+    `row_var beta rho` (over the structured trace measure)."""
+
+    law: BulkLaw | None = None
+    row_var: float = 0.0
+
+    def integrals(self, c0: Array, c1: Array) -> dict:
+        """`I(a, j)` of the trace measure and `("signal", a, j)` (shape `c0.shape + (3,)`)."""
+        assert self.law is not None
+        c0, c1 = np.broadcast_arrays(np.asarray(c0, float), np.asarray(c1, float))
+        z = -c0 / c1
+        val, der = self.law.transforms(z)
+        m, dm = val["m"], der["m"]
+        out: dict = {
+            (1, 1): (1.0 + z * m) / c1,
+            (1, 2): (m + z * dm) / c1**2,
+            (2, 2): (1.0 + 2.0 * z * m + z * z * dm) / c1**2,
+            (0, 1): m / c1,
+            (0, 2): dm / c1**2,
+        }
+        rv = self.row_var * self.beta
+        s = np.stack([val["s_v"], val["s_th"], rv * m], -1)
+        ds = np.stack([der["s_v"], der["s_th"], rv * dm], -1)
+        zc, cc = z[..., None], c1[..., None]
+        out["signal", 0, 1] = s / cc
+        out["signal", 1, 2] = (s + zc * ds) / cc**2
+        out["signal", 0, 2] = ds / cc**2
+        return out
+
+
+def structured_gap(problem: Problem) -> str | None:
+    """Why the structured-bulk theory does not cover `problem`, or None."""
+    gap = theory_gap(problem)
+    if gap is not None:
+        return gap
+    if problem.alpha0 is None:
+        return "alpha0: the structured bulk needs the step batch ratio alpha0"
+    if not problem.sigma.odd:
+        return (
+            f"activation={problem.activation!r}: the structured bulk is derived for odd sigma "
+            "only (a non-odd sigma adds E[sigma''] terms per readout sign, not derived)"
+        )
+    if problem.readout_init == "gaussian":
+        return (
+            "readout_init='gaussian': per-neuron bulk scales are not derived for the "
+            "structured bulk"
+        )
+    if problem.steps != 1:
+        return f"steps={problem.steps}: the structured bulk is that of one step"
+    return None
+
+
+def missing_terms(problem: Problem) -> list[str]:
+    """Terms of the step's bulk known to exist for `problem` but not derived (docs section
+    14): a non-odd target couples the second Hermite parts of `sigma'` and `y` (a term along
+    `diag(a) W0 theta theta^T`, order `eta E[(z^2 - 1) sigma'] E[y He2(kappa)]`, not
+    verified); cross terms between `B v`, `B theta_perp` and the row-norm direction are never
+    included."""
+    missing = ["cross_terms"]
+    if not problem.target.odd:
+        missing.append("target_he2_coupling")
+    return missing
+
+
+def bulk_law(
+    problem: Problem, eta: float, terms: Sequence[str] = BULK_TERMS, net: NetworkMap | None = None
+) -> BulkLaw:
+    """The `BulkLaw` of one step of size `eta > 0` on `problem` (odd sigma); `net` is
+    `network_map(problem, eta)` if already computed."""
+    gap = structured_gap(problem)
+    if gap is not None:
+        raise ValueError(gap)
+    unknown = set(terms) - set(BULK_TERMS)
+    if unknown:
+        raise ValueError(f"terms: unknown {sorted(unknown)}; allowed: {BULK_TERMS}")
+    if not (np.isfinite(eta) and eta > 0):
+        raise ValueError(f"eta: must be a finite number > 0, got {eta}")
+    sigma, g = problem.sigma, problem.target
+    alpha0 = float(problem.alpha0)  # type: ignore[arg-type]
+    kz, kw = kappa_quadrature(g, 1.0, 0.0, KAPPA_Y_NODES)
+    xz, xw = gaussian_quadrature(XI_NODES) if problem.noise > 0 else (np.zeros(1), np.ones(1))
+    kappa = np.repeat(kz, xz.size)
+    y = g(kappa) + np.sqrt(problem.noise) * np.tile(xz, kz.size)
+    pw = np.outer(kw, xw).ravel()
+    net = network_map(problem, eta) if net is None else net
+    c1 = float((y * kappa) @ pw)
+    if abs(c1) < 1e-12:
+        raise ValueError("target: c1 = 0 (no spike); the structured bulk needs a linear part")
+    z, zw = gaussian_quadrature()
+    slope = float(((z * z - 1.0) * sigma.deriv(z)) @ zw)  # d/dc E sigma'(c z) at c = 1
+    c2 = net.bulk_scale**2
+    gaussian_rows = problem.w0_rows == "gaussian"
+    mu1_sq = (
+        problem.beta * eta**2 * net.beta_norm**2 * slope**2 / 2.0 / c2 if gaussian_rows else 0.0
+    )
+    return BulkLaw(
+        beta=problem.beta,
+        alpha0=alpha0,
+        t=eta**2 * sigma.deriv_variance / alpha0,
+        c2=c2,
+        c1=c1,  # the node measure's own c1 and ||beta_vec||^2: v is a unit vector
+        bn2=c1**2 + float((y * y) @ pw) / alpha0,
+        kappa=kappa,
+        w=y * y,
+        f_y=y,
+        pw=pw,
+        mu1_sq=mu1_sq,
+        terms=tuple(terms),
+    )
+
+
+def row_variance(problem: Problem, law: BulkLaw) -> float:
+    """`d Var ||b_i||^2` of the normalised bulk rows: rows `N(0, Sigma)` given the batch
+    (Gaussian `W0` rows), or a unit `W0` row plus an independent `N(0, t K/d)` one."""
+    ew, ew2 = law._mean(law.w), law._mean(law.w * law.w)
+    tk2 = law.t**2 * (ew**2 + ew2 / law.alpha0)  # d tr (t K/d)^2
+    if problem.w0_rows == "gaussian":
+        return 2.0 * (1.0 + 2.0 * law.t * ew + tk2) / law.c2**2
+    return (4.0 * law.t * ew + 2.0 * tk2) / law.c2**2
+
+
+def structured_spectrum(
+    problem: Problem, eta: float, terms: Sequence[str] = BULK_TERMS, net: NetworkMap | None = None
+) -> tuple[StructuredSpectrum, float]:
+    """The spectral object and `row_var` for `fixed_point.solve` (module docstring)."""
+    law = bulk_law(problem, eta, terms, net)
+    row_var = row_variance(problem, law) if "rows" in terms else ROW_NORM_VARIANCE[problem.w0_rows]
+    empty = np.zeros(0)
+    spec = StructuredSpectrum(
+        problem.beta, empty, empty, np.zeros((0, 2)), empty, np.zeros((3, 0)), law, row_var
+    )
+    return spec, row_var
+
+
+def structured_equations(
+    problem: Problem, eta: float, terms: Sequence[str] = BULK_TERMS, kappa_nodes: int = KAPPA_NODES
+) -> Equations:
+    """The fixed point of the one-step network with the structured bulk (`eta > 0`), as
+    `curves.equations` returns it for an sRF: solver, kappa table (the map's `(r, gamma,
+    c_W)`) and the spectral object (e.g. for `optimize`)."""
+    net = network_map(problem, eta)
+    spec, row_var = structured_spectrum(problem, eta, terms, net)
+    tab = kappa_table(
+        problem.sigma, problem.target, net.r, net.gamma, n=kappa_nodes, bulk_scale=net.bulk_scale
+    )
+    return Equations(partial(solve, tab, spec, row_var=row_var), tab, spec)
+
+
+def structured_curve(
+    problem: Problem,
+    eta: float,
+    *,
+    lam: Sequence[float],
+    alpha: Sequence[float],
+    terms: Sequence[str] = BULK_TERMS,
+    kappa_nodes: int = KAPPA_NODES,
+) -> xr.Dataset:
+    """Asymptotic ridge errors of the one-step network of `problem` (step `eta`) with the
+    structured bulk, dims ("alpha", "lam") and variables as `curves.learning_curve`.
+    `eta = 0` is the random-features theory (`learning_curve` at `r = 0`). The attrs carry
+    the sRF of the map (`r`, `gamma`, `bulk_scale`), `bulk_terms` (the structured terms
+    used) and `bulk_missing` (terms known but not derived, `missing_terms`)."""
+    lam_arr = positive_grid("lam", lam)
+    alpha_arr = positive_grid("alpha", alpha)
+    if eta == 0:
+        ds = learning_curve(problem, network_map(problem, 0.0).srf, lam=lam_arr, alpha=alpha_arr)
+        return ds.assign_attrs(bulk="structured", bulk_terms="", bulk_missing="", eta=0.0)
+    eq = structured_equations(problem, eta, terms, kappa_nodes)
+    data = solve_grid(problem, eq.solver, beta=eq.mp.beta, lam_arr=lam_arr, alpha_arr=alpha_arr)
+    net = network_map(problem, eta)
+    attrs = {
+        "activation": problem.activation,
+        "target": problem.target.describe(),
+        "noise": float(problem.noise),
+        "beta": eq.mp.beta,
+        "alpha0": float(problem.alpha0),  # type: ignore[arg-type]
+        "eta": float(eta),
+        "r": net.r,
+        "gamma": net.gamma,
+        "bulk_scale": net.bulk_scale,
+        "row_var": float(eq.mp.row_var),  # type: ignore[attr-defined]
+        "readout_init": problem.readout_init,
+        "w0_rows": problem.w0_rows,
+        "bulk": "structured",
+        "bulk_terms": ",".join(t for t in BULK_TERMS if t in terms),
+        "bulk_missing": ",".join(missing_terms(problem)),
+    }
+    return xr.Dataset(data, coords={"alpha": alpha_arr, "lam": lam_arr}, attrs=attrs)
+
+
+def _split_step(val: dict[str, Array], h: Array) -> tuple[dict[str, Array], dict[str, Array]]:
+    """Real parts and `z`-derivatives of a complex-step evaluation at `e + i h`."""
+    dz = val["z"].imag / h
+    return {k: v.real for k, v in val.items()}, {k: v.imag / h / dz for k, v in val.items()}
