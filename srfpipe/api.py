@@ -33,6 +33,7 @@ from srfpipe.theory.curves import learning_curve
 from srfpipe.theory.equivalence import target_moments
 from srfpipe.theory.learned import mean_function
 from srfpipe.theory.network_map import network_map as network_map  # re-exported
+from srfpipe.theory.structured import BULKS, step_equations, structured_curve, structured_gap
 
 Progress = Callable[[int, int], None]
 """`progress(done, total)`, called after each seed or point of a long loop."""
@@ -65,6 +66,20 @@ def srf_of(
     return THEORIES[theory].srf(problem, eta)
 
 
+def _bulk(problem: Problem, bulk: str, eta: float | None, srf: SRF | None) -> bool:
+    """Whether the structured bulk is asked for (checked: a step `eta`, a covered problem)."""
+    if bulk not in BULKS:
+        raise ValueError(f"bulk: unknown value {bulk!r}; allowed: {list(BULKS)}")
+    if bulk == "isotropic":
+        return False
+    if eta is None or srf is not None:
+        raise ValueError("bulk: 'structured' is the bulk of a step: give eta (and alpha0)")
+    gap = structured_gap(problem)
+    if gap is not None:
+        raise ValueError(gap)
+    return True
+
+
 def theory_curve(
     problem: Problem,
     *,
@@ -73,11 +88,16 @@ def theory_curve(
     eta: float | None = None,
     srf: SRF | None = None,
     theory: str = "srf",
+    bulk: str = "isotropic",
     dimension: float | None = None,
 ) -> xr.Dataset:
     """Asymptotic errors over ("alpha", "lam") of the sRF `srf_of(problem, eta=, srf=,
     theory=)`; `dimension` d keeps the O(1/d) cost of a Gaussian readout's neuron types
-    (None: d -> inf). RF at initialisation: `eta=0`, or `theory="rf"`."""
+    (None: d -> inf). RF at initialisation: `eta=0`, or `theory="rf"`. `bulk="structured"`
+    (with `eta`): the one-step network with the structured bulk (docs/theory.md section
+    14) instead of the isotropic `c_W W0` of the paper's sRF."""
+    if _bulk(problem, bulk, eta, srf):
+        return structured_curve(problem, float(eta), lam=lam, alpha=alpha)  # type: ignore[arg-type]
     return learning_curve(
         problem, srf_of(problem, eta=eta, srf=srf, theory=theory),
         lam=lam, alpha=alpha, dimension=dimension,
@@ -92,14 +112,17 @@ def learned_function(
     eta: float | None = None,
     srf: SRF | None = None,
     kappa: Sequence[float] | None = None,
+    bulk: str = "isotropic",
     dimension: float | None = None,
 ) -> xr.Dataset:
     """The predictor's mean along the spike, `E[f_hat(x) | kappa]` with `kappa = v.x`, from
-    the theory of `theory_curve`: `theory_mean` over ("alpha", "lam", "kappa") and the
-    target's `E[y | kappa]`, `target_mean` over ("kappa",) (as the `learned_function`
-    artifact; `kappa` default: 101 points in [-3, 3])."""
+    the theory of `theory_curve` (`bulk` as there): `theory_mean` over ("alpha", "lam",
+    "kappa") and the target's `E[y | kappa]`, `target_mean` over ("kappa",) (as the
+    `learned_function` artifact; `kappa` default: 101 points in [-3, 3])."""
+    curve = theory_curve(
+        problem, lam=lam, alpha=alpha, eta=eta, srf=srf, bulk=bulk, dimension=dimension
+    )
     srf = srf_of(problem, eta=eta, srf=srf)
-    curve = learning_curve(problem, srf, lam=lam, alpha=alpha, dimension=dimension)
     k = np.linspace(-3.0, 3.0, 101) if kappa is None else np.asarray(kappa, float)
     return xr.Dataset(
         {
@@ -118,11 +141,14 @@ def optimal_lam(
     eta: float | None = None,
     srf: SRF | None = None,
     theory: str = "srf",
+    bulk: str = "isotropic",
     dimension: float | None = None,
 ) -> xr.Dataset:
-    """Best ridge per alpha, dims ("alpha",): `lam_opt`, `test_error`, `at_bound`."""
+    """Best ridge per alpha, dims ("alpha",): `lam_opt`, `test_error`, `at_bound` (`bulk`
+    as `theory_curve`)."""
+    eq = step_equations(problem, eta, bulk=bulk) if _bulk(problem, bulk, eta, srf) else None
     srf = srf_of(problem, eta=eta, srf=srf, theory=theory)
-    return _optimize.optimal_lam(problem, srf, alpha, dimension=dimension)
+    return _optimize.optimal_lam(problem, srf, alpha, dimension=dimension, eq=eq)
 
 
 def optimal_eta(
@@ -131,10 +157,12 @@ def optimal_eta(
     alpha: Sequence[float],
     eta_max: float = 8.0,
     points: int = _optimize.COARSE_POINTS,
+    bulk: str = "isotropic",
     dimension: float | None = None,
     progress: Progress | None = None,
 ) -> xr.Dataset:
-    """Best step size (and ridge) per alpha through the network map, searched in
+    """Best step size (and ridge) per alpha through the network map (`bulk` as
+    `theory_curve`), searched in
     `[0, eta_max]` from a profile of `points` step sizes: the `optimal_eta` artifact
     (`eta_opt`, `lam_opt`, `test_error`, `at_bound` over alpha; `profile_test_error`,
     `profile_lam_opt` over (eta, alpha))."""
@@ -142,8 +170,11 @@ def optimal_eta(
         raise ValueError(f"eta_max: must be a finite number > 0, got {eta_max}")
     if points < 2:
         raise ValueError(f"points: need at least 2 step sizes, got {points}")
+    _bulk(problem, bulk, 0.0, None)
     grid = np.linspace(0.0, eta_max, points)
-    return _optimize.optimal_eta(problem, alpha, grid, dimension=dimension, progress=progress)
+    return _optimize.optimal_eta(
+        problem, alpha, grid, dimension=dimension, bulk=bulk, progress=progress
+    )
 
 
 def conditional_curve(

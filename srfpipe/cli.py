@@ -41,6 +41,7 @@ from srfpipe.problem import INIT_OUTPUTS, LAM_SCALES, READOUT_INITS, SRF, W0_ROW
 from srfpipe.theory.coverage import several_types
 from srfpipe.theory.fixed_point import CURVE_OUTPUTS as RECORD_FIELDS
 from srfpipe.theory.optimize import COARSE_POINTS
+from srfpipe.theory.structured import BULKS
 
 DEFAULT = Problem()
 """Defaults of the problem flags: those of `Problem`, which equal the config schema's."""
@@ -226,6 +227,17 @@ def _unused(flag: str, value: object, why: str) -> None:
 
 
 @contextmanager
+def _bulk_refused(bulk: str) -> Iterator[None]:
+    """The structured bulk's coverage (`structured.structured_gap`) as a `--bulk` error."""
+    try:
+        yield
+    except ValueError as err:
+        if bulk != "structured" or "structured bulk" not in str(err):
+            raise
+        raise UsageError(f"--bulk structured: {err}") from None
+
+
+@contextmanager
 def _refused(flags: str = "--readout-init/--activation/--init-output") -> Iterator[None]:
     """Turn a ValueError of the theory (a problem it does not cover) into a UsageError."""
     try:
@@ -362,9 +374,12 @@ def run_optimum(args: argparse.Namespace) -> None:
             strict=True,
         )
     spec = _one_step(spec_from_args(args))
+    bulk = _bulk(args, spec if args.optimize == "lam" else None)
     dimension = _dimension(args, spec.problem)
-    with _refused():
-        if args.optimize == "lam":
+    with _refused(), _bulk_refused(bulk):
+        if args.optimize == "lam" and bulk == "structured":
+            ds = api.optimal_lam(spec.problem, eta=spec.eta, alpha=spec.alpha, bulk=bulk)
+        elif args.optimize == "lam":
             ds = api.optimal_lam(
                 spec.problem, srf=spec.resolved_srf(), alpha=spec.alpha, dimension=dimension
             )
@@ -374,6 +389,7 @@ def run_optimum(args: argparse.Namespace) -> None:
                 alpha=spec.alpha,
                 eta_max=eta_max,
                 points=COARSE_POINTS,
+                bulk=bulk,
                 dimension=dimension,
                 progress=_progress(args, "srfpipe theory --optimize eta: point"),
             )
@@ -382,7 +398,7 @@ def run_optimum(args: argparse.Namespace) -> None:
         | {f: ds[f].sel(alpha=a).values.item() for f in OPTIMUM_FIELDS[args.optimize]}
         for a in ds.alpha.values
     ]
-    params = spec.params() | {"optimize": args.optimize}
+    params = spec.params() | {"optimize": args.optimize, "bulk": bulk}
     params.pop("lam")
     if args.optimize == "eta":
         params = {k: v for k, v in params.items() if k not in ("eta", "r")} | {"eta_max": eta_max}
@@ -397,7 +413,19 @@ def run_theory(args: argparse.Namespace) -> None:
         _run_theory(args)
 
 
+def _bulk(args: argparse.Namespace, spec: Spec | None = None) -> str:
+    """`--bulk`, refused where no step's bulk is computed."""
+    if args.bulk is None:
+        return "isotropic"
+    if args.conditional:
+        raise UsageError("--bulk: unused by --conditional, which measures each network's bulk")
+    if spec is not None and spec.eta is None:
+        raise UsageError("--bulk: the bulk of a step: needs --eta and --alpha0, not --spike")
+    return args.bulk
+
+
 def _run_theory(args: argparse.Namespace) -> None:
+    _bulk(args)
     if args.optimize != "eta":
         _unused("--eta-max", args.eta_max, "only with --optimize eta")
     if args.optimize is not None:
@@ -408,16 +436,20 @@ def _run_theory(args: argparse.Namespace) -> None:
         return
     _unused("--seeds", args.seeds, "only with --conditional")
     _one_step(spec)
+    bulk = _bulk(args, spec)
     dimension = _dimension(args, spec.problem)
-    with _refused():
-        ds = api.theory_curve(
-            spec.problem,
-            srf=spec.resolved_srf(),
-            lam=spec.lam,
-            alpha=spec.alpha,
-            dimension=dimension,
-        )
-    print_records(spec.params(), _grid_records(ds, {f: f for f in RECORD_FIELDS}), args.json)
+    with _refused(), _bulk_refused(bulk):
+        if bulk == "structured":
+            ds = api.theory_curve(
+                spec.problem, eta=spec.eta, lam=spec.lam, alpha=spec.alpha, bulk=bulk
+            )
+        else:
+            ds = api.theory_curve(
+                spec.problem, srf=spec.resolved_srf(), lam=spec.lam, alpha=spec.alpha,
+                dimension=dimension,
+            )  # fmt: skip
+    params = spec.params() | ({"bulk": bulk} if spec.eta is not None else {})
+    print_records(params, _grid_records(ds, {f: f for f in RECORD_FIELDS}), args.json)
 
 
 def run_conditional(spec: Spec, args: argparse.Namespace) -> None:
@@ -585,6 +617,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     theory.add_argument(
         "--eta-max", help="with --optimize eta: upper end of the eta search, > 0 (default: 8)"
+    )
+    theory.add_argument(
+        "--bulk",
+        choices=BULKS,
+        help="the one-step network's bulk (with --eta/--alpha0 or --optimize eta): isotropic "
+        "c_W W0 (the paper's Result 3.3) or structured (docs/theory.md section 14) "
+        "(default: isotropic)",
     )
     theory.set_defaults(func=run_theory)
     sim = sub.add_parser(

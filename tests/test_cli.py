@@ -307,3 +307,56 @@ def test_lam_with_optimize_is_noted_not_refused(capsys):
     args = ["theory", "--optimize", "lam", "--lam", "0.1", "--alpha", "1", *MAP, "--json"]
     assert main(args) == 0
     assert "--lam unused: --optimize searches lambda" in capsys.readouterr().err
+
+
+STRUCTURED = "--target tanh --target-scale 2 --noise 0.1 --beta 1.5 --lam 0.5 --alpha 1,2".split()
+
+
+def test_bulk_structured_is_the_structured_theory(capsys):
+    """`--bulk structured` prints `theory.structured.structured_curve` (docs/theory.md
+    section 14) and records `"bulk"`; the default is the isotropic sRF with `c_W`."""
+    from srfpipe.functions import target
+    from srfpipe.problem import Problem
+    from srfpipe.theory.structured import structured_curve
+
+    args = ["theory", *STRUCTURED, "--eta", "3", "--alpha0", "0.5", "--json"]
+    assert main([*args, "--bulk", "structured"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    pb = Problem(target=target("tanh", 2.0), noise=0.1, beta=1.5, alpha0=0.5)
+    want = structured_curve(pb, 3.0, lam=[0.5], alpha=[1.0, 2.0])["test_error"].values.ravel()
+    got = [rec["test_error"] for rec in out["records"]]
+    assert out["params"]["bulk"] == "structured" and got == pytest.approx(want, rel=1e-12)
+    assert main(args) == 0
+    iso = json.loads(capsys.readouterr().out)
+    assert iso["params"]["bulk"] == "isotropic"
+    # at alpha0 = 0.5, eta = 3 the structured bulk is several percent above the isotropic one
+    assert all(s > 1.03 * i["test_error"] for s, i in zip(got, iso["records"], strict=True))
+
+
+@pytest.mark.parametrize(
+    "extra,message",
+    [
+        (["--eta", "1", "--alpha0", "2", "--activation", "relu"], "--bulk structured: activation"),
+        (["--spike", "1", "--gamma", "0.5"], "--bulk: the bulk of a step"),
+        (["--eta", "1", "--alpha0", "2", "--conditional"], "--bulk: unused by --conditional"),
+    ],
+)
+def test_bulk_structured_refusals(capsys, extra, message):
+    assert main(["theory", *STRUCTURED, *extra, "--bulk", "structured"]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_optimize_with_the_structured_bulk(capsys):
+    """`--optimize lam|eta --bulk structured` search the structured theory: its optimum is
+    no higher than the structured curve on a grid, and differs from the isotropic one."""
+    base = ["theory", *STRUCTURED[:-4], "--alpha", "1", "--alpha0", "2", "--json", "--quiet"]
+    assert main([*base, "--eta", "2", "--optimize", "lam", "--bulk", "structured"]) == 0
+    lam = json.loads(capsys.readouterr().out)
+    assert lam["params"]["bulk"] == "structured"
+    grid = ["theory", *STRUCTURED[:-4], "--alpha", "1", "--alpha0", "2", "--eta", "2", "--json"]
+    assert main([*grid, "--lam", "0.05,0.2,0.5,1", "--bulk", "structured"]) == 0
+    curve = json.loads(capsys.readouterr().out)
+    best = lam["records"][0]["test_error"]
+    assert best <= min(r["test_error"] for r in curve["records"]) + 1e-9
+    assert main([*base, "--eta", "2", "--optimize", "lam"]) == 0
+    assert json.loads(capsys.readouterr().out)["records"][0]["test_error"] < best

@@ -17,8 +17,8 @@ import xarray as xr
 from scipy.optimize import minimize_scalar
 
 from srfpipe.problem import SRF, Problem
-from srfpipe.theory.curves import equations, positive_grid
-from srfpipe.theory.network_map import network_map
+from srfpipe.theory.curves import Equations, equations, positive_grid
+from srfpipe.theory.structured import step_equations
 
 LAM_BOUNDS = (1e-5, 1e3)
 """Search range of `lambda`."""
@@ -52,15 +52,18 @@ def optimal_lam(
     *,
     bounds: tuple[float, float] = LAM_BOUNDS,
     dimension: float | None = None,
+    eq: Equations | None = None,
 ) -> xr.Dataset:
     """Best ridge per alpha, dims ("alpha",): `lam_opt`, its `test_error` (noise included),
     and `at_bound` (1 where the optimum is within 1e-3 relative of a bound of `bounds`);
-    `dimension` as `curves.equations`.
+    `dimension` as `curves.equations`; `eq` replaces the sRF's equations (e.g.
+    `structured.step_equations`).
 
     The error is minimised over `log lambda` in `bounds`; NaN where nothing converged.
     """
     alpha_arr = positive_grid("alpha", alpha)
-    lam_opt, err, _ = _optimal_lam(problem, srf, alpha_arr, bounds=bounds, dimension=dimension)
+    eq = equations(problem, srf, dimension=dimension) if eq is None else eq
+    lam_opt, err, _ = _optimal_lam(problem, eq, alpha_arr, bounds=bounds)
     edge = np.isclose(lam_opt, bounds[0], rtol=1e-3) | np.isclose(lam_opt, bounds[1], rtol=1e-3)
     return xr.Dataset(
         {
@@ -74,17 +77,15 @@ def optimal_lam(
 
 def _optimal_lam(
     problem: Problem,
-    srf: SRF,
+    eq: Equations,
     alpha_arr: np.ndarray,
     *,
     bounds: tuple[float, float] = LAM_BOUNDS,
-    dimension: float | None,
     start: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """`(lam_opt, test_error, states)` of `optimal_lam` at `alpha_arr` (A,); `states`
-    (A * COARSE_POINTS, n) are the fixed points on the coarse grid, and a `start` of that
-    shape (those of a nearby sRF) warm-starts them (Newton then needs a few steps)."""
-    eq = equations(problem, srf, dimension=dimension)
+    """`(lam_opt, test_error, states)` of `optimal_lam` at `alpha_arr` (A,) for the fixed
+    point `eq`; `states` (A * COARSE_POINTS, n) are the fixed points on the coarse grid, and
+    a `start` of that shape (those of a nearby sRF) warm-starts them."""
     mp = eq.mp
     logs = np.linspace(np.log(bounds[0]), np.log(bounds[1]), COARSE_POINTS)
 
@@ -119,18 +120,20 @@ def eta_profile(
     alpha: Sequence[float],
     *,
     dimension: float | None = None,
+    bulk: str = "isotropic",
     states: list[np.ndarray] | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> xr.Dataset:
-    """Test error at the best lambda of the network map's sRF, dims ("eta", "alpha"):
+    """Test error at the best lambda of the one-step network's theory with the given `bulk`
+    (`structured.step_equations`), dims ("eta", "alpha"):
     `test_error` and `lam_opt` (`optimal_lam` at each eta of the list, each warm-started
     from the previous eta's fixed points); `states` (a list) receives those per eta;
     `progress(done, total)` is called after each eta."""
     alpha_arr, eta = positive_grid("alpha", alpha), np.asarray(eta, float)
     out, start = np.empty((2, eta.size, alpha_arr.size)), None
     for i, e in enumerate(eta):
-        srf = network_map(problem, e).srf
-        *out[:, i], start = _optimal_lam(problem, srf, alpha_arr, dimension=dimension, start=start)
+        eq = step_equations(problem, e, bulk=bulk, dimension=dimension)
+        *out[:, i], start = _optimal_lam(problem, eq, alpha_arr, start=start)
         if states is not None:
             states.append(start)
         if progress is not None:
@@ -148,12 +151,14 @@ def optimal_eta(
     eta_grid: Sequence[float],
     *,
     dimension: float | None = None,
+    bulk: str = "isotropic",
     progress: Callable[[int, int], None] | None = None,
 ) -> xr.Dataset:
-    """Best step size per alpha at the best lambda, dims ("alpha",): `eta_opt`, `lam_opt`,
-    `test_error`, `at_bound` (1 where `eta_opt` is an end of `eta_grid`), and the bracketing
-    profile `profile_test_error`, `profile_lam_opt` over ("eta", "alpha") (`eta_profile` on
-    the increasing `eta_grid`, which bounds the search); `dimension` as `curves.equations`.
+    """Best step size per alpha at the best lambda (theory of `bulk`, as `eta_profile`),
+    dims ("alpha",): `eta_opt`, `lam_opt`, `test_error`, `at_bound` (1 where `eta_opt` is an
+    end of `eta_grid`), and the bracketing profile `profile_test_error`, `profile_lam_opt`
+    over ("eta", "alpha") (`eta_profile` on the increasing `eta_grid`, which bounds the
+    search); `dimension` as `curves.equations`.
     Each search point is warm-started from the profile's fixed points at the nearest eta;
     `progress(done, total)` after each profile point and each refined alpha."""
     grid = np.asarray(eta_grid, float)
@@ -162,7 +167,9 @@ def optimal_eta(
     states: list[np.ndarray] = []
     total = grid.size + len(alpha)
     report = None if progress is None else lambda done, _: progress(done, total)
-    profile = eta_profile(problem, grid, alpha, dimension=dimension, states=states, progress=report)
+    profile = eta_profile(
+        problem, grid, alpha, dimension=dimension, bulk=bulk, states=states, progress=report
+    )
     alpha_arr, err_grid = profile["alpha"].values, profile["test_error"].values
     eta_opt, err, lam = (np.empty(alpha_arr.size) for _ in range(3))
     for j, a in enumerate(alpha_arr):
@@ -171,8 +178,8 @@ def optimal_eta(
         def best(e: float, a: float = a, j: int = j) -> tuple[float, float]:
             near = states[int(np.argmin(np.abs(grid - e)))]
             near = near.reshape(alpha_arr.size, COARSE_POINTS, -1)[j]
-            srf = network_map(problem, e).srf
-            lam, err, _ = _optimal_lam(problem, srf, np.array([a]), dimension=dimension, start=near)
+            eq = step_equations(problem, e, bulk=bulk, dimension=dimension)
+            lam, err, _ = _optimal_lam(problem, eq, np.array([a]), start=near)
             return lam[0], err[0] if np.isfinite(err[0]) else np.inf
 
         eta_opt[j], err[j] = _refine(lambda e: best(e)[1], grid, err_grid[:, j])

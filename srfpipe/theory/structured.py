@@ -41,6 +41,7 @@ from srfpipe.theory.coverage import theory_gap
 from srfpipe.theory.curves import (
     ROW_NORM_VARIANCE,
     Equations,
+    equations,
     learning_curve,
     positive_grid,
     solve_grid,
@@ -59,6 +60,9 @@ targets). The node measure's own `c1` and `E y^2` are used throughout, so that `
 vector (61 nodes miss `E tanh(2 kappa)^2` by 1e-4, which would otherwise show as a spurious
 weight ~1e-4 |z| of `B v` at large `|z|`)."""
 BULK_TERMS = ("projections", "self", "neuron_mu1", "rows")
+BULKS = ("isotropic", "structured")
+"""The one-step network's bulk: `isotropic` (`c_W W0`, the paper's Result 3.3) or
+`structured` (this module)."""
 """Structured terms beyond the bulk's trace measure (always structured): the measures of
 `B v` and `B theta_perp` (`projections`; without it `beta om rho`, the isotropic form over
 the structured trace measure), the batch's self-interaction along `v` (`self`: `u_y` treated
@@ -361,6 +365,17 @@ def structured_equations(
         problem.sigma, problem.target, net.r, net.gamma, n=kappa_nodes, bulk_scale=net.bulk_scale
     )
     return Equations(partial(solve, tab, spec, row_var=row_var), tab, spec)
+
+
+def step_equations(
+    problem: Problem, eta: float, *, bulk: str = "isotropic", dimension: float | None = None
+) -> Equations:
+    """The fixed point of the one-step network of size `eta` with the given `bulk`
+    (`BULKS`): the map's sRF `(r, gamma, c_W)` on Marchenko-Pastur (`curves.equations`,
+    `dimension` as there), or the structured bulk (`eta = 0`: both are the RF theory)."""
+    if bulk == "structured" and eta > 0:
+        return structured_equations(problem, eta)
+    return equations(problem, network_map(problem, eta).srf, dimension=dimension)
 
 
 def structured_curve(
