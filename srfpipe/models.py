@@ -36,12 +36,15 @@ class Layer:
 
 @dataclass(frozen=True)
 class Theory:
-    """An asymptotic curve: its sRF parameters for a problem and step size, and its style."""
+    """An asymptotic curve: its sRF parameters for a problem and step size, its style, and
+    its bulk (`theory.structured.BULKS`: the sRF's isotropic `c W0`, or the one-step
+    network's structured bulk, which also draws the isotropic `srf` beside it)."""
 
     name: str
     label: str
     style: dict
     srf: Callable[[Problem, float], SRF]
+    bulk: str = "isotropic"
 
 
 @dataclass(frozen=True)
@@ -90,6 +93,10 @@ THEORIES: dict[str, Theory] = {
             "srf_plain", "theory, sRF ($c=1$)",
             dict(color=PALETTE["purple"], ls="-.", lw=1.0), _plain_srf,
         ),
+        Theory(
+            "structured", "theory, structured bulk",
+            dict(color=PALETTE["blue"], ls=(0, (6, 2)), lw=1.4), _map_srf, bulk="structured",
+        ),
     )
 }  # fmt: skip
 
@@ -112,7 +119,7 @@ for _model in (
     ),
     Model(
         "network", r"network ($W_1$)", dict(color=PALETTE["blue"], marker="o"),
-        lambda s: Layer(s.w1), "srf",
+        lambda s: Layer(s.w1), "structured",
         "`W1` (after the giant step)",
     ),
     Model(

@@ -35,6 +35,8 @@ SERIES = [
     (PALETTE["orange"], "D"), (PALETTE["purple"], "v"),
 ]  # fmt: skip
 """Colour and marker of the k-th series of a figure (e.g. the sizes d of a validation)."""
+SPIKED = ("srf", "structured")
+"""Theories of a step's spike with the map's `(r, gamma, c_W)`: their models follow the map."""
 OPTIMUM = dict(ls="none", marker="o", mfc="none", ms=6, label="optimum (theory)")
 SIMULATED_OPTIMUM = dict(ls="none", marker="s", ms=3.5)
 """Markers of `optimal_eta`: the theory's optimum, a simulated model at its best lambda."""
@@ -138,6 +140,8 @@ def learning_curves(
     has_theory = "theory_test_error" in curves
     if has_theory:  # the RF theory and the theories of the plotted models (one step's map)
         wanted = {"rf"} | {MODELS[str(m)].theory for m in curves["model"].values}
+        if "structured" in wanted:  # the paper's sRF (c_W) beside it, as the second line
+            wanted.add("srf")
         if curves.attrs.get("steps", 1) > 1:
             wanted = {"rf"}
         drawn = [str(t) for t in curves["theory"].values if t in wanted]
@@ -155,10 +159,11 @@ def learning_curves(
                         sel["alpha_theory"], th["theory_test_error"], label=theory.label,
                         **theory.style,
                     )  # fmt: skip
-                    ax.axhline(
-                        float(th["theory_plateau"]), color=theory.style["color"], lw=0.8,
-                        ls=_dotted(name), label=rf"{theory.label}, $\alpha\to\infty$",
-                    )  # fmt: skip
+                    if np.isfinite(th["theory_plateau"]):
+                        ax.axhline(
+                            float(th["theory_plateau"]), color=theory.style["color"], lw=0.8,
+                            ls=_dotted(name), label=rf"{theory.label}, $\alpha\to\infty$",
+                        )  # fmt: skip
             if "conditional_test_error_mean" in sel:
                 ax.plot(sel["alpha"], sel["conditional_test_error_mean"], **CONDITIONAL_STYLE)
             for model in curves["model"].values:
@@ -364,7 +369,7 @@ def learned_function(
     alpha = float(learned["alpha"].max())
     lam = float(np.sort(learned["lam"].values)[learned.sizes["lam"] // 2])
     fig, grid, created = _grid(axes, 1, len(etas), (2.4 * len(etas) + 0.4, 2.6), sharey=True)
-    models = [m for m in learned["model"].values if MODELS[str(m)].theory == "srf"]
+    models = [m for m in learned["model"].values if MODELS[str(m)].theory in SPIKED]
     for ax, eta in zip(grid[0], etas, strict=True):
         sel = learned.sel(eta=eta, alpha=alpha, lam=lam)
         ax.plot(learned["kappa"], learned["target_mean"], "--", color=PALETTE["grey"], lw=1,
@@ -408,7 +413,7 @@ def optimal_eta(
     styles = ["-", "--", "-.", ":"]
     # markers: the network, else another model the sRF theory predicts, else none
     models = [] if curves is None else [
-        str(m) for m in curves["model"].values if MODELS[str(m)].theory == "srf"
+        str(m) for m in curves["model"].values if MODELS[str(m)].theory in SPIKED
     ]  # fmt: skip
     model = "network" if "network" in models else next(iter(models), None)
     if model is not None:

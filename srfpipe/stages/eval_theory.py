@@ -10,8 +10,10 @@ over (theory, lam) the `alpha -> inf` limit (`plateau`); and the map's `r`, `gam
 theory has several neuron types (docs/theory.md section 11) the per-type means `m_s_type`,
 `m_v_type`, `m_e_type` over (theory, alpha_theory, lam, type) are added (a one-type theory
 fills `type = 0` with its `m_s, m_v, m_e`; absent types are NaN). The
-theories are those of the registry (`srfpipe.models.THEORIES`): `rf` (r = 0) and `srf`
-(the network map's sRF).
+theories are those of the registry (`srfpipe.models.THEORIES`): `rf` (r = 0), `srf`
+(the network map's sRF, the paper's Result 3.3), `srf_plain` (`c = 1`) and, where
+`structured.structured_gap` allows, `structured` (the one-step network with the structured
+bulk, docs/theory.md section 14; absent from the `theory` axis elsewhere).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from srfpipe.theory.curves import dense_alpha_grid, learning_curve, optimal_ridg
 from srfpipe.theory.fixed_point import CURVE_OUTPUTS as CURVE_VARS
 from srfpipe.theory.fixed_point import TYPE_MEANS as TYPE_VARS
 from srfpipe.theory.network_map import network_map
+from srfpipe.theory.structured import step_equations, structured_curve, structured_gap
 
 log = logging.getLogger(__name__)
 
@@ -39,10 +42,16 @@ def run(params: dict[str, Any], eta: float) -> xr.Dataset:
     problem = Problem.from_config(params)
     alphas = dense_alpha_grid(params["alpha"], problem.beta)
     curves = []
-    for name, theory in THEORIES.items():
+    names = [n for n, t in THEORIES.items() if t.bulk == "isotropic" or not structured_gap(problem)]
+    for name in names:
+        theory = THEORIES[name]
         srf = theory.srf(problem, eta)
-        kw = {"dimension": params["dimension"]}
-        ds = learning_curve(problem, srf, lam=params["lam"], alpha=alphas, **kw)
+        kw: dict[str, Any] = {"dimension": params["dimension"]}
+        if theory.bulk == "structured":  # the one-step network (docs/theory.md section 14)
+            ds = structured_curve(problem, eta, lam=params["lam"], alpha=alphas)
+            kw["eq"] = step_equations(problem, eta, bulk="structured")
+        else:
+            ds = learning_curve(problem, srf, lam=params["lam"], alpha=alphas, **kw)
         ds = ds[[*CURVE_VARS, *(v for v in TYPE_VARS if v in ds)]]
         ds["optimal_test_error"] = optimal_ridge(ds)["test_error"]
         ds = ds.rename(alpha="alpha_theory")
@@ -60,7 +69,7 @@ def run(params: dict[str, Any], eta: float) -> xr.Dataset:
             for v in TYPE_VARS:
                 if v not in ds:
                     ds[v] = ds[v.removesuffix("_type")].expand_dims(type=[0], axis=-1)
-    curves = [ds.expand_dims(theory=[name]) for ds, name in zip(curves, THEORIES, strict=True)]
+    curves = [ds.expand_dims(theory=[name]) for ds, name in zip(curves, names, strict=True)]
     out = xr.concat(curves, dim="theory", join="outer", combine_attrs="drop")
     srf = network_map(problem, eta).srf
     out["r"] = ((), srf.r)

@@ -2,9 +2,11 @@
 
 For every simulated alpha, `srfpipe.theory.optimize.optimal_eta` on `ETA_POINTS` step sizes
 over `[0, ETA_SPAN max(eta)]`: writes `profile_test_error`, `profile_lam_opt` over
-(eta, alpha) (the best-lambda error of the network map's sRF at each eta) and `eta_opt`,
-`lam_opt`, `test_error`, `at_bound` over (alpha,) (the best eta, refined by a bounded
-search). The simulations' best-on-the-grid points are read from the curves by the plot.
+(eta, alpha) (the best-lambda error of the one-step network's theory at each eta: the
+structured bulk where `structured.structured_gap` allows, else the map's isotropic sRF; attr
+`bulk`) and `eta_opt`, `lam_opt`, `test_error`, `at_bound` over (alpha,) (the best eta,
+refined by a bounded search). The simulations' best-on-the-grid points are read from the
+curves by the plot.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import xarray as xr
 from srfpipe.problem import Problem
 from srfpipe.store import provenance
 from srfpipe.theory.optimize import optimal_eta
+from srfpipe.theory.structured import structured_gap
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +35,8 @@ def run(params: dict[str, Any]) -> xr.Dataset:
     top = ETA_SPAN * max(max(params["eta"]), 1.0)
     grid = np.linspace(0.0, top, ETA_POINTS)
     problem = Problem.from_config(params)
-    out = optimal_eta(problem, params["alpha"], grid, dimension=params["dimension"])
-    out.attrs = provenance("optimal", params)
+    bulk = "isotropic" if structured_gap(problem) else "structured"
+    out = optimal_eta(problem, params["alpha"], grid, dimension=params["dimension"], bulk=bulk)
+    out.attrs = provenance("optimal", params) | {"bulk": bulk}
     log.info("optimal eta at %d alphas in %.1fs", out.sizes["alpha"], time.perf_counter() - t0)
     return out

@@ -255,9 +255,11 @@ def plateau(
     readout_nodes: int = GAUSSIAN_TYPES,
     kappa_nodes: int = KAPPA_NODES,
     mp_nodes: int = MP_NODES,
+    eq: Equations | None = None,
 ) -> float | np.ndarray:
     """The `alpha -> inf` limit of the test error (noise included) at ridge `lam >= 0` (a
-    number, or a list: an array (L,), from one set of tables); NaN where unconverged.
+    number, or a list: an array (L,), from one set of tables); NaN where unconverged; `eq`
+    replaces the sRF's equations (e.g. `structured.step_equations`).
 
     At `lam = 0` this is the error of the best predictor in the span of the `p = beta d`
     features: what the sRF can express at all (keywords as `learning_curve`). With
@@ -268,7 +270,8 @@ def plateau(
         raise ValueError(f"lam: must be finite numbers >= 0, got {lams.tolist()}")
     ridge = problem.ridge(lams, np.inf)
     nodes = {"readout_nodes": readout_nodes, "kappa_nodes": kappa_nodes, "mp_nodes": mp_nodes}
-    eq = equations(problem, srf, dimension=dimension, **nodes)
+    if eq is None:
+        eq = equations(problem, srf, dimension=dimension, **nodes)
     if np.any(ridge == 0.0) and np.min(eq.table.mus2 @ eq.table.weight) < 1e-12:
         raise ValueError("plateau: lam = 0 needs a non-linear activation (mustar > 0)")
     sol = eq.solver(np.zeros(lams.size), ridge, noise=problem.noise)
