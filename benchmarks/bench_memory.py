@@ -3,7 +3,7 @@
 Each job runs in a fresh interpreter (its inputs prepared and saved beforehand, as the
 workflow does), reporting its peak RSS; a third interpreter that only imports and loads the
 same inputs gives the baseline. The job's own arrays are `peak RSS - baseline`, to be within
-2x of the array-set formula `srfpipe.config.peak_memory_mb`; `mem_mb` (what the rules
+2x of the array-set formula `srfpipe.resources.peak_memory_mb`; `mem_mb` (what the rules
 request, formula + 500 MB for the interpreter) must cover the whole peak.
 
     python benchmarks/bench_memory.py                      # default config and the d=1000 job
@@ -23,7 +23,8 @@ from typing import Any
 
 from common import experiment, params, table
 
-from srfpipe.config import Experiment, job_resources, peak_memory_mb
+from srfpipe.config import Experiment
+from srfpipe.resources import job_resources, peak_memory_mb
 
 CASES: dict[str, dict[str, Any]] = {
     "default": {},  # config.yaml as shipped

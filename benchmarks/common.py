@@ -14,7 +14,8 @@ from typing import Any
 import numpy as np
 import yaml
 
-from srfpipe.config import Experiment, stage_params
+from srfpipe.config import Experiment
+from srfpipe.keys import stage_params
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -22,8 +22,9 @@ import numpy as np
 import xarray as xr
 
 from srfpipe import simulation
-from srfpipe.config import Experiment, bounds, size_problems, stage_key
+from srfpipe.config import Experiment, bounds, size_problems
 from srfpipe.functions import target as target  # re-exported
+from srfpipe.keys import stage_key
 from srfpipe.linalg.parallel import job_threads
 from srfpipe.models import MODELS, THEORIES
 from srfpipe.problem import SRF, Problem

@@ -26,18 +26,17 @@ import xarray as xr
 from srfpipe import api
 from srfpipe.config import (
     bounds,
-    conditional_cost,
     conditional_problems,
     in_range,
     interval,
     schema,
-    simulate_memory_mb,
     size_problems,
 )
 from srfpipe.functions import ACTIVATIONS, TARGET_NAMES, target
 from srfpipe.linalg.parallel import one_blas_thread
 from srfpipe.models import MODELS
 from srfpipe.problem import INIT_OUTPUTS, LAM_SCALES, READOUT_INITS, SRF, W0_ROWS, Problem
+from srfpipe.resources import conditional_cost, simulate_memory_mb
 from srfpipe.theory.coverage import several_types
 from srfpipe.theory.fixed_point import CURVE_OUTPUTS as RECORD_FIELDS
 from srfpipe.theory.optimize import COARSE_POINTS

@@ -1,19 +1,16 @@
-"""The experiment configuration: typed view, cross-field checks, per-stage parameters and keys.
+"""The experiment configuration: schema validation, cross-field checks and the typed view.
 
 `validate_config` is the one validation path: `coerce` turns the strings of Snakemake's
 `--config` into the schema's types, the JSON schema (`workflow/schemas/config.schema.yaml`)
 checks types, ranges and enums and fills defaults, `nonfinite` refuses NaN and infinities,
 and `check` adds what a schema cannot express (`size_problems` is shared with the CLI;
 `Problem.__post_init__` checks the problem's values against the same schema).
-`stage_params` returns, for each stage, exactly the parameters its artifact depends on
-(cumulatively along the chain data -> step -> readout; theory beside it), and `stage_key`
-hashes them into the short directory name under `results/<stage>/`.
+Stage parameters and keys are in `srfpipe.keys`, the jobs' resources in `srfpipe.resources`.
 """
 
 from __future__ import annotations
 
 import copy
-import hashlib
 import json
 import math
 from collections.abc import Iterator, Sequence
@@ -23,7 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from srfpipe.problem import Problem
-from srfpipe.theory.coverage import conditional_gap, several_types, theory_gap
+from srfpipe.resources import conditional_cost, memory_by_job
+from srfpipe.theory.coverage import conditional_gap, theory_gap
 
 SCHEMA = Path(__file__).resolve().parents[1] / "workflow" / "schemas" / "config.schema.yaml"
 """The JSON schema: the one source of the config's types, ranges, enums and defaults."""
@@ -256,97 +254,6 @@ def validate_config(
         raise ConfigError("invalid configuration:\n  " + "\n  ".join(sorted(set(lines))))
 
 
-SMALL_JOB_MB = 1000
-"""Estimate for the jobs without large arrays (theory, curves, plots)."""
-INTERPRETER_MB = 150
-"""Python, numpy, scipy, xarray and netCDF4 loaded in a job (115 MB measured), added to the
-arrays of every estimate."""
-
-
-def _fit_words(d: int, p: int, n_train: int, test_size: int, threads: int) -> int:
-    """float64 words of a fitting job (readout, validation): training and test inputs
-    (n_train + n_test) x d; for those rows the shared pre-activations `X W0^T`, one model's
-    pre-activations and its features (3 arrays of width p); the largest ridge matrix
-    (k = min(p, n_train)) and one scaled copy per factorisation in flight (`threads` of them;
-    `srfpipe.ridge`): (1 + threads) k^2; `W0` and `W1` (2 p d)."""
-    rows, k = n_train + test_size, min(p, n_train)
-    return rows * (d + 3 * p) + (1 + threads) * k**2 + 2 * p * d
-
-
-def _step_words(d: int, p: int, n0: int, steps: int) -> int:
-    """float64 words of a step job: the `steps` batches (steps n0 x d, regenerated at once),
-    one batch's pre-activations and two temporaries of the gradient (3 n0 x p); `W0`, `W1`,
-    the gradient and a temporary (4 p d); the Gram of the singular values (2 r^2)."""
-    return steps * n0 * d + 3 * n0 * p + 4 * p * d + 2 * min(p, d) ** 2
-
-
-def _conditional_words(d: int, p: int) -> int:
-    """float64 words of the conditional theory of one first layer (p, d): the layer, its
-    bulk and a temporary (3 p d); the Gram of the smaller side, its eigenvectors and the
-    eigensolver's workspace (3 k^2, k = min(p, d); `theory.conditional`)."""
-    return 3 * p * d + 3 * min(p, d) ** 2
-
-
-def _conditional_flops(d: int, p: int) -> float:
-    """Flops of the conditional theory of one first layer (p, d): two Gram matrices of the
-    smaller side (4 p d k) and a full symmetric eigensolve (about 12 k^3), k = min(p, d)."""
-    k = min(p, d)
-    return 4.0 * p * d * k + 12.0 * k**3
-
-
-def _fit_size(exp: Experiment, stage: str, d: int | None) -> tuple[int, int, int, int]:
-    """`(d, p, n_train, test_size)` of a fitting job: the readout, or validation at size d."""
-    if stage == "readout":
-        return exp.d, exp.p, exp.n_train, exp.test_size
-    if d is None:
-        raise ValueError("validation: give the size d of the job")
-    return d, exp.problem.p(d), round(max(exp.alpha) * d), exp.validation["test_size"]
-
-
-def job_memory_mb(exp: Experiment, stage: str, d: int | None = None) -> float:
-    """Estimate (MB) of one job of `stage`: its arrays (float64, plus 20% headroom) and
-    `INTERPRETER_MB`; `d` is the size of a validation job. Data job: the largest split's
-    inputs (n x d; the step split holds `steps` batches)."""
-    steps = exp.problem.steps
-    if stage == "data":
-        words = 2 * max(exp.n0 * steps, exp.n_train, exp.test_size) * exp.d
-    elif stage == "step":
-        words = _step_words(exp.d, exp.p, exp.n0, steps)
-    elif stage == "conditional":
-        words = _conditional_words(exp.d, exp.p)
-    elif stage in ("readout", "validation"):
-        words = _fit_words(*_fit_size(exp, stage, d), exp.threads)
-    else:
-        return SMALL_JOB_MB
-    return _mb(words)
-
-
-def _mb(words: int) -> float:
-    """MB of `words` float64 numbers plus 20% headroom, and `INTERPRETER_MB`."""
-    return 1.2 * 8 * words / 2**20 + INTERPRETER_MB
-
-
-def simulate_memory_mb(
-    problem: Problem, d: int, alpha: Sequence[float], test_size: int, threads: int
-) -> float:
-    """Estimate (MB) of `srfpipe simulate` at size d: one fit, or the step when larger (for
-    a problem with a step)."""
-    p = problem.p(d)
-    words = _fit_words(d, p, round(max(alpha) * d), test_size, threads)
-    if problem.alpha0 is not None:
-        words = max(words, _step_words(d, p, problem.n0(d), problem.steps))
-    return _mb(words)
-
-
-def conditional_cost(problem: Problem, d: int) -> tuple[float, float]:
-    """`(MB, flops)` of `srfpipe theory --conditional` at size d, per seed: the step (its
-    arrays kept) and the conditional theory of `W1`."""
-    p = problem.p(d)
-    words = _step_words(d, p, problem.n0(d), problem.steps) + _conditional_words(d, p)
-    flops = 4.0 * problem.n0(d) * problem.steps * d * p + _conditional_flops(d, p)
-    return _mb(words), flops
-
-
 def conditional_problems(
     problem: Problem, d: int, alpha: Sequence[float], mem_limit_mb: float | None = None
 ) -> list[str]:
@@ -364,24 +271,6 @@ def conditional_problems(
             f"min(p, d)) > limit {limit:g} MB (mem_limit_mb); lower --d or --beta"
         )
     return errors
-
-
-def memory_by_job(
-    exp: Experiment, validation: bool = True, conditional: bool = False
-) -> dict[str, float]:
-    """`job_memory_mb` of every job kind: `data`, `step`, `readout`, with `conditional`
-    `conditional` and, with `validation`, `validation d=D` for each validation size."""
-    kinds = ("data", "step", "readout") + (("conditional",) if conditional else ())
-    jobs = {s: job_memory_mb(exp, s) for s in kinds}
-    if validation:
-        for d in exp.validation["d"]:
-            jobs[f"validation d={d}"] = job_memory_mb(exp, "validation", d)
-    return jobs
-
-
-def peak_memory_mb(exp: Experiment, validation: bool = True) -> float:
-    """Estimate (MB) of the largest job (`memory_by_job`)."""
-    return max(memory_by_job(exp, validation).values())
 
 
 def size_problems(problem: Problem, d: int, alpha: Sequence[float], prefix: str = "") -> list[str]:
@@ -451,83 +340,6 @@ def config_text(config: dict[str, Any]) -> str:
     return yaml.safe_dump(json.loads(json.dumps(ordered)), sort_keys=False, default_flow_style=None)
 
 
-def stage_params(exp: Experiment, stage: str) -> dict[str, Any]:
-    """JSON-able parameters that the artifacts of `stage` depend on, named as in the config
-    (seed, eta and d are the per-file wildcards where they vary)."""
-    pb = exp.problem
-    data = {
-        "d": exp.d,
-        "target": pb.target_json(),
-        "noise": pb.noise,
-        "n0": exp.n0 * pb.steps,  # the step split: one batch of n0 rows per step
-        "n_train": exp.n_train,
-        "n_test": exp.test_size,
-    }
-    step = data | {
-        "p": exp.p,
-        "beta": pb.beta,
-        "alpha0": pb.alpha0,
-        "activation": pb.activation,
-        "readout_init": pb.readout_init,
-        "init_output": pb.init_output,
-        "w0_rows": pb.w0_rows,
-        "steps": pb.steps,
-        "precision": exp.precision,
-    }
-    problem = "activation target noise beta alpha0 readout_init init_output w0_rows".split()
-    theory = {k: step[k] for k in problem} | {
-        "lam_scale": pb.lam_scale,
-        "alpha": list(exp.alpha),
-        "lam": list(exp.lam),
-        # with several neuron types (Gaussian readout; +-1 readout and a non-odd sigma) their
-        # mean directions cost O(1/d) at finite d (docs/theory.md 11); one type: no d
-        "dimension": exp.d if several_types(pb) else None,
-    }
-    readout = step | {
-        "alpha": list(exp.alpha),
-        "lam": list(exp.lam),
-        "lam_scale": pb.lam_scale,
-        "models": list(exp.models),
-    }
-    stages = {
-        "data": data,
-        "step": step,
-        "readout": readout,
-        # the conditional theory of a step's W1: the step, the grids and the ridge convention
-        "conditional": step | {k: readout[k] for k in ("alpha", "lam", "lam_scale")},
-        "learned": readout | {"eta": list(exp.eta), "seeds": list(exp.seeds)},
-        "optimal": theory | {"eta": list(exp.eta)},
-        "theory": theory,
-        "validation": theory
-        | {
-            "eta": list(exp.eta),
-            "seeds": list(exp.validation["seeds"]),
-            "test_size": exp.validation["test_size"],
-        },
-    }
-    if stage not in stages:
-        raise ValueError(f"unknown stage {stage!r}; known: {list(stages)}")
-    return stages[stage]
-
-
-def param_key(params: dict[str, Any]) -> str:
-    """Short stable hash (10 hex digits) of a JSON-able parameter dict."""
-    blob = json.dumps(params, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(blob.encode()).hexdigest()[:10]
-
-
-def stage_key(exp: Experiment, stage: str) -> str:
-    """Directory key of `stage`'s artifacts: `param_key(stage_params(exp, stage))`."""
-    return param_key(stage_params(exp, stage))
-
-
-def fmt(x: float) -> str:
-    """Canonical text of a wildcard value: the shortest text that reads back as exactly `x`
-    (`repr`), without a trailing `.0` (`1.0 -> '1'`, `0.1234567 -> '0.1234567'`)."""
-    text = repr(float(x))
-    return text.removesuffix(".0")
-
-
 def theory_applies(exp: Experiment) -> str | None:
     """Why the theory does not cover this experiment, or None (`theory.theory_gap`)."""
     return theory_gap(exp.problem)
@@ -536,31 +348,3 @@ def theory_applies(exp: Experiment) -> str | None:
 def conditional_applies(exp: Experiment) -> str | None:
     """Why the conditional theory does not cover this experiment, or None."""
     return conditional_gap(exp.problem)
-
-
-def job_resources(exp: Experiment, stage: str, d: int | None = None) -> dict[str, int]:
-    """`mem_mb` and `runtime` (minutes) to request for one job of `stage` (cluster sizing);
-    `d` is the size of a validation job.
-
-    Memory: `job_memory_mb` plus 1 GB for the interpreters (a SLURM job runs two Snakemake
-    processes besides the script). Runtime: flop count at a pessimistic 1 GFLOP/s, at least
-    10 min."""
-
-    def fit_flops(d: int, p: int, n_train: int, test_size: int, n_models: int) -> float:
-        rows, k = n_train + test_size, min(p, n_train)
-        per_model = n_train * p * p + len(exp.alpha) * (2 * k**3 + 2 * rows * p * len(exp.lam))
-        return 4 * rows * d * p + n_models * per_model
-
-    if stage == "step":
-        r = min(exp.p, exp.d)
-        flops = 4 * exp.n0 * exp.problem.steps * exp.d * exp.p + 4 * exp.p * exp.d * r + 10 * r**3
-    elif stage == "conditional":
-        flops = _conditional_flops(exp.d, exp.p)
-    elif stage == "readout":
-        flops = fit_flops(*_fit_size(exp, stage, d), len(exp.models))
-    elif stage == "validation":  # every eta on each validation seed
-        flops = len(exp.validation["seeds"]) * fit_flops(*_fit_size(exp, stage, d), len(exp.eta))
-    else:
-        flops = 0.0
-    mem = job_memory_mb(exp, stage, d)
-    return {"mem_mb": int(mem) + 1000, "runtime": max(10, int(flops / 1e9 / 60) + 1)}

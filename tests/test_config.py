@@ -9,16 +9,9 @@ import yaml
 from snakemake.utils import validate
 from test_workflow import snakemake
 
-from srfpipe.config import (
-    INTERPRETER_MB,
-    ConfigError,
-    Experiment,
-    fmt,
-    job_resources,
-    peak_memory_mb,
-    stage_key,
-    validate_config,
-)
+from srfpipe.config import ConfigError, Experiment, validate_config
+from srfpipe.keys import STAGE_PARAMS, fmt, stage_key
+from srfpipe.resources import INTERPRETER_MB, job_resources, peak_memory_mb
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA = str(ROOT / "workflow" / "schemas" / "config.schema.yaml")
@@ -125,6 +118,16 @@ def test_stage_keys_depend_only_on_their_parameters():
         False,
         False,
     ]
+
+
+def test_editing_models_changes_only_the_readout_stages_keys():
+    """Each stage declares its own parameters: `models:` reaches the readout and the learned
+    function, not the conditional theory (which used to borrow the readout's key)."""
+    base = Experiment.from_config(DEFAULT)
+    more = Experiment.from_config(DEFAULT | {"models": list(base.models[:1])})
+    changed = {s for s in STAGE_PARAMS if stage_key(base, s) != stage_key(more, s)}
+    assert changed == {"readout", "learned"}
+    assert job_resources(base, "conditional") == job_resources(more, "conditional")
 
 
 def test_resources_scale_with_size():

@@ -3,7 +3,8 @@
 import pytest
 import xarray as xr
 
-from srfpipe.config import Experiment, stage_params
+from srfpipe.config import Experiment
+from srfpipe.keys import stage_params
 from srfpipe.linalg.parallel import job_threads
 from srfpipe.stages import fit_readout, generate_data, take_step
 

@@ -178,7 +178,8 @@ def test_learned_function_stage_draws_the_types_line(tmp_path):
 
     import yaml
 
-    from srfpipe.config import Experiment, stage_params, with_defaults
+    from srfpipe.config import Experiment, with_defaults
+    from srfpipe.keys import stage_params
     from srfpipe.stages import eval_theory
     from srfpipe.stages.learned_function import theory_curves
     from srfpipe.store import load, save

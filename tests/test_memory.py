@@ -1,19 +1,13 @@
-"""The memory model (`srfpipe.config.job_memory_mb`) covers what the jobs allocate."""
+"""The memory model (`srfpipe.resources.job_memory_mb`) covers what the jobs allocate."""
 
 import tracemalloc
 
 import pytest
 from test_config import DEFAULT, problems
 
-from srfpipe.config import (
-    INTERPRETER_MB,
-    Experiment,
-    conditional_problems,
-    job_memory_mb,
-    job_resources,
-    memory_by_job,
-    stage_params,
-)
+from srfpipe.config import Experiment, conditional_problems
+from srfpipe.keys import stage_params
+from srfpipe.resources import INTERPRETER_MB, job_memory_mb, job_resources, memory_by_job
 from srfpipe.stages import generate_data, take_step
 
 

@@ -6,8 +6,9 @@ from __future__ import annotations
 import numpy as np
 
 from srfpipe import models, plots
-from srfpipe.config import Experiment, schema, stage_params
+from srfpipe.config import Experiment, schema
 from srfpipe.functions import ACTIVATIONS, TARGET_NAMES
+from srfpipe.keys import stage_params
 from srfpipe.problem import INIT_OUTPUTS, LAM_SCALES, READOUT_INITS, W0_ROWS, Problem
 from srfpipe.stages import eval_theory, fit_readout, generate_data, make_curves, take_step
 

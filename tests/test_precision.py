@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from srfpipe.config import Experiment, stage_params
+from srfpipe.config import Experiment
+from srfpipe.keys import stage_params
 from srfpipe.stages import fit_readout, generate_data, take_step
 
 CONFIG = dict(

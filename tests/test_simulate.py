@@ -24,7 +24,8 @@ def test_zero_spike_and_zero_step_are_the_rf_model():
 
 def test_network_model_is_the_readout_stage(tmp_path):
     """`srfpipe simulate --model network` and the workflow's readout agree to the bit."""
-    from srfpipe.config import Experiment, stage_params
+    from srfpipe.config import Experiment
+    from srfpipe.keys import stage_params
     from srfpipe.stages import fit_readout, generate_data, take_step
 
     cfg = {

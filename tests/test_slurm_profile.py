@@ -18,7 +18,8 @@ import pytest
 import yaml
 from snakemake.utils import validate
 
-from srfpipe.config import Experiment, job_resources
+from srfpipe.config import Experiment
+from srfpipe.resources import job_resources
 
 pytestmark = pytest.mark.workflow
 

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 from srfpipe.cli import main
-from srfpipe.config import conditional_cost
 from srfpipe.functions import target
 from srfpipe.problem import SRF, Problem
+from srfpipe.resources import conditional_cost
 from srfpipe.simulation import SeedDraw
 from srfpipe.theory.conditional import conditional_curve, conditional_spectrum, split
 from srfpipe.theory.coverage import conditional_gap

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 import yaml
 
-from srfpipe.config import Experiment, stage_params
+from srfpipe.config import Experiment
+from srfpipe.keys import stage_params
 from srfpipe.models import THEORIES
 from srfpipe.problem import SRF, Problem
 from srfpipe.simulation import simulate

@@ -2,5 +2,5 @@
 
 Each `run` is pure apart from logging; files are read and written by the workflow scripts
 (`workflow/scripts/`) through `srfpipe.store`. The parameter dicts are those of
-`srfpipe.config.stage_params`; each module is named after its rule.
+`srfpipe.keys.stage_params`; each module is named after its rule.
 """

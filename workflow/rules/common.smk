@@ -6,13 +6,11 @@ from srfpipe.config import (
     Experiment,
     conditional_applies,
     config_text,
-    fmt,
-    job_resources,
-    stage_key,
-    stage_params,
     theory_applies,
     validate_config,
 )
+from srfpipe.keys import STAGE_PARAMS, fmt, stage_key, stage_params
+from srfpipe.resources import job_resources
 from srfpipe.versions import code_version
 
 validate_config(
@@ -37,9 +35,8 @@ if config["theory"] and THEORY_GAP:
 # the network map (sRF theory lines, validation, learned function, optimal eta) is one step's
 ONE_STEP = WITH_THEORY and EXP.problem.steps == 1
 VALIDATION_D = [str(d) for d in config["validation"]["d"]] if ONE_STEP else []
-STAGES = ["data", "step", "readout", "conditional", "theory", "validation", "learned", "optimal"]
-PARAMS = {s: stage_params(EXP, s) for s in STAGES}
-KEY = {s: stage_key(EXP, s) for s in STAGES}
+PARAMS = {s: stage_params(EXP, s) for s in STAGE_PARAMS}
+KEY = {s: stage_key(EXP, s) for s in STAGE_PARAMS}
 
 DATA = f"results/data/{KEY['data']}/seed~{{seed}}.nc"
 STEP = f"results/step/{KEY['step']}/eta~{{eta}}_seed~{{seed}}.nc"
