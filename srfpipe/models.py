@@ -2,26 +2,56 @@
 predicts it. The readout stage, `srfpipe simulate`, the theory stage and the plots all
 iterate over `MODELS` and `THEORIES`; a new model is one `register(Model(...))`.
 
-A model's first layer is built from a source of first layers: the step artifact of one
-`(eta, seed)` in the workflow (`srfpipe.stages.take_step.StepLayers`), or one seed's draw
-in a direct simulation (`srfpipe.simulation.SeedDraw`). Its attributes, computed on demand:
-`w0`, `w1` (p, d) before and after the step; `spike_map` (the theory map's spike of the step
-batch), `spike_extracted` (top singular pair of `W1 - W0`), `bulk_scales` (p,) (the map's
-`c_i = sqrt(1 + slope a_i^2)`); `spike` (prescribed `(r, gamma)`: `u = r a`,
-`v.theta = gamma`) and `bulk_scale` (prescribed `c`).
+A model's first layer is built from a source of first layers (`FirstLayers`): the step
+artifact of one `(eta, seed)` in the workflow (`srfpipe.stages.take_step.StepLayers`), or one
+seed's draw in a direct simulation (`srfpipe.simulation.SeedDraw`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Protocol
 
 import numpy as np
 
 from srfpipe.problem import SRF, Problem
 from srfpipe.step import Spike
 from srfpipe.theory.network_map import network_map
+
+
+class FirstLayers(Protocol):
+    """Where the models' first layers come from; attributes computed on demand. A source
+    without a step, or without a prescribed sRF, raises ValueError on the attributes that need
+    one."""
+
+    @property
+    def w0(self) -> np.ndarray:
+        """`W0` (p, d), the first layer before the step."""
+
+    @property
+    def w1(self) -> np.ndarray:
+        """`W1` (p, d), the first layer after the step."""
+
+    @property
+    def spike_map(self) -> Spike:
+        """The theory map's spike of the first step's batch (`step.first_step_map`)."""
+
+    @property
+    def spike_extracted(self) -> Spike:
+        """The top singular pair of `W1 - W0`."""
+
+    @property
+    def bulk_scales(self) -> float | np.ndarray:
+        """The map's bulk scales, `network_map(...).srf.scales(a)`: a number or (p,)."""
+
+    @property
+    def spike(self) -> Spike:
+        """The prescribed spike `(r, gamma)`: `u = r a`, `v.theta = gamma`."""
+
+    @property
+    def bulk_scale(self) -> float | np.ndarray:
+        """The prescribed sRF's bulk scales (`SRF.scales`)."""
 
 
 @dataclass(frozen=True)
@@ -54,7 +84,7 @@ class Model:
     name: str
     label: str
     style: dict
-    layer: Callable[[Any], Layer]  # from a source of first layers (module docstring)
+    layer: Callable[[FirstLayers], Layer]
     theory: str | None
     description: str
     prescribed: bool = False  # needs a prescribed spike (not a step): not a workflow model

@@ -201,15 +201,14 @@ class SeedDraw:
     @cached_property
     def spike_map(self) -> step.Spike:
         x0, y0 = self._batch
-        n0 = x0.shape[0] // self.problem.steps  # the map is that of the first step's batch
-        beta_vec = step.linear_response(x0[:n0], y0[:n0])
-        return step.spike_from_map(
-            self.net.a, beta_vec, self.eta, self.problem.sigma.mu1, self.theta
-        )
+        pb = self.problem
+        return step.first_step_map(
+            self.net.a, x0, y0, steps=pb.steps, eta=self.eta, mu1=pb.sigma.mu1, theta=self.theta
+        )[0]
 
     @cached_property
-    def bulk_scales(self) -> np.ndarray:
-        return network_map(self.problem, self.eta).bulk_scales(self.net.a)
+    def bulk_scales(self) -> float | np.ndarray:
+        return network_map(self.problem, self.eta).srf.scales(self.net.a)
 
     @cached_property
     def spike_extracted(self) -> step.Spike:

@@ -170,6 +170,23 @@ def spike_from_map(
     return Spike(u=sign * eta * mu1 * norm * a, v=sign * v)
 
 
+def first_step_map(
+    a: np.ndarray,
+    x0: np.ndarray,
+    y0: np.ndarray,
+    *,
+    steps: int,
+    eta: float,
+    mu1: float,
+    theta: np.ndarray,
+) -> tuple[Spike, float]:
+    """The theory map's spike (`spike_from_map`) of the first step's batch, rows
+    `0 ... n0 - 1` of x0 (steps n0, d), y0 (steps n0,), and its `||beta_vec||`."""
+    n0 = x0.shape[0] // steps
+    beta_vec = linear_response(x0[:n0], y0[:n0])
+    return spike_from_map(a, beta_vec, eta, mu1, theta), float(np.linalg.norm(beta_vec))
+
+
 def spike_from_step(delta: np.ndarray, theta: np.ndarray) -> Spike:
     """Extracted sRF (docs/model.md 2): `v` top right singular vector of `delta = W1 - W0`
     (sign with `v . theta >= 0`) and `u = delta v`; a zero `delta` gives `u = 0, v = 0`."""

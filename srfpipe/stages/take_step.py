@@ -63,9 +63,9 @@ def run(params: dict[str, Any], seed: int, eta: float, data_ds: xr.Dataset) -> x
         time.perf_counter() - t0,
     )
     delta = w1 - net.w
-    n0 = x0.shape[0] // problem.steps  # the map is that of the first step's batch
-    beta_vec = step.linear_response(x0[:n0], y0[:n0])
-    spike_map = step.spike_from_map(net.a, beta_vec, eta, act.mu1, theta)
+    spike_map, beta_norm = step.first_step_map(
+        net.a, x0, y0, steps=problem.steps, eta=eta, mu1=act.mu1, theta=theta
+    )
     # one partial eigensolve of W1 - W0 gives the spike and its top singular values
     if np.any(delta):
         _, sv_delta, vecs = top_singular(delta, N_SINGULAR)
@@ -90,7 +90,7 @@ def run(params: dict[str, Any], seed: int, eta: float, data_ds: xr.Dataset) -> x
             "v_extracted": ("input", spike_ext.v),
             "sv_delta": ("rank", sv_delta[:k]),
             "sv_w1": ("rank", sv_w1[:k]),
-            "beta_norm": ((), float(np.linalg.norm(beta_vec))),
+            "beta_norm": ((), beta_norm),
             "gamma_map": ((), spike_map.overlap(theta)),
             "r_map": ((), spike_map.strength()),
             "gamma_extracted": ((), spike_ext.overlap(theta) if eta != 0 else np.nan),
@@ -98,7 +98,7 @@ def run(params: dict[str, Any], seed: int, eta: float, data_ds: xr.Dataset) -> x
             "beta_norm_theory": ((), limit.beta_norm),
             "gamma_theory": ((), limit.gamma),
             "r_theory": ((), limit.r),
-            "bulk_scale_map": ("neuron", limit.bulk_scales(net.a)),
+            "bulk_scale_map": ("neuron", np.broadcast_to(limit.srf.scales(net.a), net.a.shape)),
             "bulk_scale_theory": ((), limit.bulk_scale),
             "row_norm_sq": ("neuron", bulk_rows),
             "bulk_norm_sq": ((), float(np.mean(bulk_rows))),

@@ -6,8 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from math import sqrt
 
-import numpy as np
-
 from srfpipe.problem import SRF, Problem
 
 
@@ -35,10 +33,6 @@ class NetworkMap:
         if self.per_neuron:
             return SRF(self.r, self.gamma, 1.0, self.bulk_slope)
         return SRF(self.r, self.gamma, self.bulk_scale)
-
-    def bulk_scales(self, a: np.ndarray) -> np.ndarray:
-        """Per-neuron bulk scales `sqrt(1 + bulk_slope a_i^2)`, shape of `a`."""
-        return np.sqrt(1.0 + self.bulk_slope * np.square(a))
 
 
 def network_map(problem: Problem, eta: float) -> NetworkMap:
