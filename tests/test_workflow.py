@@ -17,9 +17,9 @@ ROOT = Path(__file__).resolve().parents[1]
 TINY = yaml.safe_load((ROOT / "tests" / "configs" / "tiny.yaml").read_text())
 
 pytestmark = pytest.mark.workflow
-FIGURES = (
-    "learning_curves", "spike_diagnostics", "theory_validation", "learned_function", "optimal_eta"
-)  # fmt: skip
+FIGURE_TABLE = yaml.safe_load((ROOT / "workflow" / "figures.yaml").read_text())
+FIGURES = tuple(FIGURE_TABLE)  # the tiny config draws every figure
+PLOTS = {spec["rule"]: 1 for spec in FIGURE_TABLE.values()}  # one rule per figure
 
 
 def snakemake(workdir: Path, *args: str, config: dict | None = None) -> subprocess.CompletedProcess:
@@ -111,19 +111,15 @@ def test_adding_an_eta_runs_only_its_jobs(tiny_run):
     jobs = planned_jobs(tiny_run, config)
     seeds, n_d = len(TINY["seeds"]), len(TINY["validation"]["d"])
     assert jobs == {
+        **PLOTS,
         "take_step": seeds,
         "fit_readout": seeds,
         "eval_theory": 1,
         "eval_conditional": seeds,
         "validate_theory": n_d,
-        "plot_validation": 1,
         "make_curves": 1,
-        "plot_figures": 1,
-        "plot_bulk_spectrum": 1,
         "learned_function": 1,
-        "plot_learned_function": 1,
         "optimal_eta": 1,
-        "plot_optimal_eta": 1,
         "record_config": 1,
         "all": 1,
     }, jobs
@@ -134,18 +130,14 @@ def test_changing_lambda_reruns_only_lambda_dependent_jobs(tiny_run):
     jobs = planned_jobs(tiny_run, config)
     n = len(TINY["seeds"]) * len(TINY["eta"])
     assert jobs == {
+        **PLOTS,
         "fit_readout": n,
         "eval_theory": len(TINY["eta"]),
         "eval_conditional": n,
         "validate_theory": len(TINY["validation"]["d"]),
-        "plot_validation": 1,
         "make_curves": 1,
-        "plot_figures": 1,
-        "plot_bulk_spectrum": 1,
         "learned_function": 1,
-        "plot_learned_function": 1,
         "optimal_eta": 1,
-        "plot_optimal_eta": 1,
         "record_config": 1,
         "all": 1,
     }, jobs

@@ -1,6 +1,8 @@
-# Configuration: schema validation, cross-field checks, stage keys, paths, resources.
+# Configuration: schema validation, cross-field checks, stage keys, paths, resources, figures.
 import os
 from pathlib import Path
+
+import yaml
 
 from srfpipe.config import (
     Experiment,
@@ -49,21 +51,20 @@ VALIDATION = f"results/validation/{KEY['validation']}/d~{{d}}.nc"
 LEARNED = f"results/learned/{KEY['learned']}.nc"
 OPTIMAL = f"results/optimal/{KEY['optimal']}.nc"
 CONFIG = f"results/config/{NAME}.yaml"
-ALL_FIGURES = expand(
-    "{fig}.{ext}",
-    fig=[
-        "learning_curves", "spike_diagnostics", "bulk_spectrum", "theory_validation",
-        "learned_function", "optimal_eta",
-    ],
-    ext=["png", "pdf"],
-)  # every figure srfpipe makes (record_config prunes only these names)
+with open(workflow.source_path("../figures.yaml")) as fh:
+    FIGURE_TABLE = yaml.safe_load(fh)  # figure -> its rule and when a config draws it
+DRAWN = {
+    "always": True,
+    "conditional": WITH_CONDITIONAL,
+    "validation": bool(VALIDATION_D),
+    "one_step": ONE_STEP,
+}
+# every figure srfpipe makes (record_config prunes only these names)
+ALL_FIGURES = expand("{fig}.{ext}", fig=list(FIGURE_TABLE), ext=["png", "pdf"])
 FIGURES = expand(
     "results/figures/{name}/{fig}.{ext}",
     name=NAME,
-    fig=["learning_curves", "spike_diagnostics"]
-    + (["bulk_spectrum"] if WITH_CONDITIONAL else [])
-    + (["theory_validation"] if VALIDATION_D else [])
-    + (["learned_function", "optimal_eta"] if ONE_STEP else []),
+    fig=[fig for fig, spec in FIGURE_TABLE.items() if DRAWN[spec["when"]]],
     ext=["png", "pdf"],
 )
 
@@ -78,9 +79,7 @@ localrules:
     all,
     record_config,
     make_curves,
-    plot_figures,
-    plot_validation,
-    plot_bulk_spectrum,
     learned_function,
-    plot_learned_function,
-    plot_optimal_eta,
+
+
+workflow.localrules(*(spec["rule"] for spec in FIGURE_TABLE.values()))

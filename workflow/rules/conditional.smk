@@ -39,5 +39,6 @@ rule plot_bulk_spectrum:
     params:
         code=code_version("plots"),
         expect=PARAMS["readout"],
+        figure="bulk_spectrum",
     script:
-        "../scripts/plot_bulk_spectrum.py"
+        "../scripts/plot_curves.py"

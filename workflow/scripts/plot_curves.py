@@ -1,4 +1,5 @@
-"""Snakemake adapter: plot_bulk_spectrum -> srfpipe.plots.bulk_spectrum."""
+"""Snakemake adapter: plot_learning_curves, plot_spike_diagnostics, plot_bulk_spectrum ->
+`srfpipe.plots.<figure>` of the curves artifact."""
 
 import matplotlib
 
@@ -10,6 +11,5 @@ from srfpipe.store import load  # noqa: E402
 
 smk = snakemake  # noqa: F821  (injected by Snakemake)
 with snakemake_job(smk):
-    plots.bulk_spectrum(
-        load(smk.input[0], "curves", smk.params.expect), [smk.output.png, smk.output.pdf]
-    )
+    draw = getattr(plots, smk.params.figure)
+    draw(load(smk.input[0], "curves", smk.params.expect), [smk.output.png, smk.output.pdf])
