@@ -8,8 +8,8 @@ split on a grid that does not depend on `n`: matrix products by fixed row blocks
 (`matmul`), Gram matrices by fixed column blocks (`gram`, and from them the top singular
 triplets, `top_singular`), entrywise functions by row
 chunks (`by_rows`), independent tasks (`for_each`, `concurrently`). Numpy's ufuncs, random
-generators and BLAS, and the ctypes calls of `srfpipe.linalg.lapack` and
-`srfpipe.linalg.band`, release the GIL, so Python threads run them on separate cores.
+generators and BLAS, and the ctypes calls of `srfpipe.linalg.band`, release the GIL, so
+Python threads run them on separate cores.
 
 The budget is a context variable: threads started by these helpers see a budget of one,
 so nested helpers run in order instead of oversubscribing the cores.
