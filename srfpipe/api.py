@@ -259,6 +259,8 @@ def _seeds(seeds: int | Sequence[int]) -> list[int]:
         if seeds < 1:
             raise ValueError(f"seeds: need at least 1, got {seeds}")
         return list(range(seeds))
+    if any(int(s) < 0 for s in seeds):
+        raise ValueError(f"seeds: must be integers >= 0, got {list(seeds)}")
     return [int(s) for s in seeds]
 
 

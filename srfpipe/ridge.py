@@ -38,7 +38,7 @@ class RidgeErrors:
     train_error: np.ndarray
     test_error: np.ndarray
     readout_sq_norm: np.ndarray  # ||b||^2 = ||a_hat||^2 / p
-    test_projection: np.ndarray | None = None  # (B, L): test_weights @ test predictions
+    test_prediction: np.ndarray  # (n_test, L): `f_hat` on the test inputs
 
 
 def _check_lams(lams: Sequence[float]) -> np.ndarray:
@@ -84,13 +84,11 @@ def _errors(
     y: np.ndarray,
     phi_test: np.ndarray,
     y_test: np.ndarray,
-    test_weights: np.ndarray | None = None,
 ) -> RidgeErrors:
     pred = matmul(phi_test, b)
     train = np.mean(np.square(y[:, None] - matmul(phi, b)), axis=0)
     test = np.mean(np.square(y_test[:, None] - pred), axis=0)
-    proj = None if test_weights is None else test_weights @ pred
-    return RidgeErrors(train, test, np.sum(np.square(b), axis=0), proj)
+    return RidgeErrors(train, test, np.sum(np.square(b), axis=0), pred)
 
 
 def ridge_reference(
@@ -100,7 +98,7 @@ def ridge_reference(
     `scipy.linalg.eigh`, `b(lam) = V diag(1/(s + lam)) V^T Phi^T y/n` (plain, O(p^3))."""
     from scipy import linalg
 
-    lams = _check_lams(lams)
+    lams = np.asarray(lams, dtype=float)
     n = phi.shape[0]
     s, v = linalg.eigh(phi.T @ phi / n)
     b = v @ ((v.T @ (phi.T @ y / n))[:, None] / (s[:, None] + lams[None, :]))
@@ -114,7 +112,6 @@ def ridge_learning_curve(
     lams: Sequence[float] | np.ndarray,
     phi_test: np.ndarray | Callable[[slice], np.ndarray],
     y_test: np.ndarray,
-    test_weights: np.ndarray | None = None,
 ) -> list[RidgeErrors]:
     """Train/test errors and `||b||^2` on each prefix `phi[:n], y[:n]` for n in `ns` (in the
     order given), every lambda from one factorisation (`ridge_reference` is the definition).
@@ -125,12 +122,9 @@ def ridge_learning_curve(
     cost of the (n >= p) fits is one pass over the rows plus one band reduction per n.
     `phi_test` (n_test, p) may be given as a function of a row slice returning those rows
     of it: they are then computed in blocks of `TEST_ROWS` rows alongside the fits.
-    `test_weights` (B, n_test) gives `test_projection = test_weights @ predictions` (B, L),
-    e.g. binned means of the test predictions.
+    Sample sizes are in `[1, phi.shape[0]]` (the callers' sizes are checked at the edge).
     """
     ns = [int(n) for n in ns]
-    if any(n < 1 or n > phi.shape[0] for n in ns):
-        raise ValueError(f"sample sizes must lie in [1, {phi.shape[0]}], got {ns}")
     grid = np.asarray(lams, dtype=float)
     rows = grid if grid.ndim == 2 else np.broadcast_to(grid, (len(ns), grid.size))
     lam_of = {n: _check_lams(row) for n, row in zip(ns, rows, strict=True)}
@@ -146,9 +140,7 @@ def ridge_learning_curve(
     else:
         side_tasks = []
     coefs = _fit_nested(phi, y, sorted(set(ns)), lam_of, side_tasks)
-    results = {
-        n: _errors(b, phi[:n], y[:n], phi_test, y_test, test_weights) for n, b in coefs.items()
-    }
+    results = {n: _errors(b, phi[:n], y[:n], phi_test, y_test) for n, b in coefs.items()}
     return [results[n] for n in ns]
 
 

@@ -12,14 +12,9 @@ import zlib
 
 import numpy as np
 
-STREAMS = ("teacher", "step", "train", "test", "init", "spike")
-
 
 def stream(seed: int, name: str, *index: int) -> np.random.Generator:
-    """Generator for stream `name` of `seed` (optionally one block `index` of it)."""
-    if name not in STREAMS:
-        raise ValueError(f"unknown random stream {name!r}; known: {STREAMS}")
-    if seed < 0:
-        raise ValueError(f"seed: must be an integer >= 0, got {seed}")
+    """Generator for stream `name` of `seed` (optionally one block `index` of it); the names
+    are `teacher`, `init`, `spike` and the data splits `step`, `train`, `test`."""
     key = (zlib.crc32(name.encode()), *(int(i) for i in index))
     return np.random.Generator(np.random.PCG64(np.random.SeedSequence(int(seed), spawn_key=key)))

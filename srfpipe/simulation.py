@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
@@ -30,6 +31,17 @@ log = logging.getLogger(__name__)
 
 ERRORS = ("train_error", "test_error", "readout_sq_norm")
 """Outputs of a ridge fit; `test_error` includes the label noise."""
+
+
+@dataclass(frozen=True)
+class Samples:
+    """One seed's data: the training pool x (n_train, d), y (n_train,) and the test set
+    x_test (n_test, d), y_test (n_test,)."""
+
+    x: np.ndarray
+    y: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
 
 
 def features(
@@ -87,10 +99,8 @@ def _same(a: Layer, b: Layer) -> bool:
 def fit_layers(
     act: Activation,
     layers: Sequence[Layer],
-    x: np.ndarray,
-    y: np.ndarray,
-    x_test: np.ndarray,
-    y_test: np.ndarray,
+    samples: Samples,
+    *,
     ns: Sequence[int],
     lams: Sequence[float] | np.ndarray,
     dtype: np.dtype | type = np.float64,
@@ -98,13 +108,14 @@ def fit_layers(
 ) -> dict[str, np.ndarray]:
     """Ridge errors of each first layer, `{name: (M, A, L)}` for `ERRORS`, M = len(layers).
 
-    x (n_train, d), y (n_train,): the training pool, fitted on its prefixes `ns` (A,);
-    x_test (n_test, d), y_test; `lams` (L,) or one grid per n (A, L). The products `X W^T`
-    and the activations are computed in `dtype`; the ridge fits in float64. Identical
-    layers are fitted once. With `test_weights` (B, n_test), also `test_projection`
-    (M, A, B, L): those weights applied to the test predictions.
+    The training pool of `samples` is fitted on its prefixes `ns` (A,); `lams` (L,) or one
+    grid per n (A, L). The products `X W^T` and the activations are computed in `dtype`;
+    the ridge fits in float64. Identical layers are fitted once. With `test_weights`
+    (B, n_test), also `test_projection` (M, A, B, L): those weights applied to the test
+    predictions (e.g. bin means along a direction, `stats.bin_weights`).
     """
     t0 = time.perf_counter()
+    x, y, x_test, y_test = samples.x, samples.y, samples.x_test, samples.y_test
     layers = _canonical(layers)
     inputs = {"train": x.astype(dtype, copy=False), "test": x_test.astype(dtype, copy=False)}
     counts: dict[int, int] = {}
@@ -143,11 +154,13 @@ def fit_layers(
             return features(act, x_test[rows], pre_test, layer.spike, layer.scale)
 
         # the test features are computed, by row blocks, alongside the fits
-        curve = ridge_learning_curve(phi, y, ns, lams, test_rows, y_test, test_weights)
+        curve = ridge_learning_curve(phi, y, ns, lams, test_rows, y_test)
         del phi
         for k, errs in enumerate(curve):
-            for name in names:
+            for name in ERRORS:
                 out[name][i, k] = getattr(errs, name)
+            if test_weights is not None:
+                out["test_projection"][i, k] = test_weights @ errs.test_prediction
         log.info("layer %d of %d fitted, %.2fs", i + 1, len(layers), time.perf_counter() - t0)
     return out
 
@@ -196,7 +209,7 @@ class SeedDraw:
     def w1(self) -> np.ndarray:
         x0, y0 = self._batch
         pb = self.problem
-        return step.take_steps(self.net, x0, y0, self.eta, pb.sigma, pb.init_output, pb.steps)
+        return step.take_steps(self.net, x0, y0, self.eta, pb.sigma, pb.init_output, steps=pb.steps)
 
     @cached_property
     def spike_map(self) -> step.Spike:
@@ -243,10 +256,10 @@ def seed_errors(
     """`fit_layers` on one seed's data for the layers `layers(draw)`: `{name: (M, A, L)}`."""
     draw = SeedDraw(problem, d, seed, eta, srf)
     ns = [round(a * d) for a in alpha]
-    x, y = data.sample(seed, "train", max(ns), draw.theta, problem.target, problem.noise)
-    x_test, y_test = data.sample(seed, "test", test_size, draw.theta, problem.target, problem.noise)
+    train = data.sample(seed, "train", max(ns), draw.theta, problem.target, problem.noise)
+    test = data.sample(seed, "test", test_size, draw.theta, problem.target, problem.noise)
     lams = problem.ridge(np.asarray(lam)[None, :], np.asarray(alpha)[:, None])
-    return fit_layers(problem.sigma, layers(draw), x, y, x_test, y_test, ns, lams)
+    return fit_layers(problem.sigma, layers(draw), Samples(*train, *test), ns=ns, lams=lams)
 
 
 def simulate(

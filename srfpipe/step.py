@@ -16,7 +16,6 @@ import numpy as np
 
 from srfpipe.functions import Activation
 from srfpipe.linalg.parallel import by_rows, matmul, top_singular
-from srfpipe.problem import INIT_OUTPUTS, READOUT_INITS, W0_ROWS
 from srfpipe.seeding import stream
 
 
@@ -38,10 +37,6 @@ def init_network(
     `init_output="symmetric"` (p even) copies rows `1..p/2` into `p/2+1..p` and negates `a`
     there, so that the output at initialisation is exactly zero.
     """
-    if readout_init not in READOUT_INITS:
-        raise ValueError(f"readout_init: unknown value {readout_init!r}; allowed: {READOUT_INITS}")
-    if init_output not in INIT_OUTPUTS:
-        raise ValueError(f"init_output: unknown value {init_output!r}; allowed: {INIT_OUTPUTS}")
     symmetric = init_output == "symmetric"
     if symmetric and p % 2:
         raise ValueError(f"init_output='symmetric' needs an even width p, got p={p}")
@@ -50,8 +45,6 @@ def init_network(
     w = rng.standard_normal((rows, d)) / np.sqrt(d)
     if w0_rows == "unit":
         w /= np.linalg.norm(w, axis=1, keepdims=True)
-    elif w0_rows != "gaussian":
-        raise ValueError(f"w0_rows: unknown value {w0_rows!r}; allowed: {W0_ROWS}")
     if readout_init == "rademacher":
         a = rng.choice(np.array([-1.0, 1.0]), size=rows)
     elif readout_init == "gaussian":
@@ -89,6 +82,7 @@ def gradient_step(
     eta: float,
     act: Activation,
     init_output: str,
+    *,
     dtype: np.dtype | type = np.float64,
 ) -> np.ndarray:
     """`W1` (p, d), float64, after one step of size `eta * sqrt(p)` on the batch x (n0, d),
@@ -116,6 +110,7 @@ def take_steps(
     eta: float,
     act: Activation,
     init_output: str,
+    *,
     steps: int = 1,
     dtype: np.dtype | type = np.float64,
 ) -> np.ndarray:
@@ -124,11 +119,11 @@ def take_steps(
     `init_output`; later ones use `y` (`init_output: zero`) or `y - f_k(x)`, the output of
     the current network (`full`, `symmetric`: the pairs no longer cancel after a step)."""
     n0 = x.shape[0] // steps
-    w = gradient_step(net, x[:n0], y[:n0], eta, act, init_output, dtype)
+    w = gradient_step(net, x[:n0], y[:n0], eta, act, init_output, dtype=dtype)
     later = "zero" if init_output == "zero" else "full"
     for k in range(1, steps):
         rows = slice(k * n0, (k + 1) * n0)
-        w = gradient_step(Network(w, net.a), x[rows], y[rows], eta, act, later, dtype)
+        w = gradient_step(Network(w, net.a), x[rows], y[rows], eta, act, later, dtype=dtype)
     return w
 
 

@@ -11,7 +11,7 @@ from srfpipe import data
 from srfpipe.functions import target
 from srfpipe.models import MODELS
 from srfpipe.problem import SRF, Problem
-from srfpipe.simulation import SeedDraw, fit_layers
+from srfpipe.simulation import Samples, SeedDraw, fit_layers
 from srfpipe.stats import bin_weights
 from srfpipe.theory.curves import equations, learning_curve
 from srfpipe.theory.equivalence import NeuronTypes, group_table, kappa_table, srf_types
@@ -74,7 +74,12 @@ def test_theory_matches_binned_simulation_at_d1000():
             weights = bin_weights(xt @ draw.spike_map.v, EDGES)
             layers = [MODELS[m].layer(draw) for m in models]
             out = fit_layers(
-                PROBLEM.sigma, layers, x, y, xt, yt, [x.shape[0]], [lam], test_weights=weights
+                PROBLEM.sigma,
+                layers,
+                Samples(x, y, xt, yt),
+                ns=[x.shape[0]],
+                lams=[lam],
+                test_weights=weights,
             )
             sims[i, j] = out["test_projection"][:, 0, :, 0]
     mean, sem = sims.mean(0), sims.std(0, ddof=1) / np.sqrt(len(seeds))
@@ -157,7 +162,12 @@ def test_types_mean_matches_binned_simulation_relu_rademacher_at_d1000(tgt):
         weights = bin_weights(xt @ draw.spike_map.v, EDGES)
         layers = [MODELS[m].layer(draw) for m in models]
         out = fit_layers(
-            problem.sigma, layers, x, y, xt, yt, [x.shape[0]], [lam], test_weights=weights
+            problem.sigma,
+            layers,
+            Samples(x, y, xt, yt),
+            ns=[x.shape[0]],
+            lams=[lam],
+            test_weights=weights,
         )
         sims[seed] = out["test_projection"][:, 0, :, 0]
     mean, sem = sims.mean(0), sims.std(0, ddof=1) / np.sqrt(n_seeds)

@@ -89,6 +89,7 @@ def _call(
     c2: bytes,
     m: int,
     n: int,
+    *,
     alpha: float,
     a: np.ndarray,
     b: np.ndarray,
@@ -158,10 +159,10 @@ def reduce(m: np.ndarray, overwrite: bool = False, width: int = BAND) -> BandFor
         # W = X - V (T^T V^T X) / 2, A22 <- A22 - V W^T - W V^T
         a22 = a[r0:, r0:]
         x = np.empty((k - r0, nb), order="F")
-        _call("dsymm", b"L", b"L", k - r0, nb, 1.0, a22, v, 0.0, x)
+        _call("dsymm", b"L", b"L", k - r0, nb, alpha=1.0, a=a22, b=v, beta=0.0, c=x)
         x = x @ t
         w = np.asfortranarray(x - 0.5 * (v @ (t.T @ (v.T @ x))))
-        _call("dsyr2k", b"L", b"N", k - r0, nb, -1.0, v, w, 1.0, a22)
+        _call("dsyr2k", b"L", b"N", k - r0, nb, alpha=-1.0, a=v, b=w, beta=1.0, c=a22)
         factors.append(t)
     band = np.zeros((b + 1, k))
     for i in range(b + 1):

@@ -20,7 +20,7 @@ import xarray as xr
 
 from srfpipe.models import MODELS
 from srfpipe.problem import Problem
-from srfpipe.simulation import ERRORS, fit_layers
+from srfpipe.simulation import ERRORS, Samples, fit_layers
 from srfpipe.stages import generate_data
 from srfpipe.stages.take_step import StepLayers
 from srfpipe.stats import bin_weights
@@ -47,7 +47,10 @@ def run(
     dtype = np.dtype(params["precision"])
     kappa = x_test @ source.spike_map.v
     weights = bin_weights(kappa, KAPPA_EDGES)
-    out = fit_layers(problem.sigma, layers, x, y, x_test, y_test, ns, ridge, dtype, weights)
+    samples = Samples(x, y, x_test, y_test)
+    out = fit_layers(
+        problem.sigma, layers, samples, ns=ns, lams=ridge, dtype=dtype, test_weights=weights
+    )
     ds = xr.Dataset(
         {name: (("model", "alpha", "lam"), out[name]) for name in ERRORS},
         coords={

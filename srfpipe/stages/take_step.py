@@ -54,7 +54,9 @@ def run(params: dict[str, Any], seed: int, eta: float, data_ds: xr.Dataset) -> x
     x0, y0 = generate_data.inputs(data_ds, "step")
     net = initial_network(params, seed)
     dtype = np.dtype(params["precision"])
-    w1 = step.take_steps(net, x0, y0, eta, act, params["init_output"], problem.steps, dtype)
+    w1 = step.take_steps(
+        net, x0, y0, eta, act, params["init_output"], steps=problem.steps, dtype=dtype
+    )
     log.info(
         "step: p=%d d=%d n0=%d eta=%g in %.2fs",
         *w1.shape,
