@@ -1,0 +1,140 @@
+"""The change paths of docs/architecture.md hold: each check fails when one place is forgotten."""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from srfpipe import plots
+from srfpipe.config import Experiment, schema
+from srfpipe.keys import STAGE_PARAMS, stage_key
+from srfpipe.resources import STAGE_COSTS
+from srfpipe.stages import eval_theory
+from srfpipe.theory.fixed_point import CURVE_OUTPUTS, Solution
+from srfpipe.versions import STAGE_MODULES
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGE = ROOT / "srfpipe"
+RULES = "\n".join(p.read_text() for p in sorted((ROOT / "workflow" / "rules").glob("*.smk")))
+TINY = yaml.safe_load((ROOT / "tests" / "configs" / "tiny.yaml").read_text())
+
+CHANGED = {
+    "d": 40,
+    "beta": 1.5,
+    "alpha0": 3.0,
+    "eta": [0.0, 2.0],
+    "alpha": [0.5, 1.0],
+    "lam": [0.2, 1.0],
+    "activation": "erf",
+    "target": {"name": "relu", "scale": 1.0},
+    "noise": 0.2,
+    "readout_init": "gaussian",
+    "init_output": "full",
+    "steps": 2,
+    "w0_rows": "unit",
+    "lam_scale": "features",
+    "precision": "float32",
+    "seeds": [0, 2],
+    "test_size": 100,
+    "models": ["rf"],
+    "validation": {"d": [24, 48], "seeds": [0, 2], "test_size": 200},
+}
+"""A second valid value of each config key that artifacts depend on (tiny config)."""
+RUN_OPTIONS = {
+    "name": "names the results folder of figures and curves",
+    "dim": "another name for d",
+    "theory": "decides which jobs run, not what a job computes",
+    "threads": "no number depends on the thread count (tests/test_determinism.py)",
+    "mem_limit_mb": "refuses a config, changes no artifact",
+}
+"""Config keys that reach no stage's parameters, and why."""
+POSITIONAL_EXEMPT = {
+    "seed_errors": "called positionally by tests/test_theory_structured.py (another change)",
+}
+"""Functions allowed more than 6 positional parameters, and why."""
+
+
+def test_every_config_key_reaches_a_stage_key_or_is_a_run_option():
+    """A new schema key must be listed here, and then change some stage's key: forgetting
+    it in `srfpipe.keys` fails the second assertion."""
+    assert set(schema()["properties"]) == set(CHANGED) | set(RUN_OPTIONS)
+    base = Experiment.from_config(TINY)
+    for key, value in CHANGED.items():
+        other = Experiment.from_config(TINY | {key: value})
+        assert any(stage_key(base, s) != stage_key(other, s) for s in STAGE_PARAMS), key
+
+
+def test_every_stage_has_a_rule_using_its_own_key_and_resources():
+    for stage in STAGE_PARAMS:
+        assert f"KEY['{stage}']" in RULES and stage in STAGE_MODULES, stage
+    for stage in STAGE_COSTS:
+        assert stage in STAGE_PARAMS and f'job_resources(EXP, "{stage}"' in RULES, stage
+
+
+def test_the_figure_table_is_the_rules():
+    """workflow/figures.yaml lists every figure with its one rule; each has a caption and a
+    `plots` function of its name."""
+    table = yaml.safe_load((ROOT / "workflow" / "figures.yaml").read_text())
+    drawn = {}
+    for block in re.split(r"^rule ", RULES, flags=re.M)[1:]:
+        name = block.split(":", 1)[0]
+        for fig in re.findall(r"results/figures/\{NAME\}/(\w+)\.png", block):
+            drawn[fig] = name
+    assert drawn == {fig: spec["rule"] for fig, spec in table.items()}
+    for fig, spec in table.items():
+        assert spec["when"] in {"always", "conditional", "validation", "one_step"}, fig
+        assert (ROOT / "workflow" / "report" / f"{fig}.rst").exists(), fig
+        assert callable(getattr(plots, fig)), fig
+
+
+def _modules():
+    for path in sorted(PACKAGE.rglob("*.py")):
+        yield path.relative_to(ROOT), ast.parse(path.read_text())
+
+
+def _imports(tree: ast.AST) -> set[str]:
+    out = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            out |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            out |= {node.module} | {f"{node.module}.{a.name}" for a in node.names}
+    return out
+
+
+def test_theory_imports_neither_step_nor_simulation():
+    for path, tree in _modules():
+        if path.parts[1] == "theory":
+            bad = _imports(tree) & {"srfpipe.step", "srfpipe.simulation"}
+            assert not bad, (path, bad)
+
+
+def test_blas_threads_and_ctypes_only_through_linalg():
+    for path, tree in _modules():
+        if path.parts[1] != "linalg":
+            bad = {m for m in _imports(tree) if m.split(".")[0] in ("ctypes", "threadpoolctl")}
+            assert not bad, (path, bad)
+
+
+def test_no_function_takes_more_than_six_positional_parameters():
+    for path, tree in _modules():
+        for node in ast.walk(tree):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                args = [*node.args.posonlyargs, *node.args.args]
+                n = len(args) - (bool(args) and args[0].arg in ("self", "cls"))
+                assert n <= 6 or node.name in POSITIONAL_EXEMPT, (path, node.name, n)
+
+
+@pytest.mark.parametrize("eta", [1.0])
+def test_every_solution_output_reaches_the_theory_artifact(eta):
+    """A new `Solution` field with a kind is an output (`CURVE_OUTPUTS`) and a variable of
+    the theory stage's artifact, with no other list to edit."""
+    kinds = {f.name for f in Solution.__dataclass_fields__.values() if f.metadata.get("kind")}
+    assert set(CURVE_OUTPUTS) == kinds | {"readout_sq_norm"}  # q_z under its own name
+    exp = Experiment.from_config(TINY)
+    ds = eval_theory.run(STAGE_PARAMS["theory"](exp), eta)
+    assert set(CURVE_OUTPUTS) <= set(ds.data_vars)
