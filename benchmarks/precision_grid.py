@@ -67,7 +67,7 @@ def main() -> None:
                     ]
                 )
                 rel = rel[np.isfinite(rel)]
-                rows.append((d, stage, rel.size, float(rel.max()), float(np.median(rel))))
+                rows.append((d, stage, rel.size, f"{rel.max():.2e}", f"{np.median(rel):.2e}"))
             for rule in sorted(cpu["float64"]):
                 c64, c32 = cpu["float64"][rule], cpu["float32"].get(rule, float("nan"))
                 cpu_rows.append((d, rule, c64, c32, c32 / c64))

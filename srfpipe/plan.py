@@ -28,7 +28,7 @@ import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -80,6 +80,13 @@ interpreter and imports."""
 
 REFERENCE_FLOPS = 2.0 * 8000 * 2000 * 4000
 """The reference product `X W^T`, X 8000 x 2000, W 4000 x 2000 (issue 22)."""
+
+
+FLOAT32_NOTE = 0.1
+"""`srfpipe plan` suggests `precision: float32` when it saves at least this share of the CPU
+time of a float64 config."""
+FLOAT32_ERROR = "< 1e-6 relative"
+"""What float32 does to the test errors, as measured (docs/performance.md, section 7)."""
 
 
 class PlanError(ValueError):
@@ -237,6 +244,19 @@ def job_work(exp: Experiment, job: Job) -> dict[str, float]:
         seeds = len(exp.validation["seeds"])
         return _fit_work(exp, vd, exp.validation["test_size"], len(exp.eta), 1, seeds)
     return {}
+
+
+def runtime_minutes(
+    exp: Experiment,
+    job: Job,
+    rates: dict[str, float] = DEFAULT_RATES,
+    margin: float = 4.0,
+    floor: int = 10,
+) -> int:
+    """A cluster time limit (minutes) for one job: `margin` times its estimated wall time on
+    its threads (start-up and counted work at `rates`), at least `floor` minutes."""
+    (est,) = estimate(exp, [job], rates)
+    return max(floor, math.ceil(margin * est.wall / 60.0))
 
 
 def _time(fn: Any, repeats: int = 3) -> float:
@@ -454,6 +474,16 @@ def make_plan(
     wall, critical = schedule(estimates, cores)
     unknown = sorted({j.rule for j in jobs if j.rule not in RULE_STAGE and j.rule not in TARGETS})
     notes = [f"no cost model for rule {r}: counted as start-up only" for r in unknown]
+    if exp.precision == "float64":
+        single = replace(exp, precision="float32")
+        saved = 1.0 - sum(e.cpu for e in estimate(single, jobs, rates)) / sum(
+            e.cpu for e in estimates
+        )
+        if saved >= FLOAT32_NOTE:
+            notes.append(
+                f"precision: float32 would save about {100 * saved:.0f}% of the CPU time; it "
+                f"changes test errors by {FLOAT32_ERROR} (docs/performance.md, section 7)"
+            )
     return Plan(estimates, rates, cores, wall, critical, notes)
 
 

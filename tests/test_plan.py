@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 import subprocess
 import sys
@@ -140,3 +141,17 @@ def test_cli_prints_the_plan(capsys: pytest.CaptureFixture) -> None:
     assert "fit_readout" in out and "wall time on 2 cores" in out
     with pytest.raises(plan.PlanError, match="--cores"):
         plan.make_plan(TINY, [], cores=0)
+
+
+def test_runtime_minutes_grow_with_the_job() -> None:
+    """The cluster time limit the cost model proposes: at least the floor, `margin` times the
+    estimated wall time, larger for a larger d."""
+    job = plan.Job(0, "fit_readout", {"eta": "1", "seed": "0"}, 4, None, (), ())
+    big = ["mem_limit_mb=1000000", "validation={d: []}"]
+    exp = {
+        d: Experiment.from_config(plan._effective_config(PAPER, [f"dim={d}", *big]))
+        for d in (500, 8000)
+    }
+    assert plan.runtime_minutes(exp[500], job) == 10
+    (est,) = plan.estimate(exp[8000], [job], plan.DEFAULT_RATES)
+    assert plan.runtime_minutes(exp[8000], job) == math.ceil(4.0 * est.wall / 60.0) > 10
