@@ -11,8 +11,11 @@ workflow (`workflow_runs.snapshot`) and prints:
   minimum of 3 before and 3 after the run, in this process). Snakemake samples a job's CPU
   time every 0.5 s for its first 15 s, then every 30 s, so a long job's benchmark CPU time
   can miss up to 30 s: the OS total is the exact one;
-- per rule, the measured (benchmark) against the plan's CPU time, and the run's wall time
-  against the plan's (`srfpipe.plan.make_plan`, calibrated in this process).
+- the exact CPU time of every job's process, which `srfpipe.jobs` writes at the end of the
+  job's log (rules run through `snakemake_job`);
+- per rule, the measured (job logs; benchmark files beside them) against the plan's CPU
+  time, and the run's wall time against the plan's (`srfpipe.plan.make_plan`, calibrated
+  in this process).
 
     python benchmarks/bench_paper_seed.py                  # d = 2000: about 5 min on 2 cores
     python benchmarks/bench_paper_seed.py --dim 1000 --precision float32
@@ -27,7 +30,7 @@ import tempfile
 from pathlib import Path
 
 from common import REPO, table
-from workflow_runs import job_times, reference_product_cpu, run, snapshot
+from workflow_runs import job_cpu_from_logs, job_times, reference_product_cpu, run, snapshot
 
 from srfpipe.plan import make_plan
 
@@ -59,6 +62,7 @@ def main() -> None:
         cmd += ["--config", *config] if config else []
         wall, cpu_all = run(folder, cmd, folder / "run.log")
         jobs = job_times(folder)
+        exact = job_cpu_from_logs(folder)
     finally:
         if args.keep:
             print(f"kept {folder}")
@@ -66,10 +70,12 @@ def main() -> None:
             shutil.rmtree(folder.parent, ignore_errors=True)
     ref = min(ref_before, reference_product_cpu())
     bench_cpu = sum(j["cpu"] for js in jobs.values() for j in js)
+    log_cpu = sum(sum(v) for v in exact.values())
     print(f"{args.configfile}, {' '.join(config)}, snakemake --cores {args.cores}")
     print(f"reference product X W^T (8000x2000 by 4000x2000, one thread): {ref:.3f} s CPU")
     rows = [
         ("benchmark files, summed job CPU", bench_cpu, bench_cpu / ref),
+        ("job logs, summed job process CPU (exact)", log_cpu, log_cpu / ref),
         ("whole run (Snakemake and its jobs)", cpu_all, cpu_all / ref),
         ("srfpipe plan", planned.cpu, planned.cpu / ref),
     ]
@@ -77,13 +83,15 @@ def main() -> None:
     print()
     per_rule = []
     for rule, es in planned.by_rule().items():
-        measured = sum(j["cpu"] for j in jobs.get(rule, []))
+        sampled = sum(j["cpu"] for j in jobs.get(rule, []))
+        measured = sum(exact.get(rule, []))
         est = sum(e.cpu for e in es)
         rss = max((j["rss"] for j in jobs.get(rule, [])), default=float("nan"))
         mem = max(e.mem or 0.0 for e in es)
         ratio = est / measured if measured else float("nan")
-        per_rule.append((rule, len(es), len(jobs.get(rule, [])), measured, est, ratio, rss, mem))
-    head = ["rule", "jobs", "measured", "CPU s", "plan CPU s", "plan/measured"]
+        row = (rule, len(es), len(exact.get(rule, [])), sampled, measured, est, ratio, rss, mem)
+        per_rule.append(row)
+    head = ["rule", "jobs", "logged", "benchmark CPU s", "log CPU s", "plan CPU s", "plan/log"]
     print(table([*head, "max RSS MB", "plan MB"], per_rule))
     print()
     print(f"wall time: {wall:.1f} s measured, {planned.wall:.1f} s planned on {args.cores} cores")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 import resource
 import shutil
 import subprocess
@@ -66,6 +67,18 @@ def job_times(folder: Path) -> dict[str, list[dict[str, float]]]:
                         "rss": float(rec["max_rss"]),
                     }
                 )
+    return out
+
+
+def job_cpu_from_logs(folder: Path) -> dict[str, list[float]]:
+    """Per rule, the exact CPU seconds of each job's process (start-up included) that
+    `srfpipe.jobs` writes at the end of its log (`logs/<rule>/**/*.log`)."""
+    out: dict[str, list[float]] = {}
+    for path in sorted((folder / "logs").glob("*/**/*.log")):
+        found = re.findall(r"job finished in [\d.]+s, ([\d.]+)s CPU", path.read_text())
+        if found:
+            rule = path.relative_to(folder / "logs").parts[0]
+            out.setdefault(rule, []).append(float(found[-1]))
     return out
 
 
