@@ -1,5 +1,6 @@
-"""Command line: `srfpipe theory ...` (asymptotic sRF learning curves) and
-`srfpipe simulate ...` (the same curves simulated, mean and standard error over seeds).
+"""Command line: `srfpipe theory ...` (asymptotic sRF learning curves),
+`srfpipe simulate ...` (the same curves simulated, mean and standard error over seeds),
+`srfpipe manifest` (the artifacts of a run) and `srfpipe plan` (a run's cost, before it).
 
 The problem flags are shared with the simulation subcommand: `add_model_arguments` declares
 them and `spec_from_args` validates them into a `Spec` (a `Problem` plus grids and the sRF
@@ -19,6 +20,7 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import xarray as xr
@@ -580,6 +582,29 @@ def run_manifest(args: argparse.Namespace) -> int:
     return 1 if len(records) < len(found) else 0
 
 
+def run_plan(args: argparse.Namespace) -> int:
+    """`srfpipe plan`: jobs, CPU time, memory and wall time of a workflow run, before it."""
+    from srfpipe.config import ConfigError
+    from srfpipe.plan import DEFAULT_RATES, PlanError, make_plan
+
+    if args.config_path and args.configfile:
+        raise UsageError("--configfile: give the config file once (positional or --configfile)")
+    try:
+        cores = int(args.cores)
+    except ValueError:
+        raise UsageError(f"--cores: must be an integer >= 1, got {args.cores!r}") from None
+    path = args.config_path or args.configfile
+    rates = DEFAULT_RATES if args.no_calibrate else None
+    try:
+        plan = make_plan(path, args.config or (), cores, rates)
+    except PlanError as err:
+        raise UsageError(str(err)) from None
+    except ConfigError as err:
+        raise UsageError(f"config: {err}") from None
+    print(plan.text())
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The `srfpipe` parser with its subcommands."""
     parser = _Parser(prog="srfpipe", description="srfpipe command line")
@@ -652,6 +677,29 @@ def build_parser() -> argparse.ArgumentParser:
     man.add_argument("root", nargs="?", default="results", help="results folder")
     man.add_argument("--json", action="store_true", help="full parameters as JSON")
     man.set_defaults(func=run_manifest)
+    plan = sub.add_parser(
+        "plan",
+        help="estimated CPU time, memory and wall time of a workflow run, before it",
+        formatter_class=_Help,
+    )
+    plan.add_argument(
+        "config_path",
+        nargs="?",
+        type=Path,
+        help="config file, as snakemake --configfile (default: ./config.yaml, else the "
+        "repository's)",
+    )
+    plan.add_argument("--configfile", type=Path, help="the same, as a flag")
+    plan.add_argument(
+        "--config", nargs="+", metavar="KEY=VALUE", help="overrides, as snakemake --config"
+    )
+    plan.add_argument("--cores", default="2", help="cores of the run, an integer >= 1")
+    plan.add_argument(
+        "--no-calibrate",
+        action="store_true",
+        help="use the stored rates of the project's machine instead of timing this one",
+    )
+    plan.set_defaults(func=run_plan)
     return parser
 
 

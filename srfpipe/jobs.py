@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import resource
 import sys
 import time
 from collections.abc import Iterator
@@ -36,4 +37,9 @@ def snakemake_job(smk: Any) -> Iterator[logging.Logger]:
         log.exception("job failed after %.1fs", time.perf_counter() - start)
         sys.stderr.write(f"srfpipe: rule {smk.rule} failed: {err}\n  (details: {smk.log[0]})\n")
         raise
-    log.info("job finished in %.1fs", time.perf_counter() - start)
+    use = resource.getrusage(resource.RUSAGE_SELF)
+    log.info(
+        "job finished in %.1fs, %.2fs CPU (process)",
+        time.perf_counter() - start,
+        use.ru_utime + use.ru_stime,
+    )
