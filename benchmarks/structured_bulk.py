@@ -31,7 +31,7 @@ import time
 from functools import partial
 
 import numpy as np
-from scipy import integrate, linalg, optimize, stats
+from scipy import linalg, optimize
 
 from benchmarks.conditional_gap import arguments, problem
 from srfpipe.functions import gaussian_quadrature
@@ -43,7 +43,13 @@ from srfpipe.theory.curves import learning_curve, solve_grid
 from srfpipe.theory.equivalence import kappa_table
 from srfpipe.theory.fixed_point import solve
 from srfpipe.theory.network_map import network_map
-from srfpipe.theory.structured import BULK_TERMS, bulk_law, structured_curve, structured_gap
+from srfpipe.theory.structured import (
+    BULK_TERMS,
+    bulk_law,
+    sign_rows,
+    structured_curve,
+    structured_gap,
+)
 
 Z = np.array([-3.0, -1.0, -0.3, -0.1])
 """Points `z < 0` at which the resolvent transforms are compared."""
@@ -159,19 +165,6 @@ def predicted(pb, eta: float, terms=BULK_TERMS) -> dict[str, np.ndarray]:
     }  # fmt: skip
 
 
-def hermite_slopes(sigma) -> tuple[float, float, float]:
-    """`mu1 = E sigma'`, `mu2 = E[z sigma'(z)]` (`= E sigma''`) and `s^2 = Var sigma'` under
-    `N(0, 1)`, by adaptive quadrature on both half-lines (exact for a jump at 0)."""
-
-    def mom(f):
-        return sum(integrate.quad(lambda z: f(z) * stats.norm.pdf(z), lo, hi)[0]
-                   for lo, hi in ((-np.inf, 0.0), (0.0, np.inf)))  # fmt: skip
-
-    mu1 = mom(lambda z: sigma.deriv(np.array(z)))
-    mu2 = mom(lambda z: z * sigma.deriv(np.array(z)))
-    return mu1, mu2, mom(lambda z: sigma.deriv(np.array(z)) ** 2) - mu1**2
-
-
 def population_transforms(cov: np.ndarray, n: int, dirs: np.ndarray) -> dict[str, np.ndarray]:
     """Marchenko-Pastur with a population covariance: `n` rows iid `N(0, cov)` (d x d,
     normalised to `tr cov = 1`); `m(z)` at `Z` solves `m = 1/(-z + tr(S (I + n m S)^-1))` and
@@ -201,9 +194,11 @@ def type_ingredients(args: argparse.Namespace) -> None:
     (`t` with `s^2 - mu2^2`), the same with `t` from `s^2` (`s2`), and the odd-sigma law
     `(I + eta^2 s^2 K/alpha0)/d` (`odd`: no per-sign term)."""
     pb = dataclasses.replace(problem(args), alpha0=args.alpha0)
-    mu1, mu2, s2 = hermite_slopes(pb.sigma)
+    s2 = pb.sigma.deriv_variance
     names = ("v", "theta_perp", "random", "Kt_top", "Kt_bottom")
     for eta in args.eta:
+        law = sign_rows(pb, eta)
+        mu2 = law.mu2
         acc: dict = {}
         for seed in range(args.seeds):
             draw = SeedDraw(pb, args.d, seed, eta=eta)
@@ -225,10 +220,10 @@ def type_ingredients(args: argparse.Namespace) -> None:
                 meas = {"rows": args.d * np.mean((b @ dirs.T) ** 2, 0), "m": res.mean(1)}
                 meas |= {"s_v": res @ cv[:, 0], "s_th": res @ cv[:, 1]}
                 acc.setdefault((sgn, "measured"), []).append(meas)
-                plus = np.eye(args.d) + eta * sgn * mu2 * kt
+                cov = law.covariance(x0, y0, sgn)
                 laws = {
-                    "Sigma_a": plus @ plus + eta**2 * (s2 - mu2**2) / args.alpha0 * k2,
-                    "s2": plus @ plus + eta**2 * s2 / args.alpha0 * k2,
+                    "Sigma_a": cov,
+                    "s2": cov + eta**2 * mu2**2 / args.alpha0 * k2,
                     "odd": np.eye(args.d) + eta**2 * s2 / args.alpha0 * k2,
                 }
                 for name, cov in laws.items():

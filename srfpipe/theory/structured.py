@@ -271,6 +271,50 @@ def structured_gap(problem: Problem) -> str | None:
     return None
 
 
+@dataclass(frozen=True)
+class SignRows:
+    """The per-readout-sign row law of the step's bulk for any `sigma` (docs/theory.md
+    section 14, verified on trained layers; the two-type fixed point on it is not derived).
+
+    `sigma'(h) - mu1 = mu2 h + R(h)`, `mu2 = E[z sigma'(z)] = E sigma''`, `R` uncorrelated
+    with `h`: the bulk row of a neuron with readout `a` is, given the step batch,
+    `N(0, Sigma_a)`, `Sigma_a = [(I + eta a mu2 Kt)^2 + t K]/d`, `Kt = X0^T D_y X0/n0`,
+    `K = X0^T D_y^2 X0/n0`, `t = eta^2 (s^2 - mu2^2)/alpha0` (`s^2 = E sigma'^2 - mu1^2`).
+    `scale2` (2,) is `tr Sigma_a` for `a = +1, -1`:
+    `c_W^2 + 2 a eta mu2 E y + (eta mu2 E y)^2` (odd `sigma`: `mu2 = 0`, `Sigma = (I + t K)/d`).
+    """
+
+    eta: float
+    mu2: float
+    t: float
+    scale2: Array
+
+    def covariance(self, x0: Array, y0: Array, sign: float) -> Array:
+        """`d Sigma_a` (d, d) for the batch `x0` (n0, d), `y0` (n0,) and readout sign `a`."""
+        n0, d = x0.shape
+        plus = np.eye(d) + (self.eta * sign * self.mu2 / n0) * (x0.T @ (y0[:, None] * x0))
+        return plus @ plus + (self.t / n0) * (x0.T @ (y0[:, None] ** 2 * x0))
+
+
+def sign_rows(problem: Problem, eta: float) -> SignRows:
+    """The `SignRows` law of one step of size `eta >= 0` on `problem` (needs `alpha0`)."""
+    if problem.alpha0 is None:
+        raise ValueError("alpha0: the step's row law needs the step batch ratio alpha0")
+    if not (np.isfinite(eta) and eta >= 0):
+        raise ValueError(f"eta: must be a finite number >= 0, got {eta}")
+    sigma = problem.sigma
+    if sigma.homogeneous:  # sigma' jumps at 0 only: E[z sigma'(z)] = jump * phi(0)
+        mu2 = float(np.diff(sigma.deriv(np.array([-1.0, 1.0])))[0] / np.sqrt(2.0 * np.pi))
+    else:
+        z, zw = gaussian_quadrature()
+        mu2 = float((z * sigma.deriv(z)) @ zw)
+    ey = float(problem.target.gaussian_moments(0.0, 1.0)[0])
+    t = float(eta**2 * max(sigma.deriv_variance - mu2**2, 0.0) / problem.alpha0)
+    shift = eta * mu2 * ey * np.array([1.0, -1.0])
+    scale2 = network_map(problem, eta).bulk_scale ** 2 + 2.0 * shift + shift**2
+    return SignRows(float(eta), mu2, t, scale2)
+
+
 def missing_terms(problem: Problem) -> list[str]:
     """Terms of the step's bulk known to exist for `problem` but not derived (docs section
     14): a non-odd target couples the second Hermite parts of `sigma'` and `y` (a term along
