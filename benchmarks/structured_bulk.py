@@ -39,9 +39,10 @@ from srfpipe.models import MODELS
 from srfpipe.problem import SRF
 from srfpipe.simulation import SeedDraw, seed_errors
 from srfpipe.theory.conditional import conditional_curve, conditional_spectrum, split
-from srfpipe.theory.curves import learning_curve, solve_grid
-from srfpipe.theory.equivalence import kappa_table
+from srfpipe.theory.curves import ROW_NORM_VARIANCE, learning_curve, solve_grid
+from srfpipe.theory.equivalence import NeuronTypes, group_table, kappa_table
 from srfpipe.theory.fixed_point import solve
+from srfpipe.theory.groups import solve_groups
 from srfpipe.theory.network_map import network_map
 from srfpipe.theory.structured import (
     BULK_TERMS,
@@ -63,6 +64,9 @@ def gap(args: argparse.Namespace) -> None:
         t0 = time.perf_counter()
         st = structured_or_nan(pb, eta, lam, alpha)
         cost = time.perf_counter() - t0
+        signs = None
+        if not pb.sigma.odd and pb.readout_init == "rademacher":
+            signs = sign_scale_curve(pb, eta, lam, alpha)
         sim, cond = [], []
         seeds = range(args.seed_start, args.seed_start + args.seeds)
         for seed in seeds:
@@ -92,6 +96,8 @@ def gap(args: argparse.Namespace) -> None:
                         "structured": float(st[i, j]),
                     }
                     row["sim_seeds"] = s.tolist()
+                    if signs is not None:
+                        row["sign_scales"] = float(signs[i, j])
                     row |= {"conditional": float(c.mean())}
                     row["conditional_paired_se"] = float((s - c).std(ddof=1) / np.sqrt(n))
                     row["structured_seconds"] = cost
@@ -105,6 +111,20 @@ def structured_or_nan(pb, eta: float, lam, alpha) -> np.ndarray:
     if structured_gap(pb) is not None:
         return np.full((len(alpha), len(lam)), np.nan)
     return structured_curve(pb, eta, lam=lam, alpha=alpha).test_error.values
+
+
+def sign_scale_curve(pb, eta: float, lam, alpha) -> np.ndarray:
+    """The isotropic sRF of the map with per-readout-sign bulk scales `c_a^2 = tr Sigma_a`
+    (`structured.sign_rows`; Rademacher readout) on the G-type fixed point (section 11):
+    test errors (alpha, lam). Equal to the isotropic sRF when `E y = 0`."""
+    net = network_map(pb, eta)
+    types = NeuronTypes(np.full(2, 0.5), np.array([1.0, -1.0]), np.sqrt(sign_rows(pb, eta).scale2))
+    tab = group_table(pb.sigma, pb.target, net.r, net.gamma, types)
+    solver = partial(solve_groups, tab, pb.beta, row_var=ROW_NORM_VARIANCE[pb.w0_rows])
+    data = solve_grid(
+        pb, solver, beta=pb.beta, lam_arr=np.asarray(lam, float), alpha_arr=np.asarray(alpha, float)
+    )
+    return data["test_error"][1]
 
 
 def fill(args: argparse.Namespace) -> None:
@@ -269,7 +289,9 @@ def _pool(rows: list[dict]) -> dict:
         return rows[0]
     n = np.array([r["seeds"] for r in rows], float)
     out = dict(rows[0], seeds=int(n.sum()))
-    for k in ("sim", "isotropic", "structured", "conditional"):
+    for k in ("sim", "isotropic", "structured", "conditional", "sign_scales"):
+        if k not in rows[0]:
+            continue
         out[k] = float(np.sum(n * [r[k] for r in rows]) / n.sum())
     means = np.array([r["sim"] for r in rows])
     within = np.sum((n - 1) * n * np.array([r["sim_se"] for r in rows]) ** 2)
@@ -379,9 +401,12 @@ def table(paths: list[str]) -> None:
         k = (r["alpha0"], r["d"], r["eta"], r["alpha"], r["lam"])
         pooled.setdefault(k, []).append(r)
     rows = [_pool(v) for v in pooled.values()]
-    print("| alpha0 | d | eta | seeds | isotropic | structured | conditional | SE |")
-    print("|---|---|---|---|---|---|---|---|")
+    extra = " sign scales |" if all("sign_scales" in r for r in rows) else ""
+    print("| alpha0 | d | eta | seeds | isotropic | structured | conditional |" + extra + " SE |")
+    print("|---|---|---|---|---|---|---|---|" + ("---|" if extra else ""))
     allg: dict[str, list[float]] = {"isotropic": [], "structured": [], "conditional": []}
+    if all("sign_scales" in r for r in rows):
+        allg["sign_scales"] = []
     for a0, d, eta in keys:
         sel = [r for r in rows if (r["alpha0"], r["d"], r["eta"]) == (a0, d, eta)]
         cells = []
