@@ -21,6 +21,10 @@ then have deterministic equivalents, computed here from the problem's parameters
   `beta eta^2 ||beta_vec||^2 E[(z^2 - 1) sigma'(z)]^2/2` (hypothesis H2), spread like the
   trace measure.
 
+A non-odd `sigma` adds the linear Hermite part of `sigma'`, `eta mu2 diag(a) W0 Kt`: rows
+per readout sign `a` with their own covariance (`SignRows`, verified on trained layers); the
+two-type fixed point on them is not derived, so `structured_gap` refuses non-odd `sigma`.
+
 All are explicit in `e`, so for real `z < 0` (the points the fixed point needs) a monotone 1-D
 solve gives `e(z)`, and complex-step differentiation in `e` gives the `z`-derivatives.
 """
@@ -259,7 +263,8 @@ def structured_gap(problem: Problem) -> str | None:
     if not problem.sigma.odd:
         return (
             f"activation={problem.activation!r}: the structured bulk is derived for odd sigma "
-            "only (a non-odd sigma adds E[sigma''] terms per readout sign, not derived)"
+            "only (a non-odd sigma's bulk rows per readout sign are known, structured.sign_rows, "
+            "but the two-type fixed point on them is not derived)"
         )
     if problem.readout_init == "gaussian":
         return (
