@@ -212,7 +212,8 @@ def type_ingredients(args: argparse.Namespace) -> None:
     `theta_perp`, a random direction and the top/bottom eigenvectors of `Kt`, and the
     resolvent transforms `m`, `s_v`, `s_th` of that sign's rows at `Z`, against `Sigma_a`
     (`t` with `s^2 - mu2^2`), the same with `t` from `s^2` (`s2`), and the odd-sigma law
-    `(I + eta^2 s^2 K/alpha0)/d` (`odd`: no per-sign term)."""
+    `(I + eta^2 s^2 K/alpha0)/d` (`odd`: no per-sign term), with the relative differences
+    paired per draw (each draw's measurement over its own prediction)."""
     pb = dataclasses.replace(problem(args), alpha0=args.alpha0)
     s2 = pb.sigma.deriv_variance
     names = ("v", "theta_perp", "random", "Kt_top", "Kt_bottom")
@@ -260,8 +261,13 @@ def type_ingredients(args: argparse.Namespace) -> None:
                 se = meas.std(0, ddof=1) / np.sqrt(len(meas))
                 print(f"  a={sgn:+g} {key:5s} measured {fmt(meas.mean(0))} +- {fmt(se)}")
                 for name in ("Sigma_a", "s2", "odd"):
-                    pred = np.array([r[key] for r in acc[sgn, name]]).mean(0)
-                    print(f"  a={sgn:+g} {key:5s} {name:8s} {fmt(pred)}")
+                    pred = np.array([r[key] for r in acc[sgn, name]])
+                    rel = 100 * (meas / pred - 1)  # paired per draw
+                    rse = rel.std(0, ddof=1) / np.sqrt(len(rel))
+                    print(
+                        f"  a={sgn:+g} {key:5s} {name:8s} {fmt(pred.mean(0))}  paired "
+                        f"(meas/pred - 1, %) {fmt(rel.mean(0))} +- {fmt(rse)}"
+                    )
 
 
 def ingredients(args: argparse.Namespace) -> None:
