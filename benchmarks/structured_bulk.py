@@ -4,9 +4,12 @@ Three commands:
 
 * `gap`: per eta and seed, the network's test error (`srfpipe simulate --model network`'s
   `SeedDraw`) and the conditional theory of its `W1`; with the isotropic sRF (`c_W`) and
-  structured theories (deterministic). One JSON line per (eta, alpha, lam).
+  structured theories (deterministic; NaN where `structured_gap` refuses the problem). One
+  JSON line per (eta, alpha, lam), with the per-seed errors.
+* `fill`: recompute the structured column of a `gap` file in place.
 * `ingredients`: the structured theory's ingredients (resolvent transforms at a few `z < 0`,
-  total weights, bulk edge) against their values on trained layers (`conditional.split`).
+  total weights, bulk edge) against their values on trained layers (`conditional.split`);
+  for a non-odd `sigma`, the per-readout-sign row law given the batch (`type_ingredients`).
 * `ladder`: the structured terms added one by one (relative to the full theory).
 * `decompose`: conditional minus structured theory over seeds, split into measures and
   `(r, gamma, c)`.
@@ -28,7 +31,7 @@ import time
 from functools import partial
 
 import numpy as np
-from scipy import linalg
+from scipy import linalg, optimize
 
 from benchmarks.conditional_gap import arguments, problem
 from srfpipe.functions import gaussian_quadrature
@@ -36,11 +39,18 @@ from srfpipe.models import MODELS
 from srfpipe.problem import SRF
 from srfpipe.simulation import SeedDraw, seed_errors
 from srfpipe.theory.conditional import conditional_curve, conditional_spectrum, split
-from srfpipe.theory.curves import learning_curve, solve_grid
-from srfpipe.theory.equivalence import kappa_table
+from srfpipe.theory.curves import ROW_NORM_VARIANCE, learning_curve, solve_grid
+from srfpipe.theory.equivalence import NeuronTypes, group_table, kappa_table
 from srfpipe.theory.fixed_point import solve
+from srfpipe.theory.groups import solve_groups
 from srfpipe.theory.network_map import network_map
-from srfpipe.theory.structured import BULK_TERMS, bulk_law, structured_curve
+from srfpipe.theory.structured import (
+    BULK_TERMS,
+    bulk_law,
+    sign_rows,
+    structured_curve,
+    structured_gap,
+)
 
 Z = np.array([-3.0, -1.0, -0.3, -0.1])
 """Points `z < 0` at which the resolvent transforms are compared."""
@@ -52,8 +62,11 @@ def gap(args: argparse.Namespace) -> None:
     for eta in args.eta:
         iso = learning_curve(pb, network_map(pb, eta).srf, lam=lam, alpha=alpha).test_error
         t0 = time.perf_counter()
-        st = structured_curve(pb, eta, lam=lam, alpha=alpha).test_error
+        st = structured_or_nan(pb, eta, lam, alpha)
         cost = time.perf_counter() - t0
+        signs = None
+        if not pb.sigma.odd and pb.readout_init == "rademacher":
+            signs = sign_scale_curve(pb, eta, lam, alpha)
         sim, cond = [], []
         seeds = range(args.seed_start, args.seed_start + args.seeds)
         for seed in seeds:
@@ -80,13 +93,54 @@ def gap(args: argparse.Namespace) -> None:
                     row |= {"sim": float(s.mean()), "sim_se": float(s.std(ddof=1) / np.sqrt(n))}
                     row |= {
                         "isotropic": float(iso.values[i, j]),
-                        "structured": float(st.values[i, j]),
+                        "structured": float(st[i, j]),
                     }
+                    row["sim_seeds"] = s.tolist()
+                    if signs is not None:
+                        row["sign_scales"] = float(signs[i, j])
                     row |= {"conditional": float(c.mean())}
                     row["conditional_paired_se"] = float((s - c).std(ddof=1) / np.sqrt(n))
                     row["structured_seconds"] = cost
                     fh.write(json.dumps(row) + "\n")
                     print(json.dumps(row), flush=True)
+
+
+def structured_or_nan(pb, eta: float, lam, alpha) -> np.ndarray:
+    """The structured theory's test errors (alpha, lam), NaN where `structured_gap` refuses
+    `pb` (`fill` computes them later from the stored rows)."""
+    if structured_gap(pb) is not None:
+        return np.full((len(alpha), len(lam)), np.nan)
+    return structured_curve(pb, eta, lam=lam, alpha=alpha).test_error.values
+
+
+def sign_scale_curve(pb, eta: float, lam, alpha) -> np.ndarray:
+    """The isotropic sRF of the map with per-readout-sign bulk scales `c_a^2 = tr Sigma_a`
+    (`structured.sign_rows`; Rademacher readout) on the G-type fixed point (section 11):
+    test errors (alpha, lam). Equal to the isotropic sRF when `E y = 0`."""
+    net = network_map(pb, eta)
+    types = NeuronTypes(np.full(2, 0.5), np.array([1.0, -1.0]), np.sqrt(sign_rows(pb, eta).scale2))
+    tab = group_table(pb.sigma, pb.target, net.r, net.gamma, types)
+    solver = partial(solve_groups, tab, pb.beta, row_var=ROW_NORM_VARIANCE[pb.w0_rows])
+    data = solve_grid(
+        pb, solver, beta=pb.beta, lam_arr=np.asarray(lam, float), alpha_arr=np.asarray(alpha, float)
+    )
+    return data["test_error"][1]
+
+
+def fill(args: argparse.Namespace) -> None:
+    """Recompute the structured column of the rows of `--out` (same problem flags as `gap`)
+    in place: for runs made before the theory covered the problem."""
+    pb = dataclasses.replace(problem(args), alpha0=args.alpha0)
+    rows = [json.loads(line) for line in open(args.out) if line.strip()]
+    cache: dict = {}
+    for r in rows:
+        if (r["alpha0"], r["activation"]) != (args.alpha0, pb.activation):
+            continue
+        if r["eta"] not in cache:
+            cache[r["eta"]] = structured_curve(pb, r["eta"], lam=args.lam, alpha=args.alpha)
+        r["structured"] = float(cache[r["eta"]].test_error.sel(alpha=r["alpha"], lam=r["lam"]))
+    with open(args.out, "w") as fh:
+        fh.writelines(json.dumps(r) + "\n" for r in rows)
 
 
 def measured(draw: SeedDraw, readout_init: str) -> dict[str, np.ndarray]:
@@ -131,8 +185,96 @@ def predicted(pb, eta: float, terms=BULK_TERMS) -> dict[str, np.ndarray]:
     }  # fmt: skip
 
 
+def population_transforms(cov: np.ndarray, n: int, dirs: np.ndarray) -> dict[str, np.ndarray]:
+    """Marchenko-Pastur with a population covariance: `n` rows iid `N(0, cov)` (d x d,
+    normalised to `tr cov = 1`); `m(z)` at `Z` solves `m = 1/(-z + tr(S (I + n m S)^-1))` and
+    the projection transform of unit `u` (rows of `dirs`) is `1 - u^T (I + n m S)^-1 u`."""
+    lam, vec = np.linalg.eigh(cov)
+    proj = (dirs @ vec) ** 2  # (k, d)
+    out = {"m": [], "s": []}
+    for z in Z:
+
+        def miss(m, z=z):
+            return m - 1.0 / (-z + np.sum(lam / (1.0 + n * m * lam)))
+
+        m = optimize.brentq(miss, 0.0, -1.0 / z, xtol=1e-14)
+        out["m"].append(m)
+        out["s"].append(1.0 - proj @ (1.0 / (1.0 + n * m * lam)))
+    return {"m": np.array(out["m"]), "s": np.array(out["s"]).T}
+
+
+def type_ingredients(args: argparse.Namespace) -> None:
+    """Non-odd `sigma` (Rademacher readout): neurons of readout sign `a` have, given the step
+    batch, bulk rows `N(0, Sigma_a)` with `Sigma_a = [(I + eta a mu2 Kt)^2 + t K]/d`,
+    `Kt = X0^T D_y X0/n0`, `K = X0^T D_y^2 X0/n0`, `t = eta^2 (s^2 - mu2^2)/alpha0` (the
+    linear Hermite part of `sigma'` is the multiplicative term, the rest the noise). Per sign,
+    on the split of each trained layer: row second moments `d E (b_i.u)^2` along `u` = `v`,
+    `theta_perp`, a random direction and the top/bottom eigenvectors of `Kt`, and the
+    resolvent transforms `m`, `s_v`, `s_th` of that sign's rows at `Z`, against `Sigma_a`
+    (`t` with `s^2 - mu2^2`), the same with `t` from `s^2` (`s2`), and the odd-sigma law
+    `(I + eta^2 s^2 K/alpha0)/d` (`odd`: no per-sign term), with the relative differences
+    paired per draw (each draw's measurement over its own prediction)."""
+    pb = dataclasses.replace(problem(args), alpha0=args.alpha0)
+    s2 = pb.sigma.deriv_variance
+    names = ("v", "theta_perp", "random", "Kt_top", "Kt_bottom")
+    for eta in args.eta:
+        law = sign_rows(pb, eta)
+        mu2 = law.mu2
+        acc: dict = {}
+        for seed in range(args.seeds):
+            draw = SeedDraw(pb, args.d, seed, eta=eta)
+            x0, y0 = draw._batch
+            n0, a = x0.shape[0], draw.net.a
+            sp = split(draw.w1, draw.theta, pb.readout_init, s=a)
+            kt = x0.T @ (y0[:, None] * x0) / n0
+            k2 = x0.T @ (y0[:, None] ** 2 * x0) / n0
+            perp = draw.theta - sp.gamma * sp.v
+            rnd = np.random.default_rng(seed).standard_normal(args.d)
+            ev = np.linalg.eigh(kt)[1]
+            dirs = np.array([sp.v, perp, rnd, ev[:, -1], ev[:, 0]])
+            dirs /= np.linalg.norm(dirs, axis=1, keepdims=True)
+            for sgn in (1.0, -1.0):
+                b = sp.bulk[a == sgn] * sp.scale
+                om, left = linalg.eigh(b @ b.T / sp.scale**2)
+                res = 1.0 / (om[None, :] - Z[:, None])
+                cv = (left.T @ (b @ dirs[:2].T / sp.scale)) ** 2  # (p_a, 2)
+                meas = {"rows": args.d * np.mean((b @ dirs.T) ** 2, 0), "m": res.mean(1)}
+                meas |= {"s_v": res @ cv[:, 0], "s_th": res @ cv[:, 1]}
+                acc.setdefault((sgn, "measured"), []).append(meas)
+                cov = law.covariance(x0, y0, sgn)
+                laws = {
+                    "Sigma_a": cov,
+                    "s2": cov + eta**2 * mu2**2 / args.alpha0 * k2,
+                    "odd": np.eye(args.d) + eta**2 * s2 / args.alpha0 * k2,
+                }
+                for name, cov in laws.items():
+                    pt = population_transforms(cov / np.trace(cov), b.shape[0], dirs[:2])
+                    pred = {"rows": np.einsum("kd,de,ke->k", dirs, cov, dirs)}
+                    pred |= {"m": pt["m"], "s_v": pt["s"][0], "s_th": pt["s"][1]}
+                    acc.setdefault((sgn, name), []).append(pred)
+        print(f"{pb.activation}, alpha0 {args.alpha0}, eta {eta}, d {args.d}, {args.seeds} seeds;"
+              f" mu2 {mu2:.4f}, s^2 {s2:.4f}; rows along {names}; z = {Z.tolist()}")  # fmt: skip
+        fmt = np.vectorize(lambda x: f"{x:.4f}")
+        for sgn in (1.0, -1.0):
+            for key in ("rows", "m", "s_v", "s_th"):
+                meas = np.array([r[key] for r in acc[sgn, "measured"]])
+                se = meas.std(0, ddof=1) / np.sqrt(len(meas))
+                print(f"  a={sgn:+g} {key:5s} measured {fmt(meas.mean(0))} +- {fmt(se)}")
+                for name in ("Sigma_a", "s2", "odd"):
+                    pred = np.array([r[key] for r in acc[sgn, name]])
+                    rel = 100 * (meas / pred - 1)  # paired per draw
+                    rse = rel.std(0, ddof=1) / np.sqrt(len(rel))
+                    print(
+                        f"  a={sgn:+g} {key:5s} {name:8s} {fmt(pred.mean(0))}  paired "
+                        f"(meas/pred - 1, %) {fmt(rel.mean(0))} +- {fmt(rse)}"
+                    )
+
+
 def ingredients(args: argparse.Namespace) -> None:
     pb = dataclasses.replace(problem(args), alpha0=args.alpha0)
+    if not pb.sigma.odd:
+        type_ingredients(args)
+        return
     for eta in args.eta:
         pred = predicted(pb, eta)
         runs = [
@@ -153,7 +295,9 @@ def _pool(rows: list[dict]) -> dict:
         return rows[0]
     n = np.array([r["seeds"] for r in rows], float)
     out = dict(rows[0], seeds=int(n.sum()))
-    for k in ("sim", "isotropic", "structured", "conditional"):
+    for k in ("sim", "isotropic", "structured", "conditional", "sign_scales"):
+        if k not in rows[0]:
+            continue
         out[k] = float(np.sum(n * [r[k] for r in rows]) / n.sum())
     means = np.array([r["sim"] for r in rows])
     within = np.sum((n - 1) * n * np.array([r["sim_se"] for r in rows]) ** 2)
@@ -263,9 +407,12 @@ def table(paths: list[str]) -> None:
         k = (r["alpha0"], r["d"], r["eta"], r["alpha"], r["lam"])
         pooled.setdefault(k, []).append(r)
     rows = [_pool(v) for v in pooled.values()]
-    print("| alpha0 | d | eta | seeds | isotropic | structured | conditional | SE |")
-    print("|---|---|---|---|---|---|---|---|")
+    extra = " sign scales |" if all("sign_scales" in r for r in rows) else ""
+    print("| alpha0 | d | eta | seeds | isotropic | structured | conditional |" + extra + " SE |")
+    print("|---|---|---|---|---|---|---|---|" + ("---|" if extra else ""))
     allg: dict[str, list[float]] = {"isotropic": [], "structured": [], "conditional": []}
+    if all("sign_scales" in r for r in rows):
+        allg["sign_scales"] = []
     for a0, d, eta in keys:
         sel = [r for r in rows if (r["alpha0"], r["d"], r["eta"]) == (a0, d, eta)]
         cells = []
@@ -296,7 +443,7 @@ def main() -> None:
     command = sys.argv.pop(1) if len(sys.argv) > 1 else ""
     commands = {
         "gap": gap, "ingredients": ingredients, "ladder": ladder, "jensen": jensen,
-        "decompose": decompose,
+        "decompose": decompose, "fill": fill,
     }  # fmt: skip
     if command not in commands:
         raise SystemExit(f"usage: structured_bulk.py {'|'.join(commands)}|table ...")
@@ -306,7 +453,7 @@ def main() -> None:
     ap.add_argument(
         "--no-conditional", action="store_true", help="gap: skip the conditional theory"
     )
-    if command != "gap" and "--out" not in sys.argv:
+    if command not in ("gap", "fill") and "--out" not in sys.argv:
         sys.argv += ["--out", "-"]  # only `gap` writes a file
     commands[command](ap.parse_args())
 

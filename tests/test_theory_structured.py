@@ -14,7 +14,13 @@ from srfpipe.simulation import SeedDraw, seed_errors
 from srfpipe.theory.conditional import split
 from srfpipe.theory.curves import learning_curve
 from srfpipe.theory.network_map import network_map
-from srfpipe.theory.structured import BULK_TERMS, bulk_law, structured_curve, structured_spectrum
+from srfpipe.theory.structured import (
+    BULK_TERMS,
+    bulk_law,
+    sign_rows,
+    structured_curve,
+    structured_spectrum,
+)
 
 PROBLEM = Problem(activation="tanh", target=target("tanh", 2.0), noise=0.1, beta=1.5, alpha0=2.0)
 LAM, ALPHA = [0.05, 0.5], [0.5, 1.0, 2.0, 4.0]
@@ -111,6 +117,41 @@ def test_ingredients_match_trained_layers(trained_layers):
     iso, _ = bulk_law(pb, 3.0, ("projections", "neuron_mu1")).transforms(Z)
     x = np.array([r["s_v"] for r in runs])
     assert np.all(np.abs(iso["s_v"] - x.mean(0)) > 10 * x.std(0, ddof=1) / 2)
+
+
+@pytest.mark.parametrize("name", ["tanh", "relu"])
+def test_relu_rows_per_readout_sign_follow_the_sign_law(name):
+    """ReLU, eta = 3, d = 400: given the batch, the bulk rows of each readout sign have the
+    second moments of `Sigma_a` (trace, along `v` and the top eigenvector of `Kt`) within 4
+    SE over rows; `tr Sigma_a` is the deterministic `scale2` within 4 SE of the batch's means
+    of `y` and `y^2` (through `2 a eta mu2 ybar` and `(t + (eta mu2)^2/alpha0) mean(y^2)`);
+    with a `relu` target (`E y != 0`) the per-sign scales differ from `c_W^2`."""
+    pb = dataclasses.replace(PROBLEM, activation="relu", target=target(name, 2.0))
+    law = sign_rows(pb, 3.0)
+    draw = SeedDraw(pb, 400, 0, eta=3.0)
+    x0, y0 = draw._batch
+    a = draw.net.a
+    bv = x0.T @ y0 / x0.shape[0]
+    bulk = draw.w1 - 3.0 * pb.sigma.mu1 * np.outer(a, bv)
+    top = np.linalg.eigh(x0.T @ (y0[:, None] * x0))[1][:, -1]
+    for k, sgn in enumerate((1.0, -1.0)):
+        rows, cov = bulk[a == sgn], law.covariance(x0, y0, sgn)
+        for u in (None, bv / np.linalg.norm(bv), top):
+            meas = np.sum(rows**2, 1) if u is None else 400 * (rows @ u) ** 2
+            pred = np.trace(cov) / 400 if u is None else u @ cov @ u
+            se = meas.std(ddof=1) / np.sqrt(meas.size)
+            assert abs(meas.mean() - pred) < 4 * se, (sgn, meas.mean(), pred, se)
+        slope = law.t + (3.0 * law.mu2) ** 2 / pb.alpha0
+        se = np.hypot(6.0 * law.mu2 * y0.std(), slope * (y0**2).std()) / np.sqrt(y0.size)
+        assert abs(np.trace(cov) / 400 - law.scale2[k]) < 4 * se
+    c2 = network_map(pb, 3.0).bulk_scale ** 2
+    if name == "tanh":  # E y = 0: one scale, c_W
+        np.testing.assert_allclose(law.scale2, c2, rtol=1e-12)
+    else:
+        assert law.scale2[0] - c2 > 1.0 and c2 - law.scale2[1] > 0.7
+    odd = sign_rows(PROBLEM, 3.0)  # odd sigma: no per-sign term, Sigma = (I + t K)/d
+    assert abs(odd.mu2) < 1e-12
+    assert odd.t == pytest.approx(9 * PROBLEM.sigma.deriv_variance / 2.0, rel=1e-6)
 
 
 @pytest.mark.parametrize(

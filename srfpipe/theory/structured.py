@@ -21,6 +21,10 @@ then have deterministic equivalents, computed here from the problem's parameters
   `beta eta^2 ||beta_vec||^2 E[(z^2 - 1) sigma'(z)]^2/2` (hypothesis H2), spread like the
   trace measure.
 
+A non-odd `sigma` adds the linear Hermite part of `sigma'`, `eta mu2 diag(a) W0 Kt`: rows
+per readout sign `a` with their own covariance (`SignRows`, verified on trained layers); the
+two-type fixed point on them is not derived, so `structured_gap` refuses non-odd `sigma`.
+
 All are explicit in `e`, so for real `z < 0` (the points the fixed point needs) a monotone 1-D
 solve gives `e(z)`, and complex-step differentiation in `e` gives the `z`-derivatives.
 """
@@ -259,7 +263,8 @@ def structured_gap(problem: Problem) -> str | None:
     if not problem.sigma.odd:
         return (
             f"activation={problem.activation!r}: the structured bulk is derived for odd sigma "
-            "only (a non-odd sigma adds E[sigma''] terms per readout sign, not derived)"
+            "only (a non-odd sigma's bulk rows per readout sign are known, structured.sign_rows, "
+            "but the two-type fixed point on them is not derived)"
         )
     if problem.readout_init == "gaussian":
         return (
@@ -269,6 +274,50 @@ def structured_gap(problem: Problem) -> str | None:
     if problem.steps != 1:
         return f"steps={problem.steps}: the structured bulk is that of one step"
     return None
+
+
+@dataclass(frozen=True)
+class SignRows:
+    """The per-readout-sign row law of the step's bulk for any `sigma` (docs/theory.md
+    section 14, verified on trained layers; the two-type fixed point on it is not derived).
+
+    `sigma'(h) - mu1 = mu2 h + R(h)`, `mu2 = E[z sigma'(z)] = E sigma''`, `R` uncorrelated
+    with `h`: the bulk row of a neuron with readout `a` is, given the step batch,
+    `N(0, Sigma_a)`, `Sigma_a = [(I + eta a mu2 Kt)^2 + t K]/d`, `Kt = X0^T D_y X0/n0`,
+    `K = X0^T D_y^2 X0/n0`, `t = eta^2 (s^2 - mu2^2)/alpha0` (`s^2 = E sigma'^2 - mu1^2`).
+    `scale2` (2,) is `tr Sigma_a` for `a = +1, -1`:
+    `c_W^2 + 2 a eta mu2 E y + (eta mu2 E y)^2` (odd `sigma`: `mu2 = 0`, `Sigma = (I + t K)/d`).
+    """
+
+    eta: float
+    mu2: float
+    t: float
+    scale2: Array
+
+    def covariance(self, x0: Array, y0: Array, sign: float) -> Array:
+        """`d Sigma_a` (d, d) for the batch `x0` (n0, d), `y0` (n0,) and readout sign `a`."""
+        n0, d = x0.shape
+        plus = np.eye(d) + (self.eta * sign * self.mu2 / n0) * (x0.T @ (y0[:, None] * x0))
+        return plus @ plus + (self.t / n0) * (x0.T @ (y0[:, None] ** 2 * x0))
+
+
+def sign_rows(problem: Problem, eta: float) -> SignRows:
+    """The `SignRows` law of one step of size `eta >= 0` on `problem` (needs `alpha0`)."""
+    if problem.alpha0 is None:
+        raise ValueError("alpha0: the step's row law needs the step batch ratio alpha0")
+    if not (np.isfinite(eta) and eta >= 0):
+        raise ValueError(f"eta: must be a finite number >= 0, got {eta}")
+    sigma = problem.sigma
+    if sigma.homogeneous:  # sigma' jumps at 0 only: E[z sigma'(z)] = jump * phi(0)
+        mu2 = float(np.diff(sigma.deriv(np.array([-1.0, 1.0])))[0] / np.sqrt(2.0 * np.pi))
+    else:
+        z, zw = gaussian_quadrature()
+        mu2 = float((z * sigma.deriv(z)) @ zw)
+    ey = float(problem.target.gaussian_moments(0.0, 1.0)[0])
+    t = float(eta**2 * max(sigma.deriv_variance - mu2**2, 0.0) / problem.alpha0)
+    shift = eta * mu2 * ey * np.array([1.0, -1.0])
+    scale2 = network_map(problem, eta).bulk_scale ** 2 + 2.0 * shift + shift**2
+    return SignRows(float(eta), mu2, t, scale2)
 
 
 def missing_terms(problem: Problem) -> list[str]:
