@@ -6,7 +6,7 @@ requested `mem_mb`, inputs and outputs of every job; a job depends on the jobs w
 it reads. Each job's CPU time is its counted work (`job_work`: products `X W^T`, Gram
 matrices, band reductions of the ridge path, eigensolves, activations, random normals) at
 rates measured in this process (`calibrate`; `DEFAULT_RATES` without calibration), plus the
-start-up of a job's interpreter. Its peak memory is `srfpipe.config.job_memory_mb`, the
+start-up of a job's interpreter. Its peak memory is `srfpipe.resources.job_memory_mb`, the
 estimate the rules request memory from. The wall time on N cores is a list schedule of the
 DAG (longest remaining path first; a job holds min(threads, N) cores and runs
 `start-up + work / threads`), next to its two lower bounds: the critical path and total / N.
@@ -34,7 +34,8 @@ from typing import Any
 
 import numpy as np
 
-from srfpipe.config import Experiment, job_memory_mb
+from srfpipe.config import Experiment
+from srfpipe.resources import job_memory_mb
 
 ROOT = Path(__file__).resolve().parents[1]
 SNAKEFILE = ROOT / "Snakefile"
@@ -49,7 +50,8 @@ RULE_STAGE = {
     "optimal_eta": "optimal",
     "make_curves": "curves",
     "learned_function": "learned",
-    "plot_figures": "plots",
+    "plot_learning_curves": "plots",
+    "plot_spike_diagnostics": "plots",
     "plot_validation": "plots",
     "plot_bulk_spectrum": "plots",
     "plot_learned_function": "plots",
