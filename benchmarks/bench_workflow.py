@@ -1,6 +1,6 @@
 """Workflow benchmark: the default `snakemake --cores 2` from scratch, then a no-op rerun.
 
-Copies `Snakefile`, `config.yaml`, `workflow/` and a snapshot of the `srfpipe` package (put
+Copies the workflow and a snapshot of the `srfpipe` package (`workflow_runs.snapshot`; put
 first on `PYTHONPATH`, so edits made meanwhile cannot trigger reruns) into a temporary
 folder, runs the default target there from scratch and twice more (nothing to do; the
 faster counts), and aggregates Snakemake's per-rule
@@ -30,6 +30,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from common import REPO, table
+from workflow_runs import snapshot
 
 
 def requested(log: Path) -> dict[str, tuple[int, int]]:
@@ -107,11 +108,7 @@ def main() -> None:
 
     folder = Path(tempfile.mkdtemp(prefix="srfpipe-workflow-"))
     try:
-        shutil.copy2(REPO / "Snakefile", folder)
-        shutil.copy2(REPO / "config.yaml", folder)
-        shutil.copytree(REPO / "workflow", folder / "workflow")
-        ignore = shutil.ignore_patterns("__pycache__")
-        shutil.copytree(REPO / "srfpipe", folder / "srfpipe", ignore=ignore)
+        snapshot(folder)
         extra = ["--config", *args.config] if args.config else []
         full = snakemake(folder, args.cores, folder / "run1.log", extra)
         noop = min(snakemake(folder, args.cores, folder / f"run{k}.log", extra) for k in (2, 3))
