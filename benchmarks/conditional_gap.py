@@ -80,8 +80,8 @@ def main() -> None:
         sim, theory = [], {k: [] for k in LADDER}
         for seed in range(args.seeds):
             errs = seed_errors(
-                pb, lambda s: [MODELS["network"].layer(s)], args.d, seed, alpha, lam,
-                args.test_size, eta,
+                pb, lambda s: [MODELS["network"].layer(s)], args.d, seed,
+                alpha=alpha, lam=lam, test_size=args.test_size, eta=eta,
             )  # fmt: skip
             sim.append(errs["test_error"][0])
             draw = SeedDraw(pb, args.d, seed, eta=eta)

@@ -71,8 +71,8 @@ def gap(args: argparse.Namespace) -> None:
         seeds = range(args.seed_start, args.seed_start + args.seeds)
         for seed in seeds:
             errs = seed_errors(
-                pb, lambda s: [MODELS["network"].layer(s)], args.d, seed, alpha, lam,
-                args.test_size, eta,
+                pb, lambda s: [MODELS["network"].layer(s)], args.d, seed,
+                alpha=alpha, lam=lam, test_size=args.test_size, eta=eta,
             )  # fmt: skip
             sim.append(errs["test_error"][0])
             if args.no_conditional:

@@ -40,7 +40,13 @@ def main() -> None:
             draw = SeedDraw(pb, args.d, seed, eta=eta)
             w2 = draw.w1  # after both steps (`step.take_steps`)
             errs = seed_errors(
-                pb, lambda s, w2=w2: [Layer(w2)], args.d, seed, alpha, lam, args.test_size
+                pb,
+                lambda s, w2=w2: [Layer(w2)],
+                args.d,
+                seed,
+                alpha=alpha,
+                lam=lam,
+                test_size=args.test_size,
             )
             sim.append(errs["test_error"][0])
             ds = conditional_curve(pb, w2, draw.theta, lam=lam, alpha=alpha, s=draw.net.a)

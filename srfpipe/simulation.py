@@ -247,6 +247,7 @@ def seed_errors(
     layers: Callable[[SeedDraw], Sequence[Layer]],
     d: int,
     seed: int,
+    *,
     alpha: Sequence[float],
     lam: Sequence[float],
     test_size: int,
@@ -291,8 +292,8 @@ def simulate(
     out = {name: np.empty((len(names), len(seeds), len(alpha), len(lam))) for name in ERRORS}
     for i, seed in enumerate(seeds):
         errs = seed_errors(
-            problem, lambda s: [MODELS[m].layer(s) for m in names], d, seed, alpha, lam,
-            test_size, eta, srf,
+            problem, lambda s: [MODELS[m].layer(s) for m in names], d, seed,
+            alpha=alpha, lam=lam, test_size=test_size, eta=eta, srf=srf,
         )  # fmt: skip
         for name in ERRORS:
             out[name][:, i] = errs[name]

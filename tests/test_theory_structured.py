@@ -186,7 +186,14 @@ def test_structured_theory_against_network_simulations():
     errs = np.array(
         [
             seed_errors(
-                pb, lambda s: [MODELS["network"].layer(s)], 1000, seed, alpha, lam, 4000, 3.0
+                pb,
+                lambda s: [MODELS["network"].layer(s)],
+                1000,
+                seed,
+                alpha=alpha,
+                lam=lam,
+                test_size=4000,
+                eta=3.0,
             )["test_error"][0]
             for seed in range(8)
         ]

@@ -46,7 +46,9 @@ def run(params: dict[str, Any], d: int) -> xr.Dataset:
 
     out = {name: np.empty((len(seeds), len(etas), len(alphas), len(lams))) for name in ERRORS}
     for i, seed in enumerate(seeds):
-        errs = seed_errors(problem, layers, d, seed, alphas, lams, params["test_size"])
+        errs = seed_errors(
+            problem, layers, d, seed, alpha=alphas, lam=lams, test_size=params["test_size"]
+        )
         for name in ERRORS:
             out[name][i] = errs[name]
     dims = ("seed", "eta", "alpha", "lam")
