@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import yaml
 
 from srfpipe.config import Experiment
 from srfpipe.resources import job_memory_mb
@@ -50,15 +51,13 @@ RULE_STAGE = {
     "optimal_eta": "optimal",
     "make_curves": "curves",
     "learned_function": "learned",
-    "plot_learning_curves": "plots",
-    "plot_spike_diagnostics": "plots",
-    "plot_validation": "plots",
-    "plot_bulk_spectrum": "plots",
-    "plot_learned_function": "plots",
-    "plot_optimal_eta": "plots",
     "record_config": "plots",
+} | {
+    fig["rule"]: "plots"
+    for fig in yaml.safe_load((ROOT / "workflow" / "figures.yaml").read_text()).values()
 }
-"""The stage (cost model) of each rule; `all` is a target without work."""
+"""The stage (cost model) of each rule (the figure rules from `workflow/figures.yaml`);
+`all` is a target without work."""
 TARGETS = ("all",)
 
 KERNELS = ("gemm64", "gemm32", "band", "eigh", "eigh_top", "act64", "act32", "normal")
