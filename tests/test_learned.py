@@ -38,6 +38,22 @@ def theory(problem, eta, alpha, lam, kappa):
     return mean(kappa), bin_average(mean, EDGES)
 
 
+def binned_predictions(problem, models, d, seed, eta, alpha, lam, test_size):
+    """(M, bins) bin means of each model's test predictions along the map's spike `v`."""
+    draw = SeedDraw(problem, d, seed, eta=eta)
+    x, y = data.sample(seed, "train", round(alpha * d), draw.theta, problem.target, 0.1)
+    xt, yt = data.sample(seed, "test", test_size, draw.theta, problem.target, 0.1)
+    out = fit_layers(
+        problem.sigma,
+        [MODELS[m].layer(draw) for m in models],
+        Samples(x, y, xt, yt),
+        ns=[x.shape[0]],
+        lams=[lam],
+        test_weights=bin_weights(xt @ draw.spike_map.v, EDGES),
+    )
+    return out["test_projection"][:, 0, :, 0]
+
+
 @pytest.mark.parametrize("act", ["tanh", "relu"])
 def test_linear_at_eta_zero(act):
     problem = Problem(act, PROBLEM.target, 0.1, 1.5, "constant", alpha0=2.0)
@@ -68,20 +84,7 @@ def test_theory_matches_binned_simulation_at_d1000():
     sims = np.empty((len(seeds := range(seeds)), len(etas), len(models), EDGES.size - 1))
     for i, seed in enumerate(seeds):
         for j, eta in enumerate(etas):
-            draw = SeedDraw(PROBLEM, d, seed, eta=eta)
-            x, y = data.sample(seed, "train", round(alpha * d), draw.theta, PROBLEM.target, 0.1)
-            xt, yt = data.sample(seed, "test", test_size, draw.theta, PROBLEM.target, 0.1)
-            weights = bin_weights(xt @ draw.spike_map.v, EDGES)
-            layers = [MODELS[m].layer(draw) for m in models]
-            out = fit_layers(
-                PROBLEM.sigma,
-                layers,
-                Samples(x, y, xt, yt),
-                ns=[x.shape[0]],
-                lams=[lam],
-                test_weights=weights,
-            )
-            sims[i, j] = out["test_projection"][:, 0, :, 0]
+            sims[i, j] = binned_predictions(PROBLEM, models, d, seed, eta, alpha, lam, test_size)
     mean, sem = sims.mean(0), sims.std(0, ddof=1) / np.sqrt(len(seeds))
     for j, eta in enumerate(etas):
         _, binned = theory(PROBLEM, eta, alpha, lam, EDGES)
@@ -156,20 +159,7 @@ def test_types_mean_matches_binned_simulation_relu_rademacher_at_d1000(tgt):
     models = ("network", "srf_map")
     sims = np.empty((n_seeds, len(models), EDGES.size - 1))
     for seed in range(n_seeds):
-        draw = SeedDraw(problem, d, seed, eta=eta)
-        x, y = data.sample(seed, "train", round(alpha * d), draw.theta, problem.target, 0.1)
-        xt, yt = data.sample(seed, "test", test_size, draw.theta, problem.target, 0.1)
-        weights = bin_weights(xt @ draw.spike_map.v, EDGES)
-        layers = [MODELS[m].layer(draw) for m in models]
-        out = fit_layers(
-            problem.sigma,
-            layers,
-            Samples(x, y, xt, yt),
-            ns=[x.shape[0]],
-            lams=[lam],
-            test_weights=weights,
-        )
-        sims[seed] = out["test_projection"][:, 0, :, 0]
+        sims[seed] = binned_predictions(problem, models, d, seed, eta, alpha, lam, test_size)
     mean, sem = sims.mean(0), sims.std(0, ddof=1) / np.sqrt(n_seeds)
     ds = learning_curve(problem, srf, lam=[lam], alpha=[alpha], dimension=d).isel(alpha=0, lam=0)
     m = [ds[f"{k}_type"].values for k in ("m_s", "m_v", "m_e")]
