@@ -222,14 +222,13 @@ def job_work(exp: Experiment, job: Job) -> dict[str, float]:
     if stage == "step":
         eta = float(job.wildcards.get("eta", 1.0))
         k = min(p, d)
-        work = {
+        return {
             "normal": float(n0 * steps * d + p * d),
             prod: 4.0 * n0 * steps * d * p,
             act: 2.0 * n0 * steps * p,
             "gemm64": (2 if eta else 1) * (p * d * k + 2.0 * p * d * 8),
             "eigh_top": float((2 if eta else 1) * k**3),
         }
-        return work
     if stage == "readout":
         eta = float(job.wildcards.get("eta", 1.0))
         # at eta = 0 every model's layer is W0 (fitted once); else each model its own layer
@@ -491,8 +490,6 @@ def make_plan(
 def _effective_config(configfile: Path | None, config: Sequence[str]) -> dict[str, Any]:
     """The config the workflow runs with: the file, `--config KEY=VALUE` merged key by key,
     validated (`srfpipe.config.validate_config`)."""
-    import yaml
-
     from srfpipe.config import SCHEMA, validate_config
 
     path = Path(_config_args(configfile, ())[1])
