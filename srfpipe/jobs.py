@@ -39,7 +39,8 @@ def snakemake_job(smk: Any) -> Iterator[logging.Logger]:
         raise
     use = resource.getrusage(resource.RUSAGE_SELF)
     log.info(
-        "job finished in %.1fs, %.2fs CPU (process)",
+        "job finished in %.1fs, %.2fs CPU (process), peak RSS %.1f MB",
         time.perf_counter() - start,
         use.ru_utime + use.ru_stime,
+        use.ru_maxrss / 1024,  # kilobytes on Linux
     )

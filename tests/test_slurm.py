@@ -9,10 +9,11 @@ user overrides (account/partition, and the `squeue` status command of a cluster 
 an accounting database), and two test-only polling flags that only make the plugin
 notice finished jobs sooner (it defaults to a first check after 40 s).
 
-One module fixture starts three Snakemake runs at once, because the SLURM master mostly
+One module fixture starts four Snakemake runs at once, because the SLURM master mostly
 sleeps between status checks: the tiny config locally with `--cores 2` (the reference),
-the tiny config through SLURM, and a throwaway one-rule workflow whose job fails on its
-first attempt (retry test). The tests then inspect the finished runs.
+the tiny config through SLURM, a throwaway one-rule workflow whose job fails on its first
+attempt (retry test), and one job per numeric stage at d = 1000 through SLURM (memory
+check). The tests then inspect the finished runs.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ pytestmark = pytest.mark.slurm
 ROOT = Path(__file__).resolve().parents[1]
 PROFILE = ROOT / "workflow" / "profiles" / "slurm"
 TINY = ROOT / "tests" / "configs" / "tiny.yaml"
+D1000 = ROOT / "tests" / "configs" / "slurm_d1000.yaml"
 ACCOUNT = "srfpipe-ci"  # the local cluster has no accounting: any account name is accepted
 USER_OVERRIDES = [  # what docs/cluster.md tells users to add to the shipped profile
     "--default-resources",
@@ -189,6 +191,11 @@ class Runs:
     local: Run
     slurm: Run
     flaky: Run
+    d1000: Run
+
+    @property
+    def all(self) -> tuple[Run, ...]:
+        return (self.slurm, self.flaky, self.d1000, self.local)
 
 
 @pytest.fixture(scope="module")
@@ -214,18 +221,26 @@ def runs(
             snakemake_cmd(base / "flaky", *slurm_args(), snakefile=flaky_snakefile),
             env,
         ),
+        d1000=Run(
+            "d1000",
+            base / "d1000",
+            snakemake_cmd(
+                base / "d1000", "--configfile", str(D1000), "--until", "fit_readout", *slurm_args()
+            ),
+            env,
+        ),
     )
     t0 = time.monotonic()
-    for run in (result.slurm, result.flaky, result.local):
+    for run in result.all:
         run.start()
-    while not all([run.poll() for run in (result.slurm, result.flaky, result.local)]):
+    while not all([run.poll() for run in result.all]):
         time.sleep(0.5)
     say(
         pytestconfig,
         f"\nconcurrent runs finished in {time.monotonic() - t0:.0f}s: "
         + ", ".join(
             f"{r.name} {r.seconds:.0f}s (rc {r.returncode})"
-            for r in (result.slurm, result.flaky, result.local)
+            for r in result.all
         ),
     )
     say(pytestconfig, "slurm command: " + " ".join(result.slurm.cmd))
@@ -360,3 +375,43 @@ def test_rule_resources_reach_sbatch(runs: Runs, slurm_cluster: LocalSlurm) -> N
     assert fields["Partition"] == PARTITION
     assert fields["Account"] == ACCOUNT
     assert fields["JobState"] == "COMPLETED"
+
+
+def test_d1000_jobs_stay_within_requested_memory(
+    runs: Runs, slurm_cluster: LocalSlurm, pytestconfig: pytest.Config
+) -> None:
+    """At d = 1000 each numeric job's peak RSS (its log) stays within the memory SLURM
+    granted it, and within the model's estimate for the job process alone
+    (`resources.job_memory_mb`; the request adds the interpreters' allowance)."""
+    import yaml
+
+    from srfpipe.config import Experiment, with_defaults
+    from srfpipe.plan import RULE_STAGE
+    from srfpipe.resources import job_memory_mb
+
+    runs.d1000.check()
+    exp = Experiment.from_config(with_defaults(yaml.safe_load(D1000.read_text())))
+    subs = submissions(runs.d1000.log)
+    records = [r for r in job_records(runs.d1000.log) if not r.local]
+    assert {"generate_data", "take_step", "fit_readout"} <= {r.rule for r in records}
+    lines = []
+    for rec in records:
+        (slurm_id,) = subs[rec.jobid]
+        out = subprocess.run(
+            ["scontrol", "show", "job", slurm_id],
+            env=slurm_cluster.env(),
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+        granted = int(dict(re.findall(r"(\w+)=(\S+)", out.stdout))["MinMemoryNode"].rstrip("M"))
+        assert granted == int(rec.resources["mem_mb"])
+        (log,) = (runs.d1000.workdir / "logs" / rec.rule).rglob("*.log")
+        (peak,) = map(float, re.findall(r"peak RSS ([\d.]+) MB", log.read_text()))
+        model = job_memory_mb(exp, RULE_STAGE[rec.rule])
+        lines.append(
+            f"{rec.rule} (SLURM {slurm_id}): peak {peak:.0f} MB, model {model:.0f} MB, "
+            f"granted {granted} MB"
+        )
+        assert peak <= model <= granted, lines[-1]
+    say(pytestconfig, "\nd = 1000 memory: " + "; ".join(lines))
