@@ -61,14 +61,6 @@ def shifted_solves(
         return band.shifted_solves(m, rhs, lams, overwrite)
 
 
-def coefficients_from_gram(
-    gram: np.ndarray, phi_y: np.ndarray, lams: np.ndarray, overwrite: bool = False
-) -> np.ndarray:
-    """`b(lam)` for all lams, shape (p, L); `gram = Phi^T Phi/n` (p, p), `phi_y = Phi^T y/n`;
-    `overwrite` lets the reduction work in gram's memory."""
-    return shifted_solves(gram, phi_y, lams, overwrite)
-
-
 def coefficients_from_kernel(phi: np.ndarray, y: np.ndarray, lams: np.ndarray) -> np.ndarray:
     """`b(lam) = Phi^T (Phi Phi^T/n + lam I)^{-1} y / n` for all lams, shape (p, L)."""
     n = phi.shape[0]
@@ -182,7 +174,7 @@ def _fit_nested(
     def solve(n: int, sys_n: tuple[np.ndarray, np.ndarray] | None) -> np.ndarray:
         if sys_n is None:
             return coefficients_from_kernel(phi[:n], y[:n], lam_of[n])
-        return coefficients_from_gram(*sys_n, lam_of[n], overwrite=True)
+        return shifted_solves(*sys_n, lam_of[n], overwrite=True)  # b(lam) (p, L)
 
     workers = threads()
     if workers < 2:
