@@ -66,15 +66,6 @@ def forward(net: Network, x: np.ndarray, act: Activation) -> np.ndarray:
     return matmul(act(matmul(x, net.w.T)), net.a) / np.sqrt(p)
 
 
-def residual_at_init(
-    net: Network, x: np.ndarray, y: np.ndarray, act: Activation, init_output: str
-) -> np.ndarray:
-    """`y - f0(x)` as the step sees it: `f0 = 0` for `init_output="zero"` (docs/model.md)."""
-    if init_output == "zero":
-        return y
-    return y - forward(net, x, act)
-
-
 def gradient_step(
     net: Network,
     x: np.ndarray,
@@ -89,7 +80,8 @@ def gradient_step(
     y (n0,). The two products with x and sigma' on the pre-activations are computed in
     `dtype` (float32 halves their cost)."""
     n0 = x.shape[0]
-    res = residual_at_init(net, x, y, act, init_output).astype(dtype)
+    res = y if init_output == "zero" else y - forward(net, x, act)  # "zero": f0 = 0 (model.md)
+    res = res.astype(dtype)
     xs = x.astype(dtype, copy=False)
     pre = matmul(xs, net.w.astype(dtype, copy=False).T)  # (n0, p)
 
@@ -125,12 +117,6 @@ def take_steps(
         rows = slice(k * n0, (k + 1) * n0)
         w = gradient_step(Network(w, net.a), x[rows], y[rows], eta, act, later, dtype=dtype)
     return w
-
-
-def loss(w: np.ndarray, a: np.ndarray, x: np.ndarray, y: np.ndarray, act: Activation) -> float:
-    """`L(W) = (1/(2 n0)) sum (y - f(x))^2` for a non-symmetric network (tests, diagnostics)."""
-    f = act(x @ w.T) @ a / np.sqrt(a.shape[0])
-    return 0.5 * float(np.mean(np.square(y - f)))
 
 
 @dataclass(frozen=True)
