@@ -25,7 +25,7 @@ from functools import partial
 import numpy as np
 
 from srfpipe.linalg import band
-from srfpipe.linalg.parallel import MATMUL_ROWS, gram, matmul, one_blas_thread, serial, threads
+from srfpipe.linalg.parallel import MATMUL_ROWS, gram, job_threads, matmul, one_blas_thread, threads
 
 TEST_ROWS = MATMUL_ROWS
 """Rows per block of test features computed alongside the fits (a block of `matmul`)."""
@@ -183,7 +183,7 @@ def _fit_nested(
             task()
         return coefs
     first = system(ns[0])  # over the job's threads
-    with serial(), one_blas_thread(), ThreadPoolExecutor(workers) as pool:
+    with job_threads(1), ThreadPoolExecutor(workers) as pool:  # nested helpers run in order
         fits = {ns[0]: pool.submit(solve, ns[0], first)}
         del first
         side = [pool.submit(task) for task in side_tasks]  # queued behind the first fit
