@@ -2,17 +2,14 @@
 
 docs/model.md normalisation: for features Phi (n, p) and labels y (n,),
 `b(lam) = (Phi^T Phi / n + lam I)^{-1} Phi^T y / n` and `f_hat(x) = b . phi(x)`
-(`b = a_hat / sqrt(p)`). With `n >= p` the Gram matrix `Phi^T Phi / n` (p, p) is used,
-otherwise the kernel `Phi Phi^T / n` (n, n). That symmetric matrix `M` (k, k) is reduced
-once to band form `M = Q B Q^T` (`srfpipe.linalg.band`, 4k^3/3 flops at matrix-multiply speed, no
-eigenvectors); every lambda then costs one O(k b^2) banded solve, plus one
-(n + n_test) x p x L product for the predictions. Nested training sets (prefixes
-`Phi[:n]`) reuse the accumulated Gram.
+(`b = a_hat / sqrt(p)`). The Gram matrix `Phi^T Phi / n` (p, p) is used when `n >= p`, else
+the kernel `Phi Phi^T / n` (n, n); that matrix is reduced once to band form
+(`srfpipe.linalg.band`, at matrix-multiply speed), then each lambda costs one banded solve.
+Nested training sets (prefixes `Phi[:n]`) reuse the accumulated Gram.
 
-Threads and determinism: each reduction runs with one BLAS thread; with a job of T >= 2
-threads, the reductions of a learning curve and the test features run on T Python threads
-at once (BLAS and the reduction release the GIL). The products around them are split on
-fixed grids (`srfpipe.linalg.parallel.matmul`, `gram`), so no number depends on T.
+Threads: each reduction runs on one BLAS thread; a job's T >= 2 threads run the reductions
+and the test features at once, and split the products around them on fixed grids
+(`srfpipe.linalg.parallel`), so no number depends on T.
 """
 
 from __future__ import annotations
@@ -108,13 +105,10 @@ def ridge_learning_curve(
     """Train/test errors and `||b||^2` on each prefix `phi[:n], y[:n]` for n in `ns` (in the
     order given), every lambda from one factorisation (`ridge_reference` is the definition).
 
-    `lams` (L,) is the grid of every n, or (len(ns), L) one grid per n.
-
-    The unnormalised Gram matrix is accumulated block by block over increasing n, so the
-    cost of the (n >= p) fits is one pass over the rows plus one band reduction per n.
-    `phi_test` (n_test, p) may be given as a function of a row slice returning those rows
-    of it: they are then computed in blocks of `TEST_ROWS` rows alongside the fits.
-    Sample sizes are in `[1, phi.shape[0]]` (the callers' sizes are checked at the edge).
+    `lams` (L,) is the grid of every n, or (len(ns), L) one grid per n; sizes are in
+    `[1, phi.shape[0]]` (checked at the edge). `phi_test` (n_test, p) may be a function of a
+    row slice returning those rows: they are then computed in blocks of `TEST_ROWS` rows
+    alongside the fits.
     """
     ns = [int(n) for n in ns]
     grid = np.asarray(lams, dtype=float)
@@ -144,13 +138,10 @@ def _fit_nested(
     side_tasks: list[Callable[[], None]],
 ) -> dict[int, np.ndarray]:
     """`b(lam)` (p, L) fitted on `phi[:n], y[:n]` for each n of the increasing list `ns`;
-    the `side_tasks` are run too.
-
-    The Gram matrix is accumulated on the calling thread, the first one over the job's
-    threads (`srfpipe.linalg.parallel.gram`). With a job of T >= 2 threads, the fits (one BLAS
-    thread each, `shifted_solves`) and the side tasks then run on T worker threads, the
-    fits first, at most T fits at once (so at most T scaled Grams are alive). With one
-    thread everything runs in order. The numbers are the same either way.
+    the `side_tasks` are run too. The Gram matrix is accumulated over increasing n on the
+    calling thread; with T >= 2 threads the fits (one BLAS thread each), then the side tasks,
+    run on T workers, at most T fits at once (so at most T scaled Grams are alive). The
+    numbers do not depend on T.
     """
     p = phi.shape[1]
     total, phi_y, done = None, np.zeros(p), 0
