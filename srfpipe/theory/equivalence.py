@@ -172,10 +172,8 @@ def neuron_types(
         pi, s = np.ones(1), np.ones(1)
     elif readout_init == "rademacher":
         pi, s = np.full(2, 0.5), np.array([1.0, -1.0])
-    elif readout_init == "gaussian":
+    else:  # "gaussian" (`Problem` checks the value)
         s, pi = (np.array(a) for a in gaussian_quadrature(nodes))
-    else:
-        raise ValueError(f"readout_init: unknown value {readout_init!r}")
     c = 1.0 if srf is None else srf.scales(s)
     return NeuronTypes(pi, s, np.broadcast_to(c, s.shape).astype(float))
 
