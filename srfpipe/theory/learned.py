@@ -56,9 +56,10 @@ def mean_function(
     over ("alpha", "lam"): `conditional_mean` of its `m_s, m_v, m_e` (one neuron type), or
     `types_mean` of its per-type `m_s_type, m_v_type, m_e_type` (several)."""
     types = srf_types(problem, srf)
-    if types.pi.size == 1:
+    if types.pi.size == 1:  # the type's spike `r s` and bulk scale `c` (`SRF.scales`)
+        one = SRF(srf.r * float(types.s[0]), srf.gamma, float(types.c[0]))
         m = [curve[k].transpose("alpha", "lam").values for k in ("m_s", "m_v", "m_e")]
-        return lambda kappa: conditional_mean(problem.sigma, srf, m, kappa)
+        return lambda kappa: conditional_mean(problem.sigma, one, m, kappa)
     if "m_s_type" not in curve:
         raise ValueError("learned function: the theory has no per-type means (m_s_type)")
     per_type = curve.isel(type=slice(0, types.pi.size))
