@@ -75,16 +75,15 @@ def equations(
     `groups.solve_groups`, where a finite `dimension` d keeps the O(1/d) cost of the types'
     mean directions (docs/theory.md section 11; None is the d -> inf limit)."""
     r, gamma, beta = float(srf.r), float(srf.gamma), float(problem.beta)
-    for name, value, low, high in [
-        ("r", r, 0.0, np.inf),
-        ("gamma", gamma, 0.0, 1.0),
-        ("bulk_slope", srf.bulk_slope, 0.0, np.inf),
-        ("bulk_scale", srf.bulk_scale, 0.0, None),  # None: strictly above `low`
-        ("dimension", 1.0 if dimension is None else dimension, 0.0, None),
+    dim = 1.0 if dimension is None else dimension
+    for name, value, ok, bound in [
+        ("r", r, r >= 0, ">= 0"),
+        ("gamma", gamma, 0 <= gamma <= 1, ">= 0 and <= 1"),
+        ("bulk_slope", srf.bulk_slope, srf.bulk_slope >= 0, ">= 0"),
+        ("bulk_scale", srf.bulk_scale, srf.bulk_scale > 0, "> 0"),
+        ("dimension", dim, dim > 0, "> 0"),
     ]:  # the sRF's values (`Problem` checks its own)
-        if not (np.isfinite(value) and (value > low if high is None else low <= value <= high)):
-            bound = f"> {low:g}" if high is None else f">= {low:g}"
-            bound += f" and <= {high:g}" if high and high < np.inf else ""
+        if not (ok and np.isfinite(value)):
             raise ValueError(f"{name}: must be a finite number {bound}, got {value}")
     gap = theory_gap(problem)
     if gap is not None:
