@@ -132,13 +132,10 @@ def gram(a: np.ndarray) -> np.ndarray:
 
 
 def top_singular(m: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Top-`k` singular triplets of m (p, d), descending: (U (p, k), s (k,), V (d, k)).
-
-    From the smaller Gram matrix (`m^T m` (d, d) if p >= d, else `m m^T`): one SYRK and a
-    partial symmetric eigensolve (`scipy.linalg.eigh` with `subset_by_index`, one BLAS
-    thread). `k` is capped at `min(p, d) - 1`. The squared singular values carry an
-    absolute error ~ eps s_1^2: fine for the top ones.
-    """
+    """Top-`k` singular triplets of m (p, d), descending: (U (p, k), s (k,), V (d, k)), `k`
+    capped at `min(p, d) - 1`; from a partial eigensolve (one BLAS thread) of the smaller Gram
+    matrix, so the squared singular values carry an absolute error ~ eps s_1^2 (fine for the
+    top ones)."""
     k = min(k, min(m.shape) - 1)
     tall = m.shape[0] >= m.shape[1]
     g = gram(m) if tall else gram(m.T)
