@@ -24,17 +24,13 @@ QUADRATURE_NODES = 121
 
 
 @cache
-def _gauss_hermite(n: int) -> tuple[Array, Array]:
-    nodes, weights = hermite_e.hermegauss(n)
+def gaussian_quadrature(n: int = QUADRATURE_NODES) -> tuple[Array, Array]:
+    """Nodes and weights (each shape (n,), read-only) with `sum w f(z) ~ E f(z)`, `z ~ N(0, 1)`."""
+    nodes, weights = hermite_e.hermegauss(int(n))
     weights = weights / np.sqrt(2.0 * np.pi)
     nodes.setflags(write=False)
     weights.setflags(write=False)
     return nodes, weights
-
-
-def gaussian_quadrature(n: int = QUADRATURE_NODES) -> tuple[Array, Array]:
-    """Nodes and weights (each shape (n,)) with `sum w f(z) ~ E f(z)`, `z ~ N(0, 1)`."""
-    return _gauss_hermite(int(n))
 
 
 # --------------------------------------------------------------------------- activations

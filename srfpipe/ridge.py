@@ -2,17 +2,14 @@
 
 docs/model.md normalisation: for features Phi (n, p) and labels y (n,),
 `b(lam) = (Phi^T Phi / n + lam I)^{-1} Phi^T y / n` and `f_hat(x) = b . phi(x)`
-(`b = a_hat / sqrt(p)`). With `n >= p` the Gram matrix `Phi^T Phi / n` (p, p) is used,
-otherwise the kernel `Phi Phi^T / n` (n, n). That symmetric matrix `M` (k, k) is reduced
-once to band form `M = Q B Q^T` (`srfpipe.linalg.band`, 4k^3/3 flops at matrix-multiply speed, no
-eigenvectors); every lambda then costs one O(k b^2) banded solve, plus one
-(n + n_test) x p x L product for the predictions. Nested training sets (prefixes
-`Phi[:n]`) reuse the accumulated Gram.
+(`b = a_hat / sqrt(p)`). The Gram matrix `Phi^T Phi / n` (p, p) is used when `n >= p`, else
+the kernel `Phi Phi^T / n` (n, n); that matrix is reduced once to band form
+(`srfpipe.linalg.band`, at matrix-multiply speed), then each lambda costs one banded solve.
+Nested training sets (prefixes `Phi[:n]`) reuse the accumulated Gram.
 
-Threads and determinism: each reduction runs with one BLAS thread; with a job of T >= 2
-threads, the reductions of a learning curve and the test features run on T Python threads
-at once (BLAS and the reduction release the GIL). The products around them are split on
-fixed grids (`srfpipe.linalg.parallel.matmul`, `gram`), so no number depends on T.
+Threads: each reduction runs on one BLAS thread; a job's T >= 2 threads run the reductions
+and the test features at once, and split the products around them on fixed grids
+(`srfpipe.linalg.parallel`), so no number depends on T.
 """
 
 from __future__ import annotations
@@ -25,7 +22,7 @@ from functools import partial
 import numpy as np
 
 from srfpipe.linalg import band
-from srfpipe.linalg.parallel import MATMUL_ROWS, gram, matmul, one_blas_thread, serial, threads
+from srfpipe.linalg.parallel import MATMUL_ROWS, gram, job_threads, matmul, one_blas_thread, threads
 
 TEST_ROWS = MATMUL_ROWS
 """Rows per block of test features computed alongside the fits (a block of `matmul`)."""
@@ -59,14 +56,6 @@ def shifted_solves(
         return np.asarray(rhs, dtype=float)[:, None] / (max(m[0, 0], 0.0) + lams[None, :])
     with one_blas_thread():
         return band.shifted_solves(m, rhs, lams, overwrite)
-
-
-def coefficients_from_gram(
-    gram: np.ndarray, phi_y: np.ndarray, lams: np.ndarray, overwrite: bool = False
-) -> np.ndarray:
-    """`b(lam)` for all lams, shape (p, L); `gram = Phi^T Phi/n` (p, p), `phi_y = Phi^T y/n`;
-    `overwrite` lets the reduction work in gram's memory."""
-    return shifted_solves(gram, phi_y, lams, overwrite)
 
 
 def coefficients_from_kernel(phi: np.ndarray, y: np.ndarray, lams: np.ndarray) -> np.ndarray:
@@ -116,13 +105,10 @@ def ridge_learning_curve(
     """Train/test errors and `||b||^2` on each prefix `phi[:n], y[:n]` for n in `ns` (in the
     order given), every lambda from one factorisation (`ridge_reference` is the definition).
 
-    `lams` (L,) is the grid of every n, or (len(ns), L) one grid per n.
-
-    The unnormalised Gram matrix is accumulated block by block over increasing n, so the
-    cost of the (n >= p) fits is one pass over the rows plus one band reduction per n.
-    `phi_test` (n_test, p) may be given as a function of a row slice returning those rows
-    of it: they are then computed in blocks of `TEST_ROWS` rows alongside the fits.
-    Sample sizes are in `[1, phi.shape[0]]` (the callers' sizes are checked at the edge).
+    `lams` (L,) is the grid of every n, or (len(ns), L) one grid per n; sizes are in
+    `[1, phi.shape[0]]` (checked at the edge). `phi_test` (n_test, p) may be a function of a
+    row slice returning those rows: they are then computed in blocks of `TEST_ROWS` rows
+    alongside the fits.
     """
     ns = [int(n) for n in ns]
     grid = np.asarray(lams, dtype=float)
@@ -152,13 +138,10 @@ def _fit_nested(
     side_tasks: list[Callable[[], None]],
 ) -> dict[int, np.ndarray]:
     """`b(lam)` (p, L) fitted on `phi[:n], y[:n]` for each n of the increasing list `ns`;
-    the `side_tasks` are run too.
-
-    The Gram matrix is accumulated on the calling thread, the first one over the job's
-    threads (`srfpipe.linalg.parallel.gram`). With a job of T >= 2 threads, the fits (one BLAS
-    thread each, `shifted_solves`) and the side tasks then run on T worker threads, the
-    fits first, at most T fits at once (so at most T scaled Grams are alive). With one
-    thread everything runs in order. The numbers are the same either way.
+    the `side_tasks` are run too. The Gram matrix is accumulated over increasing n on the
+    calling thread; with T >= 2 threads the fits (one BLAS thread each), then the side tasks,
+    run on T workers, at most T fits at once (so at most T scaled Grams are alive). The
+    numbers do not depend on T.
     """
     p = phi.shape[1]
     total, phi_y, done = None, np.zeros(p), 0
@@ -182,7 +165,7 @@ def _fit_nested(
     def solve(n: int, sys_n: tuple[np.ndarray, np.ndarray] | None) -> np.ndarray:
         if sys_n is None:
             return coefficients_from_kernel(phi[:n], y[:n], lam_of[n])
-        return coefficients_from_gram(*sys_n, lam_of[n], overwrite=True)
+        return shifted_solves(*sys_n, lam_of[n], overwrite=True)  # b(lam) (p, L)
 
     workers = threads()
     if workers < 2:
@@ -191,7 +174,7 @@ def _fit_nested(
             task()
         return coefs
     first = system(ns[0])  # over the job's threads
-    with serial(), one_blas_thread(), ThreadPoolExecutor(workers) as pool:
+    with job_threads(1), ThreadPoolExecutor(workers) as pool:  # nested helpers run in order
         fits = {ns[0]: pool.submit(solve, ns[0], first)}
         del first
         side = [pool.submit(task) for task in side_tasks]  # queued behind the first fit

@@ -4,7 +4,7 @@ Conventions (docs/model.md): `f(x) = (1/sqrt(p)) sum_i a_i sigma(w_i . x)`, `W0`
 (shape (p, d)), the step on `n0` samples with learning rate `eta * sqrt(p)`:
 `W1 = W0 + eta * diag(a) * (1/n0) * sum_mu (y_mu - f0(x_mu)) sigma'(W0 x_mu) x_mu^T`.
 An sRF is `F = W0 + u v^T` (u: (p,), v: (d,) unit), built from a step by the map
-(empirical, `spike_from_map`; its large-d limit is `srfpipe.theory.network_map`) or by
+(empirical, `first_step_map`; its large-d limit is `srfpipe.theory.network_map`) or by
 extraction.
 """
 
@@ -66,15 +66,6 @@ def forward(net: Network, x: np.ndarray, act: Activation) -> np.ndarray:
     return matmul(act(matmul(x, net.w.T)), net.a) / np.sqrt(p)
 
 
-def residual_at_init(
-    net: Network, x: np.ndarray, y: np.ndarray, act: Activation, init_output: str
-) -> np.ndarray:
-    """`y - f0(x)` as the step sees it: `f0 = 0` for `init_output="zero"` (docs/model.md)."""
-    if init_output == "zero":
-        return y
-    return y - forward(net, x, act)
-
-
 def gradient_step(
     net: Network,
     x: np.ndarray,
@@ -89,7 +80,8 @@ def gradient_step(
     y (n0,). The two products with x and sigma' on the pre-activations are computed in
     `dtype` (float32 halves their cost)."""
     n0 = x.shape[0]
-    res = residual_at_init(net, x, y, act, init_output).astype(dtype)
+    res = y if init_output == "zero" else y - forward(net, x, act)  # "zero": f0 = 0 (model.md)
+    res = res.astype(dtype)
     xs = x.astype(dtype, copy=False)
     pre = matmul(xs, net.w.astype(dtype, copy=False).T)  # (n0, p)
 
@@ -127,12 +119,6 @@ def take_steps(
     return w
 
 
-def loss(w: np.ndarray, a: np.ndarray, x: np.ndarray, y: np.ndarray, act: Activation) -> float:
-    """`L(W) = (1/(2 n0)) sum (y - f(x))^2` for a non-symmetric network (tests, diagnostics)."""
-    f = act(x @ w.T) @ a / np.sqrt(a.shape[0])
-    return 0.5 * float(np.mean(np.square(y - f)))
-
-
 @dataclass(frozen=True)
 class Spike:
     """A rank-one spike `u v^T` (u: (p,), v: (d,) unit with `v . theta >= 0`)."""
@@ -154,17 +140,6 @@ def linear_response(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return matmul(x.T, y) / x.shape[0]
 
 
-def spike_from_map(
-    a: np.ndarray, beta_vec: np.ndarray, eta: float, mu1: float, theta: np.ndarray
-) -> Spike:
-    """Theory-map sRF (docs/model.md, map 1): `v = beta_vec/||beta_vec||`,
-    `u = eta mu1 ||beta_vec|| a`."""
-    norm = float(np.linalg.norm(beta_vec))
-    v = beta_vec / norm
-    sign = 1.0 if v @ theta >= 0 else -1.0
-    return Spike(u=sign * eta * mu1 * norm * a, v=sign * v)
-
-
 def first_step_map(
     a: np.ndarray,
     x0: np.ndarray,
@@ -175,11 +150,16 @@ def first_step_map(
     mu1: float,
     theta: np.ndarray,
 ) -> tuple[Spike, float]:
-    """The theory map's spike (`spike_from_map`) of the first step's batch, rows
-    `0 ... n0 - 1` of x0 (steps n0, d), y0 (steps n0,), and its `||beta_vec||`."""
+    """The theory map's sRF (docs/model.md, map 1) of the first step's batch, rows
+    `0 ... n0 - 1` of x0 (steps n0, d), y0 (steps n0,): `v = beta_vec/||beta_vec||` (sign
+    with `v . theta >= 0`), `u = eta mu1 ||beta_vec|| a`, `beta_vec = linear_response`;
+    and `||beta_vec||`."""
     n0 = x0.shape[0] // steps
     beta_vec = linear_response(x0[:n0], y0[:n0])
-    return spike_from_map(a, beta_vec, eta, mu1, theta), float(np.linalg.norm(beta_vec))
+    norm = float(np.linalg.norm(beta_vec))
+    v = beta_vec / norm
+    sign = 1.0 if v @ theta >= 0 else -1.0
+    return Spike(u=sign * eta * mu1 * norm * a, v=sign * v), norm
 
 
 def spike_from_step(delta: np.ndarray, theta: np.ndarray) -> Spike:

@@ -17,7 +17,7 @@ from srfpipe.theory.curves import equations, learning_curve
 from srfpipe.theory.equivalence import NeuronTypes, group_table, kappa_table, srf_types
 from srfpipe.theory.fixed_point import solve
 from srfpipe.theory.groups import _Layout, _means, _Problem, _State, solve_groups
-from srfpipe.theory.learned import bin_average, conditional_mean, types_mean
+from srfpipe.theory.learned import bin_average, conditional_mean, mean_function, types_mean
 from srfpipe.theory.network_map import network_map
 from srfpipe.theory.spectrum import marchenko_pastur
 
@@ -117,6 +117,18 @@ def test_types_mean_of_identical_types_is_the_one_type_line(act):
     print(act, "max |difference|", np.max(np.abs(grouped_line - line)))
     np.testing.assert_allclose(grouped_line, line, rtol=0, atol=1e-9)
     np.testing.assert_allclose(pt.m_v.sum(-1), grouped.m_v, rtol=1e-12)
+
+
+def test_one_type_mean_function_uses_the_types_bulk_scale():
+    """One type with per-neuron scales (`bulk_slope > 0`, +-1 readout, odd sigma): the line
+    is `types_mean` of that type, at `c = sqrt(bulk_scale^2 + bulk_slope)`, not `bulk_scale`."""
+    problem = Problem("tanh", PROBLEM.target, 0.1, 2.0, "rademacher", alpha0=2.0)
+    srf = SRF(1.0, 0.5, 1.0, 0.4)
+    curve = learning_curve(problem, srf, lam=[0.1], alpha=[2.0])
+    types, kappa = srf_types(problem, srf), np.linspace(-2, 2, 9)
+    means = [curve[k].values[..., None] for k in ("m_s", "m_v", "m_e")]
+    expected = types_mean(problem.sigma, srf.r, types, means, kappa)
+    np.testing.assert_allclose(mean_function(problem, srf, curve)(kappa), expected, atol=1e-14)
 
 
 @pytest.mark.parametrize("readout", ["rademacher", "gaussian"])

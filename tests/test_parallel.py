@@ -26,20 +26,18 @@ def test_for_each_runs_every_index_once():
         np.testing.assert_array_equal(seen, 1)
 
 
-def test_concurrently_keeps_order_and_gives_tasks_a_budget_of_one():
+def test_for_each_gives_tasks_a_budget_of_one_and_raises_their_error():
+    seen = np.zeros(3, dtype=int)
     with job_threads(2):
-        out = parallel.concurrently(lambda: "a", parallel.threads, lambda: 3)
+        parallel.for_each(lambda i: seen.__setitem__(i, parallel.threads()), 3)
         assert parallel.threads() == 2
-    assert out == ["a", 1, 3]  # nested helpers in a task run in order
-    assert parallel.threads() == 1
+    np.testing.assert_array_equal(seen, 1)  # nested helpers in a task run in order
 
-
-def test_concurrently_raises_the_task_error():
-    def boom() -> None:
+    def boom(i: int) -> None:
         raise ValueError("boom")
 
     with job_threads(2), pytest.raises(ValueError, match="boom"):
-        parallel.concurrently(lambda: 1, boom)
+        parallel.for_each(boom, 2)
 
 
 def test_learning_curve_is_the_same_on_one_and_two_threads():

@@ -19,6 +19,11 @@ def _problem(d=6, p=5, n0=9, init_output="full", readout_init="rademacher"):
     return net, x, np.tanh(x[:, 0]) + 0.1 * rng.standard_normal(n0)
 
 
+def _loss(w, a, x, y):
+    """`L(W) = (1/(2 n0)) sum (y - f(x))^2` of a non-symmetric network."""
+    return 0.5 * float(np.mean(np.square(y - ACT(x @ w.T) @ a / np.sqrt(a.shape[0]))))
+
+
 def test_step_is_minus_eta_sqrt_p_times_finite_difference_gradient():
     net, x, y = _problem()
     eta, p, h = 0.7, net.a.shape[0], 1e-6
@@ -27,7 +32,7 @@ def test_step_is_minus_eta_sqrt_p_times_finite_difference_gradient():
         wp, wm = net.w.copy(), net.w.copy()
         wp[idx] += h
         wm[idx] -= h
-        grad[idx] = (step.loss(wp, net.a, x, y, ACT) - step.loss(wm, net.a, x, y, ACT)) / (2 * h)
+        grad[idx] = (_loss(wp, net.a, x, y) - _loss(wm, net.a, x, y)) / (2 * h)
     w1 = step.gradient_step(net, x, y, eta, ACT, "full")
     np.testing.assert_allclose(w1 - net.w, -eta * np.sqrt(p) * grad, rtol=1e-6, atol=1e-10)
 

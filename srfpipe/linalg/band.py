@@ -1,19 +1,14 @@
 """Symmetric band reduction `M = Q B Q^T` with matrix-matrix (BLAS-3) updates.
 
-LAPACK's direct tridiagonalisation (sytrd) spends half its flops in matrix-vector products
-and is memory-bound. Reducing to a band of width `b` (the first stage of LAPACK's two-stage
-eigensolvers) needs QR factorisations of thin panels and BLAS-3 updates (`symm`, `syr2k`):
-the same `4 k^3 / 3` flops, at matrix-multiply speed. The ridge path needs no tridiagonal:
-`(M + lam I)^{-1} r = Q (B + lam I)^{-1} Q^T r` is one banded Cholesky solve, `O(k b^2)`,
-per lambda (`shifted_solves`).
+LAPACK's tridiagonalisation (sytrd) spends half its flops in memory-bound matrix-vector
+products; reducing to a band of width `b` (the first stage of LAPACK's two-stage eigensolvers)
+takes thin panel QRs and BLAS-3 updates (`symm`, `syr2k`): the same `4 k^3 / 3` flops at
+matrix-multiply speed. The ridge path needs no tridiagonal: `(M + lam I)^{-1} r =
+Q (B + lam I)^{-1} Q^T r` is one banded Cholesky solve, `O(k b^2)`, per lambda.
 
-`symm` and `syr2k` work in place on sub-blocks, which numpy's operators cannot do: they are
-called through scipy's C BLAS (`scipy.linalg.cython_blas`, the library scipy's f2py wrappers
-call; those hold the GIL for the whole call) with `ctypes` (`c_function`), which releases
-the GIL. The panel updates apply blocks of Householder reflectors (`block_factor`,
-`unit_lower`, `apply_block`, as LAPACK's larft/larfb). Everything runs on the caller's BLAS
-threads; `srfpipe.ridge` uses one per reduction (deterministic, and faster than two on these
-mid-sized calls) and runs independent reductions on separate threads.
+`symm` and `syr2k` work in place on sub-blocks, which numpy cannot do: they are called from
+scipy's C BLAS (`scipy.linalg.cython_blas`) through `ctypes` (`c_function`), which releases
+the GIL (scipy's f2py wrappers hold it). Block reflectors as LAPACK's larft/larfb.
 """
 
 from __future__ import annotations
@@ -141,10 +136,9 @@ def reduce(m: np.ndarray, overwrite: bool = False, width: int = BAND) -> BandFor
     k = m.shape[0]
     b = max(1, min(width, k - 1))
     # M's lower triangle is the upper one of M^T: work on a Fortran-ordered array equal to M
-    if overwrite and m.dtype == np.float64 and m.flags.writeable and m.flags.c_contiguous:
-        a = m.T
-    elif overwrite and m.dtype == np.float64 and m.flags.writeable and m.flags.f_contiguous:
-        a = m
+    own = overwrite and m.dtype == np.float64 and m.flags.writeable
+    if own and (m.flags.c_contiguous or m.flags.f_contiguous):
+        a = m.T if m.flags.c_contiguous else m
     else:
         a = np.array(m, dtype=float, order="F")
     factors: list[np.ndarray] = []

@@ -1,15 +1,11 @@
 """A job's threads, spent so that no number depends on how many there are.
 
-OpenBLAS's threaded GEMM and GEMV give results that depend on the thread count for some
-shapes (where a thread's share of the output starts off the kernel's tile grid, or where a
-dot product is split between threads), and so does threaded LAPACK. Inside `job_threads(n)`
-BLAS therefore runs on one thread, and srfpipe spends the job's `n` threads itself, on work
-split on a grid that does not depend on `n`: matrix products by fixed row blocks
-(`matmul`), Gram matrices by fixed column blocks (`gram`, and from them the top singular
-triplets, `top_singular`), entrywise functions by row
-chunks (`by_rows`), independent tasks (`for_each`, `concurrently`). Numpy's ufuncs, random
-generators and BLAS, and the ctypes calls of `srfpipe.linalg.band`, release the GIL, so
-Python threads run them on separate cores.
+Threaded OpenBLAS (GEMM, GEMV, LAPACK) gives results that depend on the thread count for some
+shapes. Inside `job_threads(n)` BLAS therefore runs on one thread and srfpipe spends the `n`
+threads itself, on grids that do not depend on `n`: products by fixed row blocks (`matmul`),
+Gram matrices by fixed column blocks (`gram`, and from them `top_singular`), entrywise
+functions by row chunks (`by_rows`), independent tasks (`for_each`). Numpy's ufuncs, random
+generators and BLAS, and `srfpipe.linalg.band`'s ctypes calls, release the GIL.
 
 The budget is a context variable: threads started by these helpers see a budget of one,
 so nested helpers run in order instead of oversubscribing the cores.
@@ -23,7 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import cache
-from typing import Any, TypeVar
+from typing import Any
 
 import numpy as np
 from scipy import linalg
@@ -35,8 +31,6 @@ MATMUL_ROWS = 512
 """Rows of `a` per block of `matmul`."""
 GRAM_COLUMNS = 512
 """Columns of `a` per block of `gram`."""
-
-T = TypeVar("T")
 
 _BUDGET: ContextVar[int] = ContextVar("srfpipe_threads", default=1)
 
@@ -69,16 +63,6 @@ def threads() -> int:
     return _BUDGET.get()
 
 
-@contextmanager
-def serial() -> Iterator[None]:
-    """Run the body with a budget of one thread (the other cores are busy)."""
-    token = _BUDGET.set(1)
-    try:
-        yield
-    finally:
-        _BUDGET.reset(token)
-
-
 def for_each(fn: Callable[[int], None], count: int) -> None:
     """`fn(i)` for i in `range(count)`, spread over the budget's threads (fn writes its
     results); BLAS on one thread in each."""
@@ -90,17 +74,6 @@ def for_each(fn: Callable[[int], None], count: int) -> None:
             return
         with ThreadPoolExecutor(workers) as pool:
             list(pool.map(fn, range(count)))
-
-
-def concurrently(*tasks: Callable[[], T]) -> list[T]:
-    """`[task() for task in tasks]`, on separate threads (at most the budget at once), BLAS
-    on one thread in each."""
-    workers = min(threads(), len(tasks))
-    with one_blas_thread():
-        if workers <= 1:
-            return [task() for task in tasks]
-        with ThreadPoolExecutor(workers) as pool:
-            return [f.result() for f in [pool.submit(task) for task in tasks]]
 
 
 def by_rows(
@@ -159,13 +132,10 @@ def gram(a: np.ndarray) -> np.ndarray:
 
 
 def top_singular(m: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Top-`k` singular triplets of m (p, d), descending: (U (p, k), s (k,), V (d, k)).
-
-    From the smaller Gram matrix (`m^T m` (d, d) if p >= d, else `m m^T`): one SYRK and a
-    partial symmetric eigensolve (`scipy.linalg.eigh` with `subset_by_index`, one BLAS
-    thread). `k` is capped at `min(p, d) - 1`. The squared singular values carry an
-    absolute error ~ eps s_1^2: fine for the top ones.
-    """
+    """Top-`k` singular triplets of m (p, d), descending: (U (p, k), s (k,), V (d, k)), `k`
+    capped at `min(p, d) - 1`; from a partial eigensolve (one BLAS thread) of the smaller Gram
+    matrix, so the squared singular values carry an absolute error ~ eps s_1^2 (fine for the
+    top ones)."""
     k = min(k, min(m.shape) - 1)
     tall = m.shape[0] >= m.shape[1]
     g = gram(m) if tall else gram(m.T)

@@ -139,11 +139,7 @@ def conditional_spectrum(
         row_var = ROW_NORM_VARIANCE[problem.w0_rows]
         proj.append((nodes, row_var * beta * rho))
     signal_om = np.concatenate([o for o, _ in proj])
-    weight = np.zeros((3, signal_om.size))
-    start = 0
-    for k, (o, wk) in enumerate(proj):
-        weight[k, start : start + o.size] = wk
-        start += o.size
+    weight = linalg.block_diag(*[wk[None] for _, wk in proj])  # (3, M): X's on its nodes
     spec = EmpiricalSpectrum(
         beta, trace_om, trace_nu, np.stack([trace_nu, trace_nu * trace_om], 1), signal_om, weight
     )

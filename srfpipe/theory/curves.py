@@ -70,24 +70,20 @@ def equations(
     kappa_nodes: int = KAPPA_NODES,
     mp_nodes: int = MP_NODES,
 ) -> Equations:
-    """Check the sRF and `dimension`, tabulate the kappa and MP quadratures and pick the solver.
-
-    The neurons fall into types `(pi_g, s_g, c_g)` (`equivalence.neuron_types`, merged when
-    they give the same features): one type (constant readout, Rademacher with odd `sigma`,
-    `r = 0` with one bulk scale) runs `fixed_point.solve`; several run
+    """Check the sRF and `dimension`, tabulate the kappa and MP quadratures and pick the solver:
+    `fixed_point.solve` for one neuron type (`equivalence.srf_types`), else
     `groups.solve_groups`, where a finite `dimension` d keeps the O(1/d) cost of the types'
     mean directions (docs/theory.md section 11; None is the d -> inf limit)."""
     r, gamma, beta = float(srf.r), float(srf.gamma), float(problem.beta)
-    for name, value, low, high in [
-        ("r", r, 0.0, np.inf),
-        ("gamma", gamma, 0.0, 1.0),
-        ("bulk_slope", srf.bulk_slope, 0.0, np.inf),
-        ("bulk_scale", srf.bulk_scale, 0.0, None),  # None: strictly above `low`
-        ("dimension", 1.0 if dimension is None else dimension, 0.0, None),
+    dim = 1.0 if dimension is None else dimension
+    for name, value, ok, bound in [
+        ("r", r, r >= 0, ">= 0"),
+        ("gamma", gamma, 0 <= gamma <= 1, ">= 0 and <= 1"),
+        ("bulk_slope", srf.bulk_slope, srf.bulk_slope >= 0, ">= 0"),
+        ("bulk_scale", srf.bulk_scale, srf.bulk_scale > 0, "> 0"),
+        ("dimension", dim, dim > 0, "> 0"),
     ]:  # the sRF's values (`Problem` checks its own)
-        if not (np.isfinite(value) and (value > low if high is None else low <= value <= high)):
-            bound = f"> {low:g}" if high is None else f">= {low:g}"
-            bound += f" and <= {high:g}" if high and high < np.inf else ""
+        if not (ok and np.isfinite(value)):
             raise ValueError(f"{name}: must be a finite number {bound}, got {value}")
     gap = theory_gap(problem)
     if gap is not None:
@@ -135,19 +131,13 @@ def learning_curve(
     kappa_nodes: int = KAPPA_NODES,
     mp_nodes: int = MP_NODES,
 ) -> xr.Dataset:
-    """Asymptotic errors of ridge on the sRF `srf` of `problem`, dims ("alpha", "lam").
+    """Asymptotic errors of ridge on the sRF `F = diag(c) W0 + r a v^T` of `problem` (`a` the
+    readout init), dims ("alpha", "lam"); `lam` as `Problem.ridge`, keywords as `equations`.
 
-    The sRF is `F = diag(c) W0 + r a v^T`, `a` the readout init (every activation x readout
-    init), `c_i^2 = bulk_scale^2 + bulk_slope a_i^2`; a Gaussian readout uses
-    `readout_nodes` neuron types and, for finite d, `dimension` (see `equations`). With
-    `problem.w0_rows = "unit"` (rows of `W0` of unit norm) the row-norm term is absent;
-    `lam` is in the convention `problem.lam_scale` (`Problem.ridge`). `test_error` includes
-    the noise `Delta`; `readout_sq_norm = ||b||^2 = q_z` with `f(x) = b . phi(x)`; with
-    several types the order parameters are sums over types, and `m_s_type`, `m_v_type`,
-    `m_e_type` (dims ("alpha", "lam", "type"), types in the order of
-    `learned.srf_types`) are the per-type means of `L(kappa)`. Unconverged points are NaN with
-    `converged = 0` (and a warning). `r = 0` (no spike) with one bulk scale is the
-    random-features model for every readout init.
+    `test_error` includes the noise; `readout_sq_norm = ||b||^2 = q_z`; with several types
+    the order parameters are sums over types and `m_s_type, m_v_type, m_e_type` (dims
+    ("alpha", "lam", "type"), types as `equivalence.srf_types`) their per-type means.
+    Unconverged points are NaN with `converged = 0` (and a warning).
     """
     lam_arr = positive_grid("lam", lam)
     alpha_arr = positive_grid("alpha", alpha)
@@ -226,15 +216,13 @@ def _warm_start(sol: Solution, previous: np.ndarray | None) -> np.ndarray | None
 
 
 def optimal_ridge(ds: xr.Dataset) -> xr.Dataset:
-    """Best `test_error` over `lam` at each alpha, with the minimising `lam` (dims ("alpha",)).
-
-    Alphas where no lambda converged get NaN.
-    """
+    """Best `test_error` over `lam` at each alpha, with the minimising `lam` (dims ("alpha",));
+    NaN where no lambda converged."""
     err = ds.test_error
     valid = err.notnull().any("lam")
     idx = err.fillna(np.inf).argmin("lam")
     best = ds.isel(lam=idx)
-    out = xr.Dataset(
+    return xr.Dataset(
         {
             "test_error": best.test_error.where(valid),
             "train_error": best.train_error.where(valid),
@@ -243,7 +231,6 @@ def optimal_ridge(ds: xr.Dataset) -> xr.Dataset:
         coords={"alpha": ds.alpha.values},
         attrs=dict(ds.attrs),
     )
-    return out
 
 
 def plateau(
@@ -258,12 +245,10 @@ def plateau(
     eq: Equations | None = None,
 ) -> float | np.ndarray:
     """The `alpha -> inf` limit of the test error (noise included) at ridge `lam >= 0` (a
-    number, or a list: an array (L,), from one set of tables); NaN where unconverged; `eq`
-    replaces the sRF's equations (e.g. `structured.step_equations`).
-
-    At `lam = 0` this is the error of the best predictor in the span of the `p = beta d`
-    features: what the sRF can express at all (keywords as `learning_curve`). With
-    `lam_scale = "features"` the penalty `lam beta/alpha` vanishes in this limit.
+    number, or a list: an array (L,)); NaN where unconverged; keywords as `learning_curve`,
+    `eq` replaces the sRF's equations (e.g. `structured.step_equations`). At `lam = 0`: the
+    error of the best predictor in the span of the `p = beta d` features. With `lam_scale =
+    "features"` the penalty `lam beta/alpha` vanishes in this limit.
     """
     lams = np.atleast_1d(np.asarray(lam, dtype=float))
     if lams.ndim != 1 or not np.all(np.isfinite(lams) & (lams >= 0)):

@@ -109,13 +109,10 @@ def kappa_quadrature(
 ) -> tuple[Array, Array]:
     """Nodes and weights (each (K,), weights summing to 1) for `E f(kappa)`, `kappa ~ N(0,1)`.
 
-    Gauss-Hermite with `n` nodes when the integrands are smooth on the scale of the nodes.
-    They are not when the spike is strong (`mu_j(r kappa)` varies on the scale `1/r`) or a
-    non-smooth target is nearly aligned (its moments given `kappa` jump or kink at 0 as
-    `gamma -> 1`): Gauss-Hermite then converges only algebraically (2.6% error at 121 nodes
-    on `E|tanh(3 kappa)|`; 6e-4 on an r = 3 learning curve), so for `r > 1` or
-    (`gamma > 0.5` and a non-smooth target) we use Gauss-Legendre panels on `[-9, 9]` graded
-    towards the breakpoint `kappa = 0`, times the Gaussian density (5e-5 on that curve).
+    Gauss-Hermite with `n` nodes, unless the integrands vary fast near `kappa = 0` (strong
+    spike `r > 1`, or a non-smooth target with `gamma > 0.5`), where it converges only
+    algebraically (6e-4 on an r = 3 learning curve): there Gauss-Legendre panels on `[-9, 9]`
+    graded towards `kappa = 0`, times the Gaussian density (5e-5 on that curve).
     """
     if r <= 1.0 and (not tgt.nonsmooth or gamma <= 0.5):
         nodes, weights = gaussian_quadrature(n)
@@ -175,10 +172,8 @@ def neuron_types(
         pi, s = np.ones(1), np.ones(1)
     elif readout_init == "rademacher":
         pi, s = np.full(2, 0.5), np.array([1.0, -1.0])
-    elif readout_init == "gaussian":
+    else:  # "gaussian" (`Problem` checks the value)
         s, pi = (np.array(a) for a in gaussian_quadrature(nodes))
-    else:
-        raise ValueError(f"readout_init: unknown value {readout_init!r}")
     c = 1.0 if srf is None else srf.scales(s)
     return NeuronTypes(pi, s, np.broadcast_to(c, s.shape).astype(float))
 
@@ -201,20 +196,11 @@ def srf_types(problem: Problem, srf: SRF, nodes: int = GAUSSIAN_TYPES) -> Neuron
 
 
 @dataclass(frozen=True)
-class GroupTable:
-    """`KappaTable` for G types: `mu0, mu1, mus2, mu2` have shape (G, K) (type g at the
-    shift `(r s_g / c_g) kappa`, coefficients of `sigma_{c_g}`), `pi` (G,); the others (K,)."""
+class GroupTable(KappaTable):
+    """`KappaTable` for G types of fractions `pi` (G,): `mu0, mu1, mus2, mu2` have shape (G, K)
+    (type g at the shift `(r s_g / c_g) kappa`, coefficients of `sigma_{c_g}`)."""
 
-    kappa: Array
-    weight: Array
     pi: Array
-    mu0: Array
-    mu1: Array
-    mus2: Array
-    mu2: Array
-    ybar: Array
-    ytau: Array
-    y2: Array
 
 
 def group_table(
@@ -232,4 +218,4 @@ def group_table(
     coefs = [shifted_coefficients(act, t * kappa, c) for t, c in zip(shifts, types.c, strict=True)]
     mu0, mu1, mus2, mu2 = (np.stack(x) for x in zip(*coefs, strict=True))
     ybar, ytau, y2 = target_moments(tgt, gamma, kappa)
-    return GroupTable(kappa, weight, types.pi, mu0, mu1, mus2, mu2, ybar, ytau, y2)
+    return GroupTable(kappa, weight, mu0, mu1, mus2, mu2, ybar, ytau, y2, pi=types.pi)

@@ -1,16 +1,10 @@
 """The learned function along the spike: `E[f_hat(x) | kappa]` from the order parameters.
 
-Given `kappa = v.x`, the prediction of a weight `b` independent of `x` is (docs/theory.md
-section 3) `b.phi = L(kappa) + mu1 tau m_th + mu1 sqrt(q_w - m_v^2 - m_th^2) xi_1 +
-mus sqrt(q_z) xi_2` with `tau, xi_1, xi_2` standard Gaussians independent of `kappa`, so
-`E[f_hat | kappa] = L(kappa) = mu0(r k) m_s + mu1(r k) k m_v + (mu2(r k)/2) m_e`: the
-`m_th` (teacher's orthogonal part) and noise terms average out. At `r = 0` the `mu_j` are
-constants, so `L` is affine in `kappa` (linear for odd `sigma`).
-
-With neurons of G types (docs/theory.md section 11; type g: fraction `pi_g`, spike
-`r s_g`, bulk scale `c_g`) `b.phi` splits over the types and `L(kappa) = sum_g [mu0_g m_s,g
-+ mu1_g kappa m_v,g + (mu2_g/2) m_e,g]`, the coefficients of `sigma_{c_g}` at the shift
-`(r s_g/c_g) kappa` and the per-type means of `groups.solve_groups` (`types_mean`).
+Given `kappa = v.x`, the teacher's orthogonal part (`m_th`) and the noise terms of `b.phi`
+(docs/theory.md section 3) average out: `E[f_hat | kappa] = L(kappa) = mu0(r k) m_s +
+mu1(r k) k m_v + (mu2(r k)/2) m_e` (affine in `kappa` at `r = 0`). With G neuron types
+(section 11) `L` is the sum over types, type g with the coefficients of `sigma_{c_g}` at the
+shift `(r s_g/c_g) kappa` and its per-type means (`groups.solve_groups`).
 """
 
 from __future__ import annotations
@@ -62,9 +56,10 @@ def mean_function(
     over ("alpha", "lam"): `conditional_mean` of its `m_s, m_v, m_e` (one neuron type), or
     `types_mean` of its per-type `m_s_type, m_v_type, m_e_type` (several)."""
     types = srf_types(problem, srf)
-    if types.pi.size == 1:
+    if types.pi.size == 1:  # the type's spike `r s` and bulk scale `c` (`SRF.scales`)
+        one = SRF(srf.r * float(types.s[0]), srf.gamma, float(types.c[0]))
         m = [curve[k].transpose("alpha", "lam").values for k in ("m_s", "m_v", "m_e")]
-        return lambda kappa: conditional_mean(problem.sigma, srf, m, kappa)
+        return lambda kappa: conditional_mean(problem.sigma, one, m, kappa)
     if "m_s_type" not in curve:
         raise ValueError("learned function: the theory has no per-type means (m_s_type)")
     per_type = curve.isel(type=slice(0, types.pi.size))

@@ -54,13 +54,10 @@ def optimal_lam(
     dimension: float | None = None,
     eq: Equations | None = None,
 ) -> xr.Dataset:
-    """Best ridge per alpha, dims ("alpha",): `lam_opt`, its `test_error` (noise included),
-    and `at_bound` (1 where the optimum is within 1e-3 relative of a bound of `bounds`);
-    `dimension` as `curves.equations`; `eq` replaces the sRF's equations (e.g.
-    `structured.step_equations`).
-
-    The error is minimised over `log lambda` in `bounds`; NaN where nothing converged.
-    """
+    """Best ridge per alpha in `bounds`, dims ("alpha",): `lam_opt`, its `test_error` (noise
+    included; NaN where nothing converged) and `at_bound` (1 within 1e-3 relative of a
+    bound); `dimension` as `curves.equations`, `eq` replaces the sRF's equations (e.g.
+    `structured.step_equations`)."""
     alpha_arr = positive_grid("alpha", alpha)
     eq = equations(problem, srf, dimension=dimension) if eq is None else eq
     lam_opt, err, _ = _optimal_lam(problem, eq, alpha_arr, bounds=bounds)

@@ -43,10 +43,7 @@ class MarchenkoPastur:
         c1 = np.asarray(c1, float)[..., None]
         inv = 1.0 / (c0 + c1 * self.om)
         sq = (inv * inv) @ self.nu_om  # (..., 2): int D^-2 dnu, int om D^-2 dnu
-        out: dict[tuple[int, int], Array] = {}
-        out[1, 1] = inv @ self.nu
-        out[1, 2] = sq[..., 0]
-        out[2, 2] = sq[..., 1]
+        out = {(1, 1): inv @ self.nu, (1, 2): sq[..., 0], (2, 2): sq[..., 1]}
         # (D^-1 - D0^-1)/om = -c1/(D D0) and (D^-2 - D0^-2)/om = -c1 (1/(D D0^2) + 1/(D^2 D0))
         d0, slope = c0[..., 0], c1[..., 0]
         out[0, 1] = (1.0 - slope * out[1, 1]) / d0
@@ -61,14 +58,9 @@ class MarchenkoPastur:
     def prior(self, integ: dict, mt_v: Array, mt_th: Array, mt_e: Array, row_var: float) -> Array:
         """`sum_X mt_X^2 (int om D^-2 dmu_X, int D^-2 dmu_X)`, (B, 2): the signal part of
         `(q_w, q_z)`."""
-        sig = mt_v**2 + mt_th**2
-        return self.beta * np.stack(
-            [
-                sig * integ[2, 2] + row_var * mt_e**2 * integ[1, 2],
-                sig * integ[1, 2] + row_var * mt_e**2 * integ[0, 2],
-            ],
-            -1,
-        )
+        sig, row = mt_v**2 + mt_th**2, row_var * mt_e**2
+        q_w = sig * integ[2, 2] + row * integ[1, 2]
+        return self.beta * np.stack([q_w, sig * integ[1, 2] + row * integ[0, 2]], -1)
 
 
 @dataclass(frozen=True)
