@@ -23,7 +23,7 @@ import numpy as np
 import xarray as xr
 
 from srfpipe import api
-from srfpipe.config import bounds, conditional_problems, in_range, interval, schema, size_problems
+from srfpipe.config import bounds, in_range, interval, schema, size_problems
 from srfpipe.functions import ACTIVATIONS, TARGET_NAMES, target
 from srfpipe.linalg.parallel import one_blas_thread
 from srfpipe.models import MODELS
@@ -440,6 +440,22 @@ def run_optimum(args: argparse.Namespace) -> None:
     if args.optimize == "eta":
         params = {k: v for k, v in params.items() if k not in ("eta", "r")} | {"eta_max": eta_max}
     print_records(params, records, args.json)
+
+
+def conditional_problems(problem: Problem, d: int, alpha: Sequence[float]) -> list[str]:
+    """Why `srfpipe theory --conditional` at size d is refused before any work: sizes, and
+    memory above the schema's default `mem_limit_mb`."""
+    if errors := [_flagged(e) for e in size_problems(problem, d, alpha)]:
+        return errors
+    limit = schema()["properties"]["mem_limit_mb"]["default"]
+    need, _ = conditional_cost(problem, d)
+    if need <= limit:
+        return []
+    return [
+        f"--d: {d} needs about {need:.0f} MB for the conditional theory (a first layer of "
+        f"p x d = {problem.p(d)} x {d}, the step and an eigendecomposition of size "
+        f"min(p, d)) > limit {limit:g} MB (mem_limit_mb); lower --d or --beta"
+    ]
 
 
 def run_conditional(spec: Spec, args: argparse.Namespace) -> None:

@@ -1,11 +1,8 @@
 """The experiment configuration: schema validation, cross-field checks and the typed view.
 
-`validate_config` is the one validation path: `coerce` turns the strings of Snakemake's
-`--config` into the schema's types, the JSON schema (`workflow/schemas/config.schema.yaml`)
-checks types, ranges and enums and fills defaults, `nonfinite` refuses NaN and infinities,
-and `check` adds what a schema cannot express (`size_problems` is shared with the CLI;
-`Problem.__post_init__` checks the problem's values against the same schema).
-Stage parameters and keys are in `srfpipe.keys`, the jobs' resources in `srfpipe.resources`.
+`validate_config` is the one validation path: `coerce` (Snakemake's `--config` strings), the
+JSON schema (`workflow/schemas/config.schema.yaml`: types, ranges, enums, defaults),
+`nonfinite` (NaN, infinities) and `check` (what a schema cannot express).
 """
 
 from __future__ import annotations
@@ -20,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from srfpipe.problem import Problem
-from srfpipe.resources import conditional_cost, memory_by_job
+from srfpipe.resources import memory_by_job
 from srfpipe.theory.coverage import conditional_gap, theory_gap
 
 SCHEMA = Path(__file__).resolve().parents[1] / "workflow" / "schemas" / "config.schema.yaml"
@@ -57,11 +54,8 @@ def _parse(text: str, kind: str) -> Any:
 
 
 def coerce(value: Any, node: dict[str, Any]) -> Any:
-    """`value` with strings converted to the types the schema `node` asks for, recursively.
-
-    Snakemake's `--config` passes `theory=false` as the string 'false' and the items of
-    `eta=[0,1]` as strings; this reads them as the schema's booleans, numbers, lists and
-    objects. Values that do not convert are left for the schema to refuse."""
+    """`value` with strings (`--config theory=false eta=[0,1]`) converted to the types the
+    schema `node` asks for, recursively; what does not convert is left for the schema."""
     kind = node.get("type")
     if isinstance(value, str) and kind in ("number", "integer", "boolean", "array", "object"):
         value = _parse(value, kind)
@@ -212,12 +206,9 @@ def _unsigned_zero(value: Any) -> Any:
 def validate_config(
     config: dict[str, Any], schema_path: str, overrides: dict[str, Any] | None = None
 ) -> None:
-    """Make `config` valid in place or raise: convert `--config` strings (`coerce`), map
-    aliases (`dim` -> `d`), check the schema, refuse NaN/inf, fill defaults, `check`.
-    `overrides` are the `--config` values merged into `config`: an alias given there
-    replaces its key from the config file; both given in one place are refused.
-
-    Raises ConfigError with one line per problem: the key, the value and what is allowed."""
+    """Make `config` valid in place (aliases mapped, defaults filled) or raise ConfigError,
+    one line per problem. An alias in `overrides` (the `--config` values merged into
+    `config`) replaces its key from the config file; both given in one place are refused."""
     import jsonschema
     import yaml
     from snakemake.utils import validate
@@ -254,49 +245,29 @@ def validate_config(
         raise ConfigError("invalid configuration:\n  " + "\n  ".join(sorted(set(lines))))
 
 
-def conditional_problems(
-    problem: Problem, d: int, alpha: Sequence[float], mem_limit_mb: float | None = None
-) -> list[str]:
-    """Why `srfpipe theory --conditional` at size d is refused before any work (`--` flag
-    names): `size_problems`, and memory above `mem_limit_mb` (default: the schema's)."""
-    errors = size_problems(problem, d, alpha, prefix="--")
-    if errors:
-        return errors
-    limit = mem_limit_mb or schema()["properties"]["mem_limit_mb"]["default"]
-    need, _ = conditional_cost(problem, d)
-    if need > limit:
-        errors.append(
-            f"--d: {d} needs about {need:.0f} MB for the conditional theory (a first layer of "
-            f"p x d = {problem.p(d)} x {d}, the step and an eigendecomposition of size "
-            f"min(p, d)) > limit {limit:g} MB (mem_limit_mb); lower --d or --beta"
-        )
-    return errors
-
-
-def size_problems(problem: Problem, d: int, alpha: Sequence[float], prefix: str = "") -> list[str]:
+def size_problems(problem: Problem, d: int, alpha: Sequence[float]) -> list[str]:
     """Sizes that leave nothing to compute: width p, step batch n0 (when the problem has a
-    step) and training sets n below 1; an odd width p for `init_output` 'symmetric'.
-    Keys are named `prefix + key` (`--` for the CLI)."""
+    step) and training sets n below 1; an odd width p for `init_output` 'symmetric'."""
     errors = []
     if problem.init_output == "symmetric" and problem.p(d) % 2:
         errors.append(
-            f"{prefix}{'init-output' if prefix else 'init_output'}: 'symmetric' needs an even "
-            f"width p = round(beta*d), got p={problem.p(d)} (beta={problem.beta}, d={d})"
+            f"init_output: 'symmetric' needs an even width p = round(beta*d), got "
+            f"p={problem.p(d)} (beta={problem.beta}, d={d})"
         )
     if problem.p(d) < 1:
         errors.append(
-            f"{prefix}beta: {problem.beta} gives a width p = round(beta*d) = 0 at d={d}; "
+            f"beta: {problem.beta} gives a width p = round(beta*d) = 0 at d={d}; "
             f"allowed: beta >= 1/d = {1 / d:g}"
         )
     if problem.alpha0 is not None and problem.n0(d) < 1:
         errors.append(
-            f"{prefix}alpha0: {problem.alpha0} gives n0 = round(alpha0*d) = 0 samples at d={d}; "
+            f"alpha0: {problem.alpha0} gives n0 = round(alpha0*d) = 0 samples at d={d}; "
             f"allowed: alpha0 >= 1/d = {1 / d:g}"
         )
     for a in alpha:
         if round(a * d) < 1:
             errors.append(
-                f"{prefix}alpha: {a} gives n = round(alpha*d) = 0 samples at d={d}; "
+                f"alpha: {a} gives n = round(alpha*d) = 0 samples at d={d}; "
                 f"allowed: alpha >= 1/d = {1 / d:g}"
             )
     return errors
