@@ -1,17 +1,11 @@
 """validate_theory: the theory against direct sRF simulations at one size d, every eta.
 
-For each eta the theory's sRF, the network map's `(r, gamma, c)` (`c_W`, per neuron for a
-Gaussian readout), is simulated at dimension d over the experiment's alpha x lambda grid
-with the registry's model `srf` (`c W0 + u v^T`, `u = r a`, `v.theta = gamma` exactly): the
-very layer `srfpipe simulate --model srf` fits. What remains between the two is the
-finite-size gap (default config, eta = 4: -2.3% at d = 200, -1.2% at d = 800, mean
-relative gap over the alpha x lambda grid).
-All etas of a seed share its teacher, data and `W0` (so the pre-activations `X W0^T` are
-computed once per seed). Writes `<error>_mean`, `<error>_sem` over (eta, alpha, lam) next to
-`theory_test_error`, `theory_train_error` over (eta, alpha_theory, lam) on the dense grid
-(`srfpipe.theory.curves.dense_alpha_grid`, holding the simulated alphas exactly), and `r`,
-`gamma`, `bulk_scale`, `bulk_slope` over (eta,) (the theory's `SRF`, which is the
-simulated layer).
+For each eta the network map's sRF `(r, gamma, c_W)` is simulated at dimension d with the
+registry's model `srf` (the layer `srfpipe simulate --model srf` fits); the etas of a seed
+share its teacher, data and `W0`. Writes `<error>_mean`, `<error>_sem` over
+(eta, alpha, lam), `theory_test_error`, `theory_train_error` over (eta, alpha_theory, lam)
+(`dense_alpha_grid`, holding the simulated alphas), and the theory's `SRF` (`r`, `gamma`,
+`bulk_scale`, `bulk_slope` over (eta,)).
 """
 
 from __future__ import annotations
