@@ -15,12 +15,9 @@ from srfpipe.linalg.parallel import job_threads
 
 @contextmanager
 def snakemake_job(smk: Any) -> Iterator[logging.Logger]:
-    """Run a job body with logging to `smk.log[0]` and `smk.threads` threads
-    (`srfpipe.linalg.parallel.job_threads`: BLAS on one, the numbers independent of the count).
-
-    Exceptions are logged with their traceback (Snakemake does not capture the stderr of
-    `script:` jobs into `log:`) and re-raised so the job fails and its outputs are removed.
-    """
+    """Run a job body with logging to `smk.log[0]` and `job_threads(smk.threads)`; exceptions
+    are logged with their traceback (Snakemake does not put a `script:` job's stderr in its
+    `log:`) and re-raised, so the job fails and its outputs are removed."""
     logging.basicConfig(
         filename=smk.log[0],
         level=logging.INFO,
