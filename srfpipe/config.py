@@ -277,7 +277,7 @@ def check(config: dict[str, Any], mem_limit_mb: float | None = None) -> list[str
     """Cross-field problems of a schema-valid config, one message per problem (empty if fine)."""
     exp = Experiment.from_config(config)
     errors = size_problems(exp.problem, exp.d, exp.alpha)
-    for d in exp.validation["d"] if theory_applies(exp) is None else []:  # else not run
+    for d in exp.validation["d"] if theory_gap(exp.problem) is None else []:  # else not run
         errors += [f"validation.d: {e}" for e in size_problems(exp.problem, d, exp.alpha)]
     if errors:
         return errors
@@ -287,9 +287,9 @@ def check(config: dict[str, Any], mem_limit_mb: float | None = None) -> list[str
     limit = mem_limit_mb if mem_limit_mb is not None else config.get("mem_limit_mb")
     if limit is not None:
         # as the Snakefile: validation needs the theory and the one-step map
-        with_validation = bool(config["theory"]) and theory_applies(exp) is None
+        with_validation = bool(config["theory"]) and theory_gap(exp.problem) is None
         with_validation &= exp.problem.steps == 1
-        with_conditional = bool(config["theory"]) and conditional_applies(exp) is None
+        with_conditional = bool(config["theory"]) and conditional_gap(exp.problem) is None
         jobs = memory_by_job(exp, with_validation, with_conditional)
         job = max(jobs, key=jobs.__getitem__)
         if not jobs[job] <= limit:
@@ -309,13 +309,3 @@ def config_text(config: dict[str, Any]) -> str:
     order = list(schema()["properties"])
     ordered = {k: config[k] for k in sorted(config, key=order.index)}
     return yaml.safe_dump(json.loads(json.dumps(ordered)), sort_keys=False, default_flow_style=None)
-
-
-def theory_applies(exp: Experiment) -> str | None:
-    """Why the theory does not cover this experiment, or None (`theory.theory_gap`)."""
-    return theory_gap(exp.problem)
-
-
-def conditional_applies(exp: Experiment) -> str | None:
-    """Why the conditional theory does not cover this experiment, or None."""
-    return conditional_gap(exp.problem)

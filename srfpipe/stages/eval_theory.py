@@ -50,13 +50,8 @@ def run(params: dict[str, Any], eta: float) -> xr.Dataset:
         ds = ds.rename(alpha="alpha_theory")
         ds["plateau"] = ("lam", plateau(problem, srf, params["lam"], **kw))
         curves.append(ds)
-        log.info(
-            "theory %s (r=%.4f, gamma=%.4f) in %.2fs",
-            name,
-            srf.r,
-            srf.gamma,
-            time.perf_counter() - t0,
-        )
+        elapsed = time.perf_counter() - t0
+        log.info("theory %s (r=%.4f, gamma=%.4f) in %.2fs", name, srf.r, srf.gamma, elapsed)
     if any(TYPE_VARS[0] in ds for ds in curves):  # the type axis only when some G > 1
         for ds in curves:
             for v in TYPE_VARS:

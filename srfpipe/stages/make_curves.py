@@ -2,7 +2,7 @@
 joined with the theory curves where they exist. One dataset per experiment.
 
 Writes `<var>_mean`, `<var>_sem` over (eta, model, alpha, lam) for the readout errors and
-over (eta[, rank]) for the step diagnostics; `theory_<var>` over
+over (eta[, rank]) for the step's scalars and singular values; `theory_<var>` over
 (eta, theory, alpha_theory, lam) (`optimal_test_error` without lam, `plateau` without
 alpha_theory); with conditional theories, `conditional_<var>_mean`/`_sem` over
 (eta, alpha, lam) and `bulk_density` over (eta, eigenvalue) (the bulk's eigenvalues pooled
@@ -20,20 +20,6 @@ from srfpipe.functions import target
 from srfpipe.stats import mean_sem
 from srfpipe.store import params_of, provenance
 from srfpipe.theory.fixed_point import ERRORS
-
-STEP_SCALARS = (
-    "beta_norm",
-    "gamma_map",
-    "r_map",
-    "gamma_extracted",
-    "r_extracted",
-    "beta_norm_theory",
-    "gamma_theory",
-    "r_theory",
-    "bulk_scale_theory",
-    "bulk_norm_sq",
-    "bulk_norm_sq_spread",
-)
 
 THEORY_VARS = (*ERRORS, "converged", "optimal_test_error", "plateau")
 CONDITIONAL_VARS = ERRORS
@@ -68,7 +54,8 @@ def run(
     """The curves dataset of the module docstring (`theory_*` only when theories are given,
     `conditional_*` and `bulk_density` only with conditional theories)."""
     errors = seed_means(readouts, ["train_error", "test_error", "readout_sq_norm"])
-    spikes = seed_means(steps, [*STEP_SCALARS, "sv_delta", "sv_w1"])
+    scalars = [name for name, var in steps[0].data_vars.items() if var.ndim == 0]
+    spikes = seed_means(steps, [*scalars, "sv_delta", "sv_w1"])
     out = xr.merge([errors, spikes], combine_attrs="drop")
     if theories:
         th = xr.concat(

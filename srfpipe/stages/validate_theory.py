@@ -38,16 +38,11 @@ def run(params: dict[str, Any], d: int) -> xr.Dataset:
     def layers(draw: SeedDraw) -> list[Layer]:
         return [MODELS["srf"].layer(draw.prescribed(s)) for s in srfs]
 
-    out = {name: np.empty((len(seeds), len(etas), len(alphas), len(lams))) for name in ERRORS}
-    for i, seed in enumerate(seeds):
-        errs = seed_errors(
-            problem, layers, d, seed, alpha=alphas, lam=lams, test_size=params["test_size"]
-        )
-        for name in ERRORS:
-            out[name][i] = errs[name]
+    grid = {"alpha": alphas, "lam": lams, "test_size": params["test_size"]}
+    errs = [seed_errors(problem, layers, d, seed, **grid) for seed in seeds]
     dims = ("seed", "eta", "alpha", "lam")
     sim = xr.Dataset(
-        {name: (dims, v) for name, v in out.items()},
+        {name: (dims, np.stack([e[name] for e in errs])) for name in ERRORS},
         coords={"seed": seeds, "eta": etas, "alpha": alphas, "lam": lams},
     )
     res = mean_sem(sim)
@@ -56,10 +51,8 @@ def run(params: dict[str, Any], d: int) -> xr.Dataset:
     for name in ("test_error", "train_error"):
         th = xr.concat([t[name] for t in theory], dim="eta").assign_coords(eta=etas)
         res[f"theory_{name}"] = th.rename(alpha="alpha_theory")
-    res["r"] = ("eta", [s.r for s in srfs])
-    res["gamma"] = ("eta", [s.gamma for s in srfs])
-    res["bulk_scale"] = ("eta", [s.bulk_scale for s in srfs])
-    res["bulk_slope"] = ("eta", [s.bulk_slope for s in srfs])
+    for field in ("r", "gamma", "bulk_scale", "bulk_slope"):
+        res[field] = ("eta", [getattr(s, field) for s in srfs])
     res.attrs = provenance("validation", params | {"d": d})
     log.info("validation d=%d, %d etas in %.1fs", d, len(etas), time.perf_counter() - t0)
     return res
