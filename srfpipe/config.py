@@ -273,7 +273,7 @@ def size_problems(problem: Problem, d: int, alpha: Sequence[float]) -> list[str]
     return errors
 
 
-def check(config: dict[str, Any], mem_limit_mb: float | None = None) -> list[str]:
+def check(config: dict[str, Any]) -> list[str]:
     """Cross-field problems of a schema-valid config, one message per problem (empty if fine)."""
     exp = Experiment.from_config(config)
     errors = size_problems(exp.problem, exp.d, exp.alpha)
@@ -284,21 +284,19 @@ def check(config: dict[str, Any], mem_limit_mb: float | None = None) -> list[str
     for key, values in (("seeds", exp.seeds), ("eta", exp.eta)):
         if len(set(values)) != len(values):
             errors.append(f"{key}: values must be distinct, got {list(values)}")
-    limit = mem_limit_mb if mem_limit_mb is not None else config.get("mem_limit_mb")
-    if limit is not None:
-        # as the Snakefile: validation needs the theory and the one-step map
-        with_validation = bool(config["theory"]) and theory_gap(exp.problem) is None
-        with_validation &= exp.problem.steps == 1
-        with_conditional = bool(config["theory"]) and conditional_gap(exp.problem) is None
-        jobs = memory_by_job(exp, with_validation, with_conditional)
-        job = max(jobs, key=jobs.__getitem__)
-        if not jobs[job] <= limit:
-            errors.append(
-                f"mem_limit_mb: the largest job ({job}) needs about {jobs[job]:.0f} MB > limit "
-                f"{limit} MB (d={exp.d}, beta={exp.problem.beta}, max alpha={max(exp.alpha)}, "
-                f"test_size={exp.test_size}, validation={exp.validation}); lower them or "
-                "raise mem_limit_mb"
-            )
+    # as the Snakefile: validation needs the theory and the one-step map
+    with_validation = bool(config["theory"]) and theory_gap(exp.problem) is None
+    with_validation &= exp.problem.steps == 1
+    with_conditional = bool(config["theory"]) and conditional_gap(exp.problem) is None
+    jobs = memory_by_job(exp, with_validation, with_conditional)
+    job, limit = max(jobs, key=jobs.__getitem__), config["mem_limit_mb"]
+    if not jobs[job] <= limit:
+        errors.append(
+            f"mem_limit_mb: the largest job ({job}) needs about {jobs[job]:.0f} MB > limit "
+            f"{limit} MB (d={exp.d}, beta={exp.problem.beta}, max alpha={max(exp.alpha)}, "
+            f"test_size={exp.test_size}, validation={exp.validation}); lower them or "
+            "raise mem_limit_mb"
+        )
     return errors
 
 
