@@ -10,8 +10,7 @@ distinct markers and line styles, readable in greyscale and by colour-blind read
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -43,17 +42,6 @@ SIMULATED_OPTIMUM = dict(ls="none", marker="s", ms=3.5)
 ALPHA, TEST_ERROR, ETA = r"$\alpha = n/d$", r"test error $\epsilon_g$", r"$\eta$"
 """Axis labels."""
 Paths = Sequence[str | Path] | str | Path
-
-
-def _styled(draw: Callable[..., Figure]) -> Callable[..., Figure]:
-    """Run a figure function under `RC`."""
-
-    @functools.wraps(draw)
-    def wrapper(*args: Any, **kwargs: Any) -> Figure:
-        with plt.rc_context(RC):
-            return draw(*args, **kwargs)
-
-    return wrapper
 
 
 def _grid(
@@ -143,7 +131,7 @@ def _finish(
     return fig
 
 
-@_styled
+@plt.rc_context(RC)
 def learning_curves(
     curves: xr.Dataset, paths: Paths = (), *, axes: np.ndarray | Sequence[Axes] | None = None
 ) -> Figure:
@@ -194,7 +182,7 @@ def learning_curves(
     return _finish(fig, paths, created, 0.92, title, 1.06)
 
 
-@_styled
+@plt.rc_context(RC)
 def test_errors(
     sim: xr.Dataset | None = None,
     theories: dict[str, xr.Dataset] | None = None,
@@ -229,7 +217,7 @@ def test_errors(
     return _finish(fig, paths, created)
 
 
-@_styled
+@plt.rc_context(RC)
 def spike_diagnostics(
     curves: xr.Dataset, paths: Paths = (), *, axes: Sequence[Axes] | None = None
 ) -> Figure:
@@ -281,7 +269,7 @@ def spike_diagnostics(
     return _finish(fig, paths, created)
 
 
-@_styled
+@plt.rc_context(RC)
 def bulk_spectrum(
     curves: xr.Dataset, paths: Paths = (), *, axes: Sequence[Axes] | None = None
 ) -> Figure:
@@ -308,7 +296,7 @@ def bulk_spectrum(
     return _finish(fig, paths, created)
 
 
-@_styled
+@plt.rc_context(RC)
 def theory_validation(
     datasets: Sequence[xr.Dataset],
     paths: Paths = (),
@@ -344,7 +332,7 @@ def theory_validation(
     return _finish(fig, paths, created, 0.95)
 
 
-@_styled
+@plt.rc_context(RC)
 def learned_function(
     learned: xr.Dataset, paths: Paths = (), *, axes: Sequence[Axes] | None = None
 ) -> Figure:
@@ -376,7 +364,7 @@ def learned_function(
     return _finish(fig, paths, created, 0.9, title, 1.07)
 
 
-@_styled
+@plt.rc_context(RC)
 def optimal_eta(
     optimal: xr.Dataset,
     curves: xr.Dataset | None = None,
