@@ -1,11 +1,8 @@
-"""Figures, drawn from aggregated datasets only (`srfpipe.stages.make_curves`, validation,
-`srfpipe.load_run`).
-
-Every function returns its matplotlib Figure, draws on the axes the caller passes (`axes=`,
-`ax=`; a new figure otherwise) and saves only to the `paths` it is given (a figure it
-created is then closed). Every line, marker and band has a legend entry. Labels and styles
-of models and theories come from the registry (`srfpipe.models`: Okabe-Ito colours with
-distinct markers and line styles, readable in greyscale and by colour-blind readers).
+"""Figures from aggregated datasets only (`srfpipe.stages.make_curves`, validation,
+`srfpipe.load_run`). Each function returns its Figure, draws on the caller's axes (`axes=`,
+`ax=`; else a new figure, closed once saved) and saves only to the `paths` given. Every line,
+marker and band has a legend entry; labels and styles come from the registry
+(`srfpipe.models`: Okabe-Ito colours, distinct markers and line styles for greyscale).
 """
 
 from __future__ import annotations
