@@ -16,6 +16,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from srfpipe.problem import Problem
 from srfpipe.resources import memory_by_job
 from srfpipe.theory.coverage import conditional_gap, theory_gap
@@ -26,8 +28,6 @@ SCHEMA = Path(__file__).resolve().parents[1] / "workflow" / "schemas" / "config.
 
 @cache
 def schema() -> dict[str, Any]:
-    import yaml
-
     return yaml.safe_load(SCHEMA.read_text())
 
 
@@ -37,8 +37,6 @@ ALIASES = {"dim": "d"}
 
 def _parse(text: str, kind: str) -> Any:
     """`text` read as a value of JSON type `kind` (unchanged if it does not read as one)."""
-    import yaml
-
     if kind == "boolean":
         return {"true": True, "false": False}.get(text.lower(), text)
     if kind in ("number", "integer"):
@@ -210,7 +208,6 @@ def validate_config(
     one line per problem. An alias in `overrides` (the `--config` values merged into
     `config`) replaces its key from the config file; both given in one place are refused."""
     import jsonschema
-    import yaml
     from snakemake.utils import validate
 
     with open(schema_path) as fh:
@@ -302,8 +299,6 @@ def check(config: dict[str, Any]) -> list[str]:
 
 def config_text(config: dict[str, Any]) -> str:
     """The validated configuration as YAML, keys in the schema's order (what a run used)."""
-    import yaml
-
     order = list(schema()["properties"])
     ordered = {k: config[k] for k in sorted(config, key=order.index)}
     return yaml.safe_dump(json.loads(json.dumps(ordered)), sort_keys=False, default_flow_style=None)
