@@ -16,6 +16,7 @@ from typing import Any, TextIO
 
 import numpy as np
 import xarray as xr
+import yaml
 
 from srfpipe import simulation
 from srfpipe.config import Experiment, bounds, size_problems
@@ -24,6 +25,7 @@ from srfpipe.keys import stage_key
 from srfpipe.linalg.parallel import job_threads
 from srfpipe.models import MODELS, THEORIES
 from srfpipe.problem import SRF, Problem
+from srfpipe.store import load
 from srfpipe.theory import optimize as _optimize
 from srfpipe.theory.conditional import conditional_seeds
 from srfpipe.theory.curves import learning_curve
@@ -273,10 +275,6 @@ class Run:
 def load_run(name: str = "default", results: str | Path = "results") -> Run:
     """The datasets the workflow made for the run `name` (config key `name`) under the
     folder `results`, found from the configuration it saved (`results/config/<name>.yaml`)."""
-    import yaml
-
-    from srfpipe.store import load
-
     root = Path(results)
     saved = root / "config" / f"{name}.yaml"
     if not saved.is_file():

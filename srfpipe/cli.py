@@ -23,12 +23,13 @@ import numpy as np
 import xarray as xr
 
 from srfpipe import api
-from srfpipe.config import bounds, in_range, interval, schema, size_problems
+from srfpipe.config import ConfigError, bounds, in_range, interval, schema, size_problems
 from srfpipe.functions import ACTIVATIONS, TARGET_NAMES, target
 from srfpipe.linalg.parallel import one_blas_thread
 from srfpipe.models import MODELS
 from srfpipe.problem import INIT_OUTPUTS, LAM_SCALES, READOUT_INITS, SRF, W0_ROWS, Problem
 from srfpipe.resources import conditional_cost, simulate_memory_mb
+from srfpipe.store import manifest
 from srfpipe.theory.coverage import several_types
 from srfpipe.theory.fixed_point import CURVE_OUTPUTS as RECORD_FIELDS
 from srfpipe.theory.optimize import COARSE_POINTS
@@ -550,8 +551,6 @@ def run_simulate(args: argparse.Namespace) -> None:
 def run_manifest(args: argparse.Namespace) -> int:
     """`srfpipe manifest`: which parameters every artifact under a results folder holds;
     unreadable files are skipped and named on stderr, with exit code 1."""
-    from srfpipe.store import manifest
-
     try:
         found = manifest(args.root)
     except FileNotFoundError as err:
@@ -572,7 +571,6 @@ def run_manifest(args: argparse.Namespace) -> int:
 
 def run_plan(args: argparse.Namespace) -> int:
     """`srfpipe plan`: jobs, CPU time, memory and wall time of a workflow run, before it."""
-    from srfpipe.config import ConfigError
     from srfpipe.plan import DEFAULT_RATES, PlanError, make_plan
 
     if args.config_path and args.configfile:

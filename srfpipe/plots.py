@@ -19,6 +19,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from srfpipe.models import MODELS, PALETTE, THEORIES
+from srfpipe.store import params_of
 
 RC = {"font.size": 9, "axes.titlesize": 9, "legend.fontsize": 7.5}
 """Font sizes of srfpipe's figures (applied while drawing; the caller's rcParams are kept)."""
@@ -303,8 +304,6 @@ def theory_validation(
     """Theory (lines) vs sRF simulations at several d (markers): one column per eta, one
     row per lambda. `datasets` are validation artifacts, one per d, over (eta, alpha, lam)
     (`Run.validation.values()`)."""
-    from srfpipe.store import params_of
-
     by_d = dict(sorted((params_of(ds)["d"], ds) for ds in datasets))
     first_ds = next(iter(by_d.values()))
     etas, lams = first_ds["eta"].values, first_ds["lam"].values
