@@ -1,10 +1,7 @@
 """srfpipe: one-gradient-step two-layer networks, spiked random features and their asymptotics.
 
-The notebook API (docs/api.md, `srfpipe.api`) is importable from here: `Problem`, `SRF`,
-`target`, `network_map`, `theory_curve`, `learned_function`, `optimal_lam`, `optimal_eta`,
-`conditional_curve`, `simulate`, `load_run`, the registries `MODELS`, `THEORIES`, and the
-figures `plots`. They are imported on first use, so `import srfpipe` stays cheap for the
-workflow's jobs.
+The notebook API (docs/api.md: `__all__`, from `srfpipe.api`, and the figures `plots`),
+imported on first use, so `import srfpipe` stays cheap for the workflow's jobs.
 """
 
 from importlib import import_module

@@ -1,12 +1,8 @@
 """The notebook API (docs/api.md): what `srfpipe theory`/`simulate` and the workflow compute,
-as functions returning xarray Datasets whose variables are named as in the workflow's artifacts.
-
-Theory curves have dims ("alpha", "lam") and `test_error` (noise included), `train_error`,
-`readout_sq_norm`, `converged`, `m_s`, `m_v`, `m_e`, ... (the `eval_theory` artifact stacks
-them over "theory" and calls its alpha axis `alpha_theory`). Simulations have dims
-("model", "seed", "alpha", "lam") and `train_error`, `test_error`, `readout_sq_norm` with
-their `*_mean`/`*_sem` over seeds (as the readout artifacts and the curves). The CLI is a
-thin layer over these functions; `progress(done, total)` callbacks report their loops.
+as xarray Datasets named as the workflow's artifacts. Theory curves: dims ("alpha", "lam"),
+`test_error` (noise included), `train_error`, `readout_sq_norm`, `converged`, `m_s`, ...;
+simulations: dims ("model", "seed", "alpha", "lam"), the errors and their `*_mean`/`*_sem`
+over seeds. `progress(done, total)` callbacks report the long loops.
 """
 
 from __future__ import annotations
@@ -20,6 +16,7 @@ from typing import Any, TextIO
 
 import numpy as np
 import xarray as xr
+import yaml
 
 from srfpipe import simulation
 from srfpipe.config import Experiment, bounds, size_problems
@@ -28,6 +25,7 @@ from srfpipe.keys import stage_key
 from srfpipe.linalg.parallel import job_threads
 from srfpipe.models import MODELS, THEORIES
 from srfpipe.problem import SRF, Problem
+from srfpipe.store import load
 from srfpipe.theory import optimize as _optimize
 from srfpipe.theory.conditional import conditional_seeds
 from srfpipe.theory.curves import learning_curve
@@ -42,7 +40,7 @@ Progress = Callable[[int, int], None]
 
 def progress_printer(what: str, stream: TextIO | None = None) -> Progress:
     """A progress callback printing one line `{what} 3/6 (4.2 s)` per call on `stream`
-    (stderr): line-based, so it shows in pipes, log files and SLURM output too."""
+    (stderr), so it shows in pipes, log files and SLURM output too."""
     start = time.perf_counter()
 
     def progress(done: int, total: int) -> None:
@@ -93,10 +91,9 @@ def theory_curve(
     dimension: float | None = None,
 ) -> xr.Dataset:
     """Asymptotic errors over ("alpha", "lam") of the sRF `srf_of(problem, eta=, srf=,
-    theory=)`; `dimension` d keeps the O(1/d) cost of a Gaussian readout's neuron types
-    (None: d -> inf). RF at initialisation: `eta=0`, or `theory="rf"`. `bulk="structured"`
-    (with `eta`): the one-step network with the structured bulk (docs/theory.md section
-    14) instead of the isotropic `c_W W0` of the paper's sRF."""
+    theory=)` (RF: `eta=0` or `theory="rf"`); `dimension` d keeps the O(1/d) cost of several
+    neuron types (None: d -> inf); `bulk="structured"` (with `eta`): the one-step network's
+    structured bulk (docs/theory.md section 14) instead of the sRF's isotropic `c_W W0`."""
     if _bulk(problem, bulk, eta, srf):
         return structured_curve(problem, float(eta), lam=lam, alpha=alpha)  # type: ignore[arg-type]
     return learning_curve(
@@ -162,11 +159,8 @@ def optimal_eta(
     dimension: float | None = None,
     progress: Progress | None = None,
 ) -> xr.Dataset:
-    """Best step size (and ridge) per alpha through the network map (`bulk` as
-    `theory_curve`), searched in
-    `[0, eta_max]` from a profile of `points` step sizes: the `optimal_eta` artifact
-    (`eta_opt`, `lam_opt`, `test_error`, `at_bound` over alpha; `profile_test_error`,
-    `profile_lam_opt` over (eta, alpha))."""
+    """Best step size in `[0, eta_max]` (from a profile of `points`) and ridge per alpha
+    through the network map (`bulk` as `theory_curve`): the `optimal_eta` artifact."""
     if not 0 < eta_max < float("inf"):
         raise ValueError(f"eta_max: must be a finite number > 0, got {eta_max}")
     if points < 2:
@@ -281,10 +275,6 @@ class Run:
 def load_run(name: str = "default", results: str | Path = "results") -> Run:
     """The datasets the workflow made for the run `name` (config key `name`) under the
     folder `results`, found from the configuration it saved (`results/config/<name>.yaml`)."""
-    import yaml
-
-    from srfpipe.store import load
-
     root = Path(results)
     saved = root / "config" / f"{name}.yaml"
     if not saved.is_file():

@@ -1,13 +1,10 @@
-"""Command line: `srfpipe theory ...` (asymptotic sRF learning curves),
-`srfpipe simulate ...` (the same curves simulated, mean and standard error over seeds),
-`srfpipe manifest` (the artifacts of a run) and `srfpipe plan` (a run's cost, before it).
+"""Command line: `srfpipe theory` (asymptotic sRF learning curves), `srfpipe simulate` (the
+same simulated, mean and standard error over seeds), `srfpipe manifest` (a run's artifacts)
+and `srfpipe plan` (a run's cost, before it): a thin layer over `srfpipe.api`.
 
-The problem flags are shared with the simulation subcommand: `add_model_arguments` declares
-them and `spec_from_args` validates them into a `Spec` (a `Problem` plus grids and the sRF
-or step). Flags are the config keys with dashes (`--readout-init` is `readout_init`). A bad
-value, or a flag that the other flags leave unused, exits with code 2 and one line
-`srfpipe: error: --flag: ...` naming the flag, the value and what is allowed. Problem values
-are checked by `Problem` itself (its `key: ...` errors are reported under the key's flag).
+Flags are the config keys with dashes (`--readout-init` is `readout_init`). A bad value, or
+a flag the others leave unused, exits with code 2 and one line `srfpipe: error: --flag: ...`
+naming the flag, the value and what is allowed.
 """
 
 from __future__ import annotations
@@ -26,19 +23,13 @@ import numpy as np
 import xarray as xr
 
 from srfpipe import api
-from srfpipe.config import (
-    bounds,
-    conditional_problems,
-    in_range,
-    interval,
-    schema,
-    size_problems,
-)
+from srfpipe.config import ConfigError, bounds, in_range, interval, schema, size_problems
 from srfpipe.functions import ACTIVATIONS, TARGET_NAMES, target
 from srfpipe.linalg.parallel import one_blas_thread
 from srfpipe.models import MODELS
 from srfpipe.problem import INIT_OUTPUTS, LAM_SCALES, READOUT_INITS, SRF, W0_ROWS, Problem
 from srfpipe.resources import conditional_cost, simulate_memory_mb
+from srfpipe.store import manifest
 from srfpipe.theory.coverage import several_types
 from srfpipe.theory.fixed_point import CURVE_OUTPUTS as RECORD_FIELDS
 from srfpipe.theory.optimize import COARSE_POINTS
@@ -59,20 +50,16 @@ OPTIMUM_FIELDS = {
     "lam": ("lam_opt", "test_error", "at_bound"),
     "eta": ("eta_opt", "lam_opt", "test_error", "at_bound"),
 }
+STEPPED_MODELS = ("network", "srf_extracted")
+"""Models whose first layer is the trained `W1` after every step."""
 
 
 class UsageError(Exception):
     """A bad command-line value; the message names the flag, the value and what is allowed."""
 
 
-STEPPED_MODELS = ("network", "srf_extracted")
-"""Models whose first layer is the trained `W1` after every step (the others use `W0`, a
-prescribed spike, or the first step's map)."""
-
-
 class _Help(argparse.HelpFormatter):
-    """Help stating each default once: argparse's default, unless it is None (not given: the
-    text says what applies) or False (a switch)."""
+    """Help stating each default once: none for None (the text says what applies) or False."""
 
     def _get_help_string(self, action: argparse.Action) -> str:
         text = action.help or ""
@@ -82,7 +69,7 @@ class _Help(argparse.HelpFormatter):
 
 
 class _Parser(argparse.ArgumentParser):
-    """An argparse parser whose errors are a single line on stderr and exit code 2."""
+    """Errors as a single line on stderr, exit code 2."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
         self.exit(2, f"srfpipe: error: {message}\n")
@@ -91,7 +78,7 @@ class _Parser(argparse.ArgumentParser):
 @dataclass(frozen=True)
 class Spec:
     """Validated flags: the problem, the grids, and the sRF (`--spike/--gamma`) or the step
-    (`--eta`, with `--alpha0` in the problem), each None when not given."""
+    size (`--eta`), each None when not given."""
 
     problem: Problem
     lam: tuple[float, ...]
@@ -134,7 +121,7 @@ class Spec:
 
 
 def add_model_arguments(parser: argparse.ArgumentParser) -> None:
-    """Declare the model flags shared by `theory` and `simulate`."""
+    """Declare the problem flags shared by `theory` and `simulate`."""
     g = parser.add_argument_group("model")
     g.add_argument("--activation", default=DEFAULT.activation, help=f"one of {sorted(ACTIVATIONS)}")
     g.add_argument("--target", default="tanh", help=f"one of {list(TARGET_NAMES)}")
@@ -202,15 +189,20 @@ def _integer(flag: str, text: str, low: float, high: float = math.inf, strict: b
     return int(value)
 
 
-def _choice(flag: str, value: str, allowed: Sequence[str]) -> str:
-    if value not in allowed:
-        raise UsageError(f"{flag}: {value!r} is not allowed; allowed: {', '.join(allowed)}")
-    return value
-
-
 def _flag(key: str) -> str:
     """The flag of config `key`: `--` and dashes (`target.name` is `--target`)."""
     return "--" + key.removesuffix(".name").replace(".", "-").replace("_", "-")
+
+
+def _flagged(message: str) -> str:
+    """A `key: why` message of the config or `Problem`, with the key's flag."""
+    key, _, why = message.partition(": ")
+    return f"{_flag(key)}: {why}"
+
+
+def _given(text: str | None, default: str) -> str:
+    """The flag's text, or `default` when it was not given."""
+    return default if text is None else text
 
 
 def _config(key: str, text: str | None, parse: Callable = _number, default: str | None = None):
@@ -221,30 +213,25 @@ def _config(key: str, text: str | None, parse: Callable = _number, default: str 
 
 
 def _unused(flag: str, value: object, why: str) -> None:
-    """Refuse `flag` when it was given (`value` not None/False): the other flags leave it
-    unused, for the reason `why`."""
+    """Refuse `flag` when it was given (not None/False): the other flags leave it unused."""
     if value not in (None, False):
         raise UsageError(f"{flag}: {why}")
 
 
 @contextmanager
-def _bulk_refused(bulk: str) -> Iterator[None]:
-    """The structured bulk's coverage (`structured.structured_gap`) as a `--bulk` error."""
+def _refused(flags: str, bulk: str = "isotropic") -> Iterator[None]:
+    """A ValueError of the theory (a problem it does not cover) as a UsageError naming
+    `flags`, or `--bulk structured` for the structured bulk's coverage."""
     try:
         yield
     except ValueError as err:
-        if bulk != "structured" or "structured bulk" not in str(err):
-            raise
-        raise UsageError(f"--bulk structured: {err}") from None
-
-
-@contextmanager
-def _refused(flags: str = "--readout-init/--activation/--init-output") -> Iterator[None]:
-    """Turn a ValueError of the theory (a problem it does not cover) into a UsageError."""
-    try:
-        yield
-    except ValueError as err:
+        if bulk == "structured" and "structured bulk" in str(err):
+            flags = "--bulk structured"
         raise UsageError(f"{flags}: {err}") from None
+
+
+THEORY_FLAGS = "--readout-init/--activation/--init-output"
+"""The flags a problem the theory does not cover is refused under."""
 
 
 def spec_from_args(args: argparse.Namespace) -> Spec:
@@ -281,19 +268,13 @@ def spec_from_args(args: argparse.Namespace) -> Spec:
             steps=_config("steps", args.steps, _integer, default="1"),
         )
     except ValueError as err:
-        key, _, why = str(err).partition(": ")
-        raise UsageError(f"{_flag(key)}: {why}") from None
+        raise UsageError(_flagged(str(err))) from None
     srf = None
     if spike_given:
         srf = SRF(
             _number("--spike", args.spike, 0.0),
             _number("--gamma", args.gamma, 0.0, high=1.0),
-            _number(
-                "--bulk-scale",
-                "1" if args.bulk_scale is None else args.bulk_scale,
-                0.0,
-                strict=True,
-            ),
+            _number("--bulk-scale", _given(args.bulk_scale, "1"), 0.0, strict=True),
         )
     return Spec(
         problem=problem,
@@ -322,9 +303,28 @@ def print_records(params: dict, records: list[dict], as_json: bool) -> None:
         [f"{r[c]:.6g}" if isinstance(r[c], float) else str(r[c]) for c in cols] for r in records
     ]
     widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(cols)]
-    print("  ".join(c.rjust(w) for c, w in zip(cols, widths, strict=True)))
-    for row in cells:
+    for row in [cols, *cells]:
         print("  ".join(x.rjust(w) for x, w in zip(row, widths, strict=True)))
+
+
+def _grid_records(ds: xr.Dataset, fields: dict[str, str]) -> list[dict]:
+    """One record per (alpha, lam) of `ds`: `alpha`, `lam`, then `{key: ds[var]}` per `fields`
+    item (`MEAN_FIELDS`: the `*_mean` of each error and its `*_sem`)."""
+    records = []
+    for alpha in ds.alpha.values:
+        for lam in ds.lam.values:
+            point = ds.sel(alpha=alpha, lam=lam)
+            rec = {"alpha": float(alpha), "lam": float(lam)}
+            records.append(rec | {k: point[v].values.item() for k, v in fields.items()})
+    return records
+
+
+def _print_means(spec: Spec, ds: xr.Dataset, args: argparse.Namespace, params: dict) -> None:
+    """Print the mean and standard error over seeds of `ds` with `spec`'s and `params`."""
+    params = spec.params() | params
+    if spec.problem.steps > 1:
+        params["steps"] = spec.problem.steps
+    print_records(params, _grid_records(ds, MEAN_FIELDS), args.json)
 
 
 def _dimension(args: argparse.Namespace, problem: Problem) -> int | None:
@@ -351,9 +351,50 @@ def _one_step(spec: Spec) -> Spec:
     return spec
 
 
+def _bulk(args: argparse.Namespace, spec: Spec | None = None) -> str:
+    """`--bulk`, refused where no step's bulk is computed."""
+    if args.bulk is None:
+        return "isotropic"
+    if args.conditional:
+        raise UsageError("--bulk: unused by --conditional, which measures each network's bulk")
+    if spec is not None and spec.eta is None:
+        raise UsageError("--bulk: the bulk of a step: needs --eta and --alpha0, not --spike")
+    return args.bulk
+
+
 def _progress(args: argparse.Namespace, what: str) -> api.Progress | None:
     """One line per seed or point on stderr (`api.progress_printer`), none with --quiet."""
     return None if args.quiet else api.progress_printer(what)
+
+
+def run_theory(args: argparse.Namespace) -> None:
+    """`srfpipe theory`: asymptotic errors on the alpha x lam grid, on one BLAS thread (the
+    theory's matrices are small: threaded BLAS only spins on them, 10x the CPU in issue 19)."""
+    with one_blas_thread():
+        _run_theory(args)
+
+
+def _run_theory(args: argparse.Namespace) -> None:
+    _bulk(args)
+    if args.optimize != "eta":
+        _unused("--eta-max", args.eta_max, "only with --optimize eta")
+    if args.optimize is not None:
+        return run_optimum(args)
+    spec = spec_from_args(args)
+    if args.conditional:
+        return run_conditional(spec, args)
+    _unused("--seeds", args.seeds, "only with --conditional")
+    _one_step(spec)
+    bulk = _bulk(args, spec)
+    dimension = _dimension(args, spec.problem)
+    with _refused(THEORY_FLAGS, bulk):
+        if bulk == "structured":
+            kw = {"eta": spec.eta, "bulk": bulk}
+        else:
+            kw = {"srf": spec.resolved_srf(), "dimension": dimension}
+        ds = api.theory_curve(spec.problem, lam=spec.lam, alpha=spec.alpha, **kw)
+    params = spec.params() | ({"bulk": bulk} if spec.eta is not None else {})
+    print_records(params, _grid_records(ds, {f: f for f in RECORD_FIELDS}), args.json)
 
 
 def run_optimum(args: argparse.Namespace) -> None:
@@ -368,16 +409,12 @@ def run_optimum(args: argparse.Namespace) -> None:
             raise UsageError("--optimize eta: give --alpha0 (the map), not --eta or --spike")
         args = argparse.Namespace(**vars(args) | {"eta": "0"})
         eta_max = _number(
-            "--eta-max",
-            "8" if args.eta_max is None else args.eta_max,
-            0.0,
-            bounds("eta")[1],
-            strict=True,
+            "--eta-max", _given(args.eta_max, "8"), 0.0, bounds("eta")[1], strict=True
         )
     spec = _one_step(spec_from_args(args))
     bulk = _bulk(args, spec if args.optimize == "lam" else None)
     dimension = _dimension(args, spec.problem)
-    with _refused(), _bulk_refused(bulk):
+    with _refused(THEORY_FLAGS, bulk):
         if args.optimize == "lam" and bulk == "structured":
             ds = api.optimal_lam(spec.problem, eta=spec.eta, alpha=spec.alpha, bulk=bulk)
         elif args.optimize == "lam":
@@ -406,51 +443,20 @@ def run_optimum(args: argparse.Namespace) -> None:
     print_records(params, records, args.json)
 
 
-def run_theory(args: argparse.Namespace) -> None:
-    """`srfpipe theory`: asymptotic errors on the alpha x lam grid (or `run_optimum`), on one
-    BLAS thread: the theory's matrices are small, and threaded BLAS only spins on them (the
-    Gaussian-readout `--optimize eta` of issue 19: 220 s of CPU on two threads, 22 s on one)."""
-    with one_blas_thread():
-        _run_theory(args)
-
-
-def _bulk(args: argparse.Namespace, spec: Spec | None = None) -> str:
-    """`--bulk`, refused where no step's bulk is computed."""
-    if args.bulk is None:
-        return "isotropic"
-    if args.conditional:
-        raise UsageError("--bulk: unused by --conditional, which measures each network's bulk")
-    if spec is not None and spec.eta is None:
-        raise UsageError("--bulk: the bulk of a step: needs --eta and --alpha0, not --spike")
-    return args.bulk
-
-
-def _run_theory(args: argparse.Namespace) -> None:
-    _bulk(args)
-    if args.optimize != "eta":
-        _unused("--eta-max", args.eta_max, "only with --optimize eta")
-    if args.optimize is not None:
-        return run_optimum(args)
-    spec = spec_from_args(args)
-    if args.conditional:
-        run_conditional(spec, args)
-        return
-    _unused("--seeds", args.seeds, "only with --conditional")
-    _one_step(spec)
-    bulk = _bulk(args, spec)
-    dimension = _dimension(args, spec.problem)
-    with _refused(), _bulk_refused(bulk):
-        if bulk == "structured":
-            ds = api.theory_curve(
-                spec.problem, eta=spec.eta, lam=spec.lam, alpha=spec.alpha, bulk=bulk
-            )
-        else:
-            ds = api.theory_curve(
-                spec.problem, srf=spec.resolved_srf(), lam=spec.lam, alpha=spec.alpha,
-                dimension=dimension,
-            )  # fmt: skip
-    params = spec.params() | ({"bulk": bulk} if spec.eta is not None else {})
-    print_records(params, _grid_records(ds, {f: f for f in RECORD_FIELDS}), args.json)
+def conditional_problems(problem: Problem, d: int, alpha: Sequence[float]) -> list[str]:
+    """Why `srfpipe theory --conditional` at size d is refused before any work: sizes, and
+    memory above the schema's default `mem_limit_mb`."""
+    if errors := [_flagged(e) for e in size_problems(problem, d, alpha)]:
+        return errors
+    limit = schema()["properties"]["mem_limit_mb"]["default"]
+    need, _ = conditional_cost(problem, d)
+    if need <= limit:
+        return []
+    return [
+        f"--d: {d} needs about {need:.0f} MB for the conditional theory (a first layer of "
+        f"p x d = {problem.p(d)} x {d}, the step and an eigendecomposition of size "
+        f"min(p, d)) > limit {limit:g} MB (mem_limit_mb); lower --d or --beta"
+    ]
 
 
 def run_conditional(spec: Spec, args: argparse.Namespace) -> None:
@@ -459,7 +465,7 @@ def run_conditional(spec: Spec, args: argparse.Namespace) -> None:
     if spec.eta is None:
         raise UsageError("--conditional: needs --eta and --alpha0")
     d = _config("d", args.d, _integer, default="500")
-    seeds = _integer("--seeds", "4" if args.seeds is None else args.seeds, 1.0)
+    seeds = _integer("--seeds", _given(args.seeds, "4"), 1.0)
     if problems := conditional_problems(spec.problem, d, spec.alpha):
         raise UsageError("; ".join(problems))
     mb, flops = conditional_cost(spec.problem, d)
@@ -467,8 +473,9 @@ def run_conditional(spec: Spec, args: argparse.Namespace) -> None:
         minutes = seeds * flops / 60 / np.array([1e10, 1e9])  # at 10 and 1 GFLOP/s
         print(
             f"srfpipe theory --conditional: about {mb:.0f} MB, {flops:.1e} flop a seed (d={d}, "
-            f"{seeds} seeds): {minutes[0]:.0f}-{minutes[1]:.0f} min", file=sys.stderr
-        )  # fmt: skip
+            f"{seeds} seeds): {minutes[0]:.0f}-{minutes[1]:.0f} min",
+            file=sys.stderr,
+        )
     with _refused("--conditional"):
         ds = api.conditional_curve(
             spec.problem,
@@ -479,28 +486,15 @@ def run_conditional(spec: Spec, args: argparse.Namespace) -> None:
             alpha=spec.alpha,
             progress=_progress(args, "srfpipe theory --conditional: seed"),
         )
-    params = spec.params() | {"model": "network (conditional theory)", "d": d, "seeds": seeds}
-    if spec.problem.steps > 1:
-        params["steps"] = spec.problem.steps
-    print_records(params, _grid_records(ds, MEAN_FIELDS), args.json)
-
-
-def _grid_records(ds: xr.Dataset, fields: dict[str, str]) -> list[dict]:
-    """One record per (alpha, lam) of `ds`: `alpha`, `lam`, then `{key: ds[var]}` per `fields`
-    item (`MEAN_FIELDS`: the `*_mean` of each error and its `*_sem`)."""
-    records = []
-    for alpha in ds.alpha.values:
-        for lam in ds.lam.values:
-            point = ds.sel(alpha=alpha, lam=lam)
-            rec = {"alpha": float(alpha), "lam": float(lam)}
-            records.append(rec | {k: point[v].values.item() for k, v in fields.items()})
-    return records
+    _print_means(spec, ds, args, {"model": "network (conditional theory)", "d": d, "seeds": seeds})
 
 
 def run_simulate(args: argparse.Namespace) -> None:
     """`srfpipe simulate`: mean and standard error over seeds of one model's errors."""
     spec = spec_from_args(args)
-    model = _choice("--model", args.model, list(MODELS))
+    model = args.model
+    if model not in MODELS:
+        raise UsageError(f"--model: {model!r} is not allowed; allowed: {', '.join(MODELS)}")
     d = _config("d", args.d, _integer)
     seeds = _integer("--seeds", args.seeds, 1.0)
     test_size = _config("test_size", args.test_size, _integer)
@@ -529,9 +523,8 @@ def run_simulate(args: argparse.Namespace) -> None:
                 f"--init-output: 'full' changes only the step's residual, unused by --model "
                 f"{model}; 'full' " + stepped
             )
-    problems = size_problems(spec.problem, d, spec.alpha, prefix="--")
-    if problems:
-        raise UsageError("; ".join(problems))
+    if problems := size_problems(spec.problem, d, spec.alpha):
+        raise UsageError("; ".join(map(_flagged, problems)))
     need = simulate_memory_mb(spec.problem, d, spec.alpha, test_size, threads)
     if need > mem_limit:
         raise UsageError(
@@ -552,18 +545,12 @@ def run_simulate(args: argparse.Namespace) -> None:
         threads=threads,
         progress=_progress(args, "srfpipe simulate: seed"),
     )
-    params = spec.params() | {"model": model, "d": d, "seeds": seeds, "test_size": test_size}
-    if spec.problem.steps > 1:
-        params["steps"] = spec.problem.steps
-    print_records(params, _grid_records(ds, MEAN_FIELDS), args.json)
+    _print_means(spec, ds, args, {"model": model, "d": d, "seeds": seeds, "test_size": test_size})
 
 
 def run_manifest(args: argparse.Namespace) -> int:
-    """`srfpipe manifest`: which parameters every artifact under a results folder holds.
-
-    Unreadable files are skipped and named on stderr, with exit code 1."""
-    from srfpipe.store import manifest
-
+    """`srfpipe manifest`: which parameters every artifact under a results folder holds;
+    unreadable files are skipped and named on stderr, with exit code 1."""
     try:
         found = manifest(args.root)
     except FileNotFoundError as err:
@@ -584,7 +571,6 @@ def run_manifest(args: argparse.Namespace) -> int:
 
 def run_plan(args: argparse.Namespace) -> int:
     """`srfpipe plan`: jobs, CPU time, memory and wall time of a workflow run, before it."""
-    from srfpipe.config import ConfigError
     from srfpipe.plan import DEFAULT_RATES, PlanError, make_plan
 
     if args.config_path and args.configfile:
@@ -605,22 +591,23 @@ def run_plan(args: argparse.Namespace) -> int:
     return 0
 
 
+def _output_flags(parser: argparse.ArgumentParser, progress: str) -> None:
+    """`--json`, and `--quiet` (no progress lines on stderr: `progress`)."""
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument(
+        "--quiet", action="store_true", help=f"no progress lines on stderr ({progress})"
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The `srfpipe` parser with its subcommands."""
     parser = _Parser(prog="srfpipe", description="srfpipe command line")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     theory = sub.add_parser(
-        "theory",
-        help="asymptotic sRF ridge learning curves",
-        formatter_class=_Help,
+        "theory", help="asymptotic sRF ridge learning curves", formatter_class=_Help
     )
     add_model_arguments(theory)
-    theory.add_argument("--json", action="store_true", help="print one JSON object")
-    theory.add_argument(
-        "--quiet",
-        action="store_true",
-        help="no progress lines on stderr (--conditional: one per seed; --optimize eta: per point)",
-    )
+    _output_flags(theory, "--conditional: one per seed; --optimize eta: per point")
     theory.add_argument(
         "--conditional",
         action="store_true",
@@ -668,10 +655,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=str(schema()["properties"]["mem_limit_mb"]["default"]),
         help="refuse sizes whose estimated memory exceeds this",
     )
-    sim.add_argument("--json", action="store_true", help="print one JSON object")
-    sim.add_argument(
-        "--quiet", action="store_true", help="no progress lines on stderr (one per seed)"
-    )
+    _output_flags(sim, "one per seed")
     sim.set_defaults(func=run_simulate)
     man = sub.add_parser("manifest", help="list artifacts and their parameters")
     man.add_argument("root", nargs="?", default="results", help="results folder")

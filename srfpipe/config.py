@@ -1,11 +1,8 @@
 """The experiment configuration: schema validation, cross-field checks and the typed view.
 
-`validate_config` is the one validation path: `coerce` turns the strings of Snakemake's
-`--config` into the schema's types, the JSON schema (`workflow/schemas/config.schema.yaml`)
-checks types, ranges and enums and fills defaults, `nonfinite` refuses NaN and infinities,
-and `check` adds what a schema cannot express (`size_problems` is shared with the CLI;
-`Problem.__post_init__` checks the problem's values against the same schema).
-Stage parameters and keys are in `srfpipe.keys`, the jobs' resources in `srfpipe.resources`.
+`validate_config` is the one validation path: `coerce` (Snakemake's `--config` strings), the
+JSON schema (`workflow/schemas/config.schema.yaml`: types, ranges, enums, defaults),
+`nonfinite` (NaN, infinities) and `check` (what a schema cannot express).
 """
 
 from __future__ import annotations
@@ -19,8 +16,10 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from srfpipe.problem import Problem
-from srfpipe.resources import conditional_cost, memory_by_job
+from srfpipe.resources import memory_by_job
 from srfpipe.theory.coverage import conditional_gap, theory_gap
 
 SCHEMA = Path(__file__).resolve().parents[1] / "workflow" / "schemas" / "config.schema.yaml"
@@ -29,8 +28,6 @@ SCHEMA = Path(__file__).resolve().parents[1] / "workflow" / "schemas" / "config.
 
 @cache
 def schema() -> dict[str, Any]:
-    import yaml
-
     return yaml.safe_load(SCHEMA.read_text())
 
 
@@ -40,8 +37,6 @@ ALIASES = {"dim": "d"}
 
 def _parse(text: str, kind: str) -> Any:
     """`text` read as a value of JSON type `kind` (unchanged if it does not read as one)."""
-    import yaml
-
     if kind == "boolean":
         return {"true": True, "false": False}.get(text.lower(), text)
     if kind in ("number", "integer"):
@@ -57,11 +52,8 @@ def _parse(text: str, kind: str) -> Any:
 
 
 def coerce(value: Any, node: dict[str, Any]) -> Any:
-    """`value` with strings converted to the types the schema `node` asks for, recursively.
-
-    Snakemake's `--config` passes `theory=false` as the string 'false' and the items of
-    `eta=[0,1]` as strings; this reads them as the schema's booleans, numbers, lists and
-    objects. Values that do not convert are left for the schema to refuse."""
+    """`value` with strings (`--config theory=false eta=[0,1]`) converted to the types the
+    schema `node` asks for, recursively; what does not convert is left for the schema."""
     kind = node.get("type")
     if isinstance(value, str) and kind in ("number", "integer", "boolean", "array", "object"):
         value = _parse(value, kind)
@@ -212,14 +204,10 @@ def _unsigned_zero(value: Any) -> Any:
 def validate_config(
     config: dict[str, Any], schema_path: str, overrides: dict[str, Any] | None = None
 ) -> None:
-    """Make `config` valid in place or raise: convert `--config` strings (`coerce`), map
-    aliases (`dim` -> `d`), check the schema, refuse NaN/inf, fill defaults, `check`.
-    `overrides` are the `--config` values merged into `config`: an alias given there
-    replaces its key from the config file; both given in one place are refused.
-
-    Raises ConfigError with one line per problem: the key, the value and what is allowed."""
+    """Make `config` valid in place (aliases mapped, defaults filled) or raise ConfigError,
+    one line per problem. An alias in `overrides` (the `--config` values merged into
+    `config`) replaces its key from the config file; both given in one place are refused."""
     import jsonschema
-    import yaml
     from snakemake.utils import validate
 
     with open(schema_path) as fh:
@@ -254,97 +242,63 @@ def validate_config(
         raise ConfigError("invalid configuration:\n  " + "\n  ".join(sorted(set(lines))))
 
 
-def conditional_problems(
-    problem: Problem, d: int, alpha: Sequence[float], mem_limit_mb: float | None = None
-) -> list[str]:
-    """Why `srfpipe theory --conditional` at size d is refused before any work (`--` flag
-    names): `size_problems`, and memory above `mem_limit_mb` (default: the schema's)."""
-    errors = size_problems(problem, d, alpha, prefix="--")
-    if errors:
-        return errors
-    limit = mem_limit_mb or schema()["properties"]["mem_limit_mb"]["default"]
-    need, _ = conditional_cost(problem, d)
-    if need > limit:
-        errors.append(
-            f"--d: {d} needs about {need:.0f} MB for the conditional theory (a first layer of "
-            f"p x d = {problem.p(d)} x {d}, the step and an eigendecomposition of size "
-            f"min(p, d)) > limit {limit:g} MB (mem_limit_mb); lower --d or --beta"
-        )
-    return errors
-
-
-def size_problems(problem: Problem, d: int, alpha: Sequence[float], prefix: str = "") -> list[str]:
+def size_problems(problem: Problem, d: int, alpha: Sequence[float]) -> list[str]:
     """Sizes that leave nothing to compute: width p, step batch n0 (when the problem has a
-    step) and training sets n below 1; an odd width p for `init_output` 'symmetric'.
-    Keys are named `prefix + key` (`--` for the CLI)."""
+    step) and training sets n below 1; an odd width p for `init_output` 'symmetric'."""
     errors = []
     if problem.init_output == "symmetric" and problem.p(d) % 2:
         errors.append(
-            f"{prefix}{'init-output' if prefix else 'init_output'}: 'symmetric' needs an even "
-            f"width p = round(beta*d), got p={problem.p(d)} (beta={problem.beta}, d={d})"
+            f"init_output: 'symmetric' needs an even width p = round(beta*d), got "
+            f"p={problem.p(d)} (beta={problem.beta}, d={d})"
         )
     if problem.p(d) < 1:
         errors.append(
-            f"{prefix}beta: {problem.beta} gives a width p = round(beta*d) = 0 at d={d}; "
+            f"beta: {problem.beta} gives a width p = round(beta*d) = 0 at d={d}; "
             f"allowed: beta >= 1/d = {1 / d:g}"
         )
     if problem.alpha0 is not None and problem.n0(d) < 1:
         errors.append(
-            f"{prefix}alpha0: {problem.alpha0} gives n0 = round(alpha0*d) = 0 samples at d={d}; "
+            f"alpha0: {problem.alpha0} gives n0 = round(alpha0*d) = 0 samples at d={d}; "
             f"allowed: alpha0 >= 1/d = {1 / d:g}"
         )
     for a in alpha:
         if round(a * d) < 1:
             errors.append(
-                f"{prefix}alpha: {a} gives n = round(alpha*d) = 0 samples at d={d}; "
+                f"alpha: {a} gives n = round(alpha*d) = 0 samples at d={d}; "
                 f"allowed: alpha >= 1/d = {1 / d:g}"
             )
     return errors
 
 
-def check(config: dict[str, Any], mem_limit_mb: float | None = None) -> list[str]:
+def check(config: dict[str, Any]) -> list[str]:
     """Cross-field problems of a schema-valid config, one message per problem (empty if fine)."""
     exp = Experiment.from_config(config)
     errors = size_problems(exp.problem, exp.d, exp.alpha)
-    for d in exp.validation["d"] if theory_applies(exp) is None else []:  # else not run
+    for d in exp.validation["d"] if theory_gap(exp.problem) is None else []:  # else not run
         errors += [f"validation.d: {e}" for e in size_problems(exp.problem, d, exp.alpha)]
     if errors:
         return errors
     for key, values in (("seeds", exp.seeds), ("eta", exp.eta)):
         if len(set(values)) != len(values):
             errors.append(f"{key}: values must be distinct, got {list(values)}")
-    limit = mem_limit_mb if mem_limit_mb is not None else config.get("mem_limit_mb")
-    if limit is not None:
-        # as the Snakefile: validation needs the theory and the one-step map
-        with_validation = bool(config["theory"]) and theory_applies(exp) is None
-        with_validation &= exp.problem.steps == 1
-        with_conditional = bool(config["theory"]) and conditional_applies(exp) is None
-        jobs = memory_by_job(exp, with_validation, with_conditional)
-        job = max(jobs, key=jobs.__getitem__)
-        if not jobs[job] <= limit:
-            errors.append(
-                f"mem_limit_mb: the largest job ({job}) needs about {jobs[job]:.0f} MB > limit "
-                f"{limit} MB (d={exp.d}, beta={exp.problem.beta}, max alpha={max(exp.alpha)}, "
-                f"test_size={exp.test_size}, validation={exp.validation}); lower them or "
-                "raise mem_limit_mb"
-            )
+    # as the Snakefile: validation needs the theory and the one-step map
+    with_validation = bool(config["theory"]) and theory_gap(exp.problem) is None
+    with_validation &= exp.problem.steps == 1
+    with_conditional = bool(config["theory"]) and conditional_gap(exp.problem) is None
+    jobs = memory_by_job(exp, with_validation, with_conditional)
+    job, limit = max(jobs, key=jobs.__getitem__), config["mem_limit_mb"]
+    if not jobs[job] <= limit:
+        errors.append(
+            f"mem_limit_mb: the largest job ({job}) needs about {jobs[job]:.0f} MB > limit "
+            f"{limit} MB (d={exp.d}, beta={exp.problem.beta}, max alpha={max(exp.alpha)}, "
+            f"test_size={exp.test_size}, validation={exp.validation}); lower them or "
+            "raise mem_limit_mb"
+        )
     return errors
 
 
 def config_text(config: dict[str, Any]) -> str:
     """The validated configuration as YAML, keys in the schema's order (what a run used)."""
-    import yaml
-
     order = list(schema()["properties"])
     ordered = {k: config[k] for k in sorted(config, key=order.index)}
     return yaml.safe_dump(json.loads(json.dumps(ordered)), sort_keys=False, default_flow_style=None)
-
-
-def theory_applies(exp: Experiment) -> str | None:
-    """Why the theory does not cover this experiment, or None (`theory.theory_gap`)."""
-    return theory_gap(exp.problem)
-
-
-def conditional_applies(exp: Experiment) -> str | None:
-    """Why the conditional theory does not cover this experiment, or None."""
-    return conditional_gap(exp.problem)

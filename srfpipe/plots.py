@@ -1,17 +1,13 @@
-"""Figures, drawn from aggregated datasets only (`srfpipe.stages.make_curves`, validation,
-`srfpipe.load_run`).
-
-Every function returns its matplotlib Figure, draws on the axes the caller passes (`axes=`,
-`ax=`; a new figure otherwise) and saves only to the `paths` it is given (a figure it
-created is then closed). Every line, marker and band has a legend entry. Labels and styles
-of models and theories come from the registry (`srfpipe.models`, Okabe-Ito colours with
-distinct markers and line styles: readable in greyscale and by colour-blind readers).
+"""Figures from aggregated datasets only (`srfpipe.stages.make_curves`, validation,
+`srfpipe.load_run`). Each function returns its Figure, draws on the caller's axes (`axes=`,
+`ax=`; else a new figure, closed once saved) and saves only to the `paths` given. Every line,
+marker and band has a legend entry; labels and styles come from the registry
+(`srfpipe.models`: Okabe-Ito colours, distinct markers and line styles for greyscale).
 """
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +19,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from srfpipe.models import MODELS, PALETTE, THEORIES
+from srfpipe.store import params_of
 
 RC = {"font.size": 9, "axes.titlesize": 9, "legend.fontsize": 7.5}
 """Font sizes of srfpipe's figures (applied while drawing; the caller's rcParams are kept)."""
@@ -40,18 +37,9 @@ SPIKED = ("srf", "structured")
 OPTIMUM = dict(ls="none", marker="o", mfc="none", ms=6, label="optimum (theory)")
 SIMULATED_OPTIMUM = dict(ls="none", marker="s", ms=3.5)
 """Markers of `optimal_eta`: the theory's optimum, a simulated model at its best lambda."""
+ALPHA, TEST_ERROR, ETA = r"$\alpha = n/d$", r"test error $\epsilon_g$", r"$\eta$"
+"""Axis labels."""
 Paths = Sequence[str | Path] | str | Path
-
-
-def _styled(draw: Callable[..., Figure]) -> Callable[..., Figure]:
-    """Run a figure function under `RC`."""
-
-    @functools.wraps(draw)
-    def wrapper(*args: Any, **kwargs: Any) -> Figure:
-        with plt.rc_context(RC):
-            return draw(*args, **kwargs)
-
-    return wrapper
 
 
 def _grid(
@@ -75,14 +63,33 @@ def _grid(
     return grid.flat[0].figure, grid, False
 
 
+def _eta_lam_grid(
+    axes: np.ndarray | Sequence[Axes] | None, etas: np.ndarray, lams: np.ndarray
+) -> tuple[Figure, np.ndarray, bool]:
+    """`_grid` of test error against alpha: one row per lambda, one column per eta, sized
+    for the legend on top; axis labels on the outer panels."""
+    rows, columns = len(lams), len(etas)
+    size = (max(2.3 * columns + 0.6, 7.0), max(2.0 * rows + 0.6, 4.0))
+    fig, grid, created = _grid(axes, rows, columns, size, sharex=True, sharey="row")
+    for ax in grid[-1]:
+        ax.set_xlabel(ALPHA)
+    for ax in grid[:, 0]:
+        ax.set_ylabel(TEST_ERROR)
+    return fig, grid, created
+
+
+def _model_points(ax: Axes, name: str, ds: xr.Dataset, x: str, y: str, ms: float) -> None:
+    """Registry model `name`'s `{y}_mean` against `x` with `{y}_sem` bars, in its style."""
+    model = MODELS[str(name)]
+    ax.errorbar(
+        ds[x], ds[f"{y}_mean"], yerr=ds[f"{y}_sem"], ls="none", ms=ms, capsize=1.5, mfc="none",
+        label=model.label, **model.style,
+    )  # fmt: skip
+
+
 def _dotted(theory: str) -> tuple[int, tuple[float, float]]:
     """A dotted line style, sparser for each later theory of the registry (greyscale)."""
     return 0, (1.0, 1.0 + 1.5 * list(THEORIES).index(theory))
-
-
-def _grid_size(columns: int, rows: int) -> tuple[float, float]:
-    """Figure size (inches) of a grid of panels, large enough for the legend on top."""
-    return max(2.3 * columns + 0.6, 7.0), max(2.0 * rows + 0.6, 4.0)
 
 
 def _legend(fig: Figure, grid: np.ndarray, created: bool, ncol: int = 6) -> None:
@@ -104,18 +111,14 @@ def _legend(fig: Figure, grid: np.ndarray, created: bool, ncol: int = 6) -> None
 
 
 def _finish(
-    fig: Figure,
-    paths: Paths,
-    created: bool,
-    title: str | None = None,
-    place: tuple[float, float] = (1.0, 0.95),
+    fig: Figure, paths: Paths, created: bool, top: float = 1.0, title: str = "", y: float = 1.0
 ) -> Figure:
-    """Lay out a figure we created (with `title` at height `place[0]`, the panels below
-    `place[1]`), save `fig` to each of `paths` (none: no file), close it if we created
-    and saved it."""
-    if created and title is not None:
-        fig.suptitle(title, y=place[0])
-        fig.tight_layout(rect=(0, 0, 1, place[1]))
+    """Lay out a figure we created (panels below height `top`, `title` at height `y`),
+    save it to each of `paths` (none: no file), close it if we created and saved it."""
+    if created:
+        if title:
+            fig.suptitle(title, y=y)
+        fig.tight_layout(rect=(0, 0, 1, top))
     if isinstance(paths, str | Path):
         paths = [paths]
     for path in paths:
@@ -126,7 +129,7 @@ def _finish(
     return fig
 
 
-@_styled
+@plt.rc_context(RC)
 def learning_curves(
     curves: xr.Dataset, paths: Paths = (), *, axes: np.ndarray | Sequence[Axes] | None = None
 ) -> Figure:
@@ -134,9 +137,7 @@ def learning_curves(
     many); simulated models as markers with standard-error bars, theory as smooth lines
     over its dense alpha grid where present, dotted: its alpha -> inf limit."""
     etas, lams = curves["eta"].values, curves["lam"].values
-    fig, grid, created = _grid(
-        axes, len(lams), len(etas), _grid_size(len(etas), len(lams)), sharex=True, sharey="row"
-    )
+    fig, grid, created = _eta_lam_grid(axes, etas, lams)
     has_theory = "theory_test_error" in curves
     if has_theory:  # the RF theory and the theories of the plotted models (one step's map)
         wanted = {"rf"} | {MODELS[str(m)].theory for m in curves["model"].values}
@@ -167,17 +168,8 @@ def learning_curves(
             if "conditional_test_error_mean" in sel:
                 ax.plot(sel["alpha"], sel["conditional_test_error_mean"], **CONDITIONAL_STYLE)
             for model in curves["model"].values:
-                m = sel.sel(model=model)
-                ax.errorbar(
-                    m["alpha"], m["test_error_mean"], yerr=m["test_error_sem"], ls="none",
-                    ms=3.5, capsize=1.5, mfc="none", label=MODELS[str(model)].label,
-                    **MODELS[str(model)].style,
-                )  # fmt: skip
+                _model_points(ax, model, sel.sel(model=model), "alpha", "test_error", 3.5)
             ax.set_title(rf"$\eta={eta:g}$, $\lambda={lam:g}$")
-            if i == len(lams) - 1:
-                ax.set_xlabel(r"$\alpha = n/d$")
-            if j == 0:
-                ax.set_ylabel(r"test error $\epsilon_g$")
     _legend(fig, grid, created, ncol=4)
     a = curves.attrs
     title = (
@@ -185,10 +177,10 @@ def learning_curves(
         rf" $\Delta={a.get('noise', 0):g}$, $d={a.get('d', '?')}$, $p={a.get('p', '?')}$,"
         rf" {a.get('n_seeds', '?')} seeds"
     )
-    return _finish(fig, paths, created, title, (1.06, 0.92))
+    return _finish(fig, paths, created, 0.92, title, 1.06)
 
 
-@_styled
+@plt.rc_context(RC)
 def test_errors(
     sim: xr.Dataset | None = None,
     theories: dict[str, xr.Dataset] | None = None,
@@ -214,22 +206,16 @@ def test_errors(
         models = sel["model"].values if "model" in sel.dims else [sim.attrs["model"]]
         for name in models:
             m = sel.sel(model=name) if "model" in sel.dims else sel
-            model = MODELS[str(name)]
-            ax.errorbar(
-                m["alpha"], m["test_error_mean"], yerr=m["test_error_sem"], ls="none", ms=4,
-                capsize=1.5, mfc="none", label=model.label, **model.style,
-            )  # fmt: skip
+            _model_points(ax, name, m, "alpha", "test_error", 4)
         a = sim.attrs
         ax.set_title(rf"$d={a.get('d', '?')}$, {a.get('n_seeds', '?')} seeds", fontsize=8)
-    ax.set_xlabel(r"$\alpha = n/d$")
-    ax.set_ylabel(r"test error $\epsilon_g$")
+    ax.set_xlabel(ALPHA)
+    ax.set_ylabel(TEST_ERROR)
     ax.legend(fontsize=7)
-    if created:
-        fig.tight_layout()
     return _finish(fig, paths, created)
 
 
-@_styled
+@plt.rc_context(RC)
 def spike_diagnostics(
     curves: xr.Dataset, paths: Paths = (), *, axes: Sequence[Axes] | None = None
 ) -> Figure:
@@ -249,7 +235,6 @@ def spike_diagnostics(
         band(ax, f"{q}_extracted", marker="v", color=PALETTE["green"], ls="none",
              label="extracted (SVD)")  # fmt: skip
         ax.plot(eta, curves[f"{q}_theory_mean"], "k-", lw=1, label=r"theory map, $d\to\infty$")
-        ax.set_xlabel(r"$\eta$")
         ax.set_ylabel(sym)
         ax.legend()
     ax = axs[2]
@@ -261,7 +246,6 @@ def spike_diagnostics(
         label="spread over neurons",
     )  # fmt: skip
     ax.plot(eta, curves["bulk_scale_theory_mean"] ** 2, "k-", lw=1, label=r"$c_W^2$ (map)")
-    ax.set_xlabel(r"$\eta$")
     ax.set_ylabel(r"$\|w_{1,i} - u_i v\|^2$")
     ax.legend()
     ax = axs[3]
@@ -276,15 +260,14 @@ def spike_diagnostics(
     beta = curves.attrs["p"] / curves.attrs["d"]
     ax.axhline(1 + np.sqrt(beta), color=PALETTE["grey"], ls=":", lw=1,
                label=r"bulk edge $1+\sqrt{\beta}$")  # fmt: skip
-    ax.set_xlabel(r"$\eta$")
     ax.set_ylabel("singular value")
     ax.legend(loc="center right", fontsize=6.5)
-    if created:
-        fig.tight_layout()
+    for ax in axs:
+        ax.set_xlabel(ETA)
     return _finish(fig, paths, created)
 
 
-@_styled
+@plt.rc_context(RC)
 def bulk_spectrum(
     curves: xr.Dataset, paths: Paths = (), *, axes: Sequence[Axes] | None = None
 ) -> Figure:
@@ -308,12 +291,10 @@ def bulk_spectrum(
         ax.set_xlabel("eigenvalue")
     grid[0, 0].set_ylabel("density")
     grid[0, 0].legend()
-    if created:
-        fig.tight_layout()
     return _finish(fig, paths, created)
 
 
-@_styled
+@plt.rc_context(RC)
 def theory_validation(
     datasets: Sequence[xr.Dataset],
     paths: Paths = (),
@@ -323,14 +304,10 @@ def theory_validation(
     """Theory (lines) vs sRF simulations at several d (markers): one column per eta, one
     row per lambda. `datasets` are validation artifacts, one per d, over (eta, alpha, lam)
     (`Run.validation.values()`)."""
-    from srfpipe.store import params_of
-
     by_d = dict(sorted((params_of(ds)["d"], ds) for ds in datasets))
     first_ds = next(iter(by_d.values()))
     etas, lams = first_ds["eta"].values, first_ds["lam"].values
-    fig, grid, created = _grid(
-        axes, len(lams), len(etas), _grid_size(len(etas), len(lams)), sharex=True, sharey="row"
-    )
+    fig, grid, created = _eta_lam_grid(axes, etas, lams)
     for i, lam in enumerate(lams):
         for j, eta in enumerate(etas):
             ax = grid[i, j]
@@ -347,17 +324,11 @@ def theory_validation(
                 )  # fmt: skip
             r, gamma = float(first["r"]), float(first["gamma"])
             ax.set_title(rf"$\eta={eta:g}$ ($r={r:.2f}, \gamma={gamma:.2f}$), $\lambda={lam:g}$")
-            if i == len(lams) - 1:
-                ax.set_xlabel(r"$\alpha = n/d$")
-            if j == 0:
-                ax.set_ylabel(r"test error $\epsilon_g$")
     _legend(fig, grid, created)
-    if created:
-        fig.tight_layout(rect=(0, 0, 1, 0.95))
-    return _finish(fig, paths, created)
+    return _finish(fig, paths, created, 0.95)
 
 
-@_styled
+@plt.rc_context(RC)
 def learned_function(
     learned: xr.Dataset, paths: Paths = (), *, axes: Sequence[Axes] | None = None
 ) -> Figure:
@@ -376,12 +347,7 @@ def learned_function(
                 label=r"target $E[y|\kappa]$")  # fmt: skip
         ax.plot(sel["kappa"], sel["theory_mean"], "k-", lw=1.2, label=r"theory $L(\kappa)$")
         for model in models:
-            m = sel.sel(model=model)
-            ax.errorbar(
-                m["kappa_bin"], m["prediction_mean"], yerr=m["prediction_sem"],
-                ls="none", ms=3, capsize=1.5, mfc="none", label=MODELS[str(model)].label,
-                **MODELS[str(model)].style,
-            )  # fmt: skip
+            _model_points(ax, model, sel.sel(model=model), "kappa_bin", "prediction", 3)
         ax.set_title(rf"$\eta={eta:g}$ ($r={float(sel['r']):.2f}$)")
         ax.set_xlabel(r"$\kappa = v\cdot x$")
     grid[0, 0].set_ylabel(r"$E[\hat f(x)\,|\,\kappa]$")
@@ -391,10 +357,10 @@ def learned_function(
         rf"target {a.get('target_label', '')}, $\alpha={alpha:g}$, $\lambda={lam:g}$,"
         rf" $d={a.get('d', '?')}$, {a.get('n_seeds', '?')} seeds"
     )
-    return _finish(fig, paths, created, title, (1.07, 0.9))
+    return _finish(fig, paths, created, 0.9, title, 1.07)
 
 
-@_styled
+@plt.rc_context(RC)
 def optimal_eta(
     optimal: xr.Dataset,
     curves: xr.Dataset | None = None,
@@ -439,6 +405,4 @@ def optimal_eta(
     ax.set_xlabel(r"step size $\eta$")
     ax.set_ylabel(r"test error at the best $\lambda$")
     ax.legend(handles=[*lines, *proxies], ncol=2, fontsize=6.5)
-    if created:
-        fig.tight_layout()
     return _finish(fig, paths, created)

@@ -1,9 +1,8 @@
-"""NetCDF artifacts: atomic save, load, provenance attributes and per-stage code versions.
+"""NetCDF artifacts: atomic save, load, provenance attributes and a results manifest.
 
-Every artifact carries `attrs["params_json"]` (the full parameter dict as JSON, because
-netCDF attributes cannot hold bools, None or dicts), flat scalar copies of the simple
-parameters for humans, `stage`, `srfpipe_version`, `code_version`, `git_commit` (when the
-package runs from a git checkout) and `slurm_job_id` (when run under SLURM).
+Every artifact carries `attrs["params_json"]` (netCDF attributes cannot hold bools, None or
+dicts), flat scalar copies of the simple parameters, `stage`, `srfpipe_version`,
+`code_version`, `git_commit` and `slurm_job_id` (empty where they do not apply).
 """
 
 from __future__ import annotations
@@ -61,14 +60,10 @@ COMPRESS_MAX = 2**20
 
 def save(ds: xr.Dataset, path: str | os.PathLike[str]) -> None:
     """Write `ds` to `path` atomically (netcdf4; zlib level 4 + shuffle for numeric arrays
-    under `COMPRESS_MAX` entries: a trained layer `w1` compresses by 12% only, at 2 s of CPU
-    per 64 MB written and 0.4 s per read, measured at d = 2000).
-
-    The file is written under a hidden temporary name in the same folder (created with the
-    user's umask, like any new file) and renamed into place, so a crash at any moment leaves
-    either the old file or none, never a partial one. A failed write raises an OSError that
-    says how much space is left (a full disk shows up as "NetCDF: HDF error").
-    """
+    under `COMPRESS_MAX` entries: a layer `w1` compresses by 12% only, at 2 s of CPU per
+    64 MB written, measured at d = 2000): a hidden temporary file in the same folder renamed
+    into place, so a crash leaves the old file or none. A failed write raises an OSError
+    saying how much space is left."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     encoding = {
@@ -113,12 +108,10 @@ WILDCARD = re.compile(r"([a-z]+)~([^_]+)")
 def load(
     path: str | os.PathLike[str], stage: str | None = None, expect: dict[str, Any] | None = None
 ) -> xr.Dataset:
-    """Read an artifact fully into memory and close the file (CorruptArtifact if unreadable).
-
-    With `stage`, check that it is the artifact expected at `path` (MisplacedArtifact if
-    not): its recorded stage is `stage`, its recorded parameters hold the values of the
-    file name's wildcards (`eta~1_seed~0.nc`: eta 1, seed 0) and agree with `expect` (the
-    consumer's parameters) on every key they share."""
+    """Read an artifact into memory (CorruptArtifact if unreadable). With `stage`, check it
+    is the one expected at `path` (else MisplacedArtifact): recorded stage `stage`, recorded
+    parameters holding the file name's wildcards (`eta~1_seed~0.nc`) and agreeing with
+    `expect` (the consumer's parameters) on every shared key."""
     if not Path(path).is_file():
         raise FileNotFoundError(f"{path}: no such artifact")
     try:
@@ -163,12 +156,9 @@ def prune(
 
 
 def manifest(root: str | os.PathLike[str] = "results") -> list[dict[str, Any]]:
-    """One record per artifact under `root`: path, stage, key (its folder) and parameters;
-    a file that cannot be read, or a NetCDF file srfpipe did not write, gets a record with
-    its `error` instead.
-
-    Reads only the attributes, so it is quick on large result trees. Raises
-    FileNotFoundError if `root` is not a folder."""
+    """One record per artifact under `root` (attributes only): path, stage, key (its folder)
+    and parameters, or its `error` if unreadable or not srfpipe's (FileNotFoundError if
+    `root` is not a folder)."""
     import netCDF4
 
     if not Path(root).is_dir():

@@ -5,7 +5,8 @@ import tracemalloc
 import pytest
 from test_config import DEFAULT, problems
 
-from srfpipe.config import Experiment, conditional_problems
+from srfpipe.cli import conditional_problems
+from srfpipe.config import Experiment
 from srfpipe.keys import stage_params
 from srfpipe.resources import INTERPRETER_MB, job_memory_mb, job_resources, memory_by_job
 from srfpipe.stages import generate_data, take_step

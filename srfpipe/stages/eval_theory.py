@@ -1,19 +1,12 @@
 """eval_theory: asymptotic learning curves for one eta, over a dense alpha x the lambda grid.
 
-The alpha axis `alpha_theory` is `srfpipe.theory.curves.dense_alpha_grid`: at least 60
-points over the simulated range, denser near the peak `alpha = beta`, holding the simulated
-alphas exactly (select them with `.sel(alpha_theory=alpha)`). Writes, over
-(theory, alpha_theory, lam), the outputs of `learning_curve`
-(`srfpipe.theory.fixed_point.CURVE_OUTPUTS`: errors, status and order parameters);
-over (theory, alpha_theory) the best error on the lambda grid (`optimal_test_error`);
-over (theory, lam) the `alpha -> inf` limit (`plateau`); and the map's `r`, `gamma`. When a
-theory has several neuron types (docs/theory.md section 11) the per-type means `m_s_type`,
-`m_v_type`, `m_e_type` over (theory, alpha_theory, lam, type) are added (a one-type theory
-fills `type = 0` with its `m_s, m_v, m_e`; absent types are NaN). The
-theories are those of the registry (`srfpipe.models.THEORIES`): `rf` (r = 0), `srf`
-(the network map's sRF, the paper's Result 3.3), `srf_plain` (`c = 1`) and, where
-`structured.structured_gap` allows, `structured` (the one-step network with the structured
-bulk, docs/theory.md section 14; absent from the `theory` axis elsewhere).
+`alpha_theory` is `dense_alpha_grid` (denser near `alpha = beta`, holding the simulated
+alphas: `.sel(alpha_theory=alpha)`). Writes over (theory, alpha_theory, lam) the
+`CURVE_OUTPUTS` of `learning_curve`; `optimal_test_error` (best on the lambda grid) over
+(theory, alpha_theory); `plateau` (`alpha -> inf`) over (theory, lam); the map's `r`,
+`gamma`; with several neuron types, `m_s_type`, `m_v_type`, `m_e_type` over (theory,
+alpha_theory, lam, type) (one-type theories fill `type = 0`, absent types NaN). `theory`:
+the registry's `THEORIES` (`structured` only where `structured_gap` allows).
 """
 
 from __future__ import annotations
@@ -57,13 +50,8 @@ def run(params: dict[str, Any], eta: float) -> xr.Dataset:
         ds = ds.rename(alpha="alpha_theory")
         ds["plateau"] = ("lam", plateau(problem, srf, params["lam"], **kw))
         curves.append(ds)
-        log.info(
-            "theory %s (r=%.4f, gamma=%.4f) in %.2fs",
-            name,
-            srf.r,
-            srf.gamma,
-            time.perf_counter() - t0,
-        )
+        elapsed = time.perf_counter() - t0
+        log.info("theory %s (r=%.4f, gamma=%.4f) in %.2fs", name, srf.r, srf.gamma, elapsed)
     if any(TYPE_VARS[0] in ds for ds in curves):  # the type axis only when some G > 1
         for ds in curves:
             for v in TYPE_VARS:

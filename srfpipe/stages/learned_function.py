@@ -1,16 +1,12 @@
 """learned_function: the predictor's mean along the spike, `E[f_hat(x) | kappa]`, simulated
 and from the theory, beside the target's `E[y | kappa]`. One dataset per experiment.
 
-`kappa = v.x` with `v` the theory-map spike direction `beta_vec/||beta_vec||` (the direction
-the theory's sRF uses; the readout stage bins its test predictions along it). Writes, over
-(eta, model, alpha, kappa_bin, lam), `prediction_mean`, `prediction_sem` (mean and standard
-error over seeds of the binned test predictions); over (eta, kappa_bin) `label_mean`,
-`label_sem` and `kappa_mean` (bin means of `y` and `kappa`); from the sRF theory (the
-network map's `r, gamma` of each eta, at the simulated alphas): `theory_mean` over
-(eta, alpha, lam, kappa) on a fine kappa grid and `theory_binned` over
-(eta, alpha, lam, kappa_bin) (its Gaussian average over each bin; with several neuron
-types from the artifact's per-type means); `target_mean` over
-(kappa,) and `target_binned` over (kappa_bin,): `E[y | kappa]`; the map's `r` over (eta,)
+`kappa = v.x`, `v` the theory-map spike direction (the readout stage bins its test
+predictions along it). Writes `prediction_mean`, `prediction_sem` over
+(eta, model, alpha, kappa_bin, lam); `label_mean`, `label_sem`, `kappa_mean` over
+(eta, kappa_bin); from the sRF theory (the map's `r, gamma` of each eta) `theory_mean` over
+(eta, alpha, lam, kappa) and its bin averages `theory_binned` over (eta, alpha, lam,
+kappa_bin); the target's `target_mean` (kappa,) and `target_binned` (kappa_bin,); `r` (eta,)
 and `gamma`.
 """
 
@@ -23,8 +19,8 @@ import xarray as xr
 
 from srfpipe.models import THEORIES
 from srfpipe.problem import Problem
-from srfpipe.stats import mean_sem
-from srfpipe.store import params_of, provenance
+from srfpipe.stages.make_curves import seed_attrs, seed_means
+from srfpipe.store import params_of
 from srfpipe.theory.equivalence import target_moments
 from srfpipe.theory.learned import bin_average, mean_function
 
@@ -55,11 +51,7 @@ def theory_curves(theory: xr.Dataset, alpha: Sequence[float], edges: np.ndarray)
 
 def run(readouts: Sequence[xr.Dataset], theories: Sequence[xr.Dataset]) -> xr.Dataset:
     """The learned-function dataset of the module docstring."""
-    parts = []
-    for ds in readouts:
-        p = params_of(ds)
-        parts.append(ds[list(SIMULATED)].expand_dims(eta=[p["eta"]], seed=[p["seed"]]))
-    sim = mean_sem(xr.combine_by_coords(parts, combine_attrs="drop").sortby(["eta", "seed"]))
+    sim = seed_means(readouts, SIMULATED)
     out = sim.rename(
         binned_prediction_mean="prediction_mean",
         binned_prediction_sem="prediction_sem",
@@ -83,8 +75,5 @@ def run(readouts: Sequence[xr.Dataset], theories: Sequence[xr.Dataset]) -> xr.Da
         "kappa_bin",
         bin_average(lambda k: target_moments(problem.target, gamma, k)[0], edges),
     )
-    run_params = {k: v for k, v in params_of(readouts[0]).items() if k not in ("eta", "seed")}
-    out.attrs = provenance("learned", run_params | {
-        "eta": out["eta"].values.tolist(), "seeds": sim.attrs["seed_values"]
-    }) | {"n_seeds": sim.attrs["n_seeds"], "target_label": problem.target.describe()}  # fmt: skip
+    out.attrs = seed_attrs("learned", readouts, sim)
     return out

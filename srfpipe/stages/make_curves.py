@@ -2,13 +2,11 @@
 joined with the theory curves where they exist. One dataset per experiment.
 
 Writes `<var>_mean`, `<var>_sem` over (eta, model, alpha, lam) for the readout errors and
-over (eta[, rank]) for the step diagnostics; `theory_<var>` over
-(eta, theory, alpha_theory, lam) on the dense grid of `eval_theory`, which holds the simulated
-alphas exactly (`.sel(alpha_theory=alpha)`) (`theory_optimal_test_error` over
-(eta, theory, alpha_theory), `theory_plateau` over (eta, theory, lam)); with conditional
-theories, `conditional_<var>_mean`/`_sem` over (eta, alpha, lam) and the bulk's eigenvalue
-density pooled over seeds, `bulk_density` over (eta, eigenvalue) (normalised over the `p`
-eigenvalues of `W_b W_b^T`, zeros left out).
+over (eta[, rank]) for the step's scalars and singular values; `theory_<var>` over
+(eta, theory, alpha_theory, lam) (`optimal_test_error` without lam, `plateau` without
+alpha_theory); with conditional theories, `conditional_<var>_mean`/`_sem` over
+(eta, alpha, lam) and `bulk_density` over (eta, eigenvalue) (the bulk's eigenvalues pooled
+over seeds, normalised over the `p` eigenvalues of `W_b W_b^T`, zeros left out).
 """
 
 from __future__ import annotations
@@ -23,32 +21,28 @@ from srfpipe.stats import mean_sem
 from srfpipe.store import params_of, provenance
 from srfpipe.theory.fixed_point import ERRORS
 
-STEP_SCALARS = (
-    "beta_norm",
-    "gamma_map",
-    "r_map",
-    "gamma_extracted",
-    "r_extracted",
-    "beta_norm_theory",
-    "gamma_theory",
-    "r_theory",
-    "bulk_scale_theory",
-    "bulk_norm_sq",
-    "bulk_norm_sq_spread",
-)
-
 THEORY_VARS = (*ERRORS, "converged", "optimal_test_error", "plateau")
 CONDITIONAL_VARS = ERRORS
 DENSITY_BINS = 80
 
 
-def _stack(datasets: Sequence[xr.Dataset], names: Sequence[str]) -> xr.Dataset:
-    """Combine per-(eta, seed) datasets into one with dims (eta, seed, ...)."""
+def seed_means(datasets: Sequence[xr.Dataset], names: Sequence[str]) -> xr.Dataset:
+    """`mean_sem` over seeds of the variables `names` of per-(eta, seed) artifacts: dims
+    (eta, ...)."""
     parts = []
     for ds in datasets:
         p = params_of(ds)
         parts.append(ds[list(names)].expand_dims(eta=[p["eta"]], seed=[p["seed"]]))
-    return xr.combine_by_coords(parts, combine_attrs="drop").sortby(["eta", "seed"])
+    return mean_sem(xr.combine_by_coords(parts, combine_attrs="drop").sortby(["eta", "seed"]))
+
+
+def seed_attrs(stage: str, readouts: Sequence[xr.Dataset], means: xr.Dataset) -> dict:
+    """Provenance of an aggregate of `readouts` (`means`: their `seed_means`): the run's
+    parameters with every eta and seed, `n_seeds` and `target_label`."""
+    params = {k: v for k, v in params_of(readouts[0]).items() if k not in ("eta", "seed")}
+    params |= {"eta": means["eta"].values.tolist(), "seeds": means.attrs["seed_values"]}
+    label = target(**params["target"]).describe()
+    return provenance(stage, params) | {"n_seeds": means.attrs["n_seeds"], "target_label": label}
 
 
 def run(
@@ -59,8 +53,9 @@ def run(
 ) -> xr.Dataset:
     """The curves dataset of the module docstring (`theory_*` only when theories are given,
     `conditional_*` and `bulk_density` only with conditional theories)."""
-    errors = mean_sem(_stack(readouts, ["train_error", "test_error", "readout_sq_norm"]))
-    spikes = mean_sem(_stack(steps, [*STEP_SCALARS, "sv_delta", "sv_w1"]))
+    errors = seed_means(readouts, ["train_error", "test_error", "readout_sq_norm"])
+    scalars = [name for name, var in steps[0].data_vars.items() if var.ndim == 0]
+    spikes = seed_means(steps, [*scalars, "sv_delta", "sv_w1"])
     out = xr.merge([errors, spikes], combine_attrs="drop")
     if theories:
         th = xr.concat(
@@ -70,16 +65,10 @@ def run(
         th = th.rename({k: f"theory_{k}" for k in th.data_vars})
         out = xr.merge([out, th], join="left")
     if conditionals:
-        cond = mean_sem(_stack(conditionals, CONDITIONAL_VARS))
+        cond = seed_means(conditionals, CONDITIONAL_VARS)
         out = xr.merge([out, cond.rename({k: f"conditional_{k}" for k in cond.data_vars})])
         out = xr.merge([out, _bulk_density(conditionals)], join="left")
-    params = {k: v for k, v in params_of(readouts[0]).items() if k not in ("eta", "seed")}
-    params |= {"eta": out["eta"].values.tolist(), "seeds": errors.attrs["seed_values"]}
-    out.attrs = provenance("curves", params) | {
-        "n_seeds": errors.attrs["n_seeds"],
-        "target_label": target(**params["target"]).describe(),
-        "has_theory": int(bool(theories)),
-    }
+    out.attrs = seed_attrs("curves", readouts, errors) | {"has_theory": int(bool(theories))}
     return out
 
 

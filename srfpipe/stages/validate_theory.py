@@ -1,17 +1,11 @@
 """validate_theory: the theory against direct sRF simulations at one size d, every eta.
 
-For each eta the theory's sRF, the network map's `(r, gamma, c)` (`c_W`, per neuron for a
-Gaussian readout), is simulated at dimension d over the experiment's alpha x lambda grid
-with the registry's model `srf` (`c W0 + u v^T`, `u = r a`, `v.theta = gamma` exactly): the
-very layer `srfpipe simulate --model srf` fits. What remains between the two is the
-finite-size gap (default config, eta = 4: -2.3% at d = 200, -1.2% at d = 800, mean
-relative gap over the alpha x lambda grid).
-All etas of a seed share its teacher, data and `W0` (so the pre-activations `X W0^T` are
-computed once per seed). Writes `<error>_mean`, `<error>_sem` over (eta, alpha, lam) next to
-`theory_test_error`, `theory_train_error` over (eta, alpha_theory, lam) on the dense grid
-(`srfpipe.theory.curves.dense_alpha_grid`, holding the simulated alphas exactly), and `r`,
-`gamma`, `bulk_scale`, `bulk_slope` over (eta,) (the theory's `SRF`, which is the
-simulated layer).
+For each eta the network map's sRF `(r, gamma, c_W)` is simulated at dimension d with the
+registry's model `srf` (the layer `srfpipe simulate --model srf` fits); the etas of a seed
+share its teacher, data and `W0`. Writes `<error>_mean`, `<error>_sem` over
+(eta, alpha, lam), `theory_test_error`, `theory_train_error` over (eta, alpha_theory, lam)
+(`dense_alpha_grid`, holding the simulated alphas), and the theory's `SRF` (`r`, `gamma`,
+`bulk_scale`, `bulk_slope` over (eta,)).
 """
 
 from __future__ import annotations
@@ -44,16 +38,11 @@ def run(params: dict[str, Any], d: int) -> xr.Dataset:
     def layers(draw: SeedDraw) -> list[Layer]:
         return [MODELS["srf"].layer(draw.prescribed(s)) for s in srfs]
 
-    out = {name: np.empty((len(seeds), len(etas), len(alphas), len(lams))) for name in ERRORS}
-    for i, seed in enumerate(seeds):
-        errs = seed_errors(
-            problem, layers, d, seed, alpha=alphas, lam=lams, test_size=params["test_size"]
-        )
-        for name in ERRORS:
-            out[name][i] = errs[name]
+    grid = {"alpha": alphas, "lam": lams, "test_size": params["test_size"]}
+    errs = [seed_errors(problem, layers, d, seed, **grid) for seed in seeds]
     dims = ("seed", "eta", "alpha", "lam")
     sim = xr.Dataset(
-        {name: (dims, v) for name, v in out.items()},
+        {name: (dims, np.stack([e[name] for e in errs])) for name in ERRORS},
         coords={"seed": seeds, "eta": etas, "alpha": alphas, "lam": lams},
     )
     res = mean_sem(sim)
@@ -62,10 +51,8 @@ def run(params: dict[str, Any], d: int) -> xr.Dataset:
     for name in ("test_error", "train_error"):
         th = xr.concat([t[name] for t in theory], dim="eta").assign_coords(eta=etas)
         res[f"theory_{name}"] = th.rename(alpha="alpha_theory")
-    res["r"] = ("eta", [s.r for s in srfs])
-    res["gamma"] = ("eta", [s.gamma for s in srfs])
-    res["bulk_scale"] = ("eta", [s.bulk_scale for s in srfs])
-    res["bulk_slope"] = ("eta", [s.bulk_slope for s in srfs])
+    for field in ("r", "gamma", "bulk_scale", "bulk_slope"):
+        res[field] = ("eta", [getattr(s, field) for s in srfs])
     res.attrs = provenance("validation", params | {"d": d})
     log.info("validation d=%d, %d etas in %.1fs", d, len(etas), time.perf_counter() - t0)
     return res

@@ -4,15 +4,10 @@ from pathlib import Path
 
 import yaml
 
-from srfpipe.config import (
-    Experiment,
-    conditional_applies,
-    config_text,
-    theory_applies,
-    validate_config,
-)
+from srfpipe.config import Experiment, config_text, validate_config
 from srfpipe.keys import STAGE_PARAMS, fmt, stage_key, stage_params
 from srfpipe.resources import job_resources
+from srfpipe.theory.coverage import conditional_gap, theory_gap
 from srfpipe.versions import code_version
 
 validate_config(
@@ -30,7 +25,7 @@ ROOT = Path(workflow.source_path("../../pyproject.toml")).parent
 os.environ.setdefault("SRFPIPE_ROOT", str(ROOT))
 ETAS = [fmt(e) for e in EXP.eta]
 SEEDS = [str(s) for s in EXP.seeds]
-THEORY_GAP = theory_applies(EXP)
+THEORY_GAP = theory_gap(EXP.problem)
 WITH_THEORY = bool(config["theory"]) and THEORY_GAP is None
 if config["theory"] and THEORY_GAP:
     logger.warning(f"srfpipe: no theory curves for this config: {THEORY_GAP}")
@@ -45,7 +40,7 @@ STEP = f"results/step/{KEY['step']}/eta~{{eta}}_seed~{{seed}}.nc"
 READOUT = f"results/readout/{KEY['readout']}/eta~{{eta}}_seed~{{seed}}.nc"
 THEORY = f"results/theory/{KEY['theory']}/eta~{{eta}}.nc"
 CONDITIONAL = f"results/conditional/{KEY['conditional']}/eta~{{eta}}_seed~{{seed}}.nc"
-WITH_CONDITIONAL = bool(config["theory"]) and conditional_applies(EXP) is None
+WITH_CONDITIONAL = bool(config["theory"]) and conditional_gap(EXP.problem) is None
 CURVES = f"results/curves/{NAME}.nc"
 VALIDATION = f"results/validation/{KEY['validation']}/d~{{d}}.nc"
 LEARNED = f"results/learned/{KEY['learned']}.nc"
