@@ -69,18 +69,16 @@ def forward(net: Network, x: np.ndarray, act: Activation) -> np.ndarray:
 def gradient_step(
     net: Network,
     x: np.ndarray,
-    y: np.ndarray,
+    res: np.ndarray,
     eta: float,
     act: Activation,
-    init_output: str,
     *,
     dtype: np.dtype | type = np.float64,
 ) -> np.ndarray:
-    """`W1` (p, d), float64, after one step of size `eta * sqrt(p)` on the batch x (n0, d),
-    y (n0,). The two products with x and sigma' on the pre-activations are computed in
-    `dtype` (float32 halves their cost)."""
+    """`W1` (p, d), float64, after one step of size `eta * sqrt(p)` on the batch x (n0, d) with
+    residuals `res` (n0,) (`y - f(x)`). The two products with x and sigma' on the
+    pre-activations are computed in `dtype` (float32 halves their cost)."""
     n0 = x.shape[0]
-    res = y if init_output == "zero" else y - forward(net, x, act)  # "zero": f0 = 0 (model.md)
     res = res.astype(dtype)
     xs = x.astype(dtype, copy=False)
     pre = matmul(xs, net.w.astype(dtype, copy=False).T)  # (n0, p)
@@ -107,16 +105,16 @@ def take_steps(
     dtype: np.dtype | type = np.float64,
 ) -> np.ndarray:
     """The first layer after `steps` giant steps, step k on rows `k n0 ... (k+1) n0 - 1` of
-    x (steps n0, d), y: each a fresh batch, `a` fixed. The first step's residual follows
-    `init_output`; later ones use `y` (`init_output: zero`) or `y - f_k(x)`, the output of
-    the current network (`full`, `symmetric`: the pairs no longer cancel after a step)."""
+    x (steps n0, d), y: each a fresh batch, `a` fixed. The residual is `y` for
+    `init_output: zero` (`f = 0` in the step, docs/model.md), else `y - f_k(x)`, the output
+    of the current network (`symmetric`: exactly 0 at init, not after a step)."""
     n0 = x.shape[0] // steps
-    w = gradient_step(net, x[:n0], y[:n0], eta, act, init_output, dtype=dtype)
-    later = "zero" if init_output == "zero" else "full"
-    for k in range(1, steps):
+    current = net
+    for k in range(steps):
         rows = slice(k * n0, (k + 1) * n0)
-        w = gradient_step(Network(w, net.a), x[rows], y[rows], eta, act, later, dtype=dtype)
-    return w
+        res = y[rows] if init_output == "zero" else y[rows] - forward(current, x[rows], act)
+        current = Network(gradient_step(current, x[rows], res, eta, act, dtype=dtype), net.a)
+    return current.w
 
 
 @dataclass(frozen=True)

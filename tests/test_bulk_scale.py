@@ -27,7 +27,7 @@ def test_bulk_scale_matches_the_measured_row_norms_at_d2000(rows, readout_init):
     x, y = data.sample(0, "step", problem.n0(d), theta, TANH2, noise)
     net = step.init_network(0, d, d, readout_init, "zero", rows)
     for eta in (1.0, 3.0, 6.0):
-        w1 = step.gradient_step(net, x, y, eta, problem.sigma, "zero")
+        w1 = step.gradient_step(net, x, y, eta, problem.sigma)
         spike, _ = step.first_step_map(
             net.a, x, y, steps=1, eta=eta, mu1=problem.sigma.mu1, theta=theta
         )
