@@ -288,16 +288,14 @@ def load_run(name: str = "default", results: str | Path = "results") -> Run:
     def optional(path: Path) -> xr.Dataset | None:
         return load(path) if path.is_file() else None
 
-    validation = {}
-    for d in config.get("validation", {}).get("d", []):
-        ds = optional(root / "validation" / stage_key(exp, "validation") / f"d~{d}.nc")
-        if ds is not None:
-            validation[int(d)] = ds
+    folder = root / "validation" / stage_key(exp, "validation")
+    sizes = config.get("validation", {}).get("d", [])
+    found = {int(d): optional(folder / f"d~{d}.nc") for d in sizes}
     return Run(
         name=name,
         config=config,
         curves=load(root / "curves" / f"{name}.nc"),
         learned=optional(root / "learned" / f"{stage_key(exp, 'learned')}.nc"),
         optimal=optional(root / "optimal" / f"{stage_key(exp, 'optimal')}.nc"),
-        validation=validation,
+        validation={d: ds for d, ds in found.items() if ds is not None},
     )
