@@ -149,12 +149,16 @@ def _conditional(exp: Experiment, wc: Mapping[str, str]) -> Cost:
     return Cost(conditional_words(exp.d, exp.p), work)
 
 
-def _readout(exp: Experiment, wc: Mapping[str, str]) -> Cost:
-    """Every model's layer on the bases `W0` and `W1` (the rf and sRF models share
-    `X W0^T`); at eta = 0 every model's layer is `W0`, fitted once."""
-    if float(wc.get("eta", 1.0)):
-        return _fit(exp, exp.d, exp.test_size, len(exp.models), 1 + ("network" in exp.models))
+def _rf(exp: Experiment, wc: Mapping[str, str]) -> Cost:
+    """The rf layer `W0`, once per seed."""
     return _fit(exp, exp.d, exp.test_size, 1, 1)
+
+
+def _readout(exp: Experiment, wc: Mapping[str, str]) -> Cost:
+    """Every model but rf (read from `fit_rf`) on the bases `W1` (network) and `W0` (the
+    sRFs share `X W0^T`); at eta = 0 every model's layer is `W0`: nothing to fit."""
+    fitted = [m for m in exp.models if m != "rf"] if float(wc.get("eta", 1.0)) else []
+    return _fit(exp, exp.d, exp.test_size, len(fitted), len({m == "network" for m in fitted}))
 
 
 def _validation(exp: Experiment, wc: Mapping[str, str]) -> Cost:
@@ -167,6 +171,7 @@ STAGE_COSTS: dict[str, Callable[[Experiment, Mapping[str, str]], Cost]] = {
     "data": _data,
     "step": _step,
     "conditional": _conditional,
+    "rf": _rf,
     "readout": _readout,
     "validation": _validation,
 }

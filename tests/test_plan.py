@@ -51,12 +51,12 @@ def test_jobs_are_the_dag(configfile: Path, config: list[str]) -> None:
     exp = Experiment.from_config(plan._effective_config(configfile, config))
     per_seed = len(exp.eta) * len(exp.seeds)
     assert counts["fit_readout"] == counts["take_step"] == per_seed
-    assert counts["generate_data"] == len(exp.seeds)
+    assert counts["generate_data"] == counts["fit_rf"] == len(exp.seeds)
     assert counts["validate_theory"] == (len(exp.validation["d"]) if not config else 0)
     ids = {e.job.jobid for e in p.estimates}
     assert all(set(e.job.deps) <= ids for e in p.estimates)
     readout = next(e for e in p.estimates if e.job.rule == "fit_readout")
-    assert len(readout.job.deps) == 2  # its data and its step
+    assert len(readout.job.deps) == 3  # its data, its step and its seed's rf readout
     print(p.text())
 
 
