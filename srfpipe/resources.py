@@ -134,11 +134,11 @@ def _step(exp: Experiment, wc: Mapping[str, str]) -> Cost:
     prod, act = _kinds(exp)
     work = {
         "normal": float(n0 * steps * d + p * d),
-        prod: 4.0 * n0 * steps * d * p,
         act: 2.0 * n0 * steps * p,
         "gemm64": solves * (p * d * k + 16.0 * p * d),
         "eigh_top": float(solves * k**3),
     }
+    work[prod] = work.get(prod, 0.0) + 4.0 * n0 * steps * d * p  # float64: both products
     return Cost(step_words(d, p, n0, steps), work)
 
 
