@@ -54,14 +54,15 @@ def _grids(exp: Experiment) -> dict[str, Any]:
     return {"alpha": list(exp.alpha), "lam": list(exp.lam), "lam_scale": exp.problem.lam_scale}
 
 
+def fit_params(exp: Experiment) -> dict[str, Any]:
+    """The step and the grids, not the models: the rf readout (one seed's `W0`; the step's
+    size eta is a wildcard, so it has none) and the conditional theory of a step's `W1`."""
+    return step_params(exp) | _grids(exp)
+
+
 def readout_params(exp: Experiment) -> dict[str, Any]:
     """The readout: the step, the grids and the models fitted on each first layer."""
-    return step_params(exp) | _grids(exp) | {"models": list(exp.models)}
-
-
-def conditional_params(exp: Experiment) -> dict[str, Any]:
-    """The conditional theory of a step's W1: the step and the grids (not the models)."""
-    return step_params(exp) | _grids(exp)
+    return fit_params(exp) | {"models": list(exp.models)}
 
 
 def theory_params(exp: Experiment) -> dict[str, Any]:
@@ -99,8 +100,9 @@ def validation_params(exp: Experiment) -> dict[str, Any]:
 STAGE_PARAMS: dict[str, Callable[[Experiment], dict[str, Any]]] = {
     "data": data_params,
     "step": step_params,
+    "rf": fit_params,
     "readout": readout_params,
-    "conditional": conditional_params,
+    "conditional": fit_params,
     "theory": theory_params,
     "validation": validation_params,
     "learned": learned_params,

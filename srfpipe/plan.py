@@ -3,13 +3,14 @@
 The jobs and their dependencies come from Snakemake's own dry run (`snakemake -n --forceall`
 on the repository's Snakefile, in a scratch directory): rule, wildcards, threads, the
 requested `mem_mb`, inputs and outputs of every job; a job depends on the jobs whose outputs
-it reads. Each job's CPU time is its counted work (`job_work`: products `X W^T`, Gram
-matrices, band reductions of the ridge path, eigensolves, activations, random normals) at
-rates measured in this process (`calibrate`; `DEFAULT_RATES` without calibration), plus the
-start-up of a job's interpreter. Its peak memory is `srfpipe.resources.job_memory_mb`, the
-estimate the rules request memory from. The wall time on N cores is a list schedule of the
-DAG (longest remaining path first; a job holds min(threads, N) cores and runs
-`start-up + work / threads`), next to its two lower bounds: the critical path and total / N.
+it reads. Each job's cost is its stage's entry in the one cost table
+(`srfpipe.resources.STAGE_COSTS`): its counted work (products `X W^T`, Gram matrices, band
+reductions of the ridge path, eigensolves, activations, random normals) at rates measured in
+this process (`calibrate`; `DEFAULT_RATES` without calibration), plus the start-up of a
+job's interpreter; its peak memory is `job_memory_mb`, what the rules request. The wall time
+on N cores is a list schedule of the DAG (longest remaining path first; a job holds
+min(threads, N) cores and runs `start-up + work / threads`), next to its two lower bounds:
+the critical path and total / N.
 
 Rules without a cost model here (`RULE_STAGE`) are counted as start-up only and named in the
 plan's notes.
@@ -36,7 +37,7 @@ import numpy as np
 import yaml
 
 from srfpipe.config import Experiment
-from srfpipe.resources import job_memory_mb
+from srfpipe.resources import DEFAULT_RATES, job_memory_mb, job_seconds
 
 ROOT = Path(__file__).resolve().parents[1]
 SNAKEFILE = ROOT / "Snakefile"
@@ -44,6 +45,7 @@ SNAKEFILE = ROOT / "Snakefile"
 RULE_STAGE = {
     "generate_data": "data",
     "take_step": "step",
+    "fit_rf": "rf",
     "fit_readout": "readout",
     "eval_conditional": "conditional",
     "validate_theory": "validation",
@@ -59,25 +61,6 @@ RULE_STAGE = {
 """The stage (cost model) of each rule (the figure rules from `workflow/figures.yaml`);
 `all` is a target without work."""
 TARGETS = ("all",)
-
-KERNELS = ("gemm64", "gemm32", "band", "eigh", "eigh_top", "act64", "act32", "normal")
-"""Work kinds, each with a rate: flops (products, Gram, band reduction, eigensolves as
-k^3), entries (activations in float64/32, random normals)."""
-
-DEFAULT_RATES = {
-    "gemm64": 4.49e10,
-    "gemm32": 9.08e10,
-    "band": 2.45e10,
-    "eigh": 4.42e9,
-    "eigh_top": 1.19e10,
-    "act64": 7.07e7,
-    "act32": 3.84e8,
-    "normal": 8.67e7,
-    "startup": 1.0,
-}
-"""Rates (per CPU second) measured by `calibrate` on the project's machine (2026-12-05,
-AMD EPYC, OpenBLAS Haswell kernels, one thread); `startup` is the CPU seconds of one job's
-interpreter and imports."""
 
 REFERENCE_FLOPS = 2.0 * 8000 * 2000 * 4000
 """The reference product `X W^T`, X 8000 x 2000, W 4000 x 2000 (issue 22)."""
@@ -181,84 +164,6 @@ def parse_dry_run(text: str) -> list[Job]:
     return jobs
 
 
-def _fit_work(
-    exp: Experiment, d: int, n_test: int, layers: int, bases: int, seeds: int = 1
-) -> dict[str, float]:
-    """Work of fitting `layers` distinct first layers (sharing `bases` products `X B^T`) on one
-    seed's nested training sets at size d, times `seeds`: regenerated inputs and `W0`, the
-    products, activations, Gram or kernel matrices, one band reduction per alpha and the
-    test predictions per lambda (`srfpipe.simulation.fit_layers`, `srfpipe.ridge`)."""
-    p = exp.problem.p(d)
-    ns = [round(a * d) for a in exp.alpha]
-    rows = max(ns) + n_test
-    small = [n for n in ns if n < p]
-    gram = sum(n * n * p for n in small) + (max(ns) * p * p if len(small) < len(ns) else 0)
-    per_layer = {
-        "gemm64": float(gram) + 2.0 * n_test * p * len(ns) * len(exp.lam),
-        "band": sum(4.0 / 3.0 * min(n, p) ** 3 for n in ns),
-        "act": 1.0 * rows * p,
-    }
-    prod = "gemm32" if exp.precision == "float32" else "gemm64"
-    act = "act32" if exp.precision == "float32" else "act64"
-    work = {
-        "normal": float(seeds * (rows * d + p * d)),
-        prod: seeds * bases * 2.0 * rows * d * p,
-    }
-    work["gemm64"] = work.get("gemm64", 0.0) + seeds * layers * per_layer["gemm64"]
-    work["band"] = seeds * layers * per_layer["band"]
-    work[act] = seeds * layers * per_layer["act"]
-    return work
-
-
-def job_work(exp: Experiment, job: Job) -> dict[str, float]:
-    """Counted work of one job by kernel (`KERNELS`): flops or entries; empty for jobs whose
-    arithmetic is negligible next to their start-up (theory, aggregation, plots)."""
-    stage = RULE_STAGE.get(job.rule)
-    d, p, n0, steps = exp.d, exp.p, exp.n0, exp.problem.steps
-    prod = "gemm32" if exp.precision == "float32" else "gemm64"
-    act = "act32" if exp.precision == "float32" else "act64"
-    if stage == "data":
-        return {"normal": float((n0 * steps + exp.n_train + exp.test_size) * d)}
-    if stage == "step":
-        eta = float(job.wildcards.get("eta", 1.0))
-        k = min(p, d)
-        return {
-            "normal": float(n0 * steps * d + p * d),
-            prod: 4.0 * n0 * steps * d * p,
-            act: 2.0 * n0 * steps * p,
-            "gemm64": (2 if eta else 1) * (p * d * k + 2.0 * p * d * 8),
-            "eigh_top": float((2 if eta else 1) * k**3),
-        }
-    if stage == "readout":
-        eta = float(job.wildcards.get("eta", 1.0))
-        # at eta = 0 every model's layer is W0 (fitted once); else each model its own layer
-        # on the bases W0 and W1 (the rf and sRF models share X W0^T)
-        layers = len(exp.models) if eta else 1
-        bases = (1 + any(m in ("network", "srf_extracted") for m in exp.models)) if eta else 1
-        return _fit_work(exp, d, exp.test_size, layers, bases)
-    if stage == "conditional":
-        k = min(p, d)
-        return {"gemm64": 4.0 * p * d * k, "eigh": float(k**3)}
-    if stage == "validation":
-        vd = int(job.wildcards["d"])
-        seeds = len(exp.validation["seeds"])
-        return _fit_work(exp, vd, exp.validation["test_size"], len(exp.eta), 1, seeds)
-    return {}
-
-
-def runtime_minutes(
-    exp: Experiment,
-    job: Job,
-    rates: dict[str, float] = DEFAULT_RATES,
-    margin: float = 4.0,
-    floor: int = 10,
-) -> int:
-    """A cluster time limit (minutes) for one job: `margin` times its estimated wall time on
-    its threads (start-up and counted work at `rates`), at least `floor` minutes."""
-    (est,) = estimate(exp, [job], rates)
-    return max(floor, math.ceil(margin * est.wall / 60.0))
-
-
 def _time(fn: Any, repeats: int = 3) -> float:
     """Minimum CPU time (s) of `fn()` over `repeats` calls."""
     best = math.inf
@@ -325,18 +230,17 @@ class Estimate:
 
 
 def estimate(exp: Experiment, jobs: Sequence[Job], rates: dict[str, float]) -> list[Estimate]:
-    """Per-job estimates (see `Estimate`)."""
+    """Per-job estimates (see `Estimate`): `srfpipe.resources.job_seconds` and
+    `job_memory_mb` of the job's stage (`RULE_STAGE`)."""
     out = []
     for job in jobs:
         if job.rule in TARGETS:
             out.append(Estimate(job, 0.0, 0.0, None))
             continue
-        work = sum(v / rates[k] for k, v in job_work(exp, job).items())
         stage = RULE_STAGE.get(job.rule, "")
+        cpu, wall = job_seconds(exp, stage, job.wildcards, job.threads, rates)
         vd = int(job.wildcards["d"]) if stage == "validation" else None
-        mem = job_memory_mb(exp, stage, vd)
-        cpu = rates["startup"] + work
-        out.append(Estimate(job, cpu, rates["startup"] + work / max(job.threads, 1), mem))
+        out.append(Estimate(job, cpu, wall, job_memory_mb(exp, stage, vd)))
     return out
 
 

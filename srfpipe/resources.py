@@ -1,13 +1,19 @@
-"""Resources of the jobs: each stage declares its arrays (float64 words) and its flops.
+"""Cost of the jobs: one function per stage gives a job's arrays and its counted work.
 
-`STAGE_COSTS` is the declared table; `job_memory_mb` turns a stage's words into MB (20%
-headroom and the interpreter), `job_resources` into the `mem_mb` and `runtime` the rules
-request. Stages not in the table (theory, curves, plots) are small jobs.
+`STAGE_COSTS` is the one table: a job's float64 words (its memory) and its work by kernel
+(`KERNELS`: products `X W^T`, Gram matrices, band reductions of the ridge path, eigensolves,
+activations, random normals), from the sizes and the job's wildcards. `job_memory_mb` turns
+the words into MB (20% headroom and the interpreter); `job_seconds` the work into CPU and wall
+seconds at measured rates; `job_resources` both into the `mem_mb` and `runtime` the rules
+request; `srfpipe plan` sums the same table over the DAG. Stages not in the table (theory,
+curves, plots) are small jobs: start-up only.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from srfpipe.problem import Problem
@@ -20,6 +26,37 @@ SMALL_JOB_MB = 1000
 INTERPRETER_MB = 150
 """Python, numpy, scipy, xarray and netCDF4 loaded in a job (115 MB measured), added to the
 arrays of every estimate."""
+KERNELS = ("gemm64", "gemm32", "band", "eigh", "eigh_top", "act64", "act32", "normal")
+"""Work kinds, each with a rate: flops (products, Gram, band reduction, eigensolves as
+k^3), entries (activations in float64/32, random normals)."""
+DEFAULT_RATES = {
+    "gemm64": 4.49e10,
+    "gemm32": 9.08e10,
+    "band": 2.45e10,
+    "eigh": 4.42e9,
+    "eigh_top": 1.19e10,
+    "act64": 7.07e7,
+    "act32": 3.84e8,
+    "normal": 8.67e7,
+    "startup": 1.0,
+}
+"""Rates (per CPU second) measured by `srfpipe.plan.calibrate` on the project's machine
+(2026-12-05, AMD EPYC, OpenBLAS Haswell kernels, one thread); `startup` is the CPU seconds of
+one job's interpreter and imports."""
+RUNTIME_SAFETY = 4.0
+"""The `runtime` a rule requests is this factor times the job's estimated wall time: the
+estimates came within 0.34-1.17 of measured jobs (the step lowest, docs/performance.md
+section 10), and a cluster core may be slower than the one the rates were measured on."""
+RUNTIME_FLOOR = 10
+"""Minutes: the least `runtime` requested (many clusters ask for at least this)."""
+
+
+@dataclass(frozen=True)
+class Cost:
+    """One job's float64 words alive at its peak and its counted work by kernel."""
+
+    words: int
+    work: dict[str, float]
 
 
 def fit_words(d: int, p: int, n_train: int, test_size: int, threads: int) -> int:
@@ -53,53 +90,93 @@ def conditional_flops(d: int, p: int) -> float:
     return 4.0 * p * d * k + 12.0 * k**3
 
 
-def _fit_flops(exp: Experiment, d: int, test_size: int, n_models: int) -> float:
-    """Flops of fitting `n_models` models at size d on every alpha and lambda."""
-    p, n_train = exp.problem.p(d), round(max(exp.alpha) * d)
-    rows, k = n_train + test_size, min(p, n_train)
-    per_model = n_train * p * p + len(exp.alpha) * (2 * k**3 + 2 * rows * p * len(exp.lam))
-    return 4 * rows * d * p + n_models * per_model
+def _kinds(exp: Experiment) -> tuple[str, str]:
+    """The kernels of the products and activations at the config's precision."""
+    return ("gemm32", "act32") if exp.precision == "float32" else ("gemm64", "act64")
 
 
-def _data(exp: Experiment, d: int) -> tuple[int, float]:
-    """The largest split's inputs (n x d; the step split holds `steps` batches)."""
-    return 2 * max(exp.n0 * exp.problem.steps, exp.n_train, exp.test_size) * exp.d, 0.0
+def _fit(exp: Experiment, d: int, n_test: int, layers: int, bases: int, seeds: int = 1) -> Cost:
+    """`fit_words` (with the test predictions kept) and the work of fitting `layers` distinct
+    first layers (sharing `bases` products `X B^T`) on one seed's nested training sets at size
+    d, times `seeds`: regenerated inputs and `W0`, the products, activations, Gram or kernel
+    matrices, one band reduction per alpha and the test predictions per lambda
+    (`srfpipe.simulation.fit_layers`, `srfpipe.ridge`)."""
+    p, ns, n_lam = exp.problem.p(d), [round(a * d) for a in exp.alpha], len(exp.lam)
+    rows = max(ns) + n_test
+    small = [n for n in ns if n < p]
+    gram = sum(n * n * p for n in small) + (max(ns) * p * p if len(small) < len(ns) else 0)
+    prod, act = _kinds(exp)
+    work = {
+        "normal": float(seeds * (rows * d + p * d)),
+        prod: seeds * bases * 2.0 * rows * d * p,
+        "band": seeds * layers * sum(4.0 / 3.0 * min(n, p) ** 3 for n in ns),
+        act: float(seeds * layers * rows * p),
+    }
+    work["gemm64"] = work.get("gemm64", 0.0) + seeds * layers * (
+        gram + 2.0 * n_test * p * len(ns) * n_lam
+    )
+    words = fit_words(d, p, max(ns), n_test, exp.threads) + layers * len(ns) * n_test * n_lam
+    return Cost(words, work)
 
 
-def _step(exp: Experiment, d: int) -> tuple[int, float]:
-    """`step_words`; the gradient and the singular values of the step."""
-    r = min(exp.p, exp.d)
-    flops = 4 * exp.n0 * exp.problem.steps * exp.d * exp.p + 4 * exp.p * exp.d * r + 10 * r**3
-    return step_words(exp.d, exp.p, exp.n0, exp.problem.steps), flops
+def _data(exp: Experiment, wc: Mapping[str, str]) -> Cost:
+    """The splits' random normals; the largest split held twice (inputs and a temporary)."""
+    n = exp.n0 * exp.problem.steps + exp.n_train + exp.test_size
+    words = 2 * max(exp.n0 * exp.problem.steps, exp.n_train, exp.test_size) * exp.d
+    return Cost(words, {"normal": float(n * exp.d)})
 
 
-def _conditional(exp: Experiment, d: int) -> tuple[int, float]:
-    """`conditional_words` and `conditional_flops` of one first layer."""
-    return conditional_words(exp.d, exp.p), conditional_flops(exp.d, exp.p)
+def _step(exp: Experiment, wc: Mapping[str, str]) -> Cost:
+    """`step_words`; the batches and `W0`, the gradient's products and activations, the
+    partial eigensolves of `W1 - W0` and `W1` (one when eta = 0)."""
+    d, p, n0, steps = exp.d, exp.p, exp.n0, exp.problem.steps
+    solves, k = 2 if float(wc.get("eta", 1.0)) else 1, min(p, d)
+    prod, act = _kinds(exp)
+    work = {
+        "normal": float(n0 * steps * d + p * d),
+        act: 2.0 * n0 * steps * p,
+        "gemm64": solves * (p * d * k + 16.0 * p * d),
+        "eigh_top": float(solves * k**3),
+    }
+    work[prod] = work.get(prod, 0.0) + 4.0 * n0 * steps * d * p  # float64: both products
+    return Cost(step_words(d, p, n0, steps), work)
 
 
-def _readout(exp: Experiment, d: int) -> tuple[int, float]:
-    """One fit of every model."""
-    words = fit_words(exp.d, exp.p, exp.n_train, exp.test_size, exp.threads)
-    return words, _fit_flops(exp, exp.d, exp.test_size, len(exp.models))
+def _conditional(exp: Experiment, wc: Mapping[str, str]) -> Cost:
+    """`conditional_words`; two Gram matrices and a full eigensolve of the smaller side."""
+    k = min(exp.p, exp.d)
+    work = {"gemm64": 4.0 * exp.p * exp.d * k, "eigh": float(k**3)}
+    return Cost(conditional_words(exp.d, exp.p), work)
 
 
-def _validation(exp: Experiment, d: int) -> tuple[int, float]:
-    """Every eta on each validation seed at size d."""
-    p, n_train, test_size = exp.problem.p(d), round(max(exp.alpha) * d), exp.validation["test_size"]
-    words = fit_words(d, p, n_train, test_size, exp.threads)
-    return words, len(exp.validation["seeds"]) * _fit_flops(exp, d, test_size, len(exp.eta))
+def _rf(exp: Experiment, wc: Mapping[str, str]) -> Cost:
+    """The rf layer `W0`, once per seed."""
+    return _fit(exp, exp.d, exp.test_size, 1, 1)
 
 
-STAGE_COSTS: dict[str, Callable[[Experiment, int], tuple[int, float]]] = {
+def _readout(exp: Experiment, wc: Mapping[str, str]) -> Cost:
+    """Every model but rf (read from `fit_rf`) on the bases `W1` (network) and `W0` (the
+    sRFs share `X W0^T`); at eta = 0 every model's layer is `W0`: nothing to fit."""
+    fitted = [m for m in exp.models if m != "rf"] if float(wc.get("eta", 1.0)) else []
+    return _fit(exp, exp.d, exp.test_size, len(fitted), len({m == "network" for m in fitted}))
+
+
+def _validation(exp: Experiment, wc: Mapping[str, str]) -> Cost:
+    """Every eta on each validation seed at the job's size d."""
+    seeds, test_size = len(exp.validation["seeds"]), exp.validation["test_size"]
+    return _fit(exp, int(wc["d"]), test_size, len(exp.eta), 1, seeds)
+
+
+STAGE_COSTS: dict[str, Callable[[Experiment, Mapping[str, str]], Cost]] = {
     "data": _data,
     "step": _step,
     "conditional": _conditional,
+    "rf": _rf,
     "readout": _readout,
     "validation": _validation,
 }
-"""`(float64 words, flops)` of one job of each stage with large arrays, at size d (the
-validation job's wildcard; the other stages run at `exp.d`)."""
+"""`Cost` of one job of each stage with large arrays or work, from its wildcards (`eta`;
+`d` of a validation job; the other stages run at `exp.d`)."""
 
 
 def _mb(words: int) -> float:
@@ -108,11 +185,25 @@ def _mb(words: int) -> float:
 
 
 def job_memory_mb(exp: Experiment, stage: str, d: int | None = None) -> float:
-    """Estimate (MB) of one job of `stage`: its arrays (`STAGE_COSTS`, float64, plus 20%
-    headroom) and `INTERPRETER_MB`; `d` is the size of a validation job."""
+    """Estimate (MB) of one job of `stage`: its words (`STAGE_COSTS`, plus 20% headroom) and
+    `INTERPRETER_MB`; `d` is the size of a validation job."""
     if stage not in STAGE_COSTS:
         return SMALL_JOB_MB
-    return _mb(STAGE_COSTS[stage](exp, exp.d if d is None else d)[0])
+    return _mb(STAGE_COSTS[stage](exp, {} if d is None else {"d": str(d)}).words)
+
+
+def job_seconds(
+    exp: Experiment,
+    stage: str,
+    wildcards: Mapping[str, str],
+    threads: int,
+    rates: Mapping[str, float] = DEFAULT_RATES,
+) -> tuple[float, float]:
+    """`(CPU, wall)` seconds of one job: start-up plus its work at `rates`, the work spread
+    over its `threads` for the wall time."""
+    cost = STAGE_COSTS[stage](exp, wildcards) if stage in STAGE_COSTS else Cost(0, {})
+    work = sum(v / rates[k] for k, v in cost.work.items())
+    return rates["startup"] + work, rates["startup"] + work / max(threads, 1)
 
 
 def job_resources(exp: Experiment, stage: str, d: int | None = None) -> dict[str, int]:
@@ -120,11 +211,11 @@ def job_resources(exp: Experiment, stage: str, d: int | None = None) -> dict[str
     `d` is the size of a validation job.
 
     Memory: `job_memory_mb` plus 1 GB for the interpreters (a SLURM job runs two Snakemake
-    processes besides the script). Runtime: flop count at a pessimistic 1 GFLOP/s, at least
-    10 min."""
-    flops = STAGE_COSTS[stage](exp, exp.d if d is None else d)[1] if stage in STAGE_COSTS else 0
-    mem = job_memory_mb(exp, stage, d)
-    return {"mem_mb": int(mem) + 1000, "runtime": max(10, int(flops / 1e9 / 60) + 1)}
+    processes besides the script). Runtime: `RUNTIME_SAFETY` times the estimated wall time on
+    the config's threads (`job_seconds`, eta != 0), at least `RUNTIME_FLOOR` minutes."""
+    wall = job_seconds(exp, stage, {} if d is None else {"d": str(d)}, exp.threads)[1]
+    runtime = max(RUNTIME_FLOOR, math.ceil(RUNTIME_SAFETY * wall / 60.0))
+    return {"mem_mb": int(job_memory_mb(exp, stage, d)) + 1000, "runtime": runtime}
 
 
 def memory_by_job(

@@ -1,9 +1,10 @@
 """The one simulation path: features, ridge path and errors of first layers on one seed's data.
 
-`fit_layers` is called by the readout stage (the models of one `(eta, seed)`), the
-validation stage (prescribed sRFs of every `eta` on one seed) and `srfpipe simulate`
-(`simulate`, one model over seeds). Layers sharing a base matrix (the rf and sRF models all
-use `W0`) share the pre-activations `X base^T`; an sRF adds the rank-one `(X v) u^T`.
+`fit_layers` is called by the readout stages (rf per seed, the other models per
+`(eta, seed)`), the validation stage (prescribed sRFs of every `eta` on one seed) and
+`srfpipe simulate` (`simulate`, one model over seeds). Layers sharing a base matrix (the rf
+and sRF models all use `W0`) share the pre-activations `X base^T`; an sRF adds the rank-one
+`(X v) u^T`.
 Training sets are nested prefixes of one pool (`srfpipe.ridge.ridge_learning_curve`).
 """
 
@@ -65,7 +66,7 @@ def features(
     return by_rows(lambda r: act(z[r]), z.shape)
 
 
-def _canonical(layers: Sequence[Layer]) -> list[Layer]:
+def canonical(layers: Sequence[Layer]) -> list[Layer]:
     """Layers with equal base matrices made one object (so `X base^T` is shared), zero
     spikes dropped (`W0 + 0 v^T` is `W0`) and unit scales made the number 1."""
     bases: list[np.ndarray] = []
@@ -85,7 +86,7 @@ def _canonical(layers: Sequence[Layer]) -> list[Layer]:
     return out
 
 
-def _same(a: Layer, b: Layer) -> bool:
+def same_layer(a: Layer, b: Layer) -> bool:
     """Whether two canonical layers are the same matrix entry for entry."""
     if a.base is not b.base or (a.spike is None) != (b.spike is None):
         return False
@@ -104,19 +105,18 @@ def fit_layers(
     ns: Sequence[int],
     lams: Sequence[float] | np.ndarray,
     dtype: np.dtype | type = np.float64,
-    test_weights: np.ndarray | None = None,
+    predictions: bool = False,
 ) -> dict[str, np.ndarray]:
     """Ridge errors of each first layer, `{name: (M, A, L)}` for `ERRORS`, M = len(layers).
 
     The training pool of `samples` is fitted on its prefixes `ns` (A,); `lams` (L,) or one
     grid per n (A, L). The products `X W^T` and the activations are computed in `dtype`;
-    the ridge fits in float64. Identical layers are fitted once. With `test_weights`
-    (B, n_test), also `test_projection` (M, A, B, L): those weights applied to the test
-    predictions (e.g. bin means along a direction, `stats.bin_weights`).
+    the ridge fits in float64. Identical layers are fitted once. With `predictions`, also
+    `test_prediction` (M, A, n_test, L): `f_hat` on the test inputs.
     """
     t0 = time.perf_counter()
     x, y, x_test, y_test = samples.x, samples.y, samples.x_test, samples.y_test
-    layers = _canonical(layers)
+    layers = canonical(layers)
     inputs = {"train": x.astype(dtype, copy=False), "test": x_test.astype(dtype, copy=False)}
     counts: dict[int, int] = {}
     for layer in layers:
@@ -136,13 +136,11 @@ def fit_layers(
         return shared[key]
 
     out = {name: np.empty((len(layers), len(ns), np.shape(lams)[-1])) for name in ERRORS}
-    names = ERRORS
-    if test_weights is not None:
-        names = (*ERRORS, "test_projection")
-        shape = (len(layers), len(ns), test_weights.shape[0], np.shape(lams)[-1])
-        out["test_projection"] = np.empty(shape)
+    names = (*ERRORS, "test_prediction") if predictions else ERRORS
+    if predictions:
+        out["test_prediction"] = np.empty((len(layers), len(ns), *y_test.shape, np.shape(lams)[-1]))
     for i, layer in enumerate(layers):
-        same = next((j for j in range(i) if _same(layers[j], layer)), None)
+        same = next((j for j in range(i) if same_layer(layers[j], layer)), None)
         if same is not None:
             for name in names:
                 out[name][i] = out[name][same]
@@ -157,10 +155,8 @@ def fit_layers(
         curve = ridge_learning_curve(phi, y, ns, lams, test_rows, y_test)
         del phi
         for k, errs in enumerate(curve):
-            for name in ERRORS:
+            for name in names:
                 out[name][i, k] = getattr(errs, name)
-            if test_weights is not None:
-                out["test_projection"][i, k] = test_weights @ errs.test_prediction
         log.info("layer %d of %d fitted, %.2fs", i + 1, len(layers), time.perf_counter() - t0)
     return out
 

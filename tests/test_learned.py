@@ -49,9 +49,9 @@ def binned_predictions(problem, models, d, seed, eta, alpha, lam, test_size):
         Samples(x, y, xt, yt),
         ns=[x.shape[0]],
         lams=[lam],
-        test_weights=bin_weights(xt @ draw.spike_map.v, EDGES),
+        predictions=True,
     )
-    return out["test_projection"][:, 0, :, 0]
+    return bin_weights(xt @ draw.spike_map.v, EDGES) @ out["test_prediction"][:, 0, :, 0]
 
 
 @pytest.mark.parametrize("act", ["tanh", "relu"])

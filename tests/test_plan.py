@@ -13,6 +13,13 @@ import pytest
 
 from srfpipe import cli, plan
 from srfpipe.config import Experiment
+from srfpipe.resources import (
+    KERNELS,
+    RUNTIME_FLOOR,
+    RUNTIME_SAFETY,
+    STAGE_COSTS,
+    job_resources,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY = ROOT / "tests" / "configs" / "tiny.yaml"
@@ -44,12 +51,12 @@ def test_jobs_are_the_dag(configfile: Path, config: list[str]) -> None:
     exp = Experiment.from_config(plan._effective_config(configfile, config))
     per_seed = len(exp.eta) * len(exp.seeds)
     assert counts["fit_readout"] == counts["take_step"] == per_seed
-    assert counts["generate_data"] == len(exp.seeds)
+    assert counts["generate_data"] == counts["fit_rf"] == len(exp.seeds)
     assert counts["validate_theory"] == (len(exp.validation["d"]) if not config else 0)
     ids = {e.job.jobid for e in p.estimates}
     assert all(set(e.job.deps) <= ids for e in p.estimates)
     readout = next(e for e in p.estimates if e.job.rule == "fit_readout")
-    assert len(readout.job.deps) == 2  # its data and its step
+    assert len(readout.job.deps) == 3  # its data, its step and its seed's rf readout
     print(p.text())
 
 
@@ -73,7 +80,8 @@ def test_estimates_scale_with_d() -> None:
         d: Experiment.from_config(plan._effective_config(PAPER, [*config, f"dim={d}"]))
         for d in (500, 1000)
     }
-    ratio = plan.job_work(exp[1000], step)["gemm64"] / plan.job_work(exp[500], step)["gemm64"]
+    work = {d: STAGE_COSTS["step"](e, step.wildcards).work for d, e in exp.items()}
+    ratio = work[1000]["gemm64"] / work[500]["gemm64"]
     assert ratio == pytest.approx(8.0, rel=0.02)
     assert large.cpu > small.cpu and large.wall > small.wall
 
@@ -81,8 +89,8 @@ def test_estimates_scale_with_d() -> None:
 def test_float32_halves_the_products() -> None:
     exp = Experiment.from_config(plan._effective_config(PAPER, []))
     exp32 = Experiment.from_config(plan._effective_config(PAPER, ["precision=float32"]))
-    job = plan.Job(0, "fit_readout", {"eta": "1", "seed": "0"}, 1, None, (), ())
-    w64, w32 = plan.job_work(exp, job), plan.job_work(exp32, job)
+    wildcards = {"eta": "1", "seed": "0"}
+    w64, w32 = (STAGE_COSTS["readout"](e, wildcards).work for e in (exp, exp32))
     assert "gemm32" not in w64 and w32["gemm32"] == pytest.approx(
         w64["gemm64"] - w32["gemm64"], rel=1e-12
     )
@@ -110,7 +118,7 @@ def test_calibration_is_positive_and_finite() -> None:
     for kernel, rate in rates.items():
         assert 0 < rate < float("inf"), kernel
     # measured rates stay within a factor 10 of the stored ones on any current CPU
-    for kernel in plan.KERNELS:
+    for kernel in KERNELS:
         assert 0.1 < rates[kernel] / plan.DEFAULT_RATES[kernel] < 10, kernel
 
 
@@ -157,15 +165,17 @@ def test_cli_prints_the_plan(capsys: pytest.CaptureFixture) -> None:
         plan.make_plan(TINY, [], cores=0)
 
 
-def test_runtime_minutes_grow_with_the_job() -> None:
-    """The cluster time limit the cost model proposes: at least the floor, `margin` times the
-    estimated wall time, larger for a larger d."""
-    job = plan.Job(0, "fit_readout", {"eta": "1", "seed": "0"}, 4, None, (), ())
+def test_runtime_follows_the_plan() -> None:
+    """The cluster time limit the rules request: at least the floor, `RUNTIME_SAFETY` times
+    the plan's estimated wall time of the job on the config's threads."""
     big = ["mem_limit_mb=1000000", "validation={d: []}"]
     exp = {
         d: Experiment.from_config(plan._effective_config(PAPER, [f"dim={d}", *big]))
         for d in (500, 8000)
     }
-    assert plan.runtime_minutes(exp[500], job) == 10
+    assert job_resources(exp[500], "readout")["runtime"] == RUNTIME_FLOOR
+    job = plan.Job(0, "fit_readout", {"eta": "1", "seed": "0"}, exp[8000].threads, None, (), ())
     (est,) = plan.estimate(exp[8000], [job], plan.DEFAULT_RATES)
-    assert plan.runtime_minutes(exp[8000], job) == math.ceil(4.0 * est.wall / 60.0) > 10
+    runtime = job_resources(exp[8000], "readout")["runtime"]
+    print(f"d = 8000 readout: plan {est.wall / 60:.1f} min ({job.threads} threads), asks {runtime}")
+    assert runtime == math.ceil(RUNTIME_SAFETY * est.wall / 60.0) > RUNTIME_FLOOR

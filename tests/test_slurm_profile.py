@@ -36,7 +36,12 @@ SLURM_CLIENTS = (
     "srun",
     "scancel",
 )
-STAGE_OF_RULE = {"generate_data": "data", "take_step": "step", "fit_readout": "readout"}
+STAGE_OF_RULE = {
+    "generate_data": "data",
+    "take_step": "step",
+    "fit_rf": "rf",
+    "fit_readout": "readout",
+}
 
 
 def stub_slurm_clients(bindir: Path) -> Path:

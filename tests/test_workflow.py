@@ -72,13 +72,13 @@ def test_outputs_exist_and_carry_parameters(tiny_run):
             assert (tiny_run / f"results/figures/tiny/{fig}.{ext}").stat().st_size > 1000
     artifacts = data_vars(tiny_run)
     stages = {ds.attrs.get("stage") for ds in artifacts.values()}
-    assert {"data", "step", "readout", "theory", "curves", "learned", "optimal"} <= stages
+    assert {"data", "step", "rf", "readout", "theory", "curves", "learned", "optimal"} <= stages
     for name, ds in artifacts.items():
         if ds.attrs["stage"] in ("curves", "learned"):
             continue
         p = params_of(ds)
         assert ds.attrs["srfpipe_version"] and ds.attrs["code_version"], name
-        if ds.attrs["stage"] in ("data", "step", "readout"):
+        if ds.attrs["stage"] in ("data", "step", "rf", "readout"):
             assert p["d"] == TINY["d"] and p["seed"] in TINY["seeds"], name
         elif ds.attrs["stage"] == "validation":
             assert p["eta"] == TINY["eta"] and p["d"] in TINY["validation"]["d"], name
@@ -131,6 +131,7 @@ def test_changing_lambda_reruns_only_lambda_dependent_jobs(tiny_run):
     n = len(TINY["seeds"]) * len(TINY["eta"])
     assert jobs == {
         **PLOTS,
+        "fit_rf": len(TINY["seeds"]),
         "fit_readout": n,
         "eval_theory": len(TINY["eta"]),
         "eval_conditional": n,
@@ -141,6 +142,17 @@ def test_changing_lambda_reruns_only_lambda_dependent_jobs(tiny_run):
         "record_config": 1,
         "all": 1,
     }, jobs
+
+
+@pytest.mark.parametrize(
+    ("change", "reruns"), [({"eta": [0.0, 0.5]}, False), ({"alpha": [0.5, 1.5]}, True)]
+)
+def test_the_rf_readout_depends_on_the_grids_not_on_eta(tiny_run, change, reruns):
+    """fit_rf's key has no eta (and no models): new step sizes rerun the readouts of the new
+    etas only; a new alpha grid (like a new lambda grid above) reruns fit_rf."""
+    jobs = planned_jobs(tiny_run, TINY | change)
+    assert jobs.get("fit_rf", 0) == (len(TINY["seeds"]) if reruns else 0), jobs
+    assert jobs["fit_readout"] == len(TINY["seeds"]) * (2 if reruns else 1), jobs
 
 
 def test_same_numbers_whatever_cores(tiny_run, tmp_path):
@@ -252,5 +264,5 @@ def test_adding_a_model_reruns_no_conditional_job(tiny_run):
     readouts and what joins them, not the conditional theories."""
     models = ["rf", "network", "srf_map", "srf_extracted", "srf_plain"]
     jobs = planned_jobs(tiny_run, TINY | {"models": models})
-    assert "eval_conditional" not in jobs
+    assert "eval_conditional" not in jobs and "fit_rf" not in jobs
     assert jobs["fit_readout"] == len(TINY["seeds"]) * len(TINY["eta"])

@@ -1,7 +1,30 @@
+rule fit_rf:
+    input:
+        data=DATA,
+    output:
+        RF,
+    conda:
+        "../envs/srfpipe.yaml"
+    log:
+        f"logs/fit_rf/{KEY['rf']}/seed~{{seed}}.log",
+    benchmark:
+        f"benchmarks/rules/fit_rf/{KEY['rf']}/seed~{{seed}}.tsv"
+    threads: THREADS
+    resources:
+        **job_resources(EXP, "rf"),
+    params:
+        stage=PARAMS["rf"],
+        code=code_version("rf"),
+        seed=lambda wc: int(wc.seed),
+    script:
+        "../scripts/fit_rf.py"
+
+
 rule fit_readout:
     input:
         data=DATA,
         step=STEP,
+        rf=RF,
     output:
         READOUT,
     conda:
