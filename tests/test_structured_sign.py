@@ -1,0 +1,83 @@
+"""The G-type fixed point on a structured bulk (`groups.NodeBulk`, docs/theory.md section 14)."""
+
+from __future__ import annotations
+
+from functools import partial
+
+import numpy as np
+import pytest
+
+from srfpipe.functions import target
+from srfpipe.problem import Problem
+from srfpipe.theory.curves import solve_grid
+from srfpipe.theory.equivalence import NeuronTypes, group_table
+from srfpipe.theory.groups import NodeBulk, solve_groups
+from srfpipe.theory.network_map import network_map
+
+RELU = Problem(activation="relu", target=target("tanh", 2.0, []), noise=0.1, beta=1.5, alpha0=2.0)
+
+
+def _errors(bulk: NodeBulk | None, eta: float = 2.0) -> dict:
+    net = network_map(RELU, eta)
+    types = NeuronTypes(np.full(2, 0.5), np.array([1.0, -1.0]), np.full(2, net.bulk_scale))
+    tab = group_table(RELU.sigma, RELU.target, net.r, net.gamma, types)
+    solver = partial(solve_groups, tab, RELU.beta, bulk=bulk)
+    lam, alpha = np.array([0.05, 0.5]), np.array([0.5, 1.0, 2.0, 4.0])
+    return solve_grid(RELU, solver, beta=RELU.beta, lam_arr=lam, alpha_arr=alpha)
+
+
+@pytest.mark.parametrize("nodes", [1, 3])
+def test_isotropic_node_bulk_is_the_group_solver(nodes):
+    """Identical nodes with `f = 1` (the isotropic bulk) reproduce `solve_groups` (the
+    direction forms, their derivatives and `(beta R_v)^-1 - M` take the node paths)."""
+    ref = _errors(None)
+    bulk = NodeBulk(np.ones((2, nodes)), np.full(nodes, 1 / nodes), np.full((2, nodes), 1 / nodes))
+    got = _errors(bulk)
+    for key in ("test_error", "train_error", "q_w", "q_z", "V_w", "V_z"):
+        np.testing.assert_allclose(got[key][1], ref[key][1], rtol=1e-10, err_msg=key)
+
+
+def test_node_resolvent_matches_sampled_matrices():
+    """Rows of type g `N(0, U diag(f_g) U^T/d)` (commuting covariances), d = 600: per-type
+    traces, `R` and the quadratic forms of `P_g W u` against one sampled matrix; the node
+    derivative against central differences of the node resolvent."""
+    rng = np.random.default_rng(5)
+    d, beta, pi = 600, 1.5, np.array([0.5, 0.5])
+    p = int(beta * d)
+    x = np.sort(rng.uniform(-1, 1, d))
+    f = np.array([(1 + 0.8 * x) ** 2 + 0.2, (1 - 0.8 * x) ** 2 + 0.2])
+    f /= f.mean(1, keepdims=True)
+    basis = np.linalg.qr(rng.standard_normal((d, d)))[0]
+    u = basis @ (np.exp(2 * x) * rng.standard_normal(d))  # a direction leaning to the top
+    u /= np.linalg.norm(u)
+    bulk = NodeBulk(f, np.full(d, 1 / d), np.stack([(basis.T @ u) ** 2] * 2))
+    m, dd = np.array([[0.3, 0.1], [0.1, 0.2]]), np.array([0.1, 0.15])
+    q, r, rk = bulk.resolvent(m[None], dd[None], pi, beta)
+    types = np.repeat([0, 1], p // 2)
+    w = rng.standard_normal((p, d)) / np.sqrt(d) * np.sqrt(f[types]) @ basis.T
+    k = w @ w.T
+    a_inv = np.linalg.inv(m[types][:, types] * k + np.diag(dd[types]))
+    blocks = [types == g for g in range(2)]
+    q_s = [a_inv.diagonal()[b].mean() for b in blocks]
+    r_s = [
+        [np.sum(a_inv[np.ix_(bh, bg)] * k[np.ix_(bh, bg)]) / p for bh in blocks] for bg in blocks
+    ]
+    wu = w @ u
+    quad = [[wu[bg] @ a_inv[np.ix_(bg, bh)] @ wu[bh] / beta for bh in blocks] for bg in blocks]
+    forms = bulk.forms(rk)[0, 0]
+    print("q", q[0], q_s, "\nR", r[0], "\n", np.array(r_s), "\nforms", forms, "\n", np.array(quad))
+    np.testing.assert_allclose(q[0], q_s, rtol=0.01)
+    np.testing.assert_allclose(r[0], r_s, atol=0.01 * np.abs(r).max())
+    np.testing.assert_allclose(forms, quad, atol=0.1 * np.abs(forms).max())
+    dm = np.array([[0.3, -0.2], [-0.2, 0.1]])
+    ddir = np.array([0.05, -0.1])
+    dy, dr, dforms = bulk.derivative(
+        q, m[None], pi=pi, beta=beta, dm=dm[None, None], dd=ddir[None, None]
+    )
+    h = 1e-6
+    plus = bulk.resolvent((m + h * dm)[None], (dd + h * ddir)[None], pi, beta)
+    minus = bulk.resolvent((m - h * dm)[None], (dd - h * ddir)[None], pi, beta)
+    np.testing.assert_allclose(dy[0, 0], pi * (plus[0] - minus[0])[0] / (2 * h), rtol=1e-6)
+    np.testing.assert_allclose(dr[0, 0], (plus[1] - minus[1])[0] / (2 * h), rtol=1e-6, atol=1e-9)
+    fd = (bulk.forms(plus[2]) - bulk.forms(minus[2]))[0] / (2 * h)
+    np.testing.assert_allclose(dforms[0, 0], fd, rtol=1e-6, atol=1e-9)
