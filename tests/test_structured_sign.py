@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from functools import partial
 
 import numpy as np
@@ -13,6 +14,7 @@ from srfpipe.theory.curves import solve_grid
 from srfpipe.theory.equivalence import NeuronTypes, group_table
 from srfpipe.theory.groups import NodeBulk, solve_groups
 from srfpipe.theory.network_map import network_map
+from srfpipe.theory.structured import sign_bulk, sign_curve, sign_rows
 
 RELU = Problem(activation="relu", target=target("tanh", 2.0, []), noise=0.1, beta=1.5, alpha0=2.0)
 
@@ -81,3 +83,19 @@ def test_node_resolvent_matches_sampled_matrices():
     np.testing.assert_allclose(dr[0, 0], (plus[1] - minus[1])[0] / (2 * h), rtol=1e-6, atol=1e-9)
     fd = (bulk.forms(plus[2]) - bulk.forms(minus[2]))[0] / (2 * h)
     np.testing.assert_allclose(dforms[0, 0], fd, rtol=1e-6, atol=1e-9)
+
+
+def test_sign_bulk_traces_and_direction_masses():
+    """The node measure of `Kt` carries the per-sign traces of `sign_rows` (1e-3: grid
+    quadrature) and unit masses for `v` and `theta_perp` (before normalisation: no weight
+    outside the grid's bound)."""
+    for eta in (1.0, 3.0):
+        bulk, scales, row_var = sign_bulk(RELU, eta)
+        np.testing.assert_allclose(scales**2, sign_rows(RELU, eta).scale2, rtol=1e-3)
+        np.testing.assert_allclose(bulk.f @ bulk.rho, 1.0, rtol=1e-12)
+        assert row_var > 2.0  # Gaussian rows, stretched: 2 d tr S^2 > 2
+
+
+def test_sign_curve_refuses_odd_sigma():
+    with pytest.raises(ValueError, match="non-odd sigma"):
+        sign_curve(dataclasses.replace(RELU, activation="tanh"), 1.0, lam=[0.1], alpha=[1.0])

@@ -50,8 +50,15 @@ from srfpipe.theory.curves import (
     positive_grid,
     solve_grid,
 )
-from srfpipe.theory.equivalence import KAPPA_NODES, kappa_quadrature, kappa_table
+from srfpipe.theory.equivalence import (
+    KAPPA_NODES,
+    NeuronTypes,
+    group_table,
+    kappa_quadrature,
+    kappa_table,
+)
 from srfpipe.theory.fixed_point import solve
+from srfpipe.theory.groups import NodeBulk, solve_groups
 from srfpipe.theory.network_map import NetworkMap, network_map
 from srfpipe.theory.spectrum import EmpiricalSpectrum
 
@@ -473,3 +480,105 @@ def _split_step(val: dict[str, Array], h: Array) -> tuple[dict[str, Array], dict
     """Real parts and `z`-derivatives of a complex-step evaluation at `e + i h`."""
     dz = val["z"].imag / h
     return {k: v.real for k, v in val.items()}, {k: v.imag / h / dz for k, v in val.items()}
+
+
+SIGN_GRID, SIGN_NODES = 3000, 400
+"""Points of the real grid on which the spectral densities of `Kt` are computed, and nodes of
+the `NodeBulk` they are merged into (bins of equal trace mass)."""
+_CONTINUATION = 24  # steps of Im zeta from 1 down to the real axis (1e-10)
+_IM_ZETA = 1e-10
+
+
+def _kt_resolvent(y: Array, pw: Array, alpha0: float, zeta: Array) -> Array:
+    """`e = r/alpha0`, `r = (1/d) tr (Kt - zeta)^-1` for the signed-weight Wishart
+    `Kt = X0^T D_y X0/n0` (`alpha0 e (-zeta + E[y/(1 + y e)]) = 1`), complex `zeta` (M,):
+    Newton's method, continued from `Im zeta = 1` down to `Im zeta` of `zeta` (M,)."""
+    target = zeta.imag
+    e = -1.0 / (alpha0 * (zeta.real + 1j))
+    for im in np.geomspace(np.ones_like(target), target, _CONTINUATION):
+        z = zeta.real + 1j * im
+        for _ in range(30):
+            den = 1.0 + y * e[:, None]
+            s1, s2 = (y / den) @ pw, (y * y / den**2) @ pw
+            f = alpha0 * e * (s1 - z) - 1.0
+            step = f / (alpha0 * (s1 - z) - alpha0 * e * s2)
+            e = e - step
+            if np.all(np.abs(step) <= 1e-13 * np.abs(e)):
+                break
+    return e
+
+
+def sign_bulk(problem: Problem, eta: float) -> tuple[NodeBulk, Array, float]:
+    """The two-type structured bulk of one step for a non-odd `sigma` with a `+-1` readout
+    (docs/theory.md section 14): rows of sign `a` are `N(0, Sigma_a)` (`sign_rows`) with
+    `K` replaced by its average `k(Kt)` over the eigenvectors of `Kt` at each eigenvalue, so
+    both signs are functions of `Kt`. Returns the `NodeBulk` (`f_a` normalised to trace 1 per
+    sign), the per-sign bulk scales `c_a` (2,) and the row-norm variance `d Var ||b_i||^2`.
+
+    `Kt`'s spectral densities (trace, `k`, the measures of `v` and `theta_perp` with the
+    batch's self-interaction, as in `BulkLaw.at` with the weight `y`) are `Im/pi` of its
+    resolvent at `x + 1e-10 i` on a grid of `SIGN_GRID` points over `||Kt||`'s bound, merged
+    into `SIGN_NODES` bins of equal trace mass."""
+    rows = sign_rows(problem, eta)
+    g = problem.target
+    alpha0 = float(problem.alpha0)  # type: ignore[arg-type]
+    kz, kw = kappa_quadrature(g, 1.0, 0.0, KAPPA_Y_NODES)
+    xz, xw = gaussian_quadrature(XI_NODES) if problem.noise > 0 else (np.zeros(1), np.ones(1))
+    kappa = np.repeat(kz, xz.size)
+    y = g(kappa) + np.sqrt(problem.noise) * np.tile(xz, kz.size)
+    pw = np.outer(kw, xw).ravel()
+    c1 = float((y * kappa) @ pw)
+    bn2 = c1**2 + float((y * y) @ pw) / alpha0
+    bound = np.max(np.abs(y)) * (1.0 + 1.0 / np.sqrt(alpha0)) ** 2  # ||Kt|| <= this
+    x = np.linspace(-bound, bound, SIGN_GRID)
+    zeta = x + 1j * _IM_ZETA
+    e = _kt_resolvent(y, pw, alpha0, zeta)
+    den = 1.0 + y * e[:, None]
+
+    def q(f: Array, gg: Array) -> Array:  # u_f^T (Kt_perp - zeta)^-1 u_g
+        return (f * gg / den) @ pw * e
+
+    f_k = y * kappa
+    schur = (f_k * kappa) @ pw - zeta - q(f_k, f_k)
+    g_tt, g_ty = 1.0 / schur, -q(f_k, y) / schur
+    g_yy = q(y, y) + q(f_k, y) ** 2 / schur
+    norm = np.sqrt(1.0 - c1**2 / bn2)
+    a_t, a_y = norm, -(c1 / bn2) / norm
+    forms = [
+        (c1**2 * g_tt + 2.0 * c1 * g_ty + g_yy) / bn2,
+        a_t**2 * g_tt + 2.0 * a_t * a_y * g_ty + a_y**2 * g_yy,
+    ]
+    dens = np.stack([alpha0 * e, alpha0 * ((y * y / den) @ pw) * e, *forms]).imag / np.pi
+    dens = np.maximum(dens, 0.0) * (x[1] - x[0])
+    mass = np.cumsum(dens[0])
+    bins = np.minimum((SIGN_NODES * mass / mass[-1]).astype(int), SIGN_NODES - 1)
+    merged = np.stack([np.bincount(bins, w, SIGN_NODES) for w in (dens[0], dens[0] * x, *dens[1:])])
+    keep = merged[0] > 0
+    rho, xk, kk, mv, mth = merged[:, keep]
+    xk, kk = xk / rho, kk / rho
+    f = np.stack([(1.0 + a * rows.eta * rows.mu2 * xk) ** 2 + rows.t * kk for a in (1.0, -1.0)])
+    rho = rho / rho.sum()
+    scale2 = f @ rho
+    f = f / scale2[:, None]
+    row_var = float(np.mean(2.0 * (f**2 @ rho)))
+    bulk = NodeBulk(f, rho, np.stack([mv / mv.sum(), mth / mth.sum()]))
+    return bulk, np.sqrt(scale2), row_var
+
+
+def sign_curve(
+    problem: Problem, eta: float, *, lam: Sequence[float], alpha: Sequence[float]
+) -> xr.Dataset:
+    """Test errors of the one-step network with the two-type structured bulk (`sign_bulk`;
+    non-odd `sigma`, `+-1` readout), dims ("alpha", "lam"), as `structured_curve`. Not
+    covered by `structured_gap` (docs/theory.md section 14: its check against the network)."""
+    if problem.readout_init != "rademacher" or problem.sigma.odd:
+        raise ValueError("sign_curve: a non-odd sigma with a rademacher readout only")
+    lam_arr, alpha_arr = positive_grid("lam", lam), positive_grid("alpha", alpha)
+    net = network_map(problem, eta)
+    bulk, scales, row_var = sign_bulk(problem, eta)
+    types = NeuronTypes(np.full(2, 0.5), np.array([1.0, -1.0]), scales)
+    tab = group_table(problem.sigma, problem.target, net.r, net.gamma, types)
+    solver = partial(solve_groups, tab, problem.beta, row_var=row_var, bulk=bulk)
+    data = solve_grid(problem, solver, beta=problem.beta, lam_arr=lam_arr, alpha_arr=alpha_arr)
+    attrs = {"eta": float(eta), "r": net.r, "gamma": net.gamma, "bulk": "structured"}
+    return xr.Dataset(data, coords={"alpha": alpha_arr, "lam": lam_arr}, attrs=attrs)
