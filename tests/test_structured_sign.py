@@ -66,7 +66,7 @@ def test_node_resolvent_matches_sampled_matrices():
     ]
     wu = w @ u
     quad = [[wu[bg] @ a_inv[np.ix_(bg, bh)] @ wu[bh] / beta for bh in blocks] for bg in blocks]
-    forms = bulk.forms(rk)[0, 0]
+    forms = bulk.forms(rk, q, m[None], pi, beta)[0, 0]
     print("q", q[0], q_s, "\nR", r[0], "\n", np.array(r_s), "\nforms", forms, "\n", np.array(quad))
     np.testing.assert_allclose(q[0], q_s, rtol=0.01)
     np.testing.assert_allclose(r[0], r_s, atol=0.01 * np.abs(r).max())
@@ -81,8 +81,32 @@ def test_node_resolvent_matches_sampled_matrices():
     minus = bulk.resolvent((m - h * dm)[None], (dd - h * ddir)[None], pi, beta)
     np.testing.assert_allclose(dy[0, 0], pi * (plus[0] - minus[0])[0] / (2 * h), rtol=1e-6)
     np.testing.assert_allclose(dr[0, 0], (plus[1] - minus[1])[0] / (2 * h), rtol=1e-6, atol=1e-9)
-    fd = (bulk.forms(plus[2]) - bulk.forms(minus[2]))[0] / (2 * h)
+    fd = (
+        bulk.forms(plus[2], plus[0], (m + h * dm)[None], pi, beta)
+        - bulk.forms(minus[2], minus[0], (m - h * dm)[None], pi, beta)
+    )[0] / (2 * h)
     np.testing.assert_allclose(dforms[0, 0], fd, rtol=1e-6, atol=1e-9)
+    # a rank-one extra variance along u: forms against the sampled matrix, derivative vs FD
+    spiked = dataclasses.replace(bulk, spikes=np.array([[0.8, 1.2], [0.0, 0.0]]))
+    q2, _, rk2 = spiked.resolvent(m[None], dd[None], pi, beta)
+    w2 = w + rng.standard_normal((p, 1)) * np.sqrt(spiked.spikes[0][types] / d)[:, None] * u
+    k2 = w2 @ w2.T
+    a_inv2 = np.linalg.inv(m[types][:, types] * k2 + np.diag(dd[types]))
+    wu2 = w2 @ u
+    quad2 = [[wu2[bg] @ a_inv2[np.ix_(bg, bh)] @ wu2[bh] / beta for bh in blocks] for bg in blocks]
+    forms2 = spiked.forms(rk2, q2, m[None], pi, beta)[0, 0]
+    print("spiked forms", forms2, "\n", np.array(quad2))
+    np.testing.assert_allclose(forms2, quad2, atol=0.1 * np.abs(forms2).max())
+    _, _, dforms2 = spiked.derivative(
+        q2, m[None], pi=pi, beta=beta, dm=dm[None, None], dd=ddir[None, None]
+    )
+    plus = spiked.resolvent((m + h * dm)[None], (dd + h * ddir)[None], pi, beta)
+    minus = spiked.resolvent((m - h * dm)[None], (dd - h * ddir)[None], pi, beta)
+    fd = (
+        spiked.forms(plus[2], plus[0], (m + h * dm)[None], pi, beta)
+        - spiked.forms(minus[2], minus[0], (m - h * dm)[None], pi, beta)
+    )[0] / (2 * h)
+    np.testing.assert_allclose(dforms2[0, 0], fd, rtol=1e-6, atol=1e-9)
 
 
 def test_sign_bulk_traces_and_direction_masses():

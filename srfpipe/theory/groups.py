@@ -38,6 +38,8 @@ class NodeBulk:
     `f` (G, N) > 0: the factor of type g at node k; `rho` (N,): the trace measure (weights
     summing to 1); `dirs` (2, N): the measures of the unit directions `v` and `theta_perp`
     (`u^T F(X) u = sum_k dirs[., k] F(x_k)`). One node with `f = 1` is the isotropic bulk.
+    `spikes` (2, G): an extra variance `spikes[u, g] u u^T/d` of type g's rows along each
+    direction (a rank-one change of the covariance: it moves that direction's forms only).
     With `P_k = diag(pi_g q_g f_gk)` and `R_k = (P_k^-1 + beta m)^-1`, the block resolvent
     is `q_g = 1/(d_g + sum_k rho_k f_gk (m - beta m R_k m)_gg)`, `R = sum_k rho_k R_k`, and
     the quadratic forms of `P_g W u` are `beta sum_k dirs_k R_k`.
@@ -46,6 +48,7 @@ class NodeBulk:
     f: Array
     rho: Array
     dirs: Array
+    spikes: Array | None = None
 
     def resolvent(
         self, m: Array, d: Array, pi: Array, beta: float, q: Array | None = None
@@ -115,11 +118,39 @@ class NodeBulk:
         drk = drk - beta * np.einsum("bkgi,bnij,bkjh->bnkgh", rk, dm, rk)
         dr = np.einsum("k,bnkgh->bngh", self.rho, drk)
         ddirs = np.einsum("xk,bnkgh->bnxgh", self.dirs, drk)
+        if self.spikes is not None:
+            dw = -beta * np.einsum("xk,bnkgh->bnxgh", self.dirs, drk @ m[:, None, None])
+            dw = dw - beta * np.einsum("xk,bkgi,bnih->bnxgh", self.dirs, rk, dm)
+            w = np.einsum("xk,bkgh->bxgh", self.dirs, nk)
+            p = pi * q[:, None, :] * self.spikes  # (B, 2, G)
+            dp = (pi * q**2)[:, None, None, :] * a[:, :, None, :] * self.spikes  # (B, n, 2, G)
+            h = np.eye(g) + beta * m[:, None] @ (p[..., :, None] * np.swapaxes(w, -1, -2))
+            hinv = np.linalg.inv(h)[:, None]  # (B, 1, 2, G, G)
+            pwt = (p[..., :, None] * np.swapaxes(w, -1, -2))[:, None]  # diag(p) W^T
+            wp, wt, dwt = (
+                (w * p[..., None, :])[:, None],
+                np.swapaxes(w, -1, -2)[:, None],
+                np.swapaxes(dw, -1, -2),
+            )
+            num = dw @ pwt + (w[:, None] * dp[..., None, :]) @ wt + wp @ dwt
+            mm = m[:, None, None]
+            dh = dm[:, :, None] @ pwt + mm @ (dp[..., :, None] * wt)
+            dh = beta * (dh + mm @ (p[:, None, ..., :, None] * dwt))
+            ddirs = ddirs + num @ hinv - wp @ wt @ hinv @ dh @ hinv
         return pi * q[:, None] ** 2 * a, dr, ddirs
 
-    def forms(self, rk: Array) -> Array:
-        """`sum_k dirs_k R_k` (B, 2, G, G): the quadratic forms of `P_g W u`, over beta."""
-        return np.einsum("xk,bkgh->bxgh", self.dirs, rk)
+    def forms(self, rk: Array, q: Array, m: Array, pi: Array, beta: float) -> Array:
+        """The quadratic forms of `P_g W u` over beta (B, 2, G, G): `sum_k dirs_k R_k`, plus
+        with `spikes` the rank-one update `W P W^T (I + beta m P W^T)^-1`,
+        `W = sum_k dirs_k N_k`, `N_k = I - beta R_k m`, `P = diag(pi q spikes[u])`."""
+        out = np.einsum("xk,bkgh->bxgh", self.dirs, rk)
+        if self.spikes is None:
+            return out
+        w = np.einsum("xk,bkgh->bxgh", self.dirs, np.eye(q.shape[-1]) - beta * rk @ m[:, None])
+        p = pi * q[:, None, :] * self.spikes  # (B, 2, G)
+        wt = np.swapaxes(w, -1, -2)
+        h = np.eye(q.shape[-1]) + beta * m[:, None] @ (p[..., :, None] * wt)
+        return out + (w * p[..., None, :]) @ wt @ np.linalg.inv(h)
 
 
 _BLOCK_TOL = 1e-14
@@ -182,7 +213,7 @@ class _State:
         for the isotropic bulk, the direction measures' averages of `R_k` for a `NodeBulk`."""
         if pb.bulk is None:
             return np.stack([self.r, self.r], 1)
-        return pb.bulk.forms(self.rk)
+        return pb.bulk.forms(self.rk, self.q, self.m, pb.tab.pi, pb.beta)
 
     def jacobian(self, pb: _Problem) -> Array:
         """`J = dF/dx` (B, n, n): `psi D(-E[w^2 phi (mult phi)^T])`, D the block derivative."""

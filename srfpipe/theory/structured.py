@@ -561,7 +561,19 @@ def sign_bulk(problem: Problem, eta: float) -> tuple[NodeBulk, Array, float]:
     scale2 = f @ rho
     f = f / scale2[:, None]
     row_var = float(np.mean(2.0 * (f**2 @ rho)))
-    bulk = NodeBulk(f, rho, np.stack([mv / mv.sum(), mth / mth.sum()]))
+    dirs = np.stack([mv / mv.sum(), mth / mth.sum()])
+    # u^T K u beyond its average k(Kt) along u: a rank-one change of each sign's covariance
+    w = y * y
+    cross = [(w * kappa**2) @ pw, (w * kappa * y) @ pw / alpha0]
+    uu = (w * w) @ pw / alpha0**2 + (w @ pw) ** 2 / alpha0  # u_y^T K u_y
+    ku = np.array(
+        [
+            (c1**2 * cross[0] + 2.0 * c1 * cross[1] + uu) / bn2,
+            a_t**2 * cross[0] + 2.0 * a_t * a_y * cross[1] + a_y**2 * uu,
+        ]
+    )
+    excess = ku - dirs @ kk
+    bulk = NodeBulk(f, rho, dirs, rows.t * excess[:, None] / scale2[None, :])
     return bulk, np.sqrt(scale2), row_var
 
 
