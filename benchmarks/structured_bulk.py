@@ -4,10 +4,9 @@ Three commands:
 
 * `gap`: per eta and seed, the network's test error (`srfpipe simulate --model network`'s
   `SeedDraw`) and the conditional theory of its `W1`; with the isotropic sRF (`c_W`) and
-  structured theories (deterministic; NaN where `structured_gap` refuses the problem; for a
-  non-odd `sigma` with a `+-1` readout also `sign`, `structured.sign_curve`). One
+  structured theories (deterministic; NaN where `structured_gap` refuses the problem). One
   JSON line per (eta, alpha, lam), with the per-seed errors.
-* `fill`: recompute the structured column (non-odd `sigma`: `sign`) of a `gap` file in place.
+* `fill`: recompute the structured column of a `gap` file in place.
 * `ingredients`: the structured theory's ingredients (resolvent transforms at a few `z < 0`,
   total weights, bulk edge) against their values on trained layers (`conditional.split`);
   for a non-odd `sigma`, the per-readout-sign row law given the batch (`type_ingredients`).
@@ -52,7 +51,6 @@ from srfpipe.theory.structured import (
     BULK_TERMS,
     bulk_law,
     sign_bulk,
-    sign_curve,
     sign_rows,
     structured_curve,
     structured_gap,
@@ -70,10 +68,9 @@ def gap(args: argparse.Namespace) -> None:
         t0 = time.perf_counter()
         st = structured_or_nan(pb, eta, lam, alpha)
         cost = time.perf_counter() - t0
-        signs = sign_th = None
+        signs = None
         if not pb.sigma.odd and pb.readout_init == "rademacher":
             signs = sign_scale_curve(pb, eta, lam, alpha)
-            sign_th = sign_curve(pb, eta, lam=lam, alpha=alpha).test_error.values
         sim, cond = [], []
         seeds = range(args.seed_start, args.seed_start + args.seeds)
         for seed in seeds:
@@ -105,7 +102,6 @@ def gap(args: argparse.Namespace) -> None:
                     row["sim_seeds"] = s.tolist()
                     if signs is not None:
                         row["sign_scales"] = float(signs[i, j])
-                        row["sign"] = float(sign_th[i, j])
                     row |= {"conditional": float(c.mean())}
                     row["conditional_paired_se"] = float((s - c).std(ddof=1) / np.sqrt(n))
                     row["structured_seconds"] = cost
@@ -141,16 +137,12 @@ def fill(args: argparse.Namespace) -> None:
     pb = dataclasses.replace(problem(args), alpha0=args.alpha0)
     rows = [json.loads(line) for line in open(args.out) if line.strip()]
     cache: dict = {}
-    sign = not pb.sigma.odd  # the two-sign structured bulk (column "sign")
-    curve = partial(sign_curve, pb) if sign else partial(structured_curve, pb)
     for r in rows:
         if (r["alpha0"], r["activation"]) != (args.alpha0, pb.activation):
             continue
         if r["eta"] not in cache:
-            cache[r["eta"]] = curve(r["eta"], lam=args.lam, alpha=args.alpha)
-        r["sign" if sign else "structured"] = float(
-            cache[r["eta"]].test_error.sel(alpha=r["alpha"], lam=r["lam"])
-        )
+            cache[r["eta"]] = structured_curve(pb, r["eta"], lam=args.lam, alpha=args.alpha)
+        r["structured"] = float(cache[r["eta"]].test_error.sel(alpha=r["alpha"], lam=r["lam"]))
     with open(args.out, "w") as fh:
         fh.writelines(json.dumps(r) + "\n" for r in rows)
 
@@ -372,7 +364,7 @@ def _pool(rows: list[dict]) -> dict:
         return rows[0]
     n = np.array([r["seeds"] for r in rows], float)
     out = dict(rows[0], seeds=int(n.sum()))
-    for k in ("sim", "isotropic", "structured", "conditional", "sign_scales", "sign"):
+    for k in ("sim", "isotropic", "structured", "conditional", "sign_scales"):
         if k not in rows[0]:
             continue
         out[k] = float(np.sum(n * [r[k] for r in rows]) / n.sum())
@@ -485,14 +477,11 @@ def table(paths: list[str]) -> None:
         pooled.setdefault(k, []).append(r)
     rows = [_pool(v) for v in pooled.values()]
     extra = " sign scales |" if all("sign_scales" in r for r in rows) else ""
-    extra += " sign structured |" if all("sign" in r for r in rows) else ""
     print("| alpha0 | d | eta | seeds | isotropic | structured | conditional |" + extra + " SE |")
     print("|---|---|---|---|---|---|---|---|" + "---|" * extra.count("|"))
     allg: dict[str, list[float]] = {"isotropic": [], "structured": [], "conditional": []}
     if all("sign_scales" in r for r in rows):
         allg["sign_scales"] = []
-    if all("sign" in r for r in rows):
-        allg["sign"] = []
     for a0, d, eta in keys:
         sel = [r for r in rows if (r["alpha0"], r["d"], r["eta"]) == (a0, d, eta)]
         cells = []
@@ -514,14 +503,17 @@ def table(paths: list[str]) -> None:
         if g.size == 0:
             continue
         print(f"{th}: mean |gap| {g.mean():.2f}%, max {g.max():.2f}% over {g.size} points")
-    for th in ("structured", "sign"):
-        z = [(r["sim"] - r[th]) / r["sim_se"] for r in rows if np.isfinite(r.get(th, np.nan))]
-        if z:
-            ok = sum(abs(r["sim"] / r[th] - 1) <= max(0.02, 3 * r["sim_se"] / r[th]) for r in rows)
-            print(
-                f"{th}: max |gap|/SE {np.max(np.abs(z)):.1f}, mean gap/SE {np.mean(z):+.2f}, "
-                f"within max(2%, 3 SE): {ok}/{len(z)}"
-            )
+    done = [r for r in rows if np.isfinite(r["structured"])]
+    if done:
+        z = [(r["sim"] - r["structured"]) / r["sim_se"] for r in done]
+        ok = sum(
+            abs(r["sim"] / r["structured"] - 1) <= max(0.02, 3 * r["sim_se"] / r["structured"])
+            for r in done
+        )
+        print(
+            f"structured: max |gap|/SE {np.max(np.abs(z)):.1f}, mean gap/SE {np.mean(z):+.2f}, "
+            f"within max(2%, 3 SE): {ok}/{len(z)}"
+        )
 
 
 def main() -> None:

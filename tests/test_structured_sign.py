@@ -9,12 +9,14 @@ import numpy as np
 import pytest
 
 from srfpipe.functions import target
+from srfpipe.models import MODELS
 from srfpipe.problem import Problem
-from srfpipe.theory.curves import solve_grid
+from srfpipe.simulation import seed_errors
+from srfpipe.theory.curves import learning_curve, solve_grid
 from srfpipe.theory.equivalence import NeuronTypes, group_table
 from srfpipe.theory.groups import NodeBulk, solve_groups
 from srfpipe.theory.network_map import network_map
-from srfpipe.theory.structured import sign_bulk, sign_curve, sign_rows
+from srfpipe.theory.structured import sign_bulk, sign_rows, structured_curve, structured_gap
 
 RELU = Problem(activation="relu", target=target("tanh", 2.0, []), noise=0.1, beta=1.5, alpha0=2.0)
 
@@ -120,6 +122,51 @@ def test_sign_bulk_traces_and_direction_masses():
         assert row_var > 2.0  # Gaussian rows, stretched: 2 d tr S^2 > 2
 
 
-def test_sign_curve_refuses_odd_sigma():
-    with pytest.raises(ValueError, match="non-odd sigma"):
-        sign_curve(dataclasses.replace(RELU, activation="tanh"), 1.0, lam=[0.1], alpha=[1.0])
+def test_structured_gap_for_non_odd_sigma():
+    """ReLU: covered with the +-1 readout and Gaussian rows; refused otherwise, naming it."""
+    assert structured_gap(RELU) is None
+    gap = structured_gap(dataclasses.replace(RELU, readout_init="constant"))
+    assert gap is not None and gap.startswith("readout_init=")
+    gap = structured_gap(dataclasses.replace(RELU, w0_rows="unit"))
+    assert gap is not None and gap.startswith("w0_rows=")
+    with pytest.raises(ValueError, match="terms"):
+        structured_curve(RELU, 1.0, lam=[0.1], alpha=[1.0], terms=("projections",))
+    with pytest.raises(ValueError, match="eta"):
+        structured_curve(RELU, -1.0, lam=[0.1], alpha=[1.0])
+
+
+@pytest.mark.slow
+def test_relu_structured_theory_against_network_simulations():
+    """ReLU, +-1 readout, alpha0 = 2, eta = 3 (isotropic gap 4-5% at lam = 0.5), d = 1000,
+    8 seeds: the structured theory within max(2%, 3 SE) of the network, the isotropic not."""
+    alpha, lam = [0.5, 2.0], [0.5]
+    errs = np.array(
+        [
+            seed_errors(
+                RELU,
+                lambda s: [MODELS["network"].layer(s)],
+                1000,
+                seed,
+                alpha=alpha,
+                lam=lam,
+                test_size=4000,
+                eta=3.0,
+            )["test_error"][0]
+            for seed in range(8)
+        ]
+    )
+    st = structured_curve(RELU, 3.0, lam=lam, alpha=alpha).test_error.values
+    iso = learning_curve(RELU, network_map(RELU, 3.0).srf, lam=lam, alpha=alpha).test_error.values
+    mean, se = errs.mean(0), errs.std(0, ddof=1) / np.sqrt(len(errs))
+    print(
+        "network",
+        mean.ravel(),
+        "+-",
+        se.ravel(),
+        "structured",
+        st.ravel(),
+        "isotropic",
+        iso.ravel(),
+    )
+    assert np.all(np.abs(mean - st) / st <= np.maximum(0.02, 3 * se / st))
+    assert np.all(np.abs(mean - iso) / iso > np.maximum(0.02, 3 * se / iso))

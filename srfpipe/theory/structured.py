@@ -22,8 +22,10 @@ then have deterministic equivalents, computed here from the problem's parameters
   trace measure.
 
 A non-odd `sigma` adds the linear Hermite part of `sigma'`, `eta mu2 diag(a) W0 Kt`: rows
-per readout sign `a` with their own covariance (`SignRows`, verified on trained layers); the
-two-type fixed point on them is not derived, so `structured_gap` refuses non-odd `sigma`.
+per readout sign `a` with their own covariance (`SignRows`, verified on trained layers).
+With `K` replaced by its average over `Kt`'s eigenvectors plus its excess along `v` and
+`theta_perp`, both signs are functions of `Kt` (`sign_bulk`), and the two-type fixed point
+runs on `Kt`'s spectral nodes (`groups.NodeBulk`; Rademacher readout).
 
 All are explicit in `e`, so for real `z < 0` (the points the fixed point needs) a monotone 1-D
 solve gives `e(z)`, and complex-step differentiation in `e` gives the `z`-derivatives.
@@ -60,7 +62,7 @@ from srfpipe.theory.equivalence import (
 from srfpipe.theory.fixed_point import solve
 from srfpipe.theory.groups import NodeBulk, solve_groups
 from srfpipe.theory.network_map import NetworkMap, network_map
-from srfpipe.theory.spectrum import EmpiricalSpectrum
+from srfpipe.theory.spectrum import EmpiricalSpectrum, marchenko_pastur
 
 Array = np.ndarray
 
@@ -267,16 +269,21 @@ def structured_gap(problem: Problem) -> str | None:
         return gap
     if problem.alpha0 is None:
         return "alpha0: the structured bulk needs the step batch ratio alpha0"
-    if not problem.sigma.odd:
+    if not problem.sigma.odd and problem.readout_init != "rademacher":
         return (
-            f"activation={problem.activation!r}: the structured bulk is derived for odd sigma "
-            "only (a non-odd sigma's bulk rows per readout sign are known, structured.sign_rows, "
-            "but the two-type fixed point on them is not derived)"
+            f"readout_init={problem.readout_init!r}: for a non-odd sigma "
+            f"(activation={problem.activation!r}) the structured bulk is derived and checked "
+            "for the rademacher readout only (two readout signs, structured.sign_bulk)"
         )
     if problem.readout_init == "gaussian":
         return (
             "readout_init='gaussian': per-neuron bulk scales are not derived for the "
             "structured bulk"
+        )
+    if not problem.sigma.odd and problem.w0_rows != "gaussian":
+        return (
+            f"w0_rows={problem.w0_rows!r}: for a non-odd sigma the structured bulk's row norms "
+            "are derived for Gaussian W0 rows only"
         )
     if problem.steps != 1:
         return f"steps={problem.steps}: the structured bulk is that of one step"
@@ -332,10 +339,13 @@ def missing_terms(problem: Problem) -> list[str]:
     14): a non-odd target couples the second Hermite parts of `sigma'` and `y` (a term along
     `diag(a) W0 theta theta^T`, order `eta E[(z^2 - 1) sigma'] E[y He2(kappa)]`, not
     verified); cross terms between `B v`, `B theta_perp` and the row-norm direction are never
-    included."""
+    included; for a non-odd sigma, the part of `K` that is not a function of `Kt` beyond its
+    excess along `v` and `theta_perp` (`k_not_of_kt`, `sign_bulk`)."""
     missing = ["cross_terms"]
     if not problem.target.odd:
         missing.append("target_he2_coupling")
+    if not problem.sigma.odd:
+        missing.append("k_not_of_kt")
     return missing
 
 
@@ -414,7 +424,11 @@ def structured_equations(
 ) -> Equations:
     """The fixed point of the one-step network with the structured bulk (`eta > 0`), as
     `curves.equations` returns it for an sRF: solver, kappa table (the map's `(r, gamma,
-    c_W)`) and the spectral object (e.g. for `optimize`)."""
+    c_W)`; per readout sign for a non-odd sigma) and the spectral object (e.g. for
+    `optimize`). A non-odd sigma runs `groups.solve_groups` on `sign_bulk` (`terms` has no
+    options there)."""
+    if not problem.sigma.odd:
+        return _sign_equations(problem, eta, terms, kappa_nodes)
     net = network_map(problem, eta)
     spec, row_var = structured_spectrum(problem, eta, terms, net)
     tab = kappa_table(
@@ -456,6 +470,7 @@ def structured_curve(
     eq = structured_equations(problem, eta, terms, kappa_nodes)
     data = solve_grid(problem, eq.solver, beta=eq.mp.beta, lam_arr=lam_arr, alpha_arr=alpha_arr)
     net = network_map(problem, eta)
+    odd = problem.sigma.odd
     attrs = {
         "activation": problem.activation,
         "target": problem.target.describe(),
@@ -466,11 +481,11 @@ def structured_curve(
         "r": net.r,
         "gamma": net.gamma,
         "bulk_scale": net.bulk_scale,
-        "row_var": float(eq.mp.row_var),  # type: ignore[attr-defined]
+        "row_var": float(eq.solver.keywords["row_var"]),  # type: ignore[attr-defined]
         "readout_init": problem.readout_init,
         "w0_rows": problem.w0_rows,
         "bulk": "structured",
-        "bulk_terms": ",".join(t for t in BULK_TERMS if t in terms),
+        "bulk_terms": ",".join(t for t in BULK_TERMS if t in terms) if odd else SIGN_TERMS,
         "bulk_missing": ",".join(missing_terms(problem)),
     }
     return xr.Dataset(data, coords={"alpha": alpha_arr, "lam": lam_arr}, attrs=attrs)
@@ -577,20 +592,25 @@ def sign_bulk(problem: Problem, eta: float) -> tuple[NodeBulk, Array, float]:
     return bulk, np.sqrt(scale2), row_var
 
 
-def sign_curve(
-    problem: Problem, eta: float, *, lam: Sequence[float], alpha: Sequence[float]
-) -> xr.Dataset:
-    """Test errors of the one-step network with the two-type structured bulk (`sign_bulk`;
-    non-odd `sigma`, `+-1` readout), dims ("alpha", "lam"), as `structured_curve`. Not
-    covered by `structured_gap` (docs/theory.md section 14: its check against the network)."""
-    if problem.readout_init != "rademacher" or problem.sigma.odd:
-        raise ValueError("sign_curve: a non-odd sigma with a rademacher readout only")
-    lam_arr, alpha_arr = positive_grid("lam", lam), positive_grid("alpha", alpha)
+SIGN_TERMS = "sign_rows,projections,self,rows"
+"""The `bulk_terms` of the two-sign structured bulk (non-odd sigma): all structured terms."""
+
+
+def _sign_equations(
+    problem: Problem, eta: float, terms: Sequence[str], kappa_nodes: int
+) -> Equations:
+    """`structured_equations` for a non-odd sigma: `groups.solve_groups` on `sign_bulk`, the
+    kappa table of the map's `(r, gamma)` with the per-sign bulk scales."""
+    gap = structured_gap(problem)
+    if gap is not None:
+        raise ValueError(gap)
+    if tuple(terms) != BULK_TERMS:
+        raise ValueError("terms: the two-sign structured bulk (non-odd sigma) has no options")
+    if not (np.isfinite(eta) and eta > 0):
+        raise ValueError(f"eta: must be a finite number > 0, got {eta}")
     net = network_map(problem, eta)
     bulk, scales, row_var = sign_bulk(problem, eta)
     types = NeuronTypes(np.full(2, 0.5), np.array([1.0, -1.0]), scales)
-    tab = group_table(problem.sigma, problem.target, net.r, net.gamma, types)
+    tab = group_table(problem.sigma, problem.target, net.r, net.gamma, types, n=kappa_nodes)
     solver = partial(solve_groups, tab, problem.beta, row_var=row_var, bulk=bulk)
-    data = solve_grid(problem, solver, beta=problem.beta, lam_arr=lam_arr, alpha_arr=alpha_arr)
-    attrs = {"eta": float(eta), "r": net.r, "gamma": net.gamma, "bulk": "structured"}
-    return xr.Dataset(data, coords={"alpha": alpha_arr, "lam": lam_arr}, attrs=attrs)
+    return Equations(solver, tab, marchenko_pastur(problem.beta))
