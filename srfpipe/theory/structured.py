@@ -280,6 +280,11 @@ def structured_gap(problem: Problem) -> str | None:
             "readout_init='gaussian': per-neuron bulk scales are not derived for the "
             "structured bulk"
         )
+    if not (problem.sigma.odd or problem.sigma.homogeneous):
+        return (
+            f"activation={problem.activation!r}: for a non-odd sigma the structured bulk is "
+            "derived for a homogeneous one (relu: every neuron's mean slope mu1_i is mu1)"
+        )
     if not problem.sigma.odd and problem.w0_rows != "gaussian":
         return (
             f"w0_rows={problem.w0_rows!r}: for a non-odd sigma the structured bulk's row norms "
