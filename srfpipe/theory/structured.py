@@ -502,10 +502,10 @@ def _split_step(val: dict[str, Array], h: Array) -> tuple[dict[str, Array], dict
     return {k: v.real for k, v in val.items()}, {k: v.imag / h / dz for k, v in val.items()}
 
 
-SIGN_GRID, SIGN_NODES = 3000, 400
+SIGN_GRID, SIGN_NODES = 1500, 100
 """Points of the real grid on which the spectral densities of `Kt` are computed, and nodes of
 the `NodeBulk` they are merged into (bins of equal trace mass)."""
-_CONTINUATION = 24  # steps of Im zeta from 1 down to the real axis (1e-10)
+_CONTINUATION = 12  # steps of Im zeta from 1 down to the real axis (1e-10)
 _IM_ZETA = 1e-10
 
 
