@@ -10,6 +10,9 @@ Three commands:
 * `ingredients`: the structured theory's ingredients (resolvent transforms at a few `z < 0`,
   total weights, bulk edge) against their values on trained layers (`conditional.split`);
   for a non-odd `sigma`, the per-readout-sign row law given the batch (`type_ingredients`).
+* `signs`: non-odd `sigma`, `+-1` readout: the two-sign block resolvent of
+  `structured.sign_bulk` against trained layers (per-sign traces and forms along `v`,
+  `theta_perp`).
 * `ladder`: the structured terms added one by one (relative to the full theory).
 * `decompose`: conditional minus structured theory over seeds, split into measures and
   `(r, gamma, c)`.
@@ -47,6 +50,7 @@ from srfpipe.theory.network_map import network_map
 from srfpipe.theory.structured import (
     BULK_TERMS,
     bulk_law,
+    sign_bulk,
     sign_rows,
     structured_curve,
     structured_gap,
@@ -270,6 +274,71 @@ def type_ingredients(args: argparse.Namespace) -> None:
                     )
 
 
+BLOCK_POINTS = (
+    (np.array([[0.2, 0.08], [0.08, 0.15]]), np.array([0.1, 0.12])),
+    (np.array([[1.0, -0.3], [-0.3, 0.6]]), np.array([0.05, 0.05])),
+)
+"""`(m, d)` of the block resolvent `A = diag(d_a) + sum m_ab P_a B B^T P_b` (sizes of the
+fixed point's hats) at which `sign_ingredients` compares it with trained layers."""
+
+
+def block_measured(b: np.ndarray, types: np.ndarray, dirs: list, m, dv) -> dict:
+    """Per-sign traces `q_a = (1/p_a) tr P_a A^-1`, `R_ab = (1/p) tr(A^-1 P_a B B^T P_b)` and
+    the forms `(P_a B u)^T A^-1 (P_b B u)/beta` for `u` in `dirs`, on the bulk `b` (p, d)."""
+    p, d = b.shape
+    gram_b = b @ b.T
+    a = m[types][:, types] * gram_b
+    a[np.diag_indices(p)] += dv[types]
+    ai = linalg.inv(a)
+    sel = [types == k for k in range(2)]
+    xs = [b @ u for u in dirs]
+    out = {"q": np.array([np.mean(np.diag(ai)[s]) for s in sel])}
+    out["R"] = np.array([[np.sum(ai[np.ix_(h, g)] * gram_b[np.ix_(h, g)]) / p for h in sel]
+                         for g in sel])  # fmt: skip
+    for name, x in zip(("v", "th"), xs, strict=True):
+        out[name] = np.array([[x[g] @ ai[np.ix_(g, h)] @ x[h] for h in sel] for g in sel]) * d / p
+    return out
+
+
+def sign_ingredients(args: argparse.Namespace) -> None:
+    """Non-odd `sigma`, `+-1` readout: the two-sign block resolvent of `sign_bulk` (with and
+    without the rank-one excess of `K` along `v`, `theta_perp`) against the split bulk of
+    trained layers (`conditional.split`, spike profile the readout), at `BLOCK_POINTS`."""
+    pb = dataclasses.replace(problem(args), alpha0=args.alpha0)
+    pi = np.full(2, 0.5)
+    for eta in args.eta:
+        bulk, _, _ = sign_bulk(pb, eta)
+        variants = {"sign_bulk": bulk, "no rank-one": dataclasses.replace(bulk, spikes=None)}
+        meas: list = [[] for _ in BLOCK_POINTS]
+        for seed in range(args.seed_start, args.seed_start + args.seeds):
+            draw = SeedDraw(pb, args.d, seed, eta=eta)
+            sp = split(draw.w1, draw.theta, pb.readout_init, s=draw.net.a)
+            perp = draw.theta - sp.gamma * sp.v
+            types = np.where(draw.net.a > 0, 0, 1)
+            for k, (m, dv) in enumerate(BLOCK_POINTS):
+                meas[k].append(
+                    block_measured(sp.bulk, types, [sp.v, perp / np.linalg.norm(perp)], m, dv)
+                )
+        first = args.seed_start
+        print(
+            f"{pb.activation}, alpha0 {args.alpha0}, eta {eta}, d {args.d}, seeds {first}-"
+            f"{first + args.seeds - 1}"
+        )
+        for k, (m, dv) in enumerate(BLOCK_POINTS):
+            print(f"  point {k}: m {m.ravel().tolist()}, d {dv.tolist()}")
+            for key in ("q", "R", "v", "th"):
+                vals = np.array([r[key] for r in meas[k]])
+                mean, se = vals.mean(0).ravel(), vals.std(0, ddof=1).ravel() / np.sqrt(len(vals))
+                cells = [f"measured {np.round(mean, 4).tolist()} +- {np.round(se, 4).tolist()}"]
+                for name, bk in variants.items():
+                    q, r, rk = bk.resolvent(m[None], dv[None], pi, pb.beta)
+                    forms = bk.forms(rk, q, m[None], pi, pb.beta)[0]
+                    pred = {"q": q[0], "R": r[0], "v": forms[0], "th": forms[1]}[key].ravel()
+                    z = np.round((mean - pred) / se, 1).tolist()
+                    cells.append(f"{name} {np.round(pred, 4).tolist()} ({z} SE)")
+                print(f"    {key:2s} " + "; ".join(cells))
+
+
 def ingredients(args: argparse.Namespace) -> None:
     pb = dataclasses.replace(problem(args), alpha0=args.alpha0)
     if not pb.sigma.odd:
@@ -409,7 +478,7 @@ def table(paths: list[str]) -> None:
     rows = [_pool(v) for v in pooled.values()]
     extra = " sign scales |" if all("sign_scales" in r for r in rows) else ""
     print("| alpha0 | d | eta | seeds | isotropic | structured | conditional |" + extra + " SE |")
-    print("|---|---|---|---|---|---|---|---|" + ("---|" if extra else ""))
+    print("|---|---|---|---|---|---|---|---|" + "---|" * extra.count("|"))
     allg: dict[str, list[float]] = {"isotropic": [], "structured": [], "conditional": []}
     if all("sign_scales" in r for r in rows):
         allg["sign_scales"] = []
@@ -434,6 +503,17 @@ def table(paths: list[str]) -> None:
         if g.size == 0:
             continue
         print(f"{th}: mean |gap| {g.mean():.2f}%, max {g.max():.2f}% over {g.size} points")
+    done = [r for r in rows if np.isfinite(r["structured"])]
+    if done:
+        z = [(r["sim"] - r["structured"]) / r["sim_se"] for r in done]
+        ok = sum(
+            abs(r["sim"] / r["structured"] - 1) <= max(0.02, 3 * r["sim_se"] / r["structured"])
+            for r in done
+        )
+        print(
+            f"structured: max |gap|/SE {np.max(np.abs(z)):.1f}, mean gap/SE {np.mean(z):+.2f}, "
+            f"within max(2%, 3 SE): {ok}/{len(z)}"
+        )
 
 
 def main() -> None:
@@ -443,7 +523,7 @@ def main() -> None:
     command = sys.argv.pop(1) if len(sys.argv) > 1 else ""
     commands = {
         "gap": gap, "ingredients": ingredients, "ladder": ladder, "jensen": jensen,
-        "decompose": decompose, "fill": fill,
+        "decompose": decompose, "fill": fill, "signs": sign_ingredients,
     }  # fmt: skip
     if command not in commands:
         raise SystemExit(f"usage: structured_bulk.py {'|'.join(commands)}|table ...")

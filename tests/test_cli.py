@@ -336,7 +336,10 @@ def test_bulk_structured_is_the_structured_theory(capsys):
 @pytest.mark.parametrize(
     "extra,message",
     [
-        (["--eta", "1", "--alpha0", "2", "--activation", "relu"], "--bulk structured: activation"),
+        (
+            ["--eta", "1", "--alpha0", "2", "--activation", "relu", "--readout-init", "constant"],
+            "--bulk structured: readout_init",
+        ),
         (["--spike", "1", "--gamma", "0.5"], "--bulk: the bulk of a step"),
         (["--eta", "1", "--alpha0", "2", "--conditional"], "--bulk: unused by --conditional"),
     ],

@@ -157,7 +157,7 @@ def test_relu_rows_per_readout_sign_follow_the_sign_law(name):
 @pytest.mark.parametrize(
     ("change", "word"),
     [
-        ({"activation": "relu"}, "activation"),
+        ({"activation": "relu", "readout_init": "constant"}, "activation"),
         ({"readout_init": "gaussian"}, "readout_init"),
         ({"alpha0": None}, "alpha0"),
         ({"init_output": "symmetric"}, "init_output"),

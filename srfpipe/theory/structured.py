@@ -22,8 +22,10 @@ then have deterministic equivalents, computed here from the problem's parameters
   trace measure.
 
 A non-odd `sigma` adds the linear Hermite part of `sigma'`, `eta mu2 diag(a) W0 Kt`: rows
-per readout sign `a` with their own covariance (`SignRows`, verified on trained layers); the
-two-type fixed point on them is not derived, so `structured_gap` refuses non-odd `sigma`.
+per readout sign `a` with their own covariance (`SignRows`, verified on trained layers).
+With `K` replaced by its average over `Kt`'s eigenvectors plus its excess along `v` and
+`theta_perp`, both signs are functions of `Kt` (`sign_bulk`), and the two-type fixed point
+runs on `Kt`'s spectral nodes (`groups.NodeBulk`; Rademacher readout).
 
 All are explicit in `e`, so for real `z < 0` (the points the fixed point needs) a monotone 1-D
 solve gives `e(z)`, and complex-step differentiation in `e` gives the `z`-derivatives.
@@ -50,10 +52,17 @@ from srfpipe.theory.curves import (
     positive_grid,
     solve_grid,
 )
-from srfpipe.theory.equivalence import KAPPA_NODES, kappa_quadrature, kappa_table
+from srfpipe.theory.equivalence import (
+    KAPPA_NODES,
+    NeuronTypes,
+    group_table,
+    kappa_quadrature,
+    kappa_table,
+)
 from srfpipe.theory.fixed_point import solve
+from srfpipe.theory.groups import NodeBulk, solve_groups
 from srfpipe.theory.network_map import NetworkMap, network_map
-from srfpipe.theory.spectrum import EmpiricalSpectrum
+from srfpipe.theory.spectrum import EmpiricalSpectrum, marchenko_pastur
 
 Array = np.ndarray
 
@@ -260,16 +269,26 @@ def structured_gap(problem: Problem) -> str | None:
         return gap
     if problem.alpha0 is None:
         return "alpha0: the structured bulk needs the step batch ratio alpha0"
-    if not problem.sigma.odd:
+    if not problem.sigma.odd and problem.readout_init != "rademacher":
         return (
-            f"activation={problem.activation!r}: the structured bulk is derived for odd sigma "
-            "only (a non-odd sigma's bulk rows per readout sign are known, structured.sign_rows, "
-            "but the two-type fixed point on them is not derived)"
+            f"readout_init={problem.readout_init!r}: for a non-odd sigma "
+            f"(activation={problem.activation!r}) the structured bulk is derived and checked "
+            "for the rademacher readout only (two readout signs, structured.sign_bulk)"
         )
     if problem.readout_init == "gaussian":
         return (
             "readout_init='gaussian': per-neuron bulk scales are not derived for the "
             "structured bulk"
+        )
+    if not (problem.sigma.odd or problem.sigma.homogeneous):
+        return (
+            f"activation={problem.activation!r}: for a non-odd sigma the structured bulk is "
+            "derived for a homogeneous one (relu: every neuron's mean slope mu1_i is mu1)"
+        )
+    if not problem.sigma.odd and problem.w0_rows != "gaussian":
+        return (
+            f"w0_rows={problem.w0_rows!r}: for a non-odd sigma the structured bulk's row norms "
+            "are derived for Gaussian W0 rows only"
         )
     if problem.steps != 1:
         return f"steps={problem.steps}: the structured bulk is that of one step"
@@ -325,10 +344,13 @@ def missing_terms(problem: Problem) -> list[str]:
     14): a non-odd target couples the second Hermite parts of `sigma'` and `y` (a term along
     `diag(a) W0 theta theta^T`, order `eta E[(z^2 - 1) sigma'] E[y He2(kappa)]`, not
     verified); cross terms between `B v`, `B theta_perp` and the row-norm direction are never
-    included."""
+    included; for a non-odd sigma, the part of `K` that is not a function of `Kt` beyond its
+    excess along `v` and `theta_perp` (`k_not_of_kt`, `sign_bulk`)."""
     missing = ["cross_terms"]
     if not problem.target.odd:
         missing.append("target_he2_coupling")
+    if not problem.sigma.odd:
+        missing.append("k_not_of_kt")
     return missing
 
 
@@ -407,7 +429,11 @@ def structured_equations(
 ) -> Equations:
     """The fixed point of the one-step network with the structured bulk (`eta > 0`), as
     `curves.equations` returns it for an sRF: solver, kappa table (the map's `(r, gamma,
-    c_W)`) and the spectral object (e.g. for `optimize`)."""
+    c_W)`; per readout sign for a non-odd sigma) and the spectral object (e.g. for
+    `optimize`). A non-odd sigma runs `groups.solve_groups` on `sign_bulk` (`terms` has no
+    options there)."""
+    if not problem.sigma.odd:
+        return _sign_equations(problem, eta, terms, kappa_nodes)
     net = network_map(problem, eta)
     spec, row_var = structured_spectrum(problem, eta, terms, net)
     tab = kappa_table(
@@ -449,6 +475,7 @@ def structured_curve(
     eq = structured_equations(problem, eta, terms, kappa_nodes)
     data = solve_grid(problem, eq.solver, beta=eq.mp.beta, lam_arr=lam_arr, alpha_arr=alpha_arr)
     net = network_map(problem, eta)
+    odd = problem.sigma.odd
     attrs = {
         "activation": problem.activation,
         "target": problem.target.describe(),
@@ -459,11 +486,11 @@ def structured_curve(
         "r": net.r,
         "gamma": net.gamma,
         "bulk_scale": net.bulk_scale,
-        "row_var": float(eq.mp.row_var),  # type: ignore[attr-defined]
+        "row_var": float(eq.solver.keywords["row_var"]),  # type: ignore[attr-defined]
         "readout_init": problem.readout_init,
         "w0_rows": problem.w0_rows,
         "bulk": "structured",
-        "bulk_terms": ",".join(t for t in BULK_TERMS if t in terms),
+        "bulk_terms": ",".join(t for t in BULK_TERMS if t in terms) if odd else SIGN_TERMS,
         "bulk_missing": ",".join(missing_terms(problem)),
     }
     return xr.Dataset(data, coords={"alpha": alpha_arr, "lam": lam_arr}, attrs=attrs)
@@ -473,3 +500,122 @@ def _split_step(val: dict[str, Array], h: Array) -> tuple[dict[str, Array], dict
     """Real parts and `z`-derivatives of a complex-step evaluation at `e + i h`."""
     dz = val["z"].imag / h
     return {k: v.real for k, v in val.items()}, {k: v.imag / h / dz for k, v in val.items()}
+
+
+SIGN_GRID, SIGN_NODES = 1500, 100
+"""Points of the real grid on which the spectral densities of `Kt` are computed, and nodes of
+the `NodeBulk` they are merged into (bins of equal trace mass)."""
+_CONTINUATION = 12  # steps of Im zeta from 1 down to the real axis (1e-10)
+_IM_ZETA = 1e-10
+
+
+def _kt_resolvent(y: Array, pw: Array, alpha0: float, zeta: Array) -> Array:
+    """`e = r/alpha0`, `r = (1/d) tr (Kt - zeta)^-1` for the signed-weight Wishart
+    `Kt = X0^T D_y X0/n0` (`alpha0 e (-zeta + E[y/(1 + y e)]) = 1`), complex `zeta` (M,):
+    Newton's method, continued from `Im zeta = 1` down to `Im zeta` of `zeta` (M,)."""
+    target = zeta.imag
+    e = -1.0 / (alpha0 * (zeta.real + 1j))
+    for im in np.geomspace(np.ones_like(target), target, _CONTINUATION):
+        z = zeta.real + 1j * im
+        for _ in range(30):
+            den = 1.0 + y * e[:, None]
+            s1, s2 = (y / den) @ pw, (y * y / den**2) @ pw
+            f = alpha0 * e * (s1 - z) - 1.0
+            step = f / (alpha0 * (s1 - z) - alpha0 * e * s2)
+            e = e - step
+            if np.all(np.abs(step) <= 1e-13 * np.abs(e)):
+                break
+    return e
+
+
+def sign_bulk(problem: Problem, eta: float) -> tuple[NodeBulk, Array, float]:
+    """The two-type structured bulk of one step for a non-odd `sigma` with a `+-1` readout
+    (docs/theory.md section 14): rows of sign `a` are `N(0, Sigma_a)` (`sign_rows`) with
+    `K` replaced by its average `k(Kt)` over the eigenvectors of `Kt` at each eigenvalue, so
+    both signs are functions of `Kt`. Returns the `NodeBulk` (`f_a` normalised to trace 1 per
+    sign), the per-sign bulk scales `c_a` (2,) and the row-norm variance `d Var ||b_i||^2`.
+
+    `Kt`'s spectral densities (trace, `k`, the measures of `v` and `theta_perp` with the
+    batch's self-interaction, as in `BulkLaw.at` with the weight `y`) are `Im/pi` of its
+    resolvent at `x + 1e-10 i` on a grid of `SIGN_GRID` points over `||Kt||`'s bound, merged
+    into `SIGN_NODES` bins of equal trace mass."""
+    rows = sign_rows(problem, eta)
+    g = problem.target
+    alpha0 = float(problem.alpha0)  # type: ignore[arg-type]
+    kz, kw = kappa_quadrature(g, 1.0, 0.0, KAPPA_Y_NODES)
+    xz, xw = gaussian_quadrature(XI_NODES) if problem.noise > 0 else (np.zeros(1), np.ones(1))
+    kappa = np.repeat(kz, xz.size)
+    y = g(kappa) + np.sqrt(problem.noise) * np.tile(xz, kz.size)
+    pw = np.outer(kw, xw).ravel()
+    c1 = float((y * kappa) @ pw)
+    bn2 = c1**2 + float((y * y) @ pw) / alpha0
+    bound = np.max(np.abs(y)) * (1.0 + 1.0 / np.sqrt(alpha0)) ** 2  # ||Kt|| <= this
+    x = np.linspace(-bound, bound, SIGN_GRID)
+    zeta = x + 1j * _IM_ZETA
+    e = _kt_resolvent(y, pw, alpha0, zeta)
+    den = 1.0 + y * e[:, None]
+
+    def q(f: Array, gg: Array) -> Array:  # u_f^T (Kt_perp - zeta)^-1 u_g
+        return (f * gg / den) @ pw * e
+
+    f_k = y * kappa
+    schur = (f_k * kappa) @ pw - zeta - q(f_k, f_k)
+    g_tt, g_ty = 1.0 / schur, -q(f_k, y) / schur
+    g_yy = q(y, y) + q(f_k, y) ** 2 / schur
+    norm = np.sqrt(1.0 - c1**2 / bn2)
+    a_t, a_y = norm, -(c1 / bn2) / norm
+    forms = [
+        (c1**2 * g_tt + 2.0 * c1 * g_ty + g_yy) / bn2,
+        a_t**2 * g_tt + 2.0 * a_t * a_y * g_ty + a_y**2 * g_yy,
+    ]
+    dens = np.stack([alpha0 * e, alpha0 * ((y * y / den) @ pw) * e, *forms]).imag / np.pi
+    dens = np.maximum(dens, 0.0) * (x[1] - x[0])
+    mass = np.cumsum(dens[0])
+    bins = np.minimum((SIGN_NODES * mass / mass[-1]).astype(int), SIGN_NODES - 1)
+    merged = np.stack([np.bincount(bins, w, SIGN_NODES) for w in (dens[0], dens[0] * x, *dens[1:])])
+    keep = merged[0] > 0
+    rho, xk, kk, mv, mth = merged[:, keep]
+    xk, kk = xk / rho, kk / rho
+    f = np.stack([(1.0 + a * rows.eta * rows.mu2 * xk) ** 2 + rows.t * kk for a in (1.0, -1.0)])
+    rho = rho / rho.sum()
+    scale2 = f @ rho
+    f = f / scale2[:, None]
+    row_var = float(np.mean(2.0 * (f**2 @ rho)))
+    dirs = np.stack([mv / mv.sum(), mth / mth.sum()])
+    # u^T K u beyond its average k(Kt) along u: a rank-one change of each sign's covariance
+    w = y * y
+    cross = [(w * kappa**2) @ pw, (w * kappa * y) @ pw / alpha0]
+    uu = (w * w) @ pw / alpha0**2 + (w @ pw) ** 2 / alpha0  # u_y^T K u_y
+    ku = np.array(
+        [
+            (c1**2 * cross[0] + 2.0 * c1 * cross[1] + uu) / bn2,
+            a_t**2 * cross[0] + 2.0 * a_t * a_y * cross[1] + a_y**2 * uu,
+        ]
+    )
+    excess = ku - dirs @ kk
+    bulk = NodeBulk(f, rho, dirs, rows.t * excess[:, None] / scale2[None, :])
+    return bulk, np.sqrt(scale2), row_var
+
+
+SIGN_TERMS = "sign_rows,projections,self,rows"
+"""The `bulk_terms` of the two-sign structured bulk (non-odd sigma): all structured terms."""
+
+
+def _sign_equations(
+    problem: Problem, eta: float, terms: Sequence[str], kappa_nodes: int
+) -> Equations:
+    """`structured_equations` for a non-odd sigma: `groups.solve_groups` on `sign_bulk`, the
+    kappa table of the map's `(r, gamma)` with the per-sign bulk scales."""
+    gap = structured_gap(problem)
+    if gap is not None:
+        raise ValueError(gap)
+    if tuple(terms) != BULK_TERMS:
+        raise ValueError("terms: the two-sign structured bulk (non-odd sigma) has no options")
+    if not (np.isfinite(eta) and eta > 0):
+        raise ValueError(f"eta: must be a finite number > 0, got {eta}")
+    net = network_map(problem, eta)
+    bulk, scales, row_var = sign_bulk(problem, eta)
+    types = NeuronTypes(np.full(2, 0.5), np.array([1.0, -1.0]), scales)
+    tab = group_table(problem.sigma, problem.target, net.r, net.gamma, types, n=kappa_nodes)
+    solver = partial(solve_groups, tab, problem.beta, row_var=row_var, bulk=bulk)
+    return Equations(solver, tab, marchenko_pastur(problem.beta))
