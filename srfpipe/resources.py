@@ -45,8 +45,9 @@ DEFAULT_RATES = {
 one job's interpreter and imports."""
 RUNTIME_SAFETY = 4.0
 """The `runtime` a rule requests is this factor times the job's estimated wall time: the
-estimates came within 0.34-1.17 of measured jobs (the step lowest, docs/performance.md
-section 10), and a cluster core may be slower than the one the rates were measured on."""
+estimates of the large jobs came within 0.75-1.2 of measured ones, the small jobs' (start-up
+only here) within 0.1-0.5 (docs/performance.md sections 10, 13), and a cluster core may be
+slower than the one the rates were measured on."""
 RUNTIME_FLOOR = 10
 """Minutes: the least `runtime` requested (many clusters ask for at least this)."""
 
