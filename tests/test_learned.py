@@ -51,7 +51,7 @@ def binned_predictions(problem, models, d, seed, eta, alpha, lam, test_size):
         lams=[lam],
         predictions=True,
     )
-    return bin_weights(xt @ draw.spike_map.v, EDGES) @ out["test_prediction"][:, 0, :, 0]
+    return out["test_prediction"][:, 0, :, 0] @ bin_weights(xt @ draw.spike_map.v, EDGES).T
 
 
 @pytest.mark.parametrize("act", ["tanh", "relu"])
