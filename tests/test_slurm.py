@@ -238,10 +238,7 @@ def runs(
     say(
         pytestconfig,
         f"\nconcurrent runs finished in {time.monotonic() - t0:.0f}s: "
-        + ", ".join(
-            f"{r.name} {r.seconds:.0f}s (rc {r.returncode})"
-            for r in result.all
-        ),
+        + ", ".join(f"{r.name} {r.seconds:.0f}s (rc {r.returncode})" for r in result.all),
     )
     say(pytestconfig, "slurm command: " + " ".join(result.slurm.cmd))
     return result
@@ -276,6 +273,19 @@ def submissions(log: str) -> dict[str, list[str]]:
     for job, slurm_id in re.findall(r"Job (\S+) has been submitted with SLURM jobid (\d+)", log):
         subs.setdefault(job, []).append(slurm_id)
     return subs
+
+
+def job_fields(cluster: LocalSlurm, job_id: str) -> dict[str, str]:
+    """The `Key=Value` fields of `scontrol show job` for one SLURM job."""
+    out = subprocess.run(
+        ["scontrol", "show", "job", job_id],
+        env=cluster.env(),
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert out.returncode == 0, out.stderr
+    return dict(re.findall(r"(\w+)=(\S+)", out.stdout))
 
 
 def artifacts(workdir: Path) -> list[str]:
@@ -359,16 +369,7 @@ def test_failed_job_is_retried(runs: Runs, pytestconfig: pytest.Config) -> None:
 def test_rule_resources_reach_sbatch(runs: Runs, slurm_cluster: LocalSlurm) -> None:
     """threads -> CPUs, mem_mb -> memory, runtime -> time limit, as SLURM recorded them."""
     runs.flaky.check()
-    job_id = (runs.flaky.workdir / "flaky.txt").read_text().strip()
-    out = subprocess.run(
-        ["scontrol", "show", "job", job_id],
-        env=slurm_cluster.env(),
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
-    assert out.returncode == 0, out.stderr
-    fields = dict(re.findall(r"(\w+)=(\S+)", out.stdout))
+    fields = job_fields(slurm_cluster, (runs.flaky.workdir / "flaky.txt").read_text().strip())
     assert fields["NumCPUs"] == "2"
     assert fields["MinMemoryNode"] == "321M"
     assert fields["TimeLimit"] == "00:07:00"
@@ -397,14 +398,7 @@ def test_d1000_jobs_stay_within_requested_memory(
     lines = []
     for rec in records:
         (slurm_id,) = subs[rec.jobid]
-        out = subprocess.run(
-            ["scontrol", "show", "job", slurm_id],
-            env=slurm_cluster.env(),
-            capture_output=True,
-            text=True,
-            timeout=30,
-        )
-        granted = int(dict(re.findall(r"(\w+)=(\S+)", out.stdout))["MinMemoryNode"].rstrip("M"))
+        granted = int(job_fields(slurm_cluster, slurm_id)["MinMemoryNode"].rstrip("M"))
         assert granted == int(rec.resources["mem_mb"])
         (log,) = (runs.d1000.workdir / "logs" / rec.rule).rglob("*.log")
         (peak,) = map(float, re.findall(r"peak RSS ([\d.]+) MB", log.read_text()))

@@ -354,6 +354,16 @@ def missing_terms(problem: Problem) -> list[str]:
     return missing
 
 
+def label_quadrature(problem: Problem) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Nodes `kappa`, labels `y = g(kappa) + sqrt(Delta) xi` and weights (Q,) of the joint
+    law of `(kappa, y)` (`KAPPA_Y_NODES` x `XI_NODES` points; one xi node without noise)."""
+    kz, kw = kappa_quadrature(problem.target, 1.0, 0.0, KAPPA_Y_NODES)
+    xz, xw = gaussian_quadrature(XI_NODES) if problem.noise > 0 else (np.zeros(1), np.ones(1))
+    kappa = np.repeat(kz, xz.size)
+    y = problem.target(kappa) + np.sqrt(problem.noise) * np.tile(xz, kz.size)
+    return kappa, y, np.outer(kw, xw).ravel()
+
+
 def bulk_law(
     problem: Problem, eta: float, terms: Sequence[str] = BULK_TERMS, net: NetworkMap | None = None
 ) -> BulkLaw:
@@ -367,13 +377,9 @@ def bulk_law(
         raise ValueError(f"terms: unknown {sorted(unknown)}; allowed: {BULK_TERMS}")
     if not (np.isfinite(eta) and eta > 0):
         raise ValueError(f"eta: must be a finite number > 0, got {eta}")
-    sigma, g = problem.sigma, problem.target
+    sigma = problem.sigma
     alpha0 = float(problem.alpha0)  # type: ignore[arg-type]
-    kz, kw = kappa_quadrature(g, 1.0, 0.0, KAPPA_Y_NODES)
-    xz, xw = gaussian_quadrature(XI_NODES) if problem.noise > 0 else (np.zeros(1), np.ones(1))
-    kappa = np.repeat(kz, xz.size)
-    y = g(kappa) + np.sqrt(problem.noise) * np.tile(xz, kz.size)
-    pw = np.outer(kw, xw).ravel()
+    kappa, y, pw = label_quadrature(problem)
     net = network_map(problem, eta) if net is None else net
     c1 = float((y * kappa) @ pw)
     if abs(c1) < 1e-12:
@@ -540,13 +546,8 @@ def sign_bulk(problem: Problem, eta: float) -> tuple[NodeBulk, Array, float]:
     resolvent at `x + 1e-10 i` on a grid of `SIGN_GRID` points over `||Kt||`'s bound, merged
     into `SIGN_NODES` bins of equal trace mass."""
     rows = sign_rows(problem, eta)
-    g = problem.target
     alpha0 = float(problem.alpha0)  # type: ignore[arg-type]
-    kz, kw = kappa_quadrature(g, 1.0, 0.0, KAPPA_Y_NODES)
-    xz, xw = gaussian_quadrature(XI_NODES) if problem.noise > 0 else (np.zeros(1), np.ones(1))
-    kappa = np.repeat(kz, xz.size)
-    y = g(kappa) + np.sqrt(problem.noise) * np.tile(xz, kz.size)
-    pw = np.outer(kw, xw).ravel()
+    kappa, y, pw = label_quadrature(problem)
     c1 = float((y * kappa) @ pw)
     bn2 = c1**2 + float((y * y) @ pw) / alpha0
     bound = np.max(np.abs(y)) * (1.0 + 1.0 / np.sqrt(alpha0)) ** 2  # ||Kt|| <= this
