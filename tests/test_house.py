@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from srfpipe import plots
-from srfpipe.config import Experiment, schema
+from srfpipe.config import ALIASES, Experiment, schema
 from srfpipe.keys import STAGE_PARAMS, stage_key
 from srfpipe.problem import Problem
 from srfpipe.resources import STAGE_COSTS
@@ -67,6 +67,12 @@ def test_every_config_key_reaches_a_stage_key_or_is_a_run_option():
     for key, value in CHANGED.items():
         other = Experiment.from_config(TINY | {key: value})
         assert any(stage_key(base, s) != stage_key(other, s) for s in STAGE_PARAMS), key
+
+
+def test_config_yaml_lists_every_key():
+    """The default experiment shows every key (aliases aside) with its comment."""
+    listed = yaml.safe_load((ROOT / "config.yaml").read_text())
+    assert set(schema()["properties"]) - set(listed) == set(ALIASES)
 
 
 def test_every_stage_has_a_rule_using_its_own_key_and_resources():
