@@ -92,7 +92,7 @@ def test_the_figure_table_is_the_rules():
         name = block.split(":", 1)[0]
         for fig in re.findall(r"results/figures/\{NAME\}/(\w+)\.png", block):
             drawn[fig] = name
-            assert f'figure_input("{fig}")' in block and f'figure_params("{fig}")' in block, fig
+            assert f'FIGURE_INPUT["{fig}"]' in block and f'FIGURE_PARAMS["{fig}"]' in block, fig
             assert '"../scripts/plot.py"' in block, fig
     assert drawn == {fig: spec["rule"] for fig, spec in table.items()}
     for fig, spec in table.items():

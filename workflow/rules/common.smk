@@ -56,19 +56,19 @@ ARTIFACTS = {
     "learned": (LEARNED, PARAMS["learned"]),
     "optimal": (OPTIMAL, PARAMS["optimal"]),
 }
-
-
-def figure_input(fig):
-    """The input of the rule that draws `fig`: its artifacts, named by stage."""
-    return {stage: ARTIFACTS[stage][0] for stage in FIGURE_TABLE[fig]["reads"]}
-
-
-def figure_params(fig):
-    """The params of the rule that draws `fig` (workflow/scripts/plot.py)."""
-    expect = {stage: ARTIFACTS[stage][1] for stage in FIGURE_TABLE[fig]["reads"]}
-    return {"figure": fig, "code": code_version("plots"), "expect": expect}
-
-
+# each figure rule's input (its artifacts, named by stage) and params (workflow/scripts/plot.py)
+FIGURE_INPUT = {
+    fig: {stage: ARTIFACTS[stage][0] for stage in spec["reads"]}
+    for fig, spec in FIGURE_TABLE.items()
+}
+FIGURE_PARAMS = {
+    fig: {
+        "figure": fig,
+        "code": code_version("plots"),
+        "expect": {stage: ARTIFACTS[stage][1] for stage in spec["reads"]},
+    }
+    for fig, spec in FIGURE_TABLE.items()
+}
 # every figure srfpipe makes (record_config prunes only these names)
 ALL_FIGURES = expand("{fig}.{ext}", fig=list(FIGURE_TABLE), ext=["png", "pdf"])
 FIGURES = expand(

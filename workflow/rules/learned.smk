@@ -17,7 +17,7 @@ rule learned_function:
 
 rule plot_learned_function:
     input:
-        **figure_input("learned_function"),
+        **FIGURE_INPUT["learned_function"],
     output:
         png=report(
             f"results/figures/{NAME}/learned_function.png",
@@ -30,6 +30,6 @@ rule plot_learned_function:
     log:
         f"logs/plot_learned_function/{NAME}.log",
     params:
-        **figure_params("learned_function"),
+        **FIGURE_PARAMS["learned_function"],
     script:
         "../scripts/plot.py"

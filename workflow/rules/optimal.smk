@@ -19,7 +19,7 @@ rule optimal_eta:
 
 rule plot_optimal_eta:
     input:
-        **figure_input("optimal_eta"),
+        **FIGURE_INPUT["optimal_eta"],
     output:
         png=report(
             f"results/figures/{NAME}/optimal_eta.png",
@@ -32,6 +32,6 @@ rule plot_optimal_eta:
     log:
         f"logs/plot_optimal_eta/{NAME}.log",
     params:
-        **figure_params("optimal_eta"),
+        **FIGURE_PARAMS["optimal_eta"],
     script:
         "../scripts/plot.py"

@@ -1,6 +1,6 @@
 rule plot_learning_curves:
     input:
-        **figure_input("learning_curves"),
+        **FIGURE_INPUT["learning_curves"],
     output:
         png=report(
             f"results/figures/{NAME}/learning_curves.png",
@@ -13,14 +13,14 @@ rule plot_learning_curves:
     log:
         f"logs/plot_learning_curves/{NAME}.log",
     params:
-        **figure_params("learning_curves"),
+        **FIGURE_PARAMS["learning_curves"],
     script:
         "../scripts/plot.py"
 
 
 rule plot_spike_diagnostics:
     input:
-        **figure_input("spike_diagnostics"),
+        **FIGURE_INPUT["spike_diagnostics"],
     output:
         png=report(
             f"results/figures/{NAME}/spike_diagnostics.png",
@@ -33,6 +33,6 @@ rule plot_spike_diagnostics:
     log:
         f"logs/plot_spike_diagnostics/{NAME}.log",
     params:
-        **figure_params("spike_diagnostics"),
+        **FIGURE_PARAMS["spike_diagnostics"],
     script:
         "../scripts/plot.py"

@@ -21,7 +21,7 @@ rule validate_theory:
 
 rule plot_validation:
     input:
-        **figure_input("theory_validation"),
+        **FIGURE_INPUT["theory_validation"],
     output:
         png=report(
             f"results/figures/{NAME}/theory_validation.png",
@@ -34,6 +34,6 @@ rule plot_validation:
     log:
         f"logs/plot_validation/{NAME}.log",
     params:
-        **figure_params("theory_validation"),
+        **FIGURE_PARAMS["theory_validation"],
     script:
         "../scripts/plot.py"
