@@ -2,7 +2,12 @@
 
 `validate_config` is the one validation path: `coerce` (Snakemake's `--config` strings), the
 JSON schema (`workflow/schemas/config.schema.yaml`: types, ranges, enums, defaults),
-`nonfinite` (NaN, infinities) and `check` (what a schema cannot express).
+`nonfinite` (NaN, infinities) and `check` (what a schema cannot express). `Experiment` is
+the typed view, and the one place that decides which stages a config runs (`with_theory`,
+`one_step`, `validation_d`, `with_conditional`, `fits_rf`): the Snakefile asks it.
+
+The schema is read from the checkout the package is installed from (`pip install -e .`, as
+the README and the workflow's conda environment do): `workflow/schemas/` beside `srfpipe/`.
 """
 
 from __future__ import annotations
@@ -28,6 +33,12 @@ SCHEMA = Path(__file__).resolve().parents[1] / "workflow" / "schemas" / "config.
 
 @cache
 def schema() -> dict[str, Any]:
+    """The schema as a dict."""
+    if not SCHEMA.is_file():
+        raise FileNotFoundError(
+            f"{SCHEMA}: srfpipe reads its config schema from its checkout; install it from a "
+            "clone with `pip install -e .`"
+        )
     return yaml.safe_load(SCHEMA.read_text())
 
 
@@ -117,7 +128,8 @@ def with_defaults(config: dict[str, Any]) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class Experiment:
-    """Typed view of a config: the problem, the size `d`, the grids, seeds and run options."""
+    """Typed view of a config: the problem, the size `d`, the grids, seeds and run options,
+    and which stages run."""
 
     problem: Problem
     d: int
@@ -130,6 +142,7 @@ class Experiment:
     validation: dict[str, Any]
     precision: str
     threads: int
+    theory: bool
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> Experiment:
@@ -147,6 +160,7 @@ class Experiment:
             validation=dict(config["validation"]),
             precision=str(config["precision"]),
             threads=int(config["threads"]),
+            theory=bool(config["theory"]),
         )
 
     @property
@@ -160,6 +174,32 @@ class Experiment:
     @property
     def n_train(self) -> int:
         return round(max(self.alpha) * self.d)
+
+    @property
+    def with_theory(self) -> bool:
+        """Theory curves run: `theory` asked for and the problem covered (`theory_gap`)."""
+        return self.theory and theory_gap(self.problem) is None
+
+    @property
+    def one_step(self) -> bool:
+        """The one-step network map runs (sRF theory lines, validation, learned function,
+        optimal eta): theory curves of a one-step problem."""
+        return self.with_theory and self.problem.steps == 1
+
+    @property
+    def validation_d(self) -> tuple[int, ...]:
+        """The sizes of the theory's validation jobs (none without the one-step map)."""
+        return tuple(self.validation["d"]) if self.one_step else ()
+
+    @property
+    def with_conditional(self) -> bool:
+        """The conditional theory runs: `theory` asked for and the problem covered."""
+        return self.theory and conditional_gap(self.problem) is None
+
+    def fits_rf(self, eta: float) -> bool:
+        """Whether the readout at `eta` reads its seed's `fit_rf` artifact: some model's first
+        layer is `W0` (the rf model; every model at eta = 0, where `W1 = W0`)."""
+        return "rf" in self.models or eta == 0
 
 
 class ConfigError(ValueError):
@@ -201,17 +241,13 @@ def _unsigned_zero(value: Any) -> Any:
     return value
 
 
-def validate_config(
-    config: dict[str, Any], schema_path: str, overrides: dict[str, Any] | None = None
-) -> None:
+def validate_config(config: dict[str, Any], overrides: dict[str, Any] | None = None) -> None:
     """Make `config` valid in place (aliases mapped, defaults filled) or raise ConfigError,
     one line per problem. An alias in `overrides` (the `--config` values merged into
     `config`) replaces its key from the config file; both given in one place are refused."""
     import jsonschema
     from snakemake.utils import validate
 
-    with open(schema_path) as fh:
-        schema = yaml.safe_load(fh)
     given = overrides or {}
     for alias, key in ALIASES.items():
         if alias in config and key in config and (alias not in given or key in given):
@@ -221,9 +257,9 @@ def validate_config(
             )
         if alias in config:
             config[key] = config.pop(alias)
-    config.update(_unsigned_zero(coerce(config, schema)))
+    config.update(_unsigned_zero(coerce(config, schema())))
     lines = []
-    for err in jsonschema.Draft202012Validator(schema).iter_errors(config):
+    for err in jsonschema.Draft202012Validator(schema()).iter_errors(config):
         key = "".join(f"[{k}]" if isinstance(k, int) else f".{k}" for k in err.absolute_path)
         line = f"{key.lstrip('.') or 'config'}: {err.message}"
         if err.validator == "required":
@@ -231,9 +267,9 @@ def validate_config(
         elif err.validator not in ("additionalProperties", "enum"):
             line += f" (allowed: {_allowed(err.schema)})"
         lines.append(line)
-    lines += nonfinite(config, schema)
+    lines += nonfinite(config, schema())
     if not lines:
-        validate(config, schema_path)  # fills defaults
+        validate(config, str(SCHEMA))  # fills defaults
         try:
             lines = check(config)
         except ValueError as err:  # cross-field rules of `Problem` (e.g. a target's keys)
@@ -274,18 +310,14 @@ def check(config: dict[str, Any]) -> list[str]:
     """Cross-field problems of a schema-valid config, one message per problem (empty if fine)."""
     exp = Experiment.from_config(config)
     errors = size_problems(exp.problem, exp.d, exp.alpha)
-    for d in exp.validation["d"] if theory_gap(exp.problem) is None else []:  # else not run
+    for d in exp.validation_d:
         errors += [f"validation.d: {e}" for e in size_problems(exp.problem, d, exp.alpha)]
     if errors:
         return errors
     for key, values in (("seeds", exp.seeds), ("eta", exp.eta)):
         if len(set(values)) != len(values):
             errors.append(f"{key}: values must be distinct, got {list(values)}")
-    # as the Snakefile: validation needs the theory and the one-step map
-    with_validation = bool(config["theory"]) and theory_gap(exp.problem) is None
-    with_validation &= exp.problem.steps == 1
-    with_conditional = bool(config["theory"]) and conditional_gap(exp.problem) is None
-    jobs = memory_by_job(exp, with_validation, with_conditional)
+    jobs = memory_by_job(exp, exp.one_step, exp.with_conditional)
     job, limit = max(jobs, key=jobs.__getitem__), config["mem_limit_mb"]
     if not jobs[job] <= limit:
         errors.append(

@@ -394,7 +394,7 @@ def make_plan(
 def _effective_config(configfile: Path | None, config: Sequence[str]) -> dict[str, Any]:
     """The config the workflow runs with: the file, `--config KEY=VALUE` merged key by key,
     validated (`srfpipe.config.validate_config`)."""
-    from srfpipe.config import SCHEMA, validate_config
+    from srfpipe.config import validate_config
 
     path = Path(_config_args(configfile, ())[1])
     cfg = yaml.safe_load(path.read_text()) or {}
@@ -409,5 +409,5 @@ def _effective_config(configfile: Path | None, config: Sequence[str]) -> dict[st
             cfg[key] = cfg[key] | value
         else:
             cfg[key] = value
-    validate_config(cfg, str(SCHEMA), overrides)
+    validate_config(cfg, overrides)
     return cfg

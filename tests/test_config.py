@@ -9,12 +9,11 @@ import yaml
 from snakemake.utils import validate
 from test_workflow import snakemake
 
-from srfpipe.config import ConfigError, Experiment, validate_config
+from srfpipe.config import SCHEMA, ConfigError, Experiment, validate_config
 from srfpipe.keys import STAGE_PARAMS, fmt, stage_key
 from srfpipe.resources import INTERPRETER_MB, job_resources, peak_memory_mb
 
 ROOT = Path(__file__).resolve().parents[1]
-SCHEMA = str(ROOT / "workflow" / "schemas" / "config.schema.yaml")
 DEFAULT = yaml.safe_load((ROOT / "config.yaml").read_text())
 TINY = yaml.safe_load((ROOT / "tests" / "configs" / "tiny.yaml").read_text())
 
@@ -22,7 +21,7 @@ TINY = yaml.safe_load((ROOT / "tests" / "configs" / "tiny.yaml").read_text())
 def problems(cfg: dict) -> str:
     """Everything the Snakefile would say about `cfg` (schema first, then cross-field)."""
     try:
-        validate_config(cfg, SCHEMA)
+        validate_config(cfg)
     except ConfigError as err:
         return str(err)
     return ""
@@ -100,7 +99,7 @@ def test_default_and_paper_configs_are_valid():
 
 def test_schema_fills_defaults():
     cfg = {k: DEFAULT[k] for k in ("d", "beta", "alpha0", "eta", "alpha", "lam", "seeds")}
-    validate(cfg, SCHEMA)
+    validate(cfg, str(SCHEMA))
     assert cfg["activation"] == "tanh" and cfg["init_output"] == "zero" and cfg["theory"] is True
     assert cfg["precision"] == "float64"
 
@@ -160,7 +159,7 @@ def test_command_line_strings_are_converted_by_the_schema():
         "validation": {"d": ["24"]},
         "target": {"name": "relu", "scale": "3"},
     }
-    validate_config(cfg, SCHEMA, overrides={"dim": "64"})  # dim given by --config
+    validate_config(cfg, overrides={"dim": "64"})  # dim given by --config
     assert "dim" not in cfg and cfg["d"] == 64
     assert cfg["eta"] == [0, 1.5, 0.001] and cfg["theory"] is False
     assert cfg["validation"] == {"d": [24], "seeds": [0, 1, 2, 3], "test_size": 4000}
@@ -202,7 +201,7 @@ def test_degenerate_sizes_are_refused():
 def test_memory_guard_covers_validation_jobs():
     cfg = with_("validation", {"d": [100000]})
     assert "mem_limit_mb: the largest job (validation d=100000) needs about" in problems(cfg)
-    validate(cfg, SCHEMA)
+    validate(cfg, str(SCHEMA))
     exp = Experiment.from_config(cfg)
     res = job_resources(exp, "validation", 100000)
     assert res["mem_mb"] > 1_000_000 and res["runtime"] > 60
@@ -280,7 +279,7 @@ def test_errors_scale_as_the_target_squared_up_to_the_coefficient_bound():
 def test_negative_zero_is_zero():
     """`eta=[-0.0]` is the eta 0 (its wildcard `0`), not a `-0` no rule can make."""
     cfg = copy.deepcopy(TINY) | {"eta": ["-0.0", 1.0]}
-    validate_config(cfg, SCHEMA)
+    validate_config(cfg)
     assert cfg["eta"] == [0.0, 1.0] and str(cfg["eta"][0]) == "0.0"
     assert fmt(cfg["eta"][0]) == "0"
 
@@ -290,5 +289,5 @@ def test_d_and_its_alias_dim_in_one_place_are_refused():
     assert "d, dim: both given (d=32, dim=40); dim is another name for d" in problems(both)
     # `--config dim=40` over a config file's d: the override wins
     cfg = copy.deepcopy(TINY) | {"dim": 40}
-    validate_config(cfg, SCHEMA, overrides={"dim": "40"})
+    validate_config(cfg, overrides={"dim": "40"})
     assert cfg["d"] == 40 and "dim" not in cfg

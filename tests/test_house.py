@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import ast
+import inspect
 import re
+from dataclasses import fields
 from pathlib import Path
 
 import pytest
 import yaml
 
 from srfpipe import plots
-from srfpipe.config import Experiment, schema
+from srfpipe.config import ALIASES, Experiment, schema
 from srfpipe.keys import STAGE_PARAMS, stage_key
+from srfpipe.problem import Problem
 from srfpipe.resources import STAGE_COSTS
 from srfpipe.stages import eval_theory
 from srfpipe.theory.fixed_point import CURVE_OUTPUTS, Solution
@@ -66,6 +69,12 @@ def test_every_config_key_reaches_a_stage_key_or_is_a_run_option():
         assert any(stage_key(base, s) != stage_key(other, s) for s in STAGE_PARAMS), key
 
 
+def test_config_yaml_lists_every_key():
+    """The default experiment shows every key (aliases aside) with its comment."""
+    listed = yaml.safe_load((ROOT / "config.yaml").read_text())
+    assert set(schema()["properties"]) - set(listed) == set(ALIASES)
+
+
 def test_every_stage_has_a_rule_using_its_own_key_and_resources():
     for stage in STAGE_PARAMS:
         assert f"KEY['{stage}']" in RULES and stage in STAGE_MODULES, stage
@@ -74,19 +83,39 @@ def test_every_stage_has_a_rule_using_its_own_key_and_resources():
 
 
 def test_the_figure_table_is_the_rules():
-    """workflow/figures.yaml lists every figure with its one rule; each has a caption and a
-    `plots` function of its name."""
+    """workflow/figures.yaml lists every figure with its one rule, which takes its input and
+    params from the table; each has a caption and a `plots` function of its name taking the
+    artifacts the table says it reads, in that order, then `paths`."""
     table = yaml.safe_load((ROOT / "workflow" / "figures.yaml").read_text())
     drawn = {}
     for block in re.split(r"^rule ", RULES, flags=re.M)[1:]:
         name = block.split(":", 1)[0]
         for fig in re.findall(r"results/figures/\{NAME\}/(\w+)\.png", block):
             drawn[fig] = name
+            assert f'FIGURE_INPUT["{fig}"]' in block and f'FIGURE_PARAMS["{fig}"]' in block, fig
+            assert '"../scripts/plot.py"' in block, fig
     assert drawn == {fig: spec["rule"] for fig, spec in table.items()}
     for fig, spec in table.items():
         assert spec["when"] in {"always", "conditional", "validation", "one_step"}, fig
         assert (ROOT / "workflow" / "report" / f"{fig}.rst").exists(), fig
-        assert callable(getattr(plots, fig)), fig
+        params = list(inspect.signature(getattr(plots, fig)).parameters)
+        assert params[len(spec["reads"])] == "paths", (fig, params)
+        assert all(f'    "{stage}": (' in RULES for stage in spec["reads"]), fig  # ARTIFACTS
+
+
+def test_every_problem_field_is_a_schema_key_checked_by_problem():
+    """A new `Problem` field is a config key with the schema's default (where the schema has
+    one), and `Problem.__post_init__` refuses a value the schema does not allow, naming it."""
+    props, default = schema()["properties"], Problem()
+    for f in fields(Problem):
+        node = props[f.name]
+        if f.name == "target":  # checked key by key (tests/test_config.py)
+            continue
+        if "default" in node:
+            assert getattr(default, f.name) == node["default"], f.name
+        bad = "bogus" if "enum" in node else node["maximum"] + 1
+        with pytest.raises(ValueError, match=f"^{f.name}: "):
+            Problem(**{f.name: bad})
 
 
 def _modules():

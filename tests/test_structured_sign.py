@@ -7,11 +7,10 @@ from functools import partial
 
 import numpy as np
 import pytest
+from sampled import network_errors, sampled_blocks
 
 from srfpipe.functions import target
-from srfpipe.models import MODELS
 from srfpipe.problem import Problem
-from srfpipe.simulation import seed_errors
 from srfpipe.theory.curves import learning_curve, solve_grid
 from srfpipe.theory.equivalence import NeuronTypes, group_table
 from srfpipe.theory.groups import NodeBulk, solve_groups
@@ -59,20 +58,12 @@ def test_node_resolvent_matches_sampled_matrices():
     q, r, rk = bulk.resolvent(m[None], dd[None], pi, beta)
     types = np.repeat([0, 1], p // 2)
     w = rng.standard_normal((p, d)) / np.sqrt(d) * np.sqrt(f[types]) @ basis.T
-    k = w @ w.T
-    a_inv = np.linalg.inv(m[types][:, types] * k + np.diag(dd[types]))
-    blocks = [types == g for g in range(2)]
-    q_s = [a_inv.diagonal()[b].mean() for b in blocks]
-    r_s = [
-        [np.sum(a_inv[np.ix_(bh, bg)] * k[np.ix_(bh, bg)]) / p for bh in blocks] for bg in blocks
-    ]
-    wu = w @ u
-    quad = [[wu[bg] @ a_inv[np.ix_(bg, bh)] @ wu[bh] / beta for bh in blocks] for bg in blocks]
+    s = sampled_blocks(w, types, m, dd, u, beta)
     forms = bulk.forms(rk, q, m[None], pi, beta)[0, 0]
-    print("q", q[0], q_s, "\nR", r[0], "\n", np.array(r_s), "\nforms", forms, "\n", np.array(quad))
-    np.testing.assert_allclose(q[0], q_s, rtol=0.01)
-    np.testing.assert_allclose(r[0], r_s, atol=0.01 * np.abs(r).max())
-    np.testing.assert_allclose(forms, quad, atol=0.1 * np.abs(forms).max())
+    print("q", q[0], s.q, "\nR", r[0], "\n", np.array(s.r), "\nforms", forms, "\n", s.forms)
+    np.testing.assert_allclose(q[0], s.q, rtol=0.01)
+    np.testing.assert_allclose(r[0], s.r, atol=0.01 * np.abs(r).max())
+    np.testing.assert_allclose(forms, s.forms, atol=0.1 * np.abs(forms).max())
     dm = np.array([[0.3, -0.2], [-0.2, 0.1]])
     ddir = np.array([0.05, -0.1])
     dy, dr, dforms = bulk.derivative(
@@ -92,10 +83,7 @@ def test_node_resolvent_matches_sampled_matrices():
     spiked = dataclasses.replace(bulk, spikes=np.array([[0.8, 1.2], [0.0, 0.0]]))
     q2, _, rk2 = spiked.resolvent(m[None], dd[None], pi, beta)
     w2 = w + rng.standard_normal((p, 1)) * np.sqrt(spiked.spikes[0][types] / d)[:, None] * u
-    k2 = w2 @ w2.T
-    a_inv2 = np.linalg.inv(m[types][:, types] * k2 + np.diag(dd[types]))
-    wu2 = w2 @ u
-    quad2 = [[wu2[bg] @ a_inv2[np.ix_(bg, bh)] @ wu2[bh] / beta for bh in blocks] for bg in blocks]
+    quad2 = sampled_blocks(w2, types, m, dd, u, beta).forms
     forms2 = spiked.forms(rk2, q2, m[None], pi, beta)[0, 0]
     print("spiked forms", forms2, "\n", np.array(quad2))
     np.testing.assert_allclose(forms2, quad2, atol=0.1 * np.abs(forms2).max())
@@ -140,33 +128,9 @@ def test_relu_structured_theory_against_network_simulations():
     """ReLU, +-1 readout, alpha0 = 2, eta = 3 (isotropic gap 4-5% at lam = 0.5), d = 1000,
     8 seeds: the structured theory within max(2%, 3 SE) of the network, the isotropic not."""
     alpha, lam = [0.5, 2.0], [0.5]
-    errs = np.array(
-        [
-            seed_errors(
-                RELU,
-                lambda s: [MODELS["network"].layer(s)],
-                1000,
-                seed,
-                alpha=alpha,
-                lam=lam,
-                test_size=4000,
-                eta=3.0,
-            )["test_error"][0]
-            for seed in range(8)
-        ]
-    )
+    mean, se = network_errors(RELU, 3.0, alpha=alpha, lam=lam)
     st = structured_curve(RELU, 3.0, lam=lam, alpha=alpha).test_error.values
     iso = learning_curve(RELU, network_map(RELU, 3.0).srf, lam=lam, alpha=alpha).test_error.values
-    mean, se = errs.mean(0), errs.std(0, ddof=1) / np.sqrt(len(errs))
-    print(
-        "network",
-        mean.ravel(),
-        "+-",
-        se.ravel(),
-        "structured",
-        st.ravel(),
-        "isotropic",
-        iso.ravel(),
-    )
+    print("network", mean.ravel(), "+-", se.ravel(), "structured", st.ravel(), "iso", iso.ravel())
     assert np.all(np.abs(mean - st) / st <= np.maximum(0.02, 3 * se / st))
     assert np.all(np.abs(mean - iso) / iso > np.maximum(0.02, 3 * se / iso))

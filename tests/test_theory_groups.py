@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from sampled import r_blocks, sampled_blocks
 from scipy.special import ndtr
 from threadpoolctl import threadpool_limits
 
@@ -174,28 +175,21 @@ def test_block_deterministic_equivalent_matches_sampled_matrices():
     q, r = block_resolvent(m[None], dd[None], pi, beta)
     types = np.repeat(np.arange(3), (pi * p).astype(int))
     w = rng.standard_normal((p, d)) / np.sqrt(d)
-    k = w @ w.T
-    a_inv = np.linalg.inv(m[types][:, types] * k + np.diag(dd[types]))
-    blocks = [types == g for g in range(3)]
-    q_s = [a_inv.diagonal()[b].mean() for b in blocks]
-    r_s = [
-        [np.sum(a_inv[np.ix_(bh, bg)] * k[np.ix_(bh, bg)]) / p for bh in blocks] for bg in blocks
-    ]
-    wv = w @ (rng.standard_normal(d) / np.sqrt(d))
-    quad = [[wv[bg] @ a_inv[np.ix_(bg, bh)] @ wv[bh] / beta for bh in blocks] for bg in blocks]
-    print("q", q[0], q_s, "\nR", r[0], "\n", np.array(r_s), "\nquadratic forms", np.array(quad))
-    np.testing.assert_allclose(q[0], q_s, rtol=0.01)
-    np.testing.assert_allclose(r[0], r_s, atol=0.01 * np.abs(r).max())
-    np.testing.assert_allclose(r[0], quad, atol=0.1 * np.abs(r).max())  # one random v
+    s = sampled_blocks(w, types, m, dd, rng.standard_normal(d) / np.sqrt(d), beta)
+    print("q", q[0], s.q, "\nR", r[0], "\n", np.array(s.r), "\nquadratic forms", np.array(s.forms))
+    np.testing.assert_allclose(q[0], s.q, rtol=0.01)
+    np.testing.assert_allclose(r[0], s.r, atol=0.01 * np.abs(r).max())
+    np.testing.assert_allclose(r[0], s.forms, atol=0.1 * np.abs(r).max())  # one random v
     dm = rng.standard_normal((3, 3))
     dm, ddir = dm + dm.T, rng.standard_normal(3)
     dy, dr = block_derivative(
         q, r, m[None], pi=pi, beta=beta, dm=dm[None, None], dd=ddir[None, None]
     )
-    da = dm[types][:, types] * k + np.diag(ddir[types])
-    dq = -a_inv @ da @ a_inv
+    da = dm[types][:, types] * s.k + np.diag(ddir[types])
+    dq = -s.a_inv @ da @ s.a_inv
+    blocks = [types == g for g in range(3)]
     dy_s = [dq.diagonal()[b].sum() / p for b in blocks]
-    dr_s = [[np.sum(dq[np.ix_(bh, bg)] * k[np.ix_(bh, bg)]) / p for bh in blocks] for bg in blocks]
+    dr_s = r_blocks(dq, s.k, types)
     print("dy", dy[0, 0], dy_s, "\ndR", dr[0, 0], "\n", np.array(dr_s))
     np.testing.assert_allclose(dy[0, 0], dy_s, atol=0.02 * np.abs(dy).max())
     np.testing.assert_allclose(dr[0, 0], dr_s, atol=0.02 * np.abs(dr).max())

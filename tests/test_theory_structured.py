@@ -6,11 +6,11 @@ import dataclasses
 
 import numpy as np
 import pytest
+from sampled import network_errors
 
 from srfpipe.functions import target
-from srfpipe.models import MODELS
 from srfpipe.problem import Problem
-from srfpipe.simulation import SeedDraw, seed_errors
+from srfpipe.simulation import SeedDraw
 from srfpipe.theory.conditional import split
 from srfpipe.theory.curves import learning_curve
 from srfpipe.theory.network_map import network_map
@@ -183,22 +183,7 @@ def test_structured_theory_against_network_simulations():
     """alpha0 = 0.5, eta = 3 (isotropic gap ~ 9%), d = 1000, 8 seeds: within max(2%, 3 SE)."""
     pb = dataclasses.replace(PROBLEM, alpha0=0.5)
     alpha, lam = [1.0, 4.0], [0.5]
-    errs = np.array(
-        [
-            seed_errors(
-                pb,
-                lambda s: [MODELS["network"].layer(s)],
-                1000,
-                seed,
-                alpha=alpha,
-                lam=lam,
-                test_size=4000,
-                eta=3.0,
-            )["test_error"][0]
-            for seed in range(8)
-        ]
-    )
+    mean, se = network_errors(pb, 3.0, alpha=alpha, lam=lam)
     st = structured_curve(pb, 3.0, lam=lam, alpha=alpha).test_error.values
-    mean, se = errs.mean(0), errs.std(0, ddof=1) / np.sqrt(len(errs))
     gap = np.abs(mean - st) / st
     assert np.all(gap <= np.maximum(0.02, 3 * se / st))

@@ -266,3 +266,36 @@ def test_adding_a_model_reruns_no_conditional_job(tiny_run):
     jobs = planned_jobs(tiny_run, TINY | {"models": models})
     assert "eval_conditional" not in jobs and "fit_rf" not in jobs
     assert jobs["fit_readout"] == len(TINY["seeds"]) * len(TINY["eta"])
+
+
+@pytest.mark.parametrize(
+    ("models", "eta", "fits_rf"),
+    [
+        (["network"], [1.0], False),
+        (["network"], [0.0, 1.0], True),
+        (["rf", "network"], [1.0], True),
+    ],
+)
+def test_fit_rf_runs_only_where_a_layer_is_w0(tmp_path, models, eta, fits_rf):
+    """fit_rf is requested only by readouts with a layer equal to `W0`: the rf model, or any
+    model at eta = 0 (`Experiment.fits_rf`); `models: [network]` without eta = 0 fits none."""
+    jobs = planned_jobs(tmp_path, TINY | {"models": models, "eta": eta})
+    assert jobs.get("fit_rf", 0) == (len(TINY["seeds"]) if fits_rf else 0), jobs
+    assert jobs["fit_readout"] == len(TINY["seeds"]) * len(eta), jobs
+
+
+@pytest.mark.parametrize("eta", [0.0, 1.0])
+def test_a_readout_without_the_rf_artifact_fits_the_same_numbers(eta):
+    """The readout fits the layers equal to `W0` itself when it is given no `fit_rf`
+    artifact: the same numbers, bit for bit, as when it reads them from it."""
+    from srfpipe.config import Experiment
+    from srfpipe.keys import stage_params
+    from srfpipe.stages import fit_readout, fit_rf, generate_data, take_step
+
+    exp = Experiment.from_config(TINY | {"models": ["rf", "network", "srf_plain"]})
+    params = stage_params(exp, "readout")
+    data_ds = generate_data.run(params, 0)
+    step_ds = take_step.run(params, 0, eta, data_ds)
+    rf_ds = fit_rf.run(params, 0, data_ds)
+    given = fit_readout.run(params, 0, eta, data_ds, step_ds, rf_ds)
+    xr.testing.assert_identical(given, fit_readout.run(params, 0, eta, data_ds, step_ds))

@@ -6,9 +6,10 @@ predictions binned along the theory-map spike `kappa = v_map . x` (`KAPPA_EDGES`
 `binned_prediction` over (model, alpha, kappa_bin, lam) (bin means of `f_hat(x)`),
 `binned_label`, `binned_kappa` (bin means of `y` and `kappa`) and `bin_count` over
 (kappa_bin,), `kappa_edges` over (kappa_edge,). Models come from the registry
-(`srfpipe.models`), their first layers from the step artifact. Every model whose layer is
-the rf layer `W0` (the rf model; every model at eta = 0) takes the seed's `fit_rf` artifact;
-the others are fitted here (`fit_rf.fit`).
+(`srfpipe.models`), their first layers from the step artifact. Given the seed's `fit_rf`
+artifact, every model whose layer is the rf layer `W0` (the rf model; every model at eta = 0)
+takes its numbers from it; the other layers are fitted here (`fit_rf.fit`). The workflow
+gives it where a model's layer is `W0` (`srfpipe.config.Experiment.fits_rf`).
 """
 
 from __future__ import annotations
@@ -37,19 +38,20 @@ def run(
     step_ds: xr.Dataset,
     rf_ds: xr.Dataset | None = None,
 ) -> xr.Dataset:
-    """Dataset over (model, alpha, lam) with `train_error`, `test_error`, `readout_sq_norm`;
-    `rf_ds` is the seed's `fit_rf` artifact (computed here when not given)."""
-    rf_ds = fit_rf.run(params, seed, data_ds) if rf_ds is None else rf_ds
+    """The dataset of the module docstring; `rf_ds` is the seed's `fit_rf` artifact (None:
+    every layer is fitted here)."""
     alphas, lams, models = params["alpha"], params["lam"], params["models"]
     source = StepLayers(step_ds)
     rf, *layers = canonical([MODELS[m].layer(source) for m in ("rf", *models)])
-    fitted = [i for i, layer in enumerate(layers) if not same_layer(rf, layer)]
-    samples, out = fit_rf.fit(params, data_ds, [layers[i] for i in fitted])
     names = (*ERRORS, "test_prediction")
-    rows = {name: np.repeat(rf_ds[name].values[None], len(models), axis=0) for name in names}
-    for j, i in enumerate(fitted):
-        for name in names:
-            rows[name][i] = out[name][j]
+    fitted = [i for i, layer in enumerate(layers) if rf_ds is None or not same_layer(rf, layer)]
+    samples, out = fit_rf.fit(params, data_ds, [layers[i] for i in fitted])
+    fits = {i: j for j, i in enumerate(fitted)}  # model -> its row of `out`
+
+    def row(name: str, i: int) -> np.ndarray:
+        return out[name][fits[i]] if i in fits else rf_ds[name].values
+
+    rows = {name: np.stack([row(name, i) for i in range(len(models))]) for name in names}
     kappa = samples.x_test @ source.spike_map.v
     weights = bin_weights(kappa, KAPPA_EDGES)
     ds = xr.Dataset(
@@ -58,7 +60,7 @@ def run(
             "model": list(models),
             "alpha": alphas,
             "lam": lams,
-            "n": ("alpha", rf_ds["n"].values),
+            "n": ("alpha", [round(a * params["d"]) for a in alphas]),
             "kappa_bin": 0.5 * (KAPPA_EDGES[1:] + KAPPA_EDGES[:-1]),
         },
     )

@@ -1,4 +1,5 @@
 # Configuration: schema validation, cross-field checks, stage keys, paths, resources, figures.
+# Which stages run is the package's decision (srfpipe.config.Experiment), not this file's.
 import os
 from pathlib import Path
 
@@ -7,12 +8,10 @@ import yaml
 from srfpipe.config import Experiment, config_text, validate_config
 from srfpipe.keys import STAGE_PARAMS, fmt, stage_key, stage_params
 from srfpipe.resources import job_resources
-from srfpipe.theory.coverage import conditional_gap, theory_gap
+from srfpipe.theory.coverage import theory_gap
 from srfpipe.versions import code_version
 
-validate_config(
-    config, workflow.source_path("../schemas/config.schema.yaml"), workflow.config_settings.config
-)
+validate_config(config, workflow.config_settings.config)
 CONFIG_TEXT = config_text(config)
 logger.info(f"srfpipe: effective configuration (saved to results/config/):\n{CONFIG_TEXT}")
 
@@ -25,13 +24,9 @@ ROOT = Path(workflow.source_path("../../pyproject.toml")).parent
 os.environ.setdefault("SRFPIPE_ROOT", str(ROOT))
 ETAS = [fmt(e) for e in EXP.eta]
 SEEDS = [str(s) for s in EXP.seeds]
-THEORY_GAP = theory_gap(EXP.problem)
-WITH_THEORY = bool(config["theory"]) and THEORY_GAP is None
-if config["theory"] and THEORY_GAP:
-    logger.warning(f"srfpipe: no theory curves for this config: {THEORY_GAP}")
-# the network map (sRF theory lines, validation, learned function, optimal eta) is one step's
-ONE_STEP = WITH_THEORY and EXP.problem.steps == 1
-VALIDATION_D = [str(d) for d in config["validation"]["d"]] if ONE_STEP else []
+if EXP.theory and not EXP.with_theory:
+    logger.warning(f"srfpipe: no theory curves for this config: {theory_gap(EXP.problem)}")
+VALIDATION_D = [str(d) for d in EXP.validation_d]
 PARAMS = {s: stage_params(EXP, s) for s in STAGE_PARAMS}
 KEY = {s: stage_key(EXP, s) for s in STAGE_PARAMS}
 
@@ -41,7 +36,6 @@ RF = f"results/rf/{KEY['rf']}/seed~{{seed}}.nc"
 READOUT = f"results/readout/{KEY['readout']}/eta~{{eta}}_seed~{{seed}}.nc"
 THEORY = f"results/theory/{KEY['theory']}/eta~{{eta}}.nc"
 CONDITIONAL = f"results/conditional/{KEY['conditional']}/eta~{{eta}}_seed~{{seed}}.nc"
-WITH_CONDITIONAL = bool(config["theory"]) and conditional_gap(EXP.problem) is None
 CURVES = f"results/curves/{NAME}.nc"
 VALIDATION = f"results/validation/{KEY['validation']}/d~{{d}}.nc"
 LEARNED = f"results/learned/{KEY['learned']}.nc"
@@ -51,9 +45,29 @@ with open(workflow.source_path("../figures.yaml")) as fh:
     FIGURE_TABLE = yaml.safe_load(fh)  # figure -> its rule and when a config draws it
 DRAWN = {
     "always": True,
-    "conditional": WITH_CONDITIONAL,
-    "validation": bool(VALIDATION_D),
-    "one_step": ONE_STEP,
+    "conditional": EXP.with_conditional,
+    "validation": bool(EXP.validation_d),
+    "one_step": EXP.one_step,
+}
+# what a figure reads (figures.yaml `reads`): its files and the parameters they must carry
+ARTIFACTS = {
+    "curves": (CURVES, PARAMS["readout"]),
+    "validation": (expand(VALIDATION, d=VALIDATION_D), PARAMS["validation"]),
+    "learned": (LEARNED, PARAMS["learned"]),
+    "optimal": (OPTIMAL, PARAMS["optimal"]),
+}
+# each figure rule's input (its artifacts, named by stage) and params (workflow/scripts/plot.py)
+FIGURE_INPUT = {
+    fig: {stage: ARTIFACTS[stage][0] for stage in spec["reads"]}
+    for fig, spec in FIGURE_TABLE.items()
+}
+FIGURE_PARAMS = {
+    fig: {
+        "figure": fig,
+        "code": code_version("plots"),
+        "expect": {stage: ARTIFACTS[stage][1] for stage in spec["reads"]},
+    }
+    for fig, spec in FIGURE_TABLE.items()
 }
 # every figure srfpipe makes (record_config prunes only these names)
 ALL_FIGURES = expand("{fig}.{ext}", fig=list(FIGURE_TABLE), ext=["png", "pdf"])

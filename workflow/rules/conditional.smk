@@ -24,7 +24,7 @@ rule eval_conditional:
 
 rule plot_bulk_spectrum:
     input:
-        CURVES,
+        **FIGURE_INPUT["bulk_spectrum"],
     output:
         png=report(
             f"results/figures/{NAME}/bulk_spectrum.png",
@@ -37,8 +37,6 @@ rule plot_bulk_spectrum:
     log:
         f"logs/plot_bulk_spectrum/{NAME}.log",
     params:
-        code=code_version("plots"),
-        expect=PARAMS["readout"],
-        figure="bulk_spectrum",
+        **FIGURE_PARAMS["bulk_spectrum"],
     script:
-        "../scripts/plot_curves.py"
+        "../scripts/plot.py"

@@ -2,8 +2,8 @@ rule make_curves:
     input:
         readouts=expand(READOUT, eta=ETAS, seed=SEEDS),
         steps=expand(STEP, eta=ETAS, seed=SEEDS),
-        theories=expand(THEORY, eta=ETAS) if WITH_THEORY else [],
-        conditionals=expand(CONDITIONAL, eta=ETAS, seed=SEEDS) if WITH_CONDITIONAL else [],
+        theories=expand(THEORY, eta=ETAS) if EXP.with_theory else [],
+        conditionals=expand(CONDITIONAL, eta=ETAS, seed=SEEDS) if EXP.with_conditional else [],
     output:
         CURVES,
     conda:

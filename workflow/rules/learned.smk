@@ -17,7 +17,7 @@ rule learned_function:
 
 rule plot_learned_function:
     input:
-        LEARNED,
+        **FIGURE_INPUT["learned_function"],
     output:
         png=report(
             f"results/figures/{NAME}/learned_function.png",
@@ -30,7 +30,6 @@ rule plot_learned_function:
     log:
         f"logs/plot_learned_function/{NAME}.log",
     params:
-        code=code_version("plots"),
-        expect=PARAMS["learned"],
+        **FIGURE_PARAMS["learned_function"],
     script:
-        "../scripts/plot_learned_function.py"
+        "../scripts/plot.py"

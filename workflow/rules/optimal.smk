@@ -19,8 +19,7 @@ rule optimal_eta:
 
 rule plot_optimal_eta:
     input:
-        optimal=OPTIMAL,
-        curves=CURVES,
+        **FIGURE_INPUT["optimal_eta"],
     output:
         png=report(
             f"results/figures/{NAME}/optimal_eta.png",
@@ -33,8 +32,6 @@ rule plot_optimal_eta:
     log:
         f"logs/plot_optimal_eta/{NAME}.log",
     params:
-        code=code_version("plots"),
-        expect=PARAMS["optimal"],
-        expect_curves=PARAMS["readout"],
+        **FIGURE_PARAMS["optimal_eta"],
     script:
-        "../scripts/plot_optimal_eta.py"
+        "../scripts/plot.py"

@@ -1,6 +1,6 @@
 rule plot_learning_curves:
     input:
-        CURVES,
+        **FIGURE_INPUT["learning_curves"],
     output:
         png=report(
             f"results/figures/{NAME}/learning_curves.png",
@@ -13,16 +13,14 @@ rule plot_learning_curves:
     log:
         f"logs/plot_learning_curves/{NAME}.log",
     params:
-        code=code_version("plots"),
-        expect=PARAMS["readout"],
-        figure="learning_curves",
+        **FIGURE_PARAMS["learning_curves"],
     script:
-        "../scripts/plot_curves.py"
+        "../scripts/plot.py"
 
 
 rule plot_spike_diagnostics:
     input:
-        CURVES,
+        **FIGURE_INPUT["spike_diagnostics"],
     output:
         png=report(
             f"results/figures/{NAME}/spike_diagnostics.png",
@@ -35,8 +33,6 @@ rule plot_spike_diagnostics:
     log:
         f"logs/plot_spike_diagnostics/{NAME}.log",
     params:
-        code=code_version("plots"),
-        expect=PARAMS["readout"],
-        figure="spike_diagnostics",
+        **FIGURE_PARAMS["spike_diagnostics"],
     script:
-        "../scripts/plot_curves.py"
+        "../scripts/plot.py"

@@ -24,7 +24,8 @@ rule fit_readout:
     input:
         data=DATA,
         step=STEP,
-        rf=RF,
+        # only where a model's layer is W0 (srfpipe.config.Experiment.fits_rf)
+        rf=lambda wc: RF.format(seed=wc.seed) if EXP.fits_rf(float(wc.eta)) else [],
     output:
         READOUT,
     conda:

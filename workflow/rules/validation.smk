@@ -21,7 +21,7 @@ rule validate_theory:
 
 rule plot_validation:
     input:
-        expand(VALIDATION, d=VALIDATION_D),
+        **FIGURE_INPUT["theory_validation"],
     output:
         png=report(
             f"results/figures/{NAME}/theory_validation.png",
@@ -34,7 +34,6 @@ rule plot_validation:
     log:
         f"logs/plot_validation/{NAME}.log",
     params:
-        code=code_version("plots"),
-        expect=PARAMS["validation"],
+        **FIGURE_PARAMS["theory_validation"],
     script:
-        "../scripts/plot_validation.py"
+        "../scripts/plot.py"
