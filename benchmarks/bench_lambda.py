@@ -6,21 +6,36 @@ reduction, one banded solve per lambda, train and test predictions) with L lambd
 L = 1. For reference, the same path through a full eigendecomposition (as srfpipe did
 before, here with the faster evd driver), at `--threads` and at 1 BLAS thread.
 
+With `--ks`, the solver crossover instead: for a Gram matrix M (k, k) at each k,
+`(M + lam I)^{-1} r` for L lambdas by L Cholesky factorisations (`srfpipe.linalg.cholesky`)
+against one band reduction (`srfpipe.linalg.band`, the baseline, timed in the same rounds),
+one BLAS thread; the crossover is the L at which both cost the same. Then two Cholesky fits
+on two threads at once against one after the other (the ctypes calls release the GIL).
+
     python benchmarks/bench_lambda.py            # d=1000, p=2000, n=4000, n_test=4000
     python benchmarks/bench_lambda.py --n 1000   # kernel side (n < p)
+    python benchmarks/bench_lambda.py --ks 1000 2000 4000   # Cholesky/band crossover
 """
 
 from __future__ import annotations
 
 import argparse
+import time
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 
 import numpy as np
 from common import interleaved, lambda_grid, table
 from scipy import linalg
 from threadpoolctl import threadpool_limits
 
+from srfpipe.linalg import band, cholesky
 from srfpipe.linalg.parallel import job_threads
+from srfpipe.resources import lambda_solver
 from srfpipe.ridge import ridge_learning_curve
+
+COUNTS = (1, 2, 4, 6, 8)
+"""Lambda counts L of the Cholesky path in the crossover study."""
 
 
 def eigh_path(
@@ -34,6 +49,54 @@ def eigh_path(
     return np.mean(np.square(y_test[:, None] - phi_test @ b), axis=0)
 
 
+def crossover(ks: list[int], repeats: int) -> None:
+    """Cholesky (L lambdas) / band reduction time at each k, the crossover L, and two
+    concurrent Cholesky fits against two in a row."""
+    rng = np.random.default_rng(0)
+    rows = []
+    for k in ks:
+        a = np.tanh(rng.standard_normal((k + k // 2, k)))
+        m, r = a.T @ a / a.shape[0], rng.standard_normal(k)
+        lams = np.geomspace(1e-3, 1.0, max(COUNTS))
+        cases = {"band": partial(band.shifted_solves, m, r, lams[:4])}
+        for c in COUNTS:
+            cases[f"cholesky {c}"] = partial(cholesky.shifted_solves, m, r, lams[:c])
+        with job_threads(1):
+            best = interleaved(cases, repeats if k < 4000 else max(1, repeats // 2))
+        per = np.polyfit(COUNTS, [best[f"cholesky {c}"] for c in COUNTS], 1)  # s per lambda
+        at = (best["band"] - per[1]) / per[0]
+        ratios = [best[f"cholesky {c}"] / best["band"] for c in COUNTS]
+        rows.append([k, best["band"], *ratios, f"{at:.1f}", lambda_solver(k, 4)[0]])
+    print("Cholesky path (L lambdas) / band reduction (baseline, its seconds), one thread")
+    header = ["k", "band s", *(f"L={c}" for c in COUNTS), "crossover L", "chosen at L=4"]
+    print(table(header, rows))
+    k = ks[len(ks) // 2]
+    a = np.tanh(rng.standard_normal((k + k // 2, k)))
+    m, r, lams = a.T @ a / a.shape[0], rng.standard_normal(k), np.geomspace(1e-3, 1.0, 4)
+
+    tasks = {
+        "Cholesky fits (4 lambdas)": lambda _=0: cholesky.shifted_solves(m, r, lams),
+        "numpy products M @ M (control, GIL-free)": lambda _=0: m @ m,
+    }
+    with job_threads(1), ThreadPoolExecutor(2) as pool:
+        for name, task in tasks.items():
+            runs = {
+                "row": lambda t=task: (t(), t()),
+                "once": lambda t=task: list(pool.map(t, (0, 1))),
+            }
+            for _ in range(2):  # warm up, then time
+                times = {}
+                for case, run in runs.items():
+                    t0, c0 = time.perf_counter(), time.process_time()
+                    run()
+                    times[case] = (time.perf_counter() - t0, time.process_time() - c0)
+            (row_wall, _), (once_wall, once_cpu) = times["row"], times["once"]
+            print(
+                f"two {name} at k={k} on two threads / in a row, wall: {once_wall / row_wall:.2f};"
+                f" CPU / wall on two threads: {once_cpu / once_wall:.2f} cores"
+            )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--d", type=int, default=1000)
@@ -43,7 +106,11 @@ def main() -> None:
     ap.add_argument("--lams", type=int, default=20)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--ks", type=int, nargs="*", help="crossover study at these k instead")
     args = ap.parse_args()
+    if args.ks:
+        crossover(args.ks, args.repeats)
+        return
 
     rng = np.random.default_rng(0)
     theta = rng.standard_normal(args.d)

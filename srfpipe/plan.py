@@ -180,7 +180,7 @@ def calibrate(startup: bool = True) -> dict[str, float]:
     a job imports (else `DEFAULT_RATES['startup']`)."""
     from scipy import linalg
 
-    from srfpipe.linalg import band
+    from srfpipe.linalg import band, cholesky
     from srfpipe.linalg.parallel import job_threads
 
     rng = np.random.default_rng(0)
@@ -198,6 +198,10 @@ def calibrate(startup: bool = True) -> dict[str, float]:
         rates["gemm64"] = 2.0 * 4000 * 1000 * 2000 / _time(lambda: x @ w.T)
         rates["gemm32"] = 2.0 * 4000 * 1000 * 2000 / _time(lambda: x32 @ w32.T)
         rates["band"] = 4.0 / 3.0 * 1000**3 / _time(lambda: band.reduce(gram))
+        lams = np.arange(1.0, 5.0)  # four factorisations of a positive definite matrix
+        rates["cholesky"] = (
+            4 * 1000**3 / 3.0 / _time(lambda: cholesky.shifted_solves(gram, z[:1000], lams))
+        )
         rates["eigh"] = k**3 / _time(lambda: linalg.eigh(sym, check_finite=False))
         rates["eigh_top"] = k**3 / _time(
             lambda: linalg.eigh(sym, subset_by_index=(k - 8, k - 1), check_finite=False)

@@ -1,12 +1,12 @@
 """Cost of the jobs: one function per stage gives a job's arrays and its counted work.
 
 `STAGE_COSTS` is the one table: a job's float64 words (its memory) and its work by kernel
-(`KERNELS`: products `X W^T`, Gram matrices, band reductions of the ridge path, eigensolves,
-activations, random normals), from the sizes and the job's wildcards. `job_memory_mb` turns
-the words into MB (20% headroom and the interpreter); `job_seconds` the work into CPU and wall
-seconds at measured rates; `job_resources` both into the `mem_mb` and `runtime` the rules
-request; `srfpipe plan` sums the same table over the DAG. Stages not in the table (theory,
-curves, plots) are small jobs: start-up only.
+(`KERNELS`: products `X W^T`, Gram matrices, the ridge path's band reductions or Cholesky
+factorisations, eigensolves, activations, random normals), from the sizes and the job's
+wildcards. `job_memory_mb` turns the words into MB (20% headroom and the interpreter);
+`job_seconds` the work into CPU and wall seconds at measured rates; `job_resources` both into
+the `mem_mb` and `runtime` the rules request; `srfpipe plan` sums the same table over the
+DAG. Stages not in the table (theory, curves, plots) are small jobs: start-up only.
 """
 
 from __future__ import annotations
@@ -26,13 +26,17 @@ SMALL_JOB_MB = 1000
 INTERPRETER_MB = 150
 """Python, numpy, scipy, xarray and netCDF4 loaded in a job (115 MB measured), added to the
 arrays of every estimate."""
-KERNELS = ("gemm64", "gemm32", "band", "eigh", "eigh_top", "act64", "act32", "normal")
-"""Work kinds, each with a rate: flops (products, Gram, band reduction, eigensolves as
-k^3), entries (activations in float64/32, random normals)."""
+KERNELS = (
+    "gemm64", "gemm32", "band", "cholesky", "eigh", "eigh_top", "act64", "act32", "normal"
+)  # fmt: skip
+"""Work kinds, each with a rate: flops (products, Gram, the ridge path's band reduction or
+Cholesky factorisations, eigensolves as k^3), entries (activations in float64/32, random
+normals)."""
 DEFAULT_RATES = {
     "gemm64": 4.49e10,
     "gemm32": 9.08e10,
     "band": 2.45e10,
+    "cholesky": 3.0e10,
     "eigh": 4.42e9,
     "eigh_top": 1.19e10,
     "act64": 7.07e7,
@@ -42,7 +46,10 @@ DEFAULT_RATES = {
 }
 """Rates (per CPU second) measured by `srfpipe.plan.calibrate` on the project's machine
 (2026-12-05, AMD EPYC, OpenBLAS Haswell kernels, one thread); `startup` is the CPU seconds of
-one job's interpreter and imports."""
+one job's interpreter and imports; `cholesky` (2026-12-05, Intel Xeon with AVX-512, the same
+Haswell kernels: `band` 2.5e10 and `gemm64` 4.9e10 there) counts the k^3/3 flops of each of
+four factorisations at k = 1000 with their restoring copies and solves
+(`srfpipe.linalg.cholesky`)."""
 RUNTIME_SAFETY = 4.0
 """The `runtime` a rule requests is this factor times the job's estimated wall time: the
 estimates of the large jobs came within 0.75-1.2 of measured ones, the small jobs' (start-up
@@ -84,11 +91,16 @@ def conditional_words(d: int, p: int) -> int:
     return 3 * p * d + 3 * min(p, d) ** 2
 
 
-def conditional_flops(d: int, p: int) -> float:
-    """Flops of the conditional theory of one first layer (p, d): two Gram matrices of the
-    smaller side (4 p d k) and a full symmetric eigensolve (about 12 k^3), k = min(p, d)."""
-    k = min(p, d)
-    return 4.0 * p * d * k + 12.0 * k**3
+def lambda_solver(k: int, n_lams: int) -> tuple[str, float]:
+    """How `srfpipe.ridge` solves `(M + lam I) b = r`, M (k, k), for `n_lams` lambdas: the
+    kernel of fewer seconds at `DEFAULT_RATES`, `"band"` (one band reduction, 4 k^3/3 flops)
+    or `"cholesky"` (one factorisation per lambda, k^3/3 each), and its flops. The rates are
+    fixed, not measured, so the choice (hence every number) is the same on any machine; at
+    the stored ones Cholesky is chosen up to 4 lambdas."""
+    band, cholesky = 4.0 * k**3 / 3.0, n_lams * k**3 / 3.0
+    if cholesky / DEFAULT_RATES["cholesky"] < band / DEFAULT_RATES["band"]:
+        return "cholesky", cholesky
+    return "band", band
 
 
 def _kinds(exp: Experiment) -> tuple[str, str]:
@@ -100,8 +112,8 @@ def _fit(exp: Experiment, d: int, n_test: int, layers: int, bases: int, seeds: i
     """`fit_words` (with the test predictions kept) and the work of fitting `layers` distinct
     first layers (sharing `bases` products `X B^T`) on one seed's nested training sets at size
     d, times `seeds`: regenerated inputs and `W0`, the products, activations, Gram or kernel
-    matrices, one band reduction per alpha and the test predictions per lambda
-    (`srfpipe.simulation.fit_layers`, `srfpipe.ridge`)."""
+    matrices, the lambda path of each alpha (`lambda_solver`) and the test predictions per
+    lambda (`srfpipe.simulation.fit_layers`, `srfpipe.ridge`)."""
     p, ns, n_lam = exp.problem.p(d), [round(a * d) for a in exp.alpha], len(exp.lam)
     rows = max(ns) + n_test
     small = [n for n in ns if n < p]
@@ -110,9 +122,11 @@ def _fit(exp: Experiment, d: int, n_test: int, layers: int, bases: int, seeds: i
     work = {
         "normal": float(seeds * (rows * d + p * d)),
         prod: seeds * bases * 2.0 * rows * d * p,
-        "band": seeds * layers * sum(4.0 / 3.0 * min(n, p) ** 3 for n in ns),
         act: float(seeds * layers * rows * p),
     }
+    for n in ns:
+        solver, flops = lambda_solver(min(n, p), n_lam)
+        work[solver] = work.get(solver, 0.0) + seeds * layers * flops
     work["gemm64"] = work.get("gemm64", 0.0) + seeds * layers * (
         gram + 2.0 * n_test * p * len(ns) * n_lam
     )
@@ -254,5 +268,7 @@ def conditional_cost(problem: Problem, d: int) -> tuple[float, float]:
     arrays kept) and the conditional theory of `W1`."""
     p = problem.p(d)
     words = step_words(d, p, problem.n0(d), problem.steps) + conditional_words(d, p)
-    flops = 4.0 * problem.n0(d) * problem.steps * d * p + conditional_flops(d, p)
+    k = min(p, d)
+    # the step's two products; two Gram matrices of the smaller side and a full eigensolve
+    flops = 4.0 * problem.n0(d) * problem.steps * d * p + 4.0 * p * d * k + 12.0 * k**3
     return _mb(words), flops

@@ -1,14 +1,16 @@
-"""Ridge readouts over a whole lambda grid from one band reduction.
+"""Ridge readouts over a whole lambda grid.
 
 docs/model.md normalisation: for features Phi (n, p) and labels y (n,),
 `b(lam) = (Phi^T Phi / n + lam I)^{-1} Phi^T y / n` and `f_hat(x) = b . phi(x)`
 (`b = a_hat / sqrt(p)`). The Gram matrix `Phi^T Phi / n` (p, p) is used when `n >= p`, else
-the kernel `Phi Phi^T / n` (n, n); that matrix is reduced once to band form
-(`srfpipe.linalg.band`, at matrix-multiply speed), then each lambda costs one banded solve.
+the kernel `Phi Phi^T / n` (n, n). For a long lambda grid that matrix is reduced once to
+band form (`srfpipe.linalg.band`, at matrix-multiply speed), then each lambda costs one
+banded solve; for a short one each lambda gets its own Cholesky factorisation
+(`srfpipe.linalg.cholesky`), whichever `srfpipe.resources.lambda_solver` counts cheaper.
 Nested training sets (prefixes `Phi[:n]`) reuse the accumulated Gram.
 
-Threads: each reduction runs on one BLAS thread; a job's T >= 2 threads run the reductions
-and the test features at once, and split the products around them on fixed grids
+Threads: each fit runs on one BLAS thread; a job's T >= 2 threads run the fits and the test
+features at once, and split the products around them on fixed grids
 (`srfpipe.linalg.parallel`), so no number depends on T.
 """
 
@@ -21,8 +23,9 @@ from functools import partial
 
 import numpy as np
 
-from srfpipe.linalg import band
+from srfpipe.linalg import band, cholesky
 from srfpipe.linalg.parallel import MATMUL_ROWS, gram, job_threads, matmul, one_blas_thread, threads
+from srfpipe.resources import lambda_solver
 
 TEST_ROWS = MATMUL_ROWS
 """Rows per block of test features computed alongside the fits (a block of `matmul`)."""
@@ -49,12 +52,18 @@ def shifted_solves(
     m: np.ndarray, rhs: np.ndarray, lams: np.ndarray, overwrite: bool = False
 ) -> np.ndarray:
     """`(M + lam I)^{-1} rhs` for every lam, shape (k, L); M (k, k) symmetric PSD, rhs (k,);
-    `overwrite` lets the reduction work in M's memory. One BLAS thread (deterministic):
-    `srfpipe.linalg.band.shifted_solves`, round-off negative eigenvalues of M counting as zero."""
+    `overwrite` lets the solver work in M's memory. One BLAS thread (deterministic): L
+    Cholesky factorisations or one band reduction (`lambda_solver`); the band path as well
+    when some `M + lam I` is not numerically positive definite, round-off negative
+    eigenvalues of M counting as zero (`srfpipe.linalg.band.shifted_solves`)."""
     k = m.shape[0]
     if k == 1:
         return np.asarray(rhs, dtype=float)[:, None] / (max(m[0, 0], 0.0) + lams[None, :])
     with one_blas_thread():
+        if lambda_solver(k, lams.size)[0] == "cholesky":
+            z = cholesky.shifted_solves(m, rhs, lams, overwrite)
+            if z is not None:
+                return z
         return band.shifted_solves(m, rhs, lams, overwrite)
 
 
@@ -103,7 +112,8 @@ def ridge_learning_curve(
     y_test: np.ndarray,
 ) -> list[RidgeErrors]:
     """Train/test errors and `||b||^2` on each prefix `phi[:n], y[:n]` for n in `ns` (in the
-    order given), every lambda from one factorisation (`ridge_reference` is the definition).
+    order given), every lambda from one band reduction or a Cholesky factorisation per lambda
+    (`shifted_solves`; `ridge_reference` is the definition).
 
     `lams` (L,) is the grid of every n, or (len(ns), L) one grid per n; sizes are in
     `[1, phi.shape[0]]` (checked at the edge). `phi_test` (n_test, p) may be a function of a
@@ -139,9 +149,9 @@ def _fit_nested(
 ) -> dict[int, np.ndarray]:
     """`b(lam)` (p, L) fitted on `phi[:n], y[:n]` for each n of the increasing list `ns`;
     the `side_tasks` are run too. The Gram matrix is accumulated over increasing n on the
-    calling thread; with T >= 2 threads the fits (one BLAS thread each), then the side tasks,
-    run on T workers, at most T fits at once (so at most T scaled Grams are alive). The
-    numbers do not depend on T.
+    calling thread; with T >= 2 threads the fits (one BLAS thread each, working in their
+    scaled Gram's memory), then the side tasks, run on T workers, at most T fits at once (so
+    at most T scaled Grams are alive). The numbers do not depend on T.
     """
     p = phi.shape[1]
     total, phi_y, done = None, np.zeros(p), 0

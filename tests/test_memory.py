@@ -2,13 +2,21 @@
 
 import tracemalloc
 
+import numpy as np
 import pytest
 from test_config import DEFAULT, problems
 
 from srfpipe.cli import conditional_problems
 from srfpipe.config import Experiment
 from srfpipe.keys import stage_params
-from srfpipe.resources import INTERPRETER_MB, job_memory_mb, job_resources, memory_by_job
+from srfpipe.resources import (
+    INTERPRETER_MB,
+    job_memory_mb,
+    job_resources,
+    lambda_solver,
+    memory_by_job,
+)
+from srfpipe.ridge import shifted_solves
 from srfpipe.stages import generate_data, take_step
 
 
@@ -20,6 +28,21 @@ def _arrays_mb(fn, *args) -> float:
         return tracemalloc.get_traced_memory()[1] / 2**20
     finally:
         tracemalloc.stop()
+
+
+@pytest.mark.parametrize("n_lams", [4, 8])
+def test_lambda_path_works_in_the_grams_memory(n_lams):
+    """A fit with `overwrite` (as `ridge._fit_nested` calls it) allocates less than one k x k
+    array beyond its scaled Gram: the Cholesky path (4 lambdas) a quarter, the band path (8,
+    its panels, O(64 k)) under 0.75; `fit_words` counts `(1 + threads) k^2`, the Gram and one scaled
+    copy per fit, with the 20% headroom of `job_memory_mb` above."""
+    k = 600
+    a = np.random.default_rng(0).standard_normal((k + 50, k))
+    m, lams = a.T @ a / (k + 50), np.geomspace(1e-3, 1.0, n_lams)
+    assert lambda_solver(k, n_lams)[0] == ("cholesky" if n_lams == 4 else "band")
+    mb = _arrays_mb(shifted_solves, m, np.ones(k), lams, True)
+    print(f"{n_lams} lambdas: {mb:.2f} MB beyond the Gram's {k * k * 8 / 2**20:.2f} MB")
+    assert mb < (0.25 if n_lams == 4 else 0.75) * k * k * 8 / 2**20
 
 
 @pytest.mark.parametrize("steps", [1, 8])

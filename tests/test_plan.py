@@ -19,6 +19,7 @@ from srfpipe.resources import (
     RUNTIME_SAFETY,
     STAGE_COSTS,
     job_resources,
+    lambda_solver,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -94,6 +95,23 @@ def test_float32_halves_the_products() -> None:
     assert "gemm32" not in w64 and w32["gemm32"] == pytest.approx(
         w64["gemm64"] - w32["gemm64"], rel=1e-12
     )
+
+
+@pytest.mark.parametrize("lam", ["[0.001,0.01,0.1,1.0]", "[0.001,0.003,0.01,0.03,0.1,0.3,1,3]"])
+def test_readout_counts_the_lambda_path_ridge_runs(lam: str) -> None:
+    """Per alpha the readout counts the solver `srfpipe.ridge` picks (`lambda_solver`) and
+    its flops: Cholesky factorisations for the paper's 4 lambdas, band reductions for 8."""
+    exp = Experiment.from_config(plan._effective_config(PAPER, [f"lam={lam}"]))
+    work = STAGE_COSTS["readout"](exp, {"eta": "1", "seed": "0"}).work
+    layers = len(exp.models) - 1  # rf comes from fit_rf
+    expected: Counter = Counter()
+    for a in exp.alpha:
+        solver, flops = lambda_solver(min(round(a * exp.d), exp.p), len(exp.lam))
+        expected[solver] += layers * flops
+    assert set(expected) == ({"cholesky"} if len(exp.lam) == 4 else {"band"})
+    for solver, flops in expected.items():
+        assert work[solver] == pytest.approx(flops, rel=1e-12)
+    assert not {"band", "cholesky"} - set(expected) & set(work)
 
 
 @pytest.fixture(scope="module")

@@ -1,12 +1,16 @@
-"""Ridge over a lambda grid (one band reduction) against the eigh definition and direct
-solves."""
+"""Ridge over a lambda grid (one band reduction, or a Cholesky factorisation per lambda)
+against the eigh definition and direct solves."""
 
 import numpy as np
 import pytest
 
-from srfpipe.ridge import ridge_learning_curve, ridge_reference
+from srfpipe.linalg import band, cholesky
+from srfpipe.linalg.parallel import job_threads
+from srfpipe.resources import DEFAULT_RATES, lambda_solver
+from srfpipe.ridge import ridge_learning_curve, ridge_reference, shifted_solves
 
 LAMS = [1e-4, 1e-2, 0.3, 5.0]
+LONG = np.geomspace(1e-4, 5.0, 8)  # a grid long enough for the band reduction
 
 
 def _direct(phi, y, lam, phi_test, y_test):
@@ -15,14 +19,28 @@ def _direct(phi, y, lam, phi_test, y_test):
     return (np.mean((y - phi @ b) ** 2), np.mean((y_test - phi_test @ b) ** 2), b @ b)
 
 
+def test_short_grids_take_cholesky_long_ones_the_band_reduction():
+    """The choice compares flops at the stored rates: L k^3/3 at `cholesky` against
+    4 k^3/3 at `band`, so the crossover L = 4 cholesky/band does not depend on k."""
+    crossover = 4.0 * DEFAULT_RATES["cholesky"] / DEFAULT_RATES["band"]
+    for k in (2, 64, 1000, 4000):
+        for n_lams in range(1, 12):
+            solver, flops = lambda_solver(k, n_lams)
+            assert solver == ("cholesky" if n_lams < crossover else "band")
+            assert flops == (n_lams if solver == "cholesky" else 4) * k**3 / 3.0
+    assert lambda_solver(100, len(LAMS))[0] == "cholesky"
+    assert lambda_solver(100, LONG.size)[0] == "band"
+
+
 @pytest.mark.parametrize("n,p", [(120, 40), (40, 120), (60, 60)])
-def test_path_equals_direct_solve(n, p):
+@pytest.mark.parametrize("lams", [LAMS, list(LONG)], ids=["cholesky", "band"])
+def test_path_equals_direct_solve(n, p, lams):
     rng = np.random.default_rng(1)
     phi, phi_test = np.tanh(rng.standard_normal((n, p))), np.tanh(rng.standard_normal((50, p)))
     y, y_test = rng.standard_normal(n), rng.standard_normal(50)
-    (res,) = ridge_learning_curve(phi, y, [n], LAMS, phi_test, y_test)
-    eig = ridge_reference(phi, y, LAMS, phi_test, y_test)
-    for k, lam in enumerate(LAMS):
+    (res,) = ridge_learning_curve(phi, y, [n], lams, phi_test, y_test)
+    eig = ridge_reference(phi, y, lams, phi_test, y_test)
+    for k, lam in enumerate(lams):
         ref = _direct(phi, y, lam, phi_test, y_test)
         for errs in (res, eig):
             got = (errs.train_error[k], errs.test_error[k], errs.readout_sq_norm[k])
@@ -60,9 +78,8 @@ def test_bad_lambdas_rejected(bad):
 
 def test_round_off_negative_eigenvalues_are_clamped_as_zero():
     """A Gram matrix that round-off made slightly indefinite, solved at a tinier lambda,
-    gives the solution of the clamped (PSD) matrix, not a sign-flipped one."""
-    from srfpipe.ridge import shifted_solves
-
+    gives the solution of the clamped (PSD) matrix, not a sign-flipped one (the Cholesky
+    path fails and the band path clamps)."""
     rng = np.random.default_rng(4)
     q, _ = np.linalg.qr(rng.standard_normal((6, 6)))
     s = np.array([-1e-9, 0.0, 0.3, 0.5, 1.0, 2.0])
@@ -74,3 +91,84 @@ def test_round_off_negative_eigenvalues_are_clamped_as_zero():
     expected = q @ ((q.T @ rhs)[:, None] / (np.maximum(s, 0.0)[:, None] + lams[None, :]))
     # round-off in m (~eps ||m||) is amplified by 1/lam = 1e10: relative error ~1e-5
     np.testing.assert_allclose(got, expected, rtol=1e-4)
+
+
+def _gram(k: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    a = np.tanh(np.random.default_rng(seed).standard_normal((k + 30, k)))
+    return a.T @ a / (k + 30), np.random.default_rng(seed + 1).standard_normal(k)
+
+
+@pytest.mark.parametrize("k", [2, 127, 300])  # 300: tiles of 128, 128 and 44 columns
+def test_cholesky_path_equals_the_eigh_definition(k):
+    """Both are backward stable: their solutions agree to the condition number of
+    `M + lam I`, `kappa = (s_max + lam) / (s_min + lam)`, times the round-off of a k x k
+    factorisation, `k eps` (with a factor 10 of slack)."""
+    m, rhs = _gram(k, k)
+    s, v = np.linalg.eigh(m)
+    lams = np.array([1e-6, 1e-3, 0.1, 3.0])
+    work = m.copy()
+    got = cholesky.shifted_solves(work, rhs, lams, overwrite=True)
+    assert got is not None
+    for j, lam in enumerate(lams):
+        ref = v @ ((v.T @ rhs) / (s + lam))
+        kappa = (s.max() + lam) / (max(s.min(), 0.0) + lam)
+        err = np.linalg.norm(got[:, j] - ref) / np.linalg.norm(ref)
+        print(f"k={k} lam={lam:g}: relative error {err:.1e}, bound {10 * k * 2.2e-16 * kappa:.1e}")
+        assert err <= 10 * k * np.finfo(float).eps * kappa
+
+
+def test_cholesky_declines_an_indefinite_matrix_and_leaves_it_intact():
+    """`M + lam I` with a negative eigenvalue below -lam: None, and the workspace (here M's
+    own memory, C- and Fortran-ordered) equals M again for the band path that follows."""
+    rng = np.random.default_rng(5)
+    q, _ = np.linalg.qr(rng.standard_normal((200, 200)))
+    s = np.linspace(-1e-8, 2.0, 200)
+    m = (q * s) @ q.T
+    m = (m + m.T) / 2
+    for order in "CF":
+        work = np.array(m, order=order)
+        assert cholesky.shifted_solves(work, np.ones(200), np.array([1.0, 1e-10]), True) is None
+        np.testing.assert_array_equal(work, m)
+
+
+def test_singular_gram_at_a_tiny_lambda_is_the_definition():
+    """M with 20 zero eigenvalues (rank 40 of 60), lambda 1e-8: whichever path runs (the
+    Cholesky factorisation may fail on the round-off of M), the solution is the clamped
+    definition's, to M's round-off `k eps s_max` amplified by `1/lam` (factor 10 slack)."""
+    rng = np.random.default_rng(6)
+    k, lams = 60, np.array([1e-8, 1e-2])
+    q, _ = np.linalg.qr(rng.standard_normal((k, k)))
+    s = np.concatenate([np.zeros(20), np.linspace(0.1, 2.0, 40)])
+    m = (q * s) @ q.T
+    m = (m + m.T) / 2
+    rhs = rng.standard_normal(k)
+    expected = q @ ((q.T @ rhs)[:, None] / (s[:, None] + lams[None, :]))
+    got = shifted_solves(m, rhs, lams)
+    bound = 10 * k * np.finfo(float).eps * s.max() / lams
+    err = np.linalg.norm(got - expected, axis=0) / np.linalg.norm(expected, axis=0)
+    print(f"relative errors {err}, bounds {bound}")
+    assert np.all(err <= bound)
+
+
+def test_both_paths_agree_on_a_well_conditioned_system():
+    m, rhs = _gram(300, 7)
+    lams = np.array([1e-2, 0.1, 1.0])
+    np.testing.assert_allclose(
+        cholesky.shifted_solves(m, rhs, lams), band.shifted_solves(m, rhs, lams), rtol=1e-11
+    )
+
+
+def test_cholesky_learning_curve_is_the_same_on_one_and_two_threads():
+    """Four alphas' Cholesky fits (k up to 300, several tiles) on one thread and two at
+    once: bit-identical."""
+    rng = np.random.default_rng(8)
+    p, ns = 300, [150, 300, 450, 600]
+    assert lambda_solver(p, len(LAMS))[0] == "cholesky"
+    phi, phi_test = np.tanh(rng.standard_normal((600, p))), np.tanh(rng.standard_normal((80, p)))
+    y, y_test = rng.standard_normal(600), rng.standard_normal(80)
+    runs = []
+    for threads in (1, 2):
+        with job_threads(threads):
+            curve = ridge_learning_curve(phi, y, ns, LAMS, phi_test, y_test)
+        runs.append(np.array([[c.train_error, c.test_error, c.readout_sq_norm] for c in curve]))
+    np.testing.assert_array_equal(runs[0], runs[1])

@@ -130,17 +130,21 @@ class BandForm:
             apply_block(z[j + b :], v, t, transpose)
 
 
-def reduce(m: np.ndarray, overwrite: bool = False, width: int = BAND) -> BandForm:
-    """Band form of M (k, k) symmetric (one triangle is read). With `overwrite`, a C- or
-    Fortran-contiguous float64 `m` is the workspace (its content is lost): no k x k copy."""
-    k = m.shape[0]
-    b = max(1, min(width, k - 1))
-    # M's lower triangle is the upper one of M^T: work on a Fortran-ordered array equal to M
+def workspace(m: np.ndarray, overwrite: bool) -> np.ndarray:
+    """A Fortran-ordered float64 array equal to M (k, k) symmetric: with `overwrite`, a C- or
+    Fortran-contiguous writeable float64 `m` itself (M^T = M: no k x k copy), else a copy."""
     own = overwrite and m.dtype == np.float64 and m.flags.writeable
     if own and (m.flags.c_contiguous or m.flags.f_contiguous):
-        a = m.T if m.flags.c_contiguous else m
-    else:
-        a = np.array(m, dtype=float, order="F")
+        return m.T if m.flags.c_contiguous else m
+    return np.array(m, dtype=float, order="F")
+
+
+def reduce(m: np.ndarray, overwrite: bool = False, width: int = BAND) -> BandForm:
+    """Band form of M (k, k) symmetric (the lower triangle of `workspace(m)` is read); with
+    `overwrite` it works in m's memory (`workspace`; its content is lost)."""
+    k = m.shape[0]
+    b = max(1, min(width, k - 1))
+    a = workspace(m, overwrite)
     factors: list[np.ndarray] = []
     for j in range(0, k - b - 1, b):
         r0 = j + b  # reflect rows r0.. to zero the panel a[r0:, j:j+b] below its top b x b
