@@ -10,6 +10,7 @@ chosen per run. An sRF adds its parameters `SRF(r, gamma, bulk_scale)`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
@@ -126,3 +127,9 @@ class Problem:
             t = kwargs["target"]
             kwargs["target"] = target(t["name"], t["scale"], t["coefficients"])
         return cls(**kwargs)
+
+
+def sample_sizes(alpha: Sequence[float], d: int) -> list[int]:
+    """Training-set sizes `n = round(alpha d)` of the sample ratios `alpha` (nested prefixes
+    of one pool of `max(n)` rows)."""
+    return [round(a * d) for a in alpha]

@@ -1,12 +1,11 @@
 """Cost of the jobs: one function per stage gives a job's arrays and its counted work.
 
 `STAGE_COSTS` is the one table: a job's float64 words (its memory) and its work by kernel
-(`KERNELS`: products `X W^T`, Gram matrices, the ridge path's band reductions or Cholesky
-factorisations, eigensolves, activations, random normals), from the sizes and the job's
-wildcards. `job_memory_mb` turns the words into MB (20% headroom and the interpreter);
-`job_seconds` the work into CPU and wall seconds at measured rates; `job_resources` both into
-the `mem_mb` and `runtime` the rules request; `srfpipe plan` sums the same table over the
-DAG. Stages not in the table (theory, curves, plots) are small jobs: start-up only.
+(the kinds of `DEFAULT_RATES`), from the sizes and the job's wildcards. `job_memory_mb` turns
+the words into MB (20% headroom and the interpreter); `job_seconds` the work into CPU and wall
+seconds at measured rates; `job_resources` both into the `mem_mb` and `runtime` the rules
+request; `srfpipe plan` sums the same table over the DAG. Stages not in the table (theory,
+curves, plots) are small jobs: start-up only.
 """
 
 from __future__ import annotations
@@ -16,7 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from srfpipe.problem import Problem
+from srfpipe.problem import Problem, sample_sizes
 
 if TYPE_CHECKING:
     from srfpipe.config import Experiment
@@ -26,12 +25,6 @@ SMALL_JOB_MB = 1000
 INTERPRETER_MB = 150
 """Python, numpy, scipy, xarray and netCDF4 loaded in a job (115 MB measured), added to the
 arrays of every estimate."""
-KERNELS = (
-    "gemm64", "gemm32", "band", "cholesky", "eigh", "eigh_top", "act64", "act32", "normal"
-)  # fmt: skip
-"""Work kinds, each with a rate: flops (products, Gram, the ridge path's band reduction or
-Cholesky factorisations, eigensolves as k^3), entries (activations in float64/32, random
-normals)."""
 DEFAULT_RATES = {
     "gemm64": 4.49e10,
     "gemm32": 9.08e10,
@@ -44,7 +37,9 @@ DEFAULT_RATES = {
     "normal": 8.67e7,
     "startup": 1.0,
 }
-"""Rates (per CPU second) measured by `srfpipe.plan.calibrate` on the project's machine
+"""Rates of the work kinds (flops of products, Gram matrices, the ridge path's band reduction
+or Cholesky factorisations, eigensolves as k^3; entries of activations in float64/32 and
+random normals) per CPU second, measured by `srfpipe.plan.calibrate` on the project's machine
 (2026-12-05, AMD EPYC, OpenBLAS Haswell kernels, one thread); `startup` is the CPU seconds of
 one job's interpreter and imports; `cholesky` (2026-12-05, Intel Xeon with AVX-512, the same
 Haswell kernels: `band` 2.5e10 and `gemm64` 4.9e10 there) counts the k^3/3 flops of each of
@@ -114,7 +109,7 @@ def _fit(exp: Experiment, d: int, n_test: int, layers: int, bases: int, seeds: i
     d, times `seeds`: regenerated inputs and `W0`, the products, activations, Gram or kernel
     matrices, the lambda path of each alpha (`lambda_solver`) and the test predictions per
     lambda (`srfpipe.simulation.fit_layers`, `srfpipe.ridge`)."""
-    p, ns, n_lam = exp.problem.p(d), [round(a * d) for a in exp.alpha], len(exp.lam)
+    p, ns, n_lam = exp.problem.p(d), sample_sizes(exp.alpha, d), len(exp.lam)
     rows = max(ns) + n_test
     small = [n for n in ns if n < p]
     gram = sum(n * n * p for n in small) + (max(ns) * p * p if len(small) < len(ns) else 0)

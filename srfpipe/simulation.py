@@ -23,7 +23,7 @@ from srfpipe import data, step
 from srfpipe.functions import Activation
 from srfpipe.linalg.parallel import by_rows, matmul
 from srfpipe.models import MODELS, Layer
-from srfpipe.problem import SRF, Problem
+from srfpipe.problem import SRF, Problem, sample_sizes
 from srfpipe.ridge import ridge_learning_curve
 from srfpipe.stats import mean_sem
 from srfpipe.theory.network_map import network_map
@@ -252,7 +252,7 @@ def seed_errors(
 ) -> dict[str, np.ndarray]:
     """`fit_layers` on one seed's data for the layers `layers(draw)`: `{name: (M, A, L)}`."""
     draw = SeedDraw(problem, d, seed, eta, srf)
-    ns = [round(a * d) for a in alpha]
+    ns = sample_sizes(alpha, d)
     train = data.sample(seed, "train", max(ns), draw.theta, problem.target, problem.noise)
     test = data.sample(seed, "test", test_size, draw.theta, problem.target, problem.noise)
     lams = problem.ridge(np.asarray(lam)[None, :], np.asarray(alpha)[:, None])

@@ -20,6 +20,7 @@ import numpy as np
 import xarray as xr
 
 from srfpipe.models import MODELS
+from srfpipe.problem import sample_sizes
 from srfpipe.simulation import ERRORS, canonical, same_layer
 from srfpipe.stages import fit_rf
 from srfpipe.stages.take_step import StepLayers
@@ -60,7 +61,7 @@ def run(
             "model": list(models),
             "alpha": alphas,
             "lam": lams,
-            "n": ("alpha", [round(a * params["d"]) for a in alphas]),
+            "n": ("alpha", sample_sizes(alphas, params["d"])),
             "kappa_bin": 0.5 * (KAPPA_EDGES[1:] + KAPPA_EDGES[:-1]),
         },
     )

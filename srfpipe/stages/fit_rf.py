@@ -15,7 +15,7 @@ import numpy as np
 import xarray as xr
 
 from srfpipe.models import MODELS, Layer
-from srfpipe.problem import Problem
+from srfpipe.problem import Problem, sample_sizes
 from srfpipe.simulation import ERRORS, Samples, SeedDraw, fit_layers
 from srfpipe.stages import generate_data
 from srfpipe.store import provenance
@@ -26,7 +26,7 @@ def fit(
 ) -> tuple[Samples, dict[str, np.ndarray]]:
     """The seed's samples and `fit_layers` of `layers` on them with the test predictions
     (nested training sets of the alphas, the config's precision); no layers: no fit, `{}`."""
-    ns = [round(a * params["d"]) for a in params["alpha"]]
+    ns = sample_sizes(params["alpha"], params["d"])
     samples = Samples(
         *generate_data.inputs(data_ds, "train", max(ns)), *generate_data.inputs(data_ds, "test")
     )
@@ -53,7 +53,7 @@ def run(params: dict[str, Any], seed: int, data_ds: xr.Dataset) -> xr.Dataset:
         coords={
             "alpha": params["alpha"],
             "lam": params["lam"],
-            "n": ("alpha", [round(a * params["d"]) for a in params["alpha"]]),
+            "n": ("alpha", sample_sizes(params["alpha"], params["d"])),
         },
     )
     ds.attrs |= provenance("rf", params | {"seed": seed})
