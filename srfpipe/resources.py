@@ -29,7 +29,7 @@ DEFAULT_RATES = {
     "gemm64": 4.49e10,
     "gemm32": 9.08e10,
     "band": 2.45e10,
-    "cholesky": 3.0e10,
+    "cholesky": 4.3e10,
     "eigh": 4.42e9,
     "eigh_top": 1.19e10,
     "act64": 7.07e7,
@@ -42,9 +42,10 @@ or Cholesky factorisations, eigensolves as k^3; entries of activations in float6
 random normals) per CPU second, measured by `srfpipe.plan.calibrate` on the project's machine
 (2026-12-05, AMD EPYC, OpenBLAS Haswell kernels, one thread); `startup` is the CPU seconds of
 one job's interpreter and imports; `cholesky` (2026-12-05, Intel Xeon with AVX-512, the same
-Haswell kernels: `band` 2.5e10 and `gemm64` 4.9e10 there) counts the k^3/3 flops of each of
-four factorisations at k = 1000 with their restoring copies and solves
-(`srfpipe.linalg.cholesky`)."""
+Haswell kernels: `band` 2.4-2.9e10 and `gemm64` 4.9e10 there) counts the k^3/3 flops of each
+float32 factorisation with its float64 refinement (`srfpipe.linalg.cholesky`): 4.0, 5.3 and
+6.6e10 at k = 1000, 2000 and 4000; the value stored puts the crossover with `band` at 7
+lambdas, where it was measured at k = 1000-2000 (9 at k = 4000; docs/performance.md 16)."""
 RUNTIME_SAFETY = 4.0
 """The `runtime` a rule requests is this factor times the job's estimated wall time: the
 estimates of the large jobs came within 0.75-1.2 of measured ones, the small jobs' (start-up
@@ -66,10 +67,10 @@ def fit_words(d: int, p: int, n_train: int, test_size: int, threads: int) -> int
     """float64 words of a fitting job (readout, validation): training and test inputs
     (n_train + n_test) x d; for those rows the shared pre-activations `X W0^T`, one model's
     pre-activations and its features (3 arrays of width p); the largest ridge matrix
-    (k = min(p, n_train)) and one scaled copy per factorisation in flight (`threads` of them;
-    `srfpipe.ridge`): (1 + threads) k^2; `W0` and `W1` (2 p d)."""
+    (k = min(p, n_train)), one scaled copy and one float32 factor per fit in flight (`threads`
+    of them; `srfpipe.ridge`): (1 + 1.5 threads) k^2; `W0` and `W1` (2 p d)."""
     rows, k = n_train + test_size, min(p, n_train)
-    return rows * (d + 3 * p) + (1 + threads) * k**2 + 2 * p * d
+    return rows * (d + 3 * p) + (2 + 3 * threads) * k**2 // 2 + 2 * p * d
 
 
 def step_words(d: int, p: int, n0: int, steps: int) -> int:
@@ -89,9 +90,9 @@ def conditional_words(d: int, p: int) -> int:
 def lambda_solver(k: int, n_lams: int) -> tuple[str, float]:
     """How `srfpipe.ridge` solves `(M + lam I) b = r`, M (k, k), for `n_lams` lambdas: the
     kernel of fewer seconds at `DEFAULT_RATES`, `"band"` (one band reduction, 4 k^3/3 flops)
-    or `"cholesky"` (one factorisation per lambda, k^3/3 each), and its flops. The rates are
-    fixed, not measured, so the choice (hence every number) is the same on any machine; at
-    the stored ones Cholesky is chosen up to 4 lambdas."""
+    or `"cholesky"` (one refined float32 factorisation per lambda, k^3/3 each), and its
+    flops. The rates are fixed, not measured, so the choice (hence every number) is the same
+    on any machine; at the stored ones Cholesky is chosen up to 7 lambdas."""
     band, cholesky = 4.0 * k**3 / 3.0, n_lams * k**3 / 3.0
     if cholesky / DEFAULT_RATES["cholesky"] < band / DEFAULT_RATES["band"]:
         return "cholesky", cholesky

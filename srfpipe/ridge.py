@@ -5,8 +5,9 @@ docs/model.md normalisation: for features Phi (n, p) and labels y (n,),
 (`b = a_hat / sqrt(p)`). The Gram matrix `Phi^T Phi / n` (p, p) is used when `n >= p`, else
 the kernel `Phi Phi^T / n` (n, n). For a long lambda grid that matrix is reduced once to
 band form (`srfpipe.linalg.band`, at matrix-multiply speed), then each lambda costs one
-banded solve; for a short one each lambda gets its own Cholesky factorisation
-(`srfpipe.linalg.cholesky`), whichever `srfpipe.resources.lambda_solver` counts cheaper.
+banded solve; for a short one each lambda gets its own float32 Cholesky factorisation,
+refined to float64 accuracy (`srfpipe.linalg.cholesky`), whichever
+`srfpipe.resources.lambda_solver` counts cheaper.
 Nested training sets (prefixes `Phi[:n]`) reuse the accumulated Gram.
 
 Threads: each fit runs on one BLAS thread; a job's T >= 2 threads run the fits and the test
@@ -52,16 +53,17 @@ def shifted_solves(
     m: np.ndarray, rhs: np.ndarray, lams: np.ndarray, overwrite: bool = False
 ) -> np.ndarray:
     """`(M + lam I)^{-1} rhs` for every lam, shape (k, L); M (k, k) symmetric PSD, rhs (k,);
-    `overwrite` lets the solver work in M's memory. One BLAS thread (deterministic): L
-    Cholesky factorisations or one band reduction (`lambda_solver`); the band path as well
-    when some `M + lam I` is not numerically positive definite, round-off negative
-    eigenvalues of M counting as zero (`srfpipe.linalg.band.shifted_solves`)."""
+    `overwrite` lets the band path work in M's memory. One BLAS thread (deterministic): L
+    refined float32 Cholesky factorisations or one band reduction (`lambda_solver`); the band
+    path as well when some `M + lam I` is too ill-conditioned for float32 or not positive
+    definite, round-off negative eigenvalues of M counting as zero
+    (`srfpipe.linalg.band.shifted_solves`)."""
     k = m.shape[0]
     if k == 1:
         return np.asarray(rhs, dtype=float)[:, None] / (max(m[0, 0], 0.0) + lams[None, :])
     with one_blas_thread():
         if lambda_solver(k, lams.size)[0] == "cholesky":
-            z = cholesky.shifted_solves(m, rhs, lams, overwrite)
+            z = cholesky.shifted_solves(m, rhs, lams)
             if z is not None:
                 return z
         return band.shifted_solves(m, rhs, lams, overwrite)

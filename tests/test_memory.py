@@ -33,16 +33,17 @@ def _arrays_mb(fn, *args) -> float:
 @pytest.mark.parametrize("n_lams", [4, 8])
 def test_lambda_path_works_in_the_grams_memory(n_lams):
     """A fit with `overwrite` (as `ridge._fit_nested` calls it) allocates less than one k x k
-    array beyond its scaled Gram: the Cholesky path (4 lambdas) a quarter, the band path (8,
-    its panels, O(64 k)) under 0.75; `fit_words` counts `(1 + threads) k^2`, the Gram and one scaled
-    copy per fit, with the 20% headroom of `job_memory_mb` above."""
+    array beyond its scaled Gram: the Cholesky path (4 lambdas) its float32 factor (half of
+    one) and O(k), the band path (8, its panels, O(64 k)) under 0.75; `fit_words` counts
+    `(1 + 1.5 threads) k^2`, the Gram and one scaled copy and one factor per fit, with the 20%
+    headroom of `job_memory_mb` above."""
     k = 600
     a = np.random.default_rng(0).standard_normal((k + 50, k))
     m, lams = a.T @ a / (k + 50), np.geomspace(1e-3, 1.0, n_lams)
     assert lambda_solver(k, n_lams)[0] == ("cholesky" if n_lams == 4 else "band")
     mb = _arrays_mb(shifted_solves, m, np.ones(k), lams, True)
     print(f"{n_lams} lambdas: {mb:.2f} MB beyond the Gram's {k * k * 8 / 2**20:.2f} MB")
-    assert mb < (0.25 if n_lams == 4 else 0.75) * k * k * 8 / 2**20
+    assert mb < (0.55 if n_lams == 4 else 0.75) * k * k * 8 / 2**20
 
 
 @pytest.mark.parametrize("steps", [1, 8])

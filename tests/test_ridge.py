@@ -1,5 +1,5 @@
-"""Ridge over a lambda grid (one band reduction, or a Cholesky factorisation per lambda)
-against the eigh definition and direct solves."""
+"""Ridge over a lambda grid (one band reduction, or a refined float32 Cholesky factorisation
+per lambda) against the eigh definition and direct solves."""
 
 import numpy as np
 import pytest
@@ -21,7 +21,7 @@ def _direct(phi, y, lam, phi_test, y_test):
 
 def test_short_grids_take_cholesky_long_ones_the_band_reduction():
     """The choice compares flops at the stored rates: L k^3/3 at `cholesky` against
-    4 k^3/3 at `band`, so the crossover L = 4 cholesky/band does not depend on k."""
+    4 k^3/3 at `band`, so the crossover L = 4 cholesky/band (7) does not depend on k."""
     crossover = 4.0 * DEFAULT_RATES["cholesky"] / DEFAULT_RATES["band"]
     for k in (2, 64, 1000, 4000):
         for n_lams in range(1, 12):
@@ -98,37 +98,49 @@ def _gram(k: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     return a.T @ a / (k + 30), np.random.default_rng(seed + 1).standard_normal(k)
 
 
-@pytest.mark.parametrize("k", [2, 127, 300])  # 300: tiles of 128, 128 and 44 columns
-def test_cholesky_path_equals_the_eigh_definition(k):
-    """Both are backward stable: their solutions agree to the condition number of
-    `M + lam I`, `kappa = (s_max + lam) / (s_min + lam)`, times the round-off of a k x k
-    factorisation, `k eps` (with a factor 10 of slack)."""
+@pytest.mark.parametrize("k", [2, 127, 300])
+def test_refined_cholesky_equals_the_eigh_definition(k):
+    """Refined to float64: the solutions agree with the definition to the condition number
+    of `M + lam I`, `kappa = (s_max + lam) / (s_min + lam)`, times a k x k factorisation's
+    float64 round-off, `k eps` (factor 10 slack), where float32 alone would be off by about
+    `kappa eps32` (printed); M is only read."""
     m, rhs = _gram(k, k)
+    m[0, 0] += 10.0 * k  # a spike: kappa up to 1e6 at lam = 1e-3
     s, v = np.linalg.eigh(m)
-    lams = np.array([1e-6, 1e-3, 0.1, 3.0])
+    lams = np.array([1e-3, 0.1, 3.0])
     work = m.copy()
-    got = cholesky.shifted_solves(work, rhs, lams, overwrite=True)
+    got = cholesky.shifted_solves(work, rhs, lams)
     assert got is not None
+    np.testing.assert_array_equal(work, m)
     for j, lam in enumerate(lams):
         ref = v @ ((v.T @ rhs) / (s + lam))
         kappa = (s.max() + lam) / (max(s.min(), 0.0) + lam)
         err = np.linalg.norm(got[:, j] - ref) / np.linalg.norm(ref)
-        print(f"k={k} lam={lam:g}: relative error {err:.1e}, bound {10 * k * 2.2e-16 * kappa:.1e}")
+        f32 = np.linalg.solve((m + lam * np.eye(k)).astype(np.float32), rhs.astype(np.float32))
+        err32 = np.linalg.norm(f32 - ref) / np.linalg.norm(ref)
+        print(f"k={k} lam={lam:g} kappa={kappa:.1e}: error {err:.1e} (float32 alone {err32:.1e})")
         assert err <= 10 * k * np.finfo(float).eps * kappa
 
 
-def test_cholesky_declines_an_indefinite_matrix_and_leaves_it_intact():
-    """`M + lam I` with a negative eigenvalue below -lam: None, and the workspace (here M's
-    own memory, C- and Fortran-ordered) equals M again for the band path that follows."""
+def test_refined_cholesky_declines_what_float32_cannot_solve_and_leaves_m_intact():
+    """`M + lam I` with a negative eigenvalue below -lam, or a condition number ~1e10 beyond
+    float32's reach: None (the band path takes over), and M (C- and Fortran-ordered) is
+    unchanged; `ridge.shifted_solves` then returns the definition's solution."""
     rng = np.random.default_rng(5)
     q, _ = np.linalg.qr(rng.standard_normal((200, 200)))
-    s = np.linspace(-1e-8, 2.0, 200)
-    m = (q * s) @ q.T
-    m = (m + m.T) / 2
-    for order in "CF":
-        work = np.array(m, order=order)
-        assert cholesky.shifted_solves(work, np.ones(200), np.array([1.0, 1e-10]), True) is None
-        np.testing.assert_array_equal(work, m)
+    for low, lam in [(-1e-8, 1e-10), (0.0, 1e-10)]:
+        s = np.linspace(low, 2.0, 200)
+        m = (q * s) @ q.T
+        m = (m + m.T) / 2
+        for order in "CF":
+            work = np.array(m, order=order)
+            assert cholesky.shifted_solves(work, np.ones(200), np.array([1.0, lam])) is None
+            np.testing.assert_array_equal(work, m)
+    expected = q @ ((q.T @ np.ones(200)) / (np.maximum(s, 0.0) + lam))
+    got = shifted_solves(m, np.ones(200), np.array([lam]))[:, 0]
+    err = np.linalg.norm(got - expected) / np.linalg.norm(expected)
+    print(f"band path at kappa 2e10: error {err:.1e}")
+    assert err <= 10 * 200 * np.finfo(float).eps * 2.0 / lam
 
 
 def test_singular_gram_at_a_tiny_lambda_is_the_definition():

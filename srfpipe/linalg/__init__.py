@@ -1,6 +1,6 @@
 """Plumbing under the numerics: the two solvers of the ridge path (`band`: one band
-reduction for every lambda; `cholesky`: a factorisation per lambda) and a job's threads spent
-on fixed grids (`parallel`).
+reduction for every lambda; `cholesky`: a refined float32 factorisation per lambda) and a
+job's threads spent on fixed grids (`parallel`).
 
 Every result is the same for any thread count, and every routine matches a plain reference
 to rounding: `parallel.matmul`/`gram` numpy's products (tests/test_parallel.py),
