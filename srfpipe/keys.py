@@ -100,6 +100,7 @@ def validation_params(exp: Experiment) -> dict[str, Any]:
 STAGE_PARAMS: dict[str, Callable[[Experiment], dict[str, Any]]] = {
     "data": data_params,
     "step": step_params,
+    "gradient": step_params,
     "rf": fit_params,
     "readout": readout_params,
     "conditional": fit_params,

@@ -45,6 +45,7 @@ SNAKEFILE = ROOT / "Snakefile"
 RULE_STAGE = {
     "generate_data": "data",
     "take_step": "step",
+    "step_gradient": "gradient",
     "fit_rf": "rf",
     "fit_readout": "readout",
     "eval_conditional": "conditional",

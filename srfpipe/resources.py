@@ -73,11 +73,12 @@ def fit_words(d: int, p: int, n_train: int, test_size: int, threads: int) -> int
     return rows * (d + 3 * p) + (2 + 3 * threads) * k**2 // 2 + 2 * p * d
 
 
-def step_words(d: int, p: int, n0: int, steps: int) -> int:
-    """float64 words of a step job: the `steps` batches (steps n0 x d, regenerated at once),
-    one batch's pre-activations and two temporaries of the gradient (3 n0 x p); `W0`, `W1`,
-    the gradient and a temporary (4 p d); the Gram of the singular values (2 r^2)."""
-    return steps * n0 * d + 3 * n0 * p + 4 * p * d + 2 * min(p, d) ** 2
+def step_words(d: int, p: int, n0: int, steps: int, gradient: bool = True) -> int:
+    """float64 words of a step job: the `steps` batches (steps n0 x d, regenerated at once);
+    with `gradient` (computed in the job) one batch's pre-activations and two temporaries of
+    it (3 n0 x p); `W0`, `W1`, the gradient and a temporary (4 p d); the Gram of the singular
+    values (2 r^2)."""
+    return steps * n0 * d + 3 * n0 * p * gradient + 4 * p * d + 2 * min(p, d) ** 2
 
 
 def conditional_words(d: int, p: int) -> int:
@@ -137,20 +138,30 @@ def _data(exp: Experiment, wc: Mapping[str, str]) -> Cost:
     return Cost(words, {"normal": float(n * exp.d)})
 
 
-def _step(exp: Experiment, wc: Mapping[str, str]) -> Cost:
-    """`step_words`; the batches and `W0`, the gradient's products and activations, the
-    partial eigensolves of `W1 - W0` and `W1` (one when eta = 0)."""
-    d, p, n0, steps = exp.d, exp.p, exp.n0, exp.problem.steps
-    solves, k = 2 if float(wc.get("eta", 1.0)) else 1, min(p, d)
+def _gradient(exp: Experiment, wc: Mapping[str, str]) -> Cost:
+    """The one-step direction (`step_gradient`, once per seed): the batch and `W0`, their
+    two products and the activations; words: the batch, 3 n0 x p, `W0` and the direction."""
+    d, p, n0 = exp.d, exp.p, exp.n0
     prod, act = _kinds(exp)
+    work = {"normal": float(n0 * d + p * d), act: 2.0 * n0 * p, prod: 4.0 * n0 * d * p}
+    return Cost(n0 * d + 3 * n0 * p + 2 * p * d, work)
+
+
+def _step(exp: Experiment, wc: Mapping[str, str]) -> Cost:
+    """`step_words`; the batches and `W0`, the gradient's products and activations (unless
+    one step: `_gradient`), the partial eigensolves of `W1 - W0` and `W1` (one when
+    eta = 0)."""
+    d, p, n0, steps = exp.d, exp.p, exp.n0, exp.problem.steps
+    solves, k, here = 2 if float(wc.get("eta", 1.0)) else 1, min(p, d), steps > 1
     work = {
         "normal": float(n0 * steps * d + p * d),
-        act: 2.0 * n0 * steps * p,
         "gemm64": solves * (p * d * k + 16.0 * p * d),
         "eigh_top": float(solves * k**3),
     }
-    work[prod] = work.get(prod, 0.0) + 4.0 * n0 * steps * d * p  # float64: both products
-    return Cost(step_words(d, p, n0, steps), work)
+    for kind, flops in _gradient(exp, wc).work.items() if here else ():
+        if kind != "normal":
+            work[kind] = work.get(kind, 0.0) + steps * flops
+    return Cost(step_words(d, p, n0, steps, here), work)
 
 
 def _conditional(exp: Experiment, wc: Mapping[str, str]) -> Cost:
@@ -181,6 +192,7 @@ def _validation(exp: Experiment, wc: Mapping[str, str]) -> Cost:
 STAGE_COSTS: dict[str, Callable[[Experiment, Mapping[str, str]], Cost]] = {
     "data": _data,
     "step": _step,
+    "gradient": _gradient,
     "conditional": _conditional,
     "rf": _rf,
     "readout": _readout,
@@ -232,9 +244,11 @@ def job_resources(exp: Experiment, stage: str, d: int | None = None) -> dict[str
 def memory_by_job(
     exp: Experiment, validation: bool = True, conditional: bool = False
 ) -> dict[str, float]:
-    """`job_memory_mb` of every job kind: `data`, `step`, `readout`, with `conditional`
+    """`job_memory_mb` of every job kind: `data`, `step`, `readout`, `gradient` (one step),
+    with `conditional`
     `conditional` and, with `validation`, `validation d=D` for each validation size."""
-    kinds = ("data", "step", "readout") + (("conditional",) if conditional else ())
+    kinds = ("data", "step", "readout") + (("gradient",) if exp.problem.steps == 1 else ())
+    kinds += ("conditional",) if conditional else ()
     jobs = {s: job_memory_mb(exp, s) for s in kinds}
     if validation:
         for d in exp.validation["d"]:

@@ -66,19 +66,12 @@ def forward(net: Network, x: np.ndarray, act: Activation) -> np.ndarray:
     return matmul(act(matmul(x, net.w.T)), net.a) / np.sqrt(p)
 
 
-def gradient_step(
-    net: Network,
-    x: np.ndarray,
-    res: np.ndarray,
-    eta: float,
-    act: Activation,
-    *,
-    dtype: np.dtype | type = np.float64,
+def gradient_direction(
+    net: Network, x: np.ndarray, res: np.ndarray, act: Activation, *, dtype: np.dtype | type
 ) -> np.ndarray:
-    """`W1` (p, d), float64, after one step of size `eta * sqrt(p)` on the batch x (n0, d) with
-    residuals `res` (n0,) (`y - f(x)`). The two products with x and sigma' on the
-    pre-activations are computed in `dtype` (float32 halves their cost)."""
-    n0 = x.shape[0]
+    """`G = sum_mu res_mu sigma'(W x_mu) x_mu^T`, shape (p, d), in `dtype`, on the batch
+    x (n0, d) with residuals `res` (n0,): the step's direction, which the step size does not
+    enter (`apply_step`). Both products and sigma' run in `dtype` (float32 halves their cost)."""
     res = res.astype(dtype)
     xs = x.astype(dtype, copy=False)
     pre = matmul(xs, net.w.astype(dtype, copy=False).T)  # (n0, p)
@@ -89,8 +82,35 @@ def gradient_step(
         return out
 
     scaled = by_rows(scaled_rows, pre.shape, dtype)  # (n0, p)
-    grad_dir = matmul(scaled.T, xs)  # (p, d)
-    return net.w + (eta / n0) * net.a[:, None] * grad_dir
+    return matmul(scaled.T, xs)
+
+
+def apply_step(net: Network, direction: np.ndarray, eta: float, n0: int) -> np.ndarray:
+    """`W1 = W + (eta / n0) diag(a) G` (p, d), float64, for the direction `G` of a batch of
+    n0 samples (`gradient_direction`): a step of size `eta * sqrt(p)` (docs/model.md)."""
+    return net.w + (eta / n0) * net.a[:, None] * direction
+
+
+def gradient_step(
+    net: Network,
+    x: np.ndarray,
+    res: np.ndarray,
+    eta: float,
+    act: Activation,
+    *,
+    dtype: np.dtype | type = np.float64,
+) -> np.ndarray:
+    """`W1` (p, d), float64, after one step of size `eta * sqrt(p)` on the batch x (n0, d) with
+    residuals `res` (n0,) (`y - f(x)`), its direction computed in `dtype`."""
+    return apply_step(net, gradient_direction(net, x, res, act, dtype=dtype), eta, x.shape[0])
+
+
+def residual(
+    net: Network, x: np.ndarray, y: np.ndarray, act: Activation, init_output: str
+) -> np.ndarray:
+    """The step's residual on a batch (n0,): `y` for `init_output: zero` (`f = 0` in the
+    step, docs/model.md), else `y - f(x)` of the network `net`."""
+    return y if init_output == "zero" else y - forward(net, x, act)
 
 
 def take_steps(
@@ -105,14 +125,13 @@ def take_steps(
     dtype: np.dtype | type = np.float64,
 ) -> np.ndarray:
     """The first layer after `steps` giant steps, step k on rows `k n0 ... (k+1) n0 - 1` of
-    x (steps n0, d), y: each a fresh batch, `a` fixed. The residual is `y` for
-    `init_output: zero` (`f = 0` in the step, docs/model.md), else `y - f_k(x)`, the output
-    of the current network (`symmetric`: exactly 0 at init, not after a step)."""
+    x (steps n0, d), y: each a fresh batch, `a` fixed, the residual that of the current
+    network (`residual`; `symmetric`: exactly 0 at init, not after a step)."""
     n0 = x.shape[0] // steps
     current = net
     for k in range(steps):
         rows = slice(k * n0, (k + 1) * n0)
-        res = y[rows] if init_output == "zero" else y[rows] - forward(current, x[rows], act)
+        res = residual(current, x[rows], y[rows], act, init_output)
         current = Network(gradient_step(current, x[rows], res, eta, act, dtype=dtype), net.a)
     return current.w
 

@@ -20,6 +20,7 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 STAGE_MODULES: dict[str, str] = {
     "data": "srfpipe.stages.generate_data",
     "step": "srfpipe.stages.take_step",
+    "gradient": "srfpipe.stages.step_gradient",
     "rf": "srfpipe.stages.fit_rf",
     "readout": "srfpipe.stages.fit_readout",
     "theory": "srfpipe.stages.eval_theory",

@@ -39,6 +39,7 @@ SLURM_CLIENTS = (
 STAGE_OF_RULE = {
     "generate_data": "data",
     "take_step": "step",
+    "step_gradient": "gradient",
     "fit_rf": "rf",
     "fit_readout": "readout",
 }
@@ -110,7 +111,7 @@ def test_profile_dry_run_shows_rule_resources(tmp_path: Path) -> None:
             declared = job_resources(exp, STAGE_OF_RULE[rule])
             assert int(resources["mem_mb"]) == declared["mem_mb"], body
             assert int(resources["runtime"]) == declared["runtime"], body
-        if rule in ("take_step", "fit_readout"):
+        if rule in ("step_gradient", "take_step", "fit_readout"):
             assert re.search(r"^    threads: 2$", body, re.M), body
     submitted = calls.read_text() if calls.exists() else ""
     assert "sbatch" not in submitted, submitted

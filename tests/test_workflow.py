@@ -72,13 +72,14 @@ def test_outputs_exist_and_carry_parameters(tiny_run):
             assert (tiny_run / f"results/figures/tiny/{fig}.{ext}").stat().st_size > 1000
     artifacts = data_vars(tiny_run)
     stages = {ds.attrs.get("stage") for ds in artifacts.values()}
-    assert {"data", "step", "rf", "readout", "theory", "curves", "learned", "optimal"} <= stages
+    assert {"data", "gradient", "step", "rf", "readout", "theory", "curves", "learned"} <= stages
+    assert "optimal" in stages
     for name, ds in artifacts.items():
         if ds.attrs["stage"] in ("curves", "learned"):
             continue
         p = params_of(ds)
         assert ds.attrs["srfpipe_version"] and ds.attrs["code_version"], name
-        if ds.attrs["stage"] in ("data", "step", "rf", "readout"):
+        if ds.attrs["stage"] in ("data", "gradient", "step", "rf", "readout"):
             assert p["d"] == TINY["d"] and p["seed"] in TINY["seeds"], name
         elif ds.attrs["stage"] == "validation":
             assert p["eta"] == TINY["eta"] and p["d"] in TINY["validation"]["d"], name
@@ -282,6 +283,29 @@ def test_fit_rf_runs_only_where_a_layer_is_w0(tmp_path, models, eta, fits_rf):
     jobs = planned_jobs(tmp_path, TINY | {"models": models, "eta": eta})
     assert jobs.get("fit_rf", 0) == (len(TINY["seeds"]) if fits_rf else 0), jobs
     assert jobs["fit_readout"] == len(TINY["seeds"]) * len(eta), jobs
+
+
+@pytest.mark.parametrize(
+    ("precision", "init_output"), [("float64", "zero"), ("float32", "symmetric")]
+)
+def test_a_step_from_the_seeds_gradient_is_the_step_computed_in_place(precision, init_output):
+    """One step reads its direction from the seed's `step_gradient` artifact: the same
+    artifact, bit for bit, as a step computed in the job, at every eta; a gradient of another
+    seed is refused."""
+    from srfpipe.config import Experiment
+    from srfpipe.keys import stage_params
+    from srfpipe.stages import generate_data, step_gradient, take_step
+
+    exp = Experiment.from_config(TINY | {"precision": precision, "init_output": init_output})
+    params = stage_params(exp, "step")
+    data_ds = generate_data.run(params, 0)
+    grad = step_gradient.run(params, 0, data_ds)
+    assert grad["direction"].dtype == np.dtype(precision)
+    for eta in (0.0, 1.5):
+        shared = take_step.run(params, 0, eta, data_ds, grad)
+        xr.testing.assert_identical(shared, take_step.run(params, 0, eta, data_ds))
+    with pytest.raises(ValueError, match="not this seed's first step"):
+        take_step.run(params, 1, 1.5, generate_data.run(params, 1), grad)
 
 
 @pytest.mark.parametrize("eta", [0.0, 1.0])

@@ -1,9 +1,11 @@
 """take_step: `W0`, `a`, one giant gradient step to `W1`, and the spike diagnostics.
 
-Writes `w1` (neuron, input), `a`, the map's and the extracted spikes `u_*` (neuron), `v_*`
-(input), their `r_*`, `gamma_*`, top singular values `sv_delta`, `sv_w1` (rank), the map's
-limits `*_theory`, its per-neuron bulk scales `bulk_scale_map` (neuron) and `c_W`
-(`bulk_scale_theory`), and the squared row norms of the bulk `W1 - u_map v_map^T`
+One step is built from the seed's direction `G` (`srfpipe.stages.step_gradient`) when given:
+`W1 = W0 + (eta / n0) diag(a) G` (`step.apply_step`, the operations of a step computed here,
+hence the same bits). Writes `w1` (neuron, input), `a`, the map's and the extracted spikes
+`u_*` (neuron), `v_*` (input), their `r_*`, `gamma_*`, top singular values `sv_delta`, `sv_w1`
+(rank), the map's limits `*_theory`, its per-neuron bulk scales `bulk_scale_map` (neuron) and
+`c_W` (`bulk_scale_theory`), and the squared row norms of the bulk `W1 - u_map v_map^T`
 (`row_norm_sq` (neuron), their mean `bulk_norm_sq` and spread `bulk_norm_sq_spread` (standard
 deviation over neurons)).
 `W0` is not stored: it is regenerated from the seed (its sha256 is kept in the attrs and
@@ -45,18 +47,30 @@ def digest(w: np.ndarray) -> str:
     return hashlib.sha256(np.ascontiguousarray(w)).hexdigest()
 
 
-def run(params: dict[str, Any], seed: int, eta: float, data_ds: xr.Dataset) -> xr.Dataset:
-    """The trained first layer and its diagnostics for one (eta, seed)."""
+def run(
+    params: dict[str, Any],
+    seed: int,
+    eta: float,
+    data_ds: xr.Dataset,
+    gradient_ds: xr.Dataset | None = None,
+) -> xr.Dataset:
+    """The trained first layer and its diagnostics for one (eta, seed); a one-step layer
+    from the seed's `gradient` when given, else the steps computed here."""
     t0 = time.perf_counter()
     problem = Problem.from_config(params)
     act = problem.sigma
     theta = data_ds["theta"].values
     x0, y0 = generate_data.inputs(data_ds, "step")
     net = initial_network(params, seed)
-    dtype = np.dtype(params["precision"])
-    w1 = step.take_steps(
-        net, x0, y0, eta, act, params["init_output"], steps=problem.steps, dtype=dtype
-    )
+    if gradient_ds is None:
+        dtype = np.dtype(params["precision"])
+        w1 = step.take_steps(
+            net, x0, y0, eta, act, params["init_output"], steps=problem.steps, dtype=dtype
+        )
+    else:
+        if problem.steps != 1 or gradient_ds.attrs["w0_sha256"] != digest(net.w):
+            raise ValueError("the gradient artifact is not this seed's first step: rerun it")
+        w1 = step.apply_step(net, gradient_ds["direction"].values, eta, x0.shape[0])
     log.info(
         "step: p=%d d=%d n0=%d eta=%g in %.2fs",
         *w1.shape,

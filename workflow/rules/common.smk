@@ -32,6 +32,8 @@ KEY = {s: stage_key(EXP, s) for s in STAGE_PARAMS}
 
 DATA = f"results/data/{KEY['data']}/seed~{{seed}}.nc"
 STEP = f"results/step/{KEY['step']}/eta~{{eta}}_seed~{{seed}}.nc"
+# one step: its direction does not depend on eta, so each seed's is computed once
+GRADIENT = f"results/gradient/{KEY['gradient']}/seed~{{seed}}.nc"
 RF = f"results/rf/{KEY['rf']}/seed~{{seed}}.nc"
 READOUT = f"results/readout/{KEY['readout']}/eta~{{eta}}_seed~{{seed}}.nc"
 THEORY = f"results/theory/{KEY['theory']}/eta~{{eta}}.nc"

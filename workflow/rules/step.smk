@@ -1,6 +1,29 @@
+rule step_gradient:
+    input:
+        data=DATA,
+    output:
+        GRADIENT,
+    conda:
+        "../envs/srfpipe.yaml"
+    log:
+        f"logs/step_gradient/{KEY['gradient']}/seed~{{seed}}.log",
+    benchmark:
+        f"benchmarks/rules/step_gradient/{KEY['gradient']}/seed~{{seed}}.tsv"
+    threads: THREADS
+    resources:
+        **job_resources(EXP, "gradient"),
+    params:
+        stage=PARAMS["gradient"],
+        code=code_version("gradient"),
+        seed=lambda wc: int(wc.seed),
+    script:
+        "../scripts/step_gradient.py"
+
+
 rule take_step:
     input:
         data=DATA,
+        gradient=GRADIENT if EXP.problem.steps == 1 else [],
     output:
         STEP,
     conda:
