@@ -23,6 +23,7 @@ from typing import Any
 
 import yaml
 
+from srfpipe.models import models_needing
 from srfpipe.problem import Problem
 from srfpipe.resources import memory_by_job
 from srfpipe.theory.coverage import conditional_gap, theory_gap
@@ -198,8 +199,8 @@ class Experiment:
 
     def fits_rf(self, eta: float) -> bool:
         """Whether the readout at `eta` reads its seed's `fit_rf` artifact: some model's first
-        layer is `W0` (the rf model; every model at eta = 0, where `W1 = W0`)."""
-        return "rf" in self.models or eta == 0
+        layer is `W0` (`Model.needs` "w0": rf; every model at eta = 0, where `W1 = W0`)."""
+        return eta == 0 or not set(self.models).isdisjoint(models_needing("w0"))
 
 
 class ConfigError(ValueError):

@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from srfpipe.models import MODELS
 from srfpipe.problem import Problem, sample_sizes
 
 if TYPE_CHECKING:
@@ -165,10 +166,12 @@ def _rf(exp: Experiment, wc: Mapping[str, str]) -> Cost:
 
 
 def _readout(exp: Experiment, wc: Mapping[str, str]) -> Cost:
-    """Every model but rf (read from `fit_rf`) on the bases `W1` (network) and `W0` (the
-    sRFs share `X W0^T`); at eta = 0 every model's layer is `W0`: nothing to fit."""
-    fitted = [m for m in exp.models if m != "rf"] if float(wc.get("eta", 1.0)) else []
-    return _fit(exp, exp.d, exp.test_size, len(fitted), len({m == "network" for m in fitted}))
+    """Every model but those of `W0` alone (`Model.needs`; read from `fit_rf`), sharing the
+    products of their bases (`Model.base`: `W1`, or `W0` for the sRFs); at eta = 0 every
+    model's layer is `W0`: nothing to fit."""
+    eta = float(wc.get("eta", 1.0))
+    fitted = [MODELS[m] for m in exp.models if MODELS[m].needs != "w0"] if eta else []
+    return _fit(exp, exp.d, exp.test_size, len(fitted), len({m.base for m in fitted}))
 
 
 def _validation(exp: Experiment, wc: Mapping[str, str]) -> Cost:
