@@ -318,7 +318,7 @@ def check(config: dict[str, Any]) -> list[str]:
     for key, values in (("seeds", exp.seeds), ("eta", exp.eta)):
         if len(set(values)) != len(values):
             errors.append(f"{key}: values must be distinct, got {list(values)}")
-    jobs = memory_by_job(exp, exp.one_step, exp.with_conditional)
+    jobs = memory_by_job(exp)
     job, limit = max(jobs, key=jobs.__getitem__), config["mem_limit_mb"]
     if not jobs[job] <= limit:
         errors.append(

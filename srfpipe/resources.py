@@ -232,21 +232,19 @@ def job_resources(exp: Experiment, stage: str, d: int | None = None) -> dict[str
 
 
 def memory_by_job(
-    exp: Experiment, validation: bool = True, conditional: bool = False
+    exp: Experiment, *, validation: bool | None = None, conditional: bool | None = None
 ) -> dict[str, float]:
-    """`job_memory_mb` of every job kind: `data`, `step`, `readout`, with `conditional`
-    `conditional` and, with `validation`, `validation d=D` for each validation size."""
-    kinds = ("data", "step", "readout") + (("conditional",) if conditional else ())
+    """`job_memory_mb` of every job kind the config runs: `data`, `step`, `readout`,
+    `conditional` (`Experiment.with_conditional`) and `validation d=D` for each validation
+    size (`Experiment.validation_d`); `validation`, `conditional` override the config."""
+    kinds = ["data", "step", "readout"]
+    if exp.with_conditional if conditional is None else conditional:
+        kinds.append("conditional")
     jobs = {s: job_memory_mb(exp, s) for s in kinds}
-    if validation:
+    if exp.one_step if validation is None else validation:
         for d in exp.validation["d"]:
             jobs[f"validation d={d}"] = job_memory_mb(exp, "validation", d)
     return jobs
-
-
-def peak_memory_mb(exp: Experiment, validation: bool = True) -> float:
-    """Estimate (MB) of the largest job (`memory_by_job`)."""
-    return max(memory_by_job(exp, validation).values())
 
 
 def simulate_memory_mb(
