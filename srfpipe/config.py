@@ -65,7 +65,8 @@ def _parse(text: str, kind: str) -> Any:
 
 def coerce(value: Any, node: dict[str, Any]) -> Any:
     """`value` with strings (`--config theory=false eta=[0,1]`) converted to the types the
-    schema `node` asks for, recursively; what does not convert is left for the schema."""
+    schema `node` asks for, recursively, and -0.0 made 0.0 (`eta: [-0.0]` is the eta `0`);
+    what does not convert is left for the schema."""
     kind = node.get("type")
     if isinstance(value, str) and kind in ("number", "integer", "boolean", "array", "object"):
         value = _parse(value, kind)
@@ -74,7 +75,7 @@ def coerce(value: Any, node: dict[str, Any]) -> Any:
     if kind == "object" and isinstance(value, dict):
         props = node.get("properties", {})
         return {k: coerce(v, props.get(k, {})) for k, v in value.items()}
-    return value
+    return 0.0 if isinstance(value, float) and value == 0.0 else value
 
 
 def nonfinite(value: Any, node: dict[str, Any], key: str = "") -> Iterator[str]:
@@ -231,17 +232,6 @@ REQUIRED_HINT = (
 )
 
 
-def _unsigned_zero(value: Any) -> Any:
-    """`value` with every -0.0 made 0.0, recursively (`eta: [-0.0]` is the eta `0`)."""
-    if isinstance(value, float) and value == 0.0:
-        return 0.0
-    if isinstance(value, list):
-        return [_unsigned_zero(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _unsigned_zero(v) for k, v in value.items()}
-    return value
-
-
 def validate_config(config: dict[str, Any], overrides: dict[str, Any] | None = None) -> None:
     """Make `config` valid in place (aliases mapped, defaults filled) or raise ConfigError,
     one line per problem. An alias in `overrides` (the `--config` values merged into
@@ -258,7 +248,7 @@ def validate_config(config: dict[str, Any], overrides: dict[str, Any] | None = N
             )
         if alias in config:
             config[key] = config.pop(alias)
-    config.update(_unsigned_zero(coerce(config, schema())))
+    config.update(coerce(config, schema()))
     lines = []
     for err in jsonschema.Draft202012Validator(schema()).iter_errors(config):
         key = "".join(f"[{k}]" if isinstance(k, int) else f".{k}" for k in err.absolute_path)
