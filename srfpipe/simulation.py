@@ -224,18 +224,19 @@ class SeedDraw:
         return step.spike_from_step(self.w1 - self.w0, self.theta)
 
     @property
-    def bulk_scale(self) -> float | np.ndarray:
+    def _prescribed(self) -> SRF:
         if self.srf is None:
             raise ValueError("this model needs a prescribed sRF: give r and gamma")
-        return self.srf.scales(self.net.a)
+        return self.srf
+
+    @property
+    def bulk_scale(self) -> float | np.ndarray:
+        return self._prescribed.scales(self.net.a)
 
     @cached_property
     def spike(self) -> step.Spike:
-        if self.srf is None:
-            raise ValueError("this model needs a prescribed sRF: give r and gamma")
-        return step.spike_with_overlap(
-            self.net.a, self.srf.r, self.srf.gamma, self.theta, self.seed
-        )
+        srf = self._prescribed
+        return step.spike_with_overlap(self.net.a, srf.r, srf.gamma, self.theta, self.seed)
 
 
 def seed_errors(
