@@ -17,7 +17,7 @@ from threadpoolctl import threadpool_limits
 
 from srfpipe.functions import target
 from srfpipe.problem import SRF, Problem
-from srfpipe.theory.curves import learning_curve, optimal_ridge
+from srfpipe.theory.curves import learning_curve
 
 ALPHAS = np.linspace(0.2, 5.0, 40)
 LAMS = np.geomspace(0.01, 3.0, 20)
@@ -56,9 +56,9 @@ def main() -> None:
                 lambda p=pb, s=srf, k=kw: learning_curve(p, s, lam=[0.1], alpha=ALPHAS, **k)
             )
             table = best_of(
-                lambda p=pb, s=srf, k=kw: optimal_ridge(
-                    learning_curve(p, s, lam=LAMS, alpha=ALPHAS, **k)
-                ),
+                lambda p=pb, s=srf, k=kw: learning_curve(
+                    p, s, lam=LAMS, alpha=ALPHAS, **k
+                ).test_error.min("lam"),
                 repeat=1,
             )
             print(

@@ -23,7 +23,8 @@ from srfpipe.config import Experiment, bounds, size_problems
 from srfpipe.functions import target as target  # re-exported
 from srfpipe.keys import stage_key
 from srfpipe.linalg.parallel import job_threads
-from srfpipe.models import MODELS, THEORIES
+from srfpipe.models import FROM_STEP, THEORIES, models_needing
+from srfpipe.models import MODELS as MODELS  # re-exported
 from srfpipe.problem import SRF, Problem
 from srfpipe.store import load
 from srfpipe.theory import optimize as _optimize
@@ -199,12 +200,10 @@ def conditional_curve(
 
 
 def runnable_models(eta: float | None, srf: SRF | None) -> tuple[str, ...]:
-    """The registry models a simulation can build: those from a step need `eta`, the
-    prescribed sRF needs `srf`, `rf` needs neither."""
-    return tuple(
-        name for name, m in MODELS.items()
-        if (srf is not None if m.prescribed else name == "rf" or eta is not None)
-    )  # fmt: skip
+    """The registry models a simulation can build (`Model.needs`): those from a step need
+    `eta`, a prescribed sRF needs `srf`, a layer of `W0` alone (`rf`) needs neither."""
+    step, given = FROM_STEP if eta is not None else (), ("srf",) if srf is not None else ()
+    return models_needing("w0", *step, *given)
 
 
 def simulate(

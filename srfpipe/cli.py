@@ -26,7 +26,7 @@ from srfpipe import api
 from srfpipe.config import ConfigError, bounds, in_range, interval, schema, size_problems
 from srfpipe.functions import ACTIVATIONS, TARGET_NAMES, target
 from srfpipe.linalg.parallel import one_blas_thread
-from srfpipe.models import MODELS
+from srfpipe.models import FROM_STEP, MODELS, models_needing
 from srfpipe.problem import INIT_OUTPUTS, LAM_SCALES, READOUT_INITS, SRF, W0_ROWS, Problem
 from srfpipe.resources import conditional_cost, simulate_memory_mb
 from srfpipe.store import manifest
@@ -50,8 +50,8 @@ OPTIMUM_FIELDS = {
     "lam": ("lam_opt", "test_error", "at_bound"),
     "eta": ("eta_opt", "lam_opt", "test_error", "at_bound"),
 }
-STEPPED_MODELS = ("network", "srf_extracted")
-"""Models whose first layer is the trained `W1` after every step."""
+STEPPED_MODELS = models_needing("w1")
+"""Models whose first layer reads the trained `W1` after every step."""
 
 
 class UsageError(Exception):
@@ -500,17 +500,18 @@ def run_simulate(args: argparse.Namespace) -> None:
     test_size = _config("test_size", args.test_size, _integer)
     threads = _config("threads", args.threads, _integer)
     mem_limit = _config("mem_limit_mb", args.mem_limit_mb)
-    if model == "rf" and (spec.srf is not None or spec.eta is not None):
+    needs = MODELS[model].needs
+    if needs == "w0" and (spec.srf is not None or spec.eta is not None):
         raise UsageError(
-            "--model rf: random features at initialisation use neither --spike/--gamma nor "
-            "--eta/--alpha0"
+            f"--model {model}: random features at initialisation use neither --spike/--gamma "
+            "nor --eta/--alpha0"
         )
-    if MODELS[model].prescribed and spec.srf is None:
+    if needs == "srf" and spec.srf is None:
         raise UsageError(f"--model {model}: needs --spike and --gamma")
-    if model != "rf" and not MODELS[model].prescribed and spec.eta is None:
+    if needs in FROM_STEP and spec.eta is None:
         raise UsageError(f"--model {model}: needs --eta and --alpha0")
-    if model == "rf" and spec.problem.readout_init != DEFAULT.readout_init:
-        raise UsageError("--readout-init: unused by --model rf (features of W0 alone)")
+    if needs == "w0" and spec.problem.readout_init != DEFAULT.readout_init:
+        raise UsageError(f"--readout-init: unused by --model {model} (features of W0 alone)")
     if model not in STEPPED_MODELS:
         stepped = f"only with --model {' or '.join(STEPPED_MODELS)}"
         if spec.problem.steps > 1:

@@ -23,6 +23,7 @@ from typing import Any
 
 import yaml
 
+from srfpipe.models import models_needing
 from srfpipe.problem import Problem
 from srfpipe.resources import memory_by_job
 from srfpipe.theory.coverage import conditional_gap, theory_gap
@@ -64,7 +65,8 @@ def _parse(text: str, kind: str) -> Any:
 
 def coerce(value: Any, node: dict[str, Any]) -> Any:
     """`value` with strings (`--config theory=false eta=[0,1]`) converted to the types the
-    schema `node` asks for, recursively; what does not convert is left for the schema."""
+    schema `node` asks for, recursively, and -0.0 made 0.0 (`eta: [-0.0]` is the eta `0`);
+    what does not convert is left for the schema."""
     kind = node.get("type")
     if isinstance(value, str) and kind in ("number", "integer", "boolean", "array", "object"):
         value = _parse(value, kind)
@@ -73,7 +75,7 @@ def coerce(value: Any, node: dict[str, Any]) -> Any:
     if kind == "object" and isinstance(value, dict):
         props = node.get("properties", {})
         return {k: coerce(v, props.get(k, {})) for k, v in value.items()}
-    return value
+    return 0.0 if isinstance(value, float) and value == 0.0 else value
 
 
 def nonfinite(value: Any, node: dict[str, Any], key: str = "") -> Iterator[str]:
@@ -198,8 +200,8 @@ class Experiment:
 
     def fits_rf(self, eta: float) -> bool:
         """Whether the readout at `eta` reads its seed's `fit_rf` artifact: some model's first
-        layer is `W0` (the rf model; every model at eta = 0, where `W1 = W0`)."""
-        return "rf" in self.models or eta == 0
+        layer is `W0` (`Model.needs` "w0": rf; every model at eta = 0, where `W1 = W0`)."""
+        return eta == 0 or not set(self.models).isdisjoint(models_needing("w0"))
 
 
 class ConfigError(ValueError):
@@ -230,17 +232,6 @@ REQUIRED_HINT = (
 )
 
 
-def _unsigned_zero(value: Any) -> Any:
-    """`value` with every -0.0 made 0.0, recursively (`eta: [-0.0]` is the eta `0`)."""
-    if isinstance(value, float) and value == 0.0:
-        return 0.0
-    if isinstance(value, list):
-        return [_unsigned_zero(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _unsigned_zero(v) for k, v in value.items()}
-    return value
-
-
 def validate_config(config: dict[str, Any], overrides: dict[str, Any] | None = None) -> None:
     """Make `config` valid in place (aliases mapped, defaults filled) or raise ConfigError,
     one line per problem. An alias in `overrides` (the `--config` values merged into
@@ -257,7 +248,7 @@ def validate_config(config: dict[str, Any], overrides: dict[str, Any] | None = N
             )
         if alias in config:
             config[key] = config.pop(alias)
-    config.update(_unsigned_zero(coerce(config, schema())))
+    config.update(coerce(config, schema()))
     lines = []
     for err in jsonschema.Draft202012Validator(schema()).iter_errors(config):
         key = "".join(f"[{k}]" if isinstance(k, int) else f".{k}" for k in err.absolute_path)
@@ -317,7 +308,7 @@ def check(config: dict[str, Any]) -> list[str]:
     for key, values in (("seeds", exp.seeds), ("eta", exp.eta)):
         if len(set(values)) != len(values):
             errors.append(f"{key}: values must be distinct, got {list(values)}")
-    jobs = memory_by_job(exp, exp.one_step, exp.with_conditional)
+    jobs = memory_by_job(exp)
     job, limit = max(jobs, key=jobs.__getitem__), config["mem_limit_mb"]
     if not jobs[job] <= limit:
         errors.append(

@@ -77,9 +77,22 @@ class Theory:
     bulk: str = "isotropic"
 
 
+NEEDS = ("w0", "map", "w1", "srf")
+"""What a model's layer builder reads from its `FirstLayers` source besides `w0`: nothing
+(`w0`: the layer is the rf layer `W0`, fitted once per seed by the workflow's `fit_rf`), the
+theory map of a step (`map`: `spike_map`, `bulk_scales`), `W1` after a step (`w1`: `w1`,
+`spike_extracted`), or a prescribed sRF (`srf`: `spike`, `bulk_scale`; not a workflow model)."""
+FROM_STEP = ("map", "w1")
+"""The `NEEDS` a step provides (in a simulation: given `eta`)."""
+BASES = ("w0", "w1")
+"""A layer's bulk `base`: `W0` or `W1` (layers sharing one share the products `X base^T`)."""
+
+
 @dataclass(frozen=True)
 class Model:
-    """A readout model: how to build its first layer, how to draw it, which theory applies."""
+    """A readout model: how to build its first layer, how to draw it, which theory applies;
+    what its builder reads (`needs`, one of `NEEDS`) and its layer's bulk (`base`, one of
+    `BASES`), which `tests/test_house.py` checks against the builder."""
 
     name: str
     label: str
@@ -87,7 +100,8 @@ class Model:
     layer: Callable[[FirstLayers], Layer]
     theory: str | None
     description: str
-    prescribed: bool = False  # needs a prescribed spike (not a step): not a workflow model
+    needs: str
+    base: str
 
 
 def _map_srf(problem: Problem, eta: float) -> SRF:
@@ -137,6 +151,8 @@ def register(model: Model) -> Model:
     """Add `model` to the registry (its theory must be in `THEORIES` or None)."""
     if model.theory is not None and model.theory not in THEORIES:
         raise ValueError(f"model {model.name!r}: unknown theory {model.theory!r}")
+    if model.needs not in NEEDS or model.base not in BASES:
+        raise ValueError(f"model {model.name!r}: needs in {NEEDS}, base in {BASES}")
     MODELS[model.name] = model
     return model
 
@@ -146,11 +162,13 @@ for _model in (
         "rf", r"RF ($W_0$)", dict(color=PALETTE["grey"], marker="s"),
         lambda s: Layer(s.w0), "rf",
         "`W0` (random features at initialisation)",
+        needs="w0", base="w0",
     ),
     Model(
         "network", r"network ($W_1$)", dict(color=PALETTE["blue"], marker="o"),
         lambda s: Layer(s.w1), "structured",
         "`W1` (after the giant step)",
+        needs="w1", base="w1",
     ),
     Model(
         "srf_map", "sRF (theory map)", dict(color=PALETTE["orange"], marker="^"),
@@ -158,27 +176,35 @@ for _model in (
         "the paper's sRF `c_W W0 + u v^T` with the theory map: `v = beta_vec/||beta_vec||`, "
         "`u = eta mu1 ||beta_vec|| a`, `beta_vec = (1/n0) sum y x`, "
         "`c_W^2 = 1 + eta^2 E[y^2] E[(sigma' - mu1)^2]/alpha0`",
+        needs="map", base="w0",
     ),
     Model(
         "srf_plain", "sRF (map, $c=1$)", dict(color=PALETTE["purple"], marker="<"),
         lambda s: Layer(s.w0, s.spike_map), "srf_plain",
         "`W0 + u v^T` with the theory map's `u, v` and no bulk scale (`c = 1`)",
+        needs="map", base="w0",
     ),
     Model(
         "srf_extracted", "sRF (extracted)", dict(color=PALETTE["green"], marker="v"),
         lambda s: Layer(s.w0, s.spike_extracted), None,
         "`W0 + u v^T` with `v` the top right singular vector of `W1 - W0`, `u = (W1 - W0) v`",
+        needs="w1", base="w0",
     ),
     Model(
         "srf", "sRF (prescribed)", dict(color=PALETTE["vermillion"], marker="D"),
         lambda s: Layer(s.w0, s.spike, s.bulk_scale), "srf",
         "`c W0 + u v^T` with prescribed `(r, gamma, c)`: `u = r a`, `v.theta = gamma` exactly",
-        prescribed=True,
+        needs="srf", base="w0",
     ),
 ):  # fmt: skip
     register(_model)
 
 
+def models_needing(*needs: str) -> tuple[str, ...]:
+    """The registry's models whose builder reads one of `needs` (`NEEDS`), in its order."""
+    return tuple(name for name, m in MODELS.items() if m.needs in needs)
+
+
 def workflow_models() -> tuple[str, ...]:
     """Models a workflow readout can fit (built from a step, not a prescribed spike)."""
-    return tuple(name for name, m in MODELS.items() if not m.prescribed)
+    return models_needing("w0", *FROM_STEP)

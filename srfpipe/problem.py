@@ -64,15 +64,11 @@ class Problem:
     steps: int = 1
 
     def __post_init__(self) -> None:
-        """Refuse values the config schema does not allow, and target keys that would be
-        ignored: ValueError `"key: ..."` naming the config key (the CLI maps it to its flag)."""
+        """Refuse values the config schema does not allow (each field against its node: enum,
+        integer type, range), and target keys that would be ignored: ValueError `"key: ..."`
+        naming the config key (the CLI maps it to its flag)."""
         from srfpipe.config import bounds, in_range, interval, schema_node  # imports this
 
-        for key in ("activation", "readout_init", "init_output", "w0_rows", "lam_scale"):
-            if (value := getattr(self, key)) not in (allowed := schema_node(key)["enum"]):
-                raise ValueError(f"{key}: {value!r} is not allowed; allowed: {allowed}")
-        if not isinstance(self.steps, int | np.integer):
-            raise ValueError(f"steps: {self.steps!r} is not an integer")
         g = self.target
         if g.name == "hermite" and g.scale != 1.0:
             raise ValueError("target.scale: not used by a hermite target (scale its coefficients)")
@@ -82,14 +78,21 @@ class Problem:
             raise ValueError(
                 f"target.coefficients: {len(g.coefficients)} given; allowed: at most {most}"
             )
-        numbers = [("noise", self.noise), ("beta", self.beta), ("alpha0", self.alpha0)]
-        numbers += [("steps", self.steps), ("target.scale", g.scale)]
+        values = [(f.name, getattr(self, f.name)) for f in fields(self) if f.name != "target"]
         # |c_k| bounded: E[g^2] = sum c_k^2 stays far from float64's overflow
-        numbers += [("target.coefficients", c) for c in g.coefficients]
-        for key, value in numbers:
-            if value is not None and not in_range(float(value), *bounds(key)):
-                allowed = interval(*bounds(key))
-                raise ValueError(f"{key}: {value!r} is out of range; allowed: {allowed}")
+        values += [("target.scale", g.scale), *(("target.coefficients", c) for c in g.coefficients)]
+        for key, value in values:
+            node = schema_node(key)
+            node = node.get("items", node)
+            if "enum" in node:
+                if value not in node["enum"]:
+                    raise ValueError(f"{key}: {value!r} is not allowed; allowed: {node['enum']}")
+            elif node["type"] == "integer" and not isinstance(value, int | np.integer):
+                raise ValueError(f"{key}: {value!r} is not an integer")
+            elif value is not None and not in_range(float(value), *bounds(key)):
+                raise ValueError(
+                    f"{key}: {value!r} is out of range; allowed: {interval(*bounds(key))}"
+                )
 
     def ridge(self, lam: float | np.ndarray, alpha: float | np.ndarray) -> np.ndarray:
         """The penalty `lambda` of docs/model.md for the user's `lam` at sample ratio `alpha`:

@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from srfpipe.models import MODELS
 from srfpipe.problem import Problem, sample_sizes
 
 if TYPE_CHECKING:
@@ -177,10 +178,12 @@ def _rf(exp: Experiment, wc: Mapping[str, str]) -> Cost:
 
 
 def _readout(exp: Experiment, wc: Mapping[str, str]) -> Cost:
-    """Every model but rf (read from `fit_rf`) on the bases `W1` (network) and `W0` (the
-    sRFs share `X W0^T`); at eta = 0 every model's layer is `W0`: nothing to fit."""
-    fitted = [m for m in exp.models if m != "rf"] if float(wc.get("eta", 1.0)) else []
-    return _fit(exp, exp.d, exp.test_size, len(fitted), len({m == "network" for m in fitted}))
+    """Every model but those of `W0` alone (`Model.needs`; read from `fit_rf`), sharing the
+    products of their bases (`Model.base`: `W1`, or `W0` for the sRFs); at eta = 0 every
+    model's layer is `W0`: nothing to fit."""
+    eta = float(wc.get("eta", 1.0))
+    fitted = [MODELS[m] for m in exp.models if MODELS[m].needs != "w0"] if eta else []
+    return _fit(exp, exp.d, exp.test_size, len(fitted), len({m.base for m in fitted}))
 
 
 def _validation(exp: Experiment, wc: Mapping[str, str]) -> Cost:
@@ -242,23 +245,20 @@ def job_resources(exp: Experiment, stage: str, d: int | None = None) -> dict[str
 
 
 def memory_by_job(
-    exp: Experiment, validation: bool = True, conditional: bool = False
+    exp: Experiment, *, validation: bool | None = None, conditional: bool | None = None
 ) -> dict[str, float]:
-    """`job_memory_mb` of every job kind: `data`, `step`, `readout`, `gradient` (one step),
-    with `conditional`
-    `conditional` and, with `validation`, `validation d=D` for each validation size."""
-    kinds = ("data", "step", "readout") + (("gradient",) if exp.problem.steps == 1 else ())
-    kinds += ("conditional",) if conditional else ()
+    """`job_memory_mb` of every job kind the config runs: `data`, `step`, `readout`,
+    `gradient` (one step), `conditional` (`Experiment.with_conditional`) and
+    `validation d=D` for each validation size (`Experiment.validation_d`); `validation`,
+    `conditional` override the config."""
+    kinds = ["data", "step", "readout"] + (["gradient"] if exp.problem.steps == 1 else [])
+    if exp.with_conditional if conditional is None else conditional:
+        kinds.append("conditional")
     jobs = {s: job_memory_mb(exp, s) for s in kinds}
-    if validation:
+    if exp.one_step if validation is None else validation:
         for d in exp.validation["d"]:
             jobs[f"validation d={d}"] = job_memory_mb(exp, "validation", d)
     return jobs
-
-
-def peak_memory_mb(exp: Experiment, validation: bool = True) -> float:
-    """Estimate (MB) of the largest job (`memory_by_job`)."""
-    return max(memory_by_job(exp, validation).values())
 
 
 def simulate_memory_mb(

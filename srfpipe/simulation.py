@@ -22,7 +22,7 @@ import xarray as xr
 from srfpipe import data, step
 from srfpipe.functions import Activation
 from srfpipe.linalg.parallel import by_rows, matmul
-from srfpipe.models import MODELS, Layer
+from srfpipe.models import FROM_STEP, MODELS, Layer
 from srfpipe.problem import SRF, Problem, sample_sizes
 from srfpipe.ridge import ridge_learning_curve
 from srfpipe.stats import mean_sem
@@ -224,18 +224,19 @@ class SeedDraw:
         return step.spike_from_step(self.w1 - self.w0, self.theta)
 
     @property
-    def bulk_scale(self) -> float | np.ndarray:
+    def _prescribed(self) -> SRF:
         if self.srf is None:
             raise ValueError("this model needs a prescribed sRF: give r and gamma")
-        return self.srf.scales(self.net.a)
+        return self.srf
+
+    @property
+    def bulk_scale(self) -> float | np.ndarray:
+        return self._prescribed.scales(self.net.a)
 
     @cached_property
     def spike(self) -> step.Spike:
-        if self.srf is None:
-            raise ValueError("this model needs a prescribed sRF: give r and gamma")
-        return step.spike_with_overlap(
-            self.net.a, self.srf.r, self.srf.gamma, self.theta, self.seed
-        )
+        srf = self._prescribed
+        return step.spike_with_overlap(self.net.a, srf.r, srf.gamma, self.theta, self.seed)
 
 
 def seed_errors(
@@ -279,9 +280,9 @@ def simulate(
     for name in names:
         if name not in MODELS:
             raise ValueError(f"model: unknown value {name!r}; allowed: {list(MODELS)}")
-        if MODELS[name].prescribed and srf is None:
+        if MODELS[name].needs == "srf" and srf is None:
             raise ValueError(f"model {name!r}: needs a prescribed sRF (srf=SRF(r, gamma))")
-        if not MODELS[name].prescribed and name != "rf" and eta is None:
+        if MODELS[name].needs in FROM_STEP and eta is None:
             raise ValueError(f"model {name!r}: needs a step size eta (and problem.alpha0)")
     if not names:
         raise ValueError("model: give at least one model name")

@@ -11,7 +11,7 @@ from test_workflow import snakemake
 
 from srfpipe.config import SCHEMA, ConfigError, Experiment, validate_config
 from srfpipe.keys import STAGE_PARAMS, fmt, stage_key
-from srfpipe.resources import INTERPRETER_MB, job_resources, peak_memory_mb
+from srfpipe.resources import INTERPRETER_MB, job_resources, memory_by_job
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT = yaml.safe_load((ROOT / "config.yaml").read_text())
@@ -131,7 +131,8 @@ def test_editing_models_changes_only_the_readout_stages_keys():
 
 def test_resources_scale_with_size():
     small, big = Experiment.from_config(DEFAULT), Experiment.from_config(DEFAULT | {"d": 2000})
-    arrays = [peak_memory_mb(e, validation=False) - INTERPRETER_MB for e in (big, small)]
+    jobs = [memory_by_job(e, validation=False, conditional=False) for e in (big, small)]
+    arrays = [max(j.values()) - INTERPRETER_MB for j in jobs]
     assert arrays[0] > 10 * arrays[1]
     assert job_resources(big, "readout")["mem_mb"] > job_resources(small, "readout")["mem_mb"]
 

@@ -8,15 +8,19 @@ import re
 from dataclasses import fields
 from pathlib import Path
 
+import numpy as np
 import pytest
 import yaml
 
 from srfpipe import plots
 from srfpipe.config import ALIASES, Experiment, schema
 from srfpipe.keys import STAGE_PARAMS, stage_key
+from srfpipe.models import MODELS, NEEDS, FirstLayers, Layer
 from srfpipe.problem import Problem
 from srfpipe.resources import STAGE_COSTS
+from srfpipe.simulation import canonical, same_layer
 from srfpipe.stages import eval_theory
+from srfpipe.step import Spike
 from srfpipe.theory.fixed_point import CURVE_OUTPUTS, Solution
 from srfpipe.versions import STAGE_MODULES
 
@@ -116,6 +120,51 @@ def test_every_problem_field_is_a_schema_key_checked_by_problem():
         bad = "bogus" if "enum" in node else node["maximum"] + 1
         with pytest.raises(ValueError, match=f"^{f.name}: "):
             Problem(**{f.name: bad})
+
+
+READS = {
+    "w0": set(),
+    "map": {"spike_map", "bulk_scales"},
+    "w1": {"w1", "spike_extracted"},
+    "srf": {"spike", "bulk_scale"},
+}
+"""The `FirstLayers` attributes, besides `w0`, that each `Model.needs` lets a builder read."""
+
+
+class _Holding:
+    """A `FirstLayers` source holding `W0` and what `needs` lets a builder read; any other
+    attribute raises ValueError, as a source without a step or a prescribed sRF does."""
+
+    def __init__(self, needs: str) -> None:
+        rng = np.random.default_rng(0)
+        spike = Spike(rng.standard_normal(6), rng.standard_normal(4))
+        w0, w1 = rng.standard_normal((2, 6, 4))
+        every = dict(w0=w0, w1=w1, spike_map=spike, spike_extracted=spike, spike=spike)
+        every |= dict(bulk_scales=1.5, bulk_scale=1.5)
+        self.__dict__["held"] = {name: every[name] for name in {"w0", *READS[needs]}}
+
+    def __getattr__(self, name: str):
+        if name not in self.held:
+            raise ValueError(f"this source holds no {name}")
+        return self.held[name]
+
+
+def test_every_model_declares_what_its_layer_reads_and_its_base():
+    """`Model.needs` is what its builder reads: given only that it builds the layer; given
+    `W0` alone it fails, unless `needs` is "w0", whose layer is `W0` itself (the rf layer,
+    fitted once per seed by `fit_rf`; `Experiment.fits_rf`, `resources._readout`).
+    `Model.base` is the layer's bulk (`resources._readout` counts the products)."""
+    props = {n for n, v in vars(FirstLayers).items() if isinstance(v, property)}
+    assert set(NEEDS) == set(READS) and props == {"w0"}.union(*READS.values())
+    for name, model in MODELS.items():
+        source = _Holding(model.needs)
+        layer = model.layer(source)
+        assert layer.base is getattr(source, model.base), name
+        if model.needs == "w0":
+            assert same_layer(*canonical([layer, Layer(source.w0)])), name
+        else:
+            with pytest.raises(ValueError):
+                model.layer(_Holding("w0"))
 
 
 def _modules():

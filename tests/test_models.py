@@ -38,8 +38,9 @@ def test_problem_defaults_are_the_schema_defaults():
 
 def test_a_new_model_is_one_registry_entry(monkeypatch, tmp_path):
     toy = models.Model(
-        "toy", "toy (W0 / 2)", dict(color="C5", marker="x"),
-        lambda s: models.Layer(0.5 * s.w0), None, "half the initial layer",
+        "toy", "toy (W0 / 2 + map spike)", dict(color="C5", marker="x"),
+        lambda s: models.Layer(s.w0, s.spike_map, 0.5), None, "half the initial layer",
+        needs="map", base="w0",
     )  # fmt: skip
     monkeypatch.setitem(models.MODELS, "toy", toy)
     exp = Experiment.from_config(TINY)  # the config schema knows only the shipped models

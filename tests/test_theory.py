@@ -10,7 +10,7 @@ from scipy import integrate
 from srfpipe.functions import activation, target
 from srfpipe.problem import SRF, Problem
 from srfpipe.theory import iterate
-from srfpipe.theory.curves import learning_curve, optimal_ridge, plateau
+from srfpipe.theory.curves import learning_curve, plateau
 from srfpipe.theory.equivalence import kappa_quadrature, shifted_coefficients
 from srfpipe.theory.network_map import network_map
 from srfpipe.theory.spectrum import marchenko_pastur
@@ -127,16 +127,6 @@ def test_spike_helps_and_plateau_is_the_alpha_limit():
     lams = [0.0, 0.1, 1.0]
     one_by_one = [plateau(problem, SRF(1.5, 0.8), lam=lam) for lam in lams]
     np.testing.assert_allclose(plateau(problem, SRF(1.5, 0.8), lam=lams), one_by_one, rtol=1e-12)
-
-
-def test_optimal_ridge_is_the_grid_minimum():
-    lams = np.geomspace(0.01, 3, 9)
-    ds = curve(TANH, TANH2, 0.5, 2.0, lams, [0.5, 2.0, 4.0], r=1.0, gamma=0.5)
-    opt = optimal_ridge(ds)
-    np.testing.assert_allclose(opt.test_error.values, ds.test_error.min("lam").values)
-    for j in range(3):
-        k = int(np.argmin(ds.test_error.values[:, j]))
-        assert float(opt.lam_opt[j]) == pytest.approx(lams[k])
 
 
 def test_network_map_formula():

@@ -1,5 +1,5 @@
-"""Learning curves over an (alpha, lam) grid, the dense alpha grid of smooth curves, optimal
-ridge on a grid, and the alpha -> inf plateau."""
+"""Learning curves over an (alpha, lam) grid, the dense alpha grid of smooth curves, and the
+alpha -> inf plateau."""
 
 from __future__ import annotations
 
@@ -213,24 +213,6 @@ def _warm_start(sol: Solution, previous: np.ndarray | None) -> np.ndarray | None
     if previous is None:
         return x if np.all(good) else None
     return np.where(good, x, previous)
-
-
-def optimal_ridge(ds: xr.Dataset) -> xr.Dataset:
-    """Best `test_error` over `lam` at each alpha, with the minimising `lam` (dims ("alpha",));
-    NaN where no lambda converged."""
-    err = ds.test_error
-    valid = err.notnull().any("lam")
-    idx = err.fillna(np.inf).argmin("lam")
-    best = ds.isel(lam=idx)
-    return xr.Dataset(
-        {
-            "test_error": best.test_error.where(valid),
-            "train_error": best.train_error.where(valid),
-            "lam_opt": xr.DataArray(ds.lam.values[idx.values], dims="alpha").where(valid),
-        },
-        coords={"alpha": ds.alpha.values},
-        attrs=dict(ds.attrs),
-    )
 
 
 def plateau(
