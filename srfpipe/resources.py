@@ -75,11 +75,12 @@ def fit_words(d: int, p: int, n_train: int, test_size: int, threads: int) -> int
 
 
 def step_words(d: int, p: int, n0: int, steps: int, gradient: bool = True) -> int:
-    """float64 words of a step job: the `steps` batches (steps n0 x d, regenerated at once);
-    with `gradient` (computed in the job) one batch's pre-activations and two temporaries of
-    it (3 n0 x p); `W0`, `W1`, the gradient and a temporary (4 p d); the Gram of the singular
-    values (2 r^2)."""
-    return steps * n0 * d + 3 * n0 * p * gradient + 4 * p * d + 2 * min(p, d) ** 2
+    """float64 words of a step job: with `gradient` (computed in the job, not read from
+    `step_gradient`) the `steps` batches (steps n0 x d, regenerated at once), one batch's
+    pre-activations and two temporaries of the gradient (3 n0 x p); `W0`, `W1`, the gradient
+    and a temporary (4 p d); the Gram of the singular values (2 r^2)."""
+    batches = steps * n0 * d + 3 * n0 * p
+    return batches * gradient + 4 * p * d + 2 * min(p, d) ** 2
 
 
 def conditional_words(d: int, p: int) -> int:
@@ -149,20 +150,22 @@ def _gradient(exp: Experiment, wc: Mapping[str, str]) -> Cost:
 
 
 def _step(exp: Experiment, wc: Mapping[str, str]) -> Cost:
-    """`step_words`; the batches and `W0`, the gradient's products and activations (unless
-    one step: `_gradient`), the partial eigensolves of `W1 - W0` and `W1` (one when
-    eta = 0)."""
+    """`step_words`; `W0`, the partial eigensolves of `W1 - W0` and `W1` (one when eta = 0);
+    for several steps (no `step_gradient` job) also each step's batch, products and
+    activations (`_gradient`)."""
     d, p, n0, steps = exp.d, exp.p, exp.n0, exp.problem.steps
-    solves, k, here = 2 if float(wc.get("eta", 1.0)) else 1, min(p, d), steps > 1
+    solves, k = 2 if float(wc.get("eta", 1.0)) else 1, min(p, d)
     work = {
-        "normal": float(n0 * steps * d + p * d),
+        "normal": float(p * d),
         "gemm64": solves * (p * d * k + 16.0 * p * d),
         "eigh_top": float(solves * k**3),
     }
-    for kind, flops in _gradient(exp, wc).work.items() if here else ():
-        if kind != "normal":
-            work[kind] = work.get(kind, 0.0) + steps * flops
-    return Cost(step_words(d, p, n0, steps, here), work)
+    if steps > 1:
+        prod, act = _kinds(exp)
+        work["normal"] += steps * n0 * d
+        work[act] = 2.0 * steps * n0 * p
+        work[prod] = work.get(prod, 0.0) + 4.0 * steps * n0 * d * p  # float64: both products
+    return Cost(step_words(d, p, n0, steps, steps > 1), work)
 
 
 def _conditional(exp: Experiment, wc: Mapping[str, str]) -> Cost:

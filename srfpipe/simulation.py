@@ -210,9 +210,10 @@ class SeedDraw:
     @cached_property
     def spike_map(self) -> step.Spike:
         x0, y0 = self._batch
-        pb = self.problem
+        pb, n0 = self.problem, self.problem.n0(self.d)
+        beta_vec = step.linear_response(x0[:n0], y0[:n0])
         return step.first_step_map(
-            self.net.a, x0, y0, steps=pb.steps, eta=self.eta, mu1=pb.sigma.mu1, theta=self.theta
+            self.net.a, beta_vec, eta=self.eta, mu1=pb.sigma.mu1, theta=self.theta
         )[0]
 
     @cached_property

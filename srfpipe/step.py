@@ -158,21 +158,11 @@ def linear_response(x: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 
 def first_step_map(
-    a: np.ndarray,
-    x0: np.ndarray,
-    y0: np.ndarray,
-    *,
-    steps: int,
-    eta: float,
-    mu1: float,
-    theta: np.ndarray,
+    a: np.ndarray, beta_vec: np.ndarray, *, eta: float, mu1: float, theta: np.ndarray
 ) -> tuple[Spike, float]:
-    """The theory map's sRF (docs/model.md, map 1) of the first step's batch, rows
-    `0 ... n0 - 1` of x0 (steps n0, d), y0 (steps n0,): `v = beta_vec/||beta_vec||` (sign
-    with `v . theta >= 0`), `u = eta mu1 ||beta_vec|| a`, `beta_vec = linear_response`;
-    and `||beta_vec||`."""
-    n0 = x0.shape[0] // steps
-    beta_vec = linear_response(x0[:n0], y0[:n0])
+    """The theory map's sRF (docs/model.md, map 1) of the first step's batch, from its
+    `beta_vec = linear_response` (d,): `v = beta_vec/||beta_vec||` (sign with
+    `v . theta >= 0`), `u = eta mu1 ||beta_vec|| a`; and `||beta_vec||`."""
     norm = float(np.linalg.norm(beta_vec))
     v = beta_vec / norm
     sign = 1.0 if v @ theta >= 0 else -1.0

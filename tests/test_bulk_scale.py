@@ -28,9 +28,8 @@ def test_bulk_scale_matches_the_measured_row_norms_at_d2000(rows, readout_init):
     net = step.init_network(0, d, d, readout_init, "zero", rows)
     for eta in (1.0, 3.0, 6.0):
         w1 = step.gradient_step(net, x, y, eta, problem.sigma)
-        spike, _ = step.first_step_map(
-            net.a, x, y, steps=1, eta=eta, mu1=problem.sigma.mu1, theta=theta
-        )
+        beta_vec = step.linear_response(x, y)
+        spike, _ = step.first_step_map(net.a, beta_vec, eta=eta, mu1=problem.sigma.mu1, theta=theta)
         bulk = w1 - np.outer(spike.u, spike.v)
         measured = float(np.mean(np.sum(bulk**2, axis=1)))
         c2 = network_map(problem, eta).bulk_scale ** 2

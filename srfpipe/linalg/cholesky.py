@@ -38,9 +38,12 @@ def _lapack(name: str) -> ctypes._CFuncPtr:
     )
 
 
-def _refined(m: np.ndarray, factor: np.ndarray, rhs: np.ndarray, lam: float) -> np.ndarray | None:
+def _refined(
+    m: np.ndarray, factor: np.ndarray, rhs: np.ndarray, lam: float, norm_m: float
+) -> np.ndarray | None:
     """`(M + lam I)^{-1} rhs` (k,) from the float32 Cholesky factor (lower triangle of
-    `factor`, Fortran-ordered) by refinement in float64; None if the residual stalls high."""
+    `factor`, Fortran-ordered) by refinement in float64; None if the residual stalls high.
+    `norm_m` is `||M||_F`."""
     k = m.shape[0]
     ref, n, one, info = ctypes.byref, ctypes.c_int(k), ctypes.c_int(1), ctypes.c_int(0)
 
@@ -51,8 +54,7 @@ def _refined(m: np.ndarray, factor: np.ndarray, rhs: np.ndarray, lam: float) -> 
         return z
 
     x = solve32(rhs).astype(float)
-    flat = m.reshape(-1, order="A")
-    norm = np.sqrt(flat @ flat) + lam * np.sqrt(k)  # ||M + lam I||_F bound
+    norm = norm_m + lam * np.sqrt(k)  # ||M + lam I||_F bound
     last = np.inf
     for _ in range(MAX_STEPS):
         r = rhs - m @ x - lam * x
@@ -74,14 +76,14 @@ def shifted_solves(m: np.ndarray, rhs: np.ndarray, lams: np.ndarray) -> np.ndarr
     k = m.shape[0]
     m = m.T if m.flags.c_contiguous else np.asfortranarray(m)  # M^T = M, Fortran-ordered
     factor = np.empty((k, k), dtype=np.float32, order="F")
-    diag = m.diagonal().copy()
+    diag, norm_m = m.diagonal().copy(), float(np.linalg.norm(m))
     z = np.empty((k, lams.size))
     ref, n, info = ctypes.byref, ctypes.c_int(k), ctypes.c_int(0)
     for j, lam in enumerate(lams):
         factor[...] = m
         np.fill_diagonal(factor, diag + lam)
         _lapack("spotrf")(b"L", ref(n), factor.ctypes.data, ref(n), ref(info))
-        x = None if info.value else _refined(m, factor, rhs, float(lam))
+        x = None if info.value else _refined(m, factor, rhs, float(lam), norm_m)
         if x is None:
             return None
         z[:, j] = x

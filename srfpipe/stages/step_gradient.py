@@ -2,9 +2,11 @@
 
 Writes `direction` (neuron, input): `G = sum_mu res_mu sigma'(W0 x_mu) x_mu^T` on the step's
 batch, `res` its residual (`y` for `init_output: zero`), in the config's precision
-(`srfpipe.step.gradient_direction`). The step size does not enter it, so each one-step
-`take_step` job of the seed builds its `W1` from it instead of recomputing the two products
-(`take_step.run`). `W0`'s sha256 is kept in the attrs and checked there.
+(`srfpipe.step.gradient_direction`), and the batch's `beta_vec` (input,
+`step.linear_response`). The step size enters neither, so each one-step `take_step` job of
+the seed builds its `W1` and map spike from them instead of regenerating the batch and
+recomputing the two products (`take_step.run`). `W0`'s sha256 is kept in the attrs and
+checked there.
 """
 
 from __future__ import annotations
@@ -29,7 +31,12 @@ def run(params: dict[str, Any], seed: int, data_ds: xr.Dataset) -> xr.Dataset:
     direction = step.gradient_direction(
         net, x0, res, problem.sigma, dtype=np.dtype(params["precision"])
     )
-    ds = xr.Dataset({"direction": (("neuron", "input"), direction)})
+    ds = xr.Dataset(
+        {
+            "direction": (("neuron", "input"), direction),
+            "beta_vec": ("input", step.linear_response(x0, y0)),
+        }
+    )
     ds.attrs |= provenance("gradient", params | {"seed": seed})
     ds.attrs["w0_sha256"] = take_step.digest(net.w)
     return ds

@@ -60,28 +60,29 @@ def run(
     problem = Problem.from_config(params)
     act = problem.sigma
     theta = data_ds["theta"].values
-    x0, y0 = generate_data.inputs(data_ds, "step")
     net = initial_network(params, seed)
+    n0 = params["n0"] // problem.steps  # one step's batch
     if gradient_ds is None:
+        x0, y0 = generate_data.inputs(data_ds, "step")
         dtype = np.dtype(params["precision"])
         w1 = step.take_steps(
             net, x0, y0, eta, act, params["init_output"], steps=problem.steps, dtype=dtype
         )
-    else:
+        beta_vec = step.linear_response(x0[:n0], y0[:n0])
+    else:  # the batch is not regenerated: its direction and linear response are stored
         if problem.steps != 1 or gradient_ds.attrs["w0_sha256"] != digest(net.w):
             raise ValueError("the gradient artifact is not this seed's first step: rerun it")
-        w1 = step.apply_step(net, gradient_ds["direction"].values, eta, x0.shape[0])
+        w1 = step.apply_step(net, gradient_ds["direction"].values, eta, n0)
+        beta_vec = gradient_ds["beta_vec"].values
     log.info(
         "step: p=%d d=%d n0=%d eta=%g in %.2fs",
         *w1.shape,
-        x0.shape[0],
+        n0,
         eta,
         time.perf_counter() - t0,
     )
     delta = w1 - net.w
-    spike_map, beta_norm = step.first_step_map(
-        net.a, x0, y0, steps=problem.steps, eta=eta, mu1=act.mu1, theta=theta
-    )
+    spike_map, beta_norm = step.first_step_map(net.a, beta_vec, eta=eta, mu1=act.mu1, theta=theta)
     # one partial eigensolve of W1 - W0 gives the spike and its top singular values
     if np.any(delta):
         _, sv_delta, vecs = top_singular(delta, N_SINGULAR)
